@@ -1,0 +1,36 @@
+# Evidence Capture: `make run` starts the app, `make test` runs every check. Both work from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test sysdeps venv lint pytest bench stress clean
+
+run: sysdeps $(STAMP)
+	$(BIN)/evidence-capture
+
+test: sysdeps $(STAMP) lint pytest
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	EVIDENCE_CAPTURE_TESTING=1 $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

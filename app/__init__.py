@@ -1,0 +1,1 @@
+"""Wiring: command line, QApplication, paths, settings, session and workers."""

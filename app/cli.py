@@ -1,0 +1,291 @@
+"""The command line: ``evidence-capture [--data-dir DIR] [--profile FILE] VERB ...``.
+
+Exit codes: 0 success; 1 a check failed (``verify``) or an operation failed; 2 unreadable input or a usage
+error. Every error is one line on stderr naming the file and the check. Passphrases come from
+``--passphrase-file`` (``-`` for stdin), a prompt on a terminal, or stdin, never from argv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import evidence
+from app.paths import Paths
+from app.workspace import Workspace
+from evidence import capture as capture_mod
+from evidence.custody import utc_now
+from evidence.errors import (
+    AgeFormatError,
+    EvidenceError,
+    IdentityError,
+    ProfileError,
+    UsageError,
+    WrongPassphraseError,
+)
+from evidence.fsutil import atomic_write
+from evidence.incident import Category, IncidentDetails, check_ref
+from evidence.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file, write_identity_file
+from evidence.profile import Profile
+from evidence.sshsig import AllowedSigner
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors become one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command-line grammar."""
+    p = _Parser(prog="evidence-capture", description="Capture, seal and verify on-screen evidence.")
+    p.add_argument("--data-dir", help="use this data folder instead of the per-user default")
+    p.add_argument("--profile", help="use this school profile instead of the data folder's")
+    p.add_argument("--version", action="version", version=f"%(prog)s {evidence.__version__}")
+    verbs = p.add_subparsers(dest="verb", parser_class=_Parser)
+
+    ident = verbs.add_parser("identity", help="create or show an identity").add_subparsers(dest="action")
+    create = ident.add_parser("create", help="create a new identity file and its public card")
+    create.add_argument("--name", required=True)
+    create.add_argument("--principal", required=True, help="your school e-mail address")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--out", required=True, help="the identity file to write (NAME.identity.age)")
+    create.add_argument("--passphrase-file", help="read the passphrase from this file ('-' for stdin)")
+    show = ident.add_parser("show", help="print the public card of an identity or card file")
+    show.add_argument("file")
+    show.add_argument("--passphrase-file", help="for an identity file: read the passphrase from this file")
+
+    prof = verbs.add_parser("profile", help="create a school profile").add_subparsers(dest="action")
+    pcreate = prof.add_parser("create", help="write a school profile (standalone if no --reviewer)")
+    pcreate.add_argument("--school", required=True)
+    pcreate.add_argument("--reviewer", nargs="+", default=[], metavar="CARD_FILE")
+    pcreate.add_argument("--staff", nargs="+", default=[], metavar="CARD_FILE", help="staff allowed to seal")
+    pcreate.add_argument("--drop-folder", default="")
+    pcreate.add_argument("--idle-lock-minutes", type=int, default=5)
+    pcreate.add_argument("--out", required=True)
+
+    cap = verbs.add_parser("capture", help="capture the screen into an incident")
+    cap.add_argument("--mode", required=True, help="full | monitor:N | region:X,Y,W,H")
+    cap.add_argument("--incident", help="add to this incident (default: a new one)")
+    cap.add_argument("--delay", type=float, default=0.0, help="wait this many seconds first")
+
+    inc = verbs.add_parser("incident", help="create, list or show incidents").add_subparsers(dest="action")
+    new = inc.add_parser("new", help="create an incident")
+    new.add_argument("--title", required=True)
+    new.add_argument("--category", action="append", default=[], choices=[c.value for c in Category])
+    new.add_argument("--platform")
+    new.add_argument("--occurred", help="when it happened (ISO 8601), not when it was captured")
+    lst = inc.add_parser("list", help="list incidents")
+    lst.add_argument("--identity", help="unlock with this identity to show titles")
+    lst.add_argument("--passphrase-file")
+    sh = inc.add_parser("show", help="show one incident")
+    sh.add_argument("ref")
+    sh.add_argument("--identity", help="unlock with this identity to show details and the custody log")
+    sh.add_argument("--passphrase-file")
+    return p
+
+
+def read_passphrase(source: str | None, *, prompt: str = "Passphrase: ", stdin: TextIO | None = None) -> str:
+    """Read a passphrase from a file, ``-`` (stdin), a terminal prompt, or piped stdin. Never from argv."""
+    stdin = stdin or sys.stdin
+    if source and source != "-":
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"{path}: cannot read passphrase file: {e}") from e
+        return text.rstrip("\r\n")
+    if source is None and stdin.isatty():
+        return getpass.getpass(prompt)
+    return stdin.readline().rstrip("\r\n")
+
+
+def _unlock(path_str: str, passphrase_file: str | None) -> Identity:
+    return unlock_identity_file(Path(path_str), read_passphrase(passphrase_file))
+
+
+def cmd_identity_create(ws: Workspace, a: argparse.Namespace) -> int:
+    out = Path(a.out)
+    card_path = card_path_for(out)
+    if card_path.exists():
+        raise UsageError(f"{card_path}: already exists; refusing to overwrite a public card")
+    passphrase = read_passphrase(a.passphrase_file, prompt="New passphrase: ")
+    if a.passphrase_file is None and sys.stdin.isatty() and getpass.getpass("Repeat passphrase: ") != passphrase:
+        raise UsageError("the two passphrases differ")
+    identity = Identity.generate(a.name, a.principal, Role(a.role), utc_now())
+    write_identity_file(identity, out, passphrase)
+    card_text = identity.card.to_text().encode("utf-8")
+    atomic_write(card_path, card_text, mode=0o644)
+    ws.paths.ensure()
+    atomic_write(ws.paths.own_card, card_text, mode=0o644)
+    atomic_write(ws.paths.own_identity_hint, (str(out.resolve()) + "\n").encode("utf-8"))
+    print(f"identity: {out}")
+    print(f"card: {card_path}")
+    print(identity.card.to_text(), end="")
+    return EXIT_OK
+
+
+def cmd_identity_show(ws: Workspace, a: argparse.Namespace) -> int:
+    path = Path(a.file)
+    try:
+        head = path.read_bytes()[:64]
+    except OSError as e:
+        raise IdentityError(f"{path}: cannot read: {e.strerror or e}") from e
+    if head.startswith(b"age-encryption.org/"):
+        card = _unlock(a.file, a.passphrase_file).card
+    else:
+        card = PublicCard.load(path)
+    print(card.to_text(), end="")
+    return EXIT_OK
+
+
+def cmd_profile_create(ws: Workspace, a: argparse.Namespace) -> int:
+    out = Path(a.out)
+    staff = tuple(AllowedSigner(c.principal, c.ssh_key, None) for c in map(PublicCard.load, map(Path, a.staff)))
+    if a.reviewer:
+        reviewers = tuple(PublicCard.load(Path(f)) for f in a.reviewer)
+        profile = Profile(school=a.school, reviewers=reviewers, staff=staff, drop_folder=a.drop_folder,
+                          idle_lock_minutes=a.idle_lock_minutes)  # fmt: skip
+    else:
+        base = Profile.standalone_for(ws.own_card(), a.school)
+        profile = Profile(school=a.school, reviewers=base.reviewers, staff=staff, drop_folder=a.drop_folder,
+                          idle_lock_minutes=a.idle_lock_minutes, standalone=True)  # fmt: skip
+    text = profile.to_toml()
+    Profile.parse(text, source=str(out))  # what we write must read back
+    atomic_write(out, text.encode("utf-8"), mode=0o644)
+    print(f"profile: {out}")
+    if ws.paths.data_dir.exists() and out.resolve() != ws.paths.profile:
+        atomic_write(ws.paths.profile, text.encode("utf-8"), mode=0o644)
+        print(f"installed as this data folder's profile: {ws.paths.profile}")
+    return EXIT_OK
+
+
+def cmd_capture(ws: Workspace, a: argparse.Namespace) -> int:
+    mode = capture_mod.CaptureMode.parse(a.mode)
+    if a.delay < 0 or a.delay > 60:
+        raise UsageError("--delay must be between 0 and 60 seconds")
+    recipients = ws.recipients()
+    actor = ws.actor
+    with ws.open_vault() as vault:
+        ref = check_ref(a.incident) if a.incident else None
+        if ref is not None:
+            vault.incident(ref)  # refuse an unknown incident before grabbing anything
+        if a.delay:
+            time.sleep(a.delay)
+        shot = capture_mod.capture(mode, app_version=evidence.__version__)
+        if ref is None:
+            ref = vault.create_incident(IncidentDetails(), actor=actor, recipients=recipients)
+        vault.add_item(
+            ref, kind="captured", media_type="image/png", content=shot.png, sha256=shot.png_sha256,
+            pixels_sha256=shot.pixels_sha256, width=shot.width, height=shot.height,
+            context=shot.context.to_json_dict(), actor=actor, recipients=recipients,
+        )  # fmt: skip
+    print(f"{ref} {shot.png_sha256}")
+    return EXIT_OK
+
+
+def cmd_incident_new(ws: Workspace, a: argparse.Namespace) -> int:
+    occurred = ""
+    if a.occurred:
+        try:
+            occurred = dt.datetime.fromisoformat(a.occurred).isoformat()
+        except ValueError as e:
+            raise UsageError(f"--occurred {a.occurred!r} is not an ISO 8601 date and time") from e
+    details = IncidentDetails(title=a.title, categories=list(a.category), platform=a.platform or "",
+                              occurred=occurred)  # fmt: skip
+    with ws.open_vault() as vault:
+        ref = vault.create_incident(details, actor=ws.actor, recipients=ws.recipients())
+    if details.safeguarding_block:
+        print(
+            "Capture is blocked for this incident: never view, copy, screenshot, share or save a nude or semi-nude "
+            "image of a child. Tell the DSL now. Report Remove (Childline/IWF) and CEOP can help.",
+            file=sys.stderr,
+        )
+    print(ref)
+    return EXIT_OK
+
+
+def cmd_incident_list(ws: Workspace, a: argparse.Namespace) -> int:
+    identity = _unlock(a.identity, a.passphrase_file) if a.identity else None
+    with ws.open_vault() as vault:
+        rows = vault.list_incidents()
+        print(f"{'REF':<20} {'CREATED (UTC)':<24} {'STATUS':<9} {'ITEMS':>5}  TITLE")
+        for row in rows:
+            title = "(unlock to see)"
+            if identity is not None:
+                title = vault.details(row.ref, [identity.age_secret]).title or "(untitled)"
+            print(f"{row.ref:<20} {row.created_utc:<24} {row.status.value:<9} {row.item_count:>5}  {title}")
+    return EXIT_OK
+
+
+def cmd_incident_show(ws: Workspace, a: argparse.Namespace) -> int:
+    ref = check_ref(a.ref)
+    identity = _unlock(a.identity, a.passphrase_file) if a.identity else None
+    with ws.open_vault() as vault:
+        row = vault.incident(ref)
+        print(f"incident: {row.ref}")
+        print(f"created: {row.created_utc}")
+        print(f"status: {row.status.value}")
+        if identity is not None:
+            keys = [identity.age_secret]
+            d = vault.details(ref, keys)
+            print(f"title: {d.title}")
+            print(f"occurred: {d.occurred or '-'}")
+            print(f"platform: {d.platform or '-'}")
+            print(f"categories: {', '.join(d.categories) or '-'}")
+            if d.consider_police:
+                print("note: consider contacting the police (policy §9.8)")
+        for item in vault.items(ref):
+            flags = " (excluded)" if item.excluded else ""
+            print(f"item {item.seq}: {item.kind} {item.media_type} {item.width}x{item.height} "
+                  f"{item.created_utc} sha256={item.sha256}{flags}")  # fmt: skip
+        if identity is not None:
+            for e in vault.custody(ref, [identity.age_secret]):
+                print(f"custody {e.seq}: {e.time_utc} {e.actor} {e.action} {e.subject}")
+            print("custody chain: intact")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    ("identity", "create"): cmd_identity_create,
+    ("identity", "show"): cmd_identity_show,
+    ("profile", "create"): cmd_profile_create,
+    ("capture", None): cmd_capture,
+    ("incident", "new"): cmd_incident_new,
+    ("incident", "list"): cmd_incident_list,
+    ("incident", "show"): cmd_incident_show,
+}
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run one CLI command; return the exit code. Errors are printed as one line."""
+    try:
+        a = build_parser().parse_args(list(argv))
+        ws = Workspace(Paths.resolve(a.data_dir), Path(a.profile) if a.profile else None)
+        command = _COMMANDS.get((a.verb, getattr(a, "action", None)))
+        if command is None:
+            raise UsageError(f"evidence-capture {a.verb}: say what to do (see --help)")
+        return command(ws, a)
+    except (UsageError, AgeFormatError, WrongPassphraseError, IdentityError, ProfileError) as e:
+        print(f"evidence-capture: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except EvidenceError as e:
+        print(f"evidence-capture: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("evidence-capture: interrupted", file=sys.stderr)
+        return EXIT_FAILED

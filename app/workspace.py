@@ -1,0 +1,81 @@
+"""One data dir's working set: its own identity card, its school profile, its vault and who the actor is.
+
+The CLI and the desktop app both go through this, so they agree on where captures are encrypted to and who
+they are logged as.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.paths import Paths
+from evidence.errors import UsageError
+from evidence.fsutil import atomic_write
+from evidence.keys import PublicCard
+from evidence.profile import Profile
+from evidence.vault import Vault
+
+
+@dataclass
+class Workspace:
+    """The data dir plus an optional ``--profile`` override."""
+
+    paths: Paths
+    profile_override: Path | None = None
+
+    def own_card(self) -> PublicCard:
+        """The data dir's own identity card.
+
+        Raises:
+            UsageError: no identity has been created for this data dir yet.
+        """
+        if not self.paths.own_card.exists():
+            raise UsageError(f"{self.paths.data_dir}: no identity yet; run 'evidence-capture identity create' first")
+        return PublicCard.load(self.paths.own_card)
+
+    def has_identity(self) -> bool:
+        """True when the data dir has its own identity card."""
+        return self.paths.own_card.exists()
+
+    def identity_file(self) -> Path | None:
+        """The identity file recorded by ``identity create``, if any."""
+        try:
+            text = self.paths.own_identity_hint.read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return Path(text) if text else None
+
+    def profile(self) -> Profile:
+        """The profile in force: ``--profile``, else the data dir's, else a standalone one (saved on first use)."""
+        if self.profile_override is not None:
+            return Profile.load(self.profile_override)
+        if self.paths.profile.exists():
+            return Profile.load(self.paths.profile)
+        profile = Profile.standalone_for(self.own_card())
+        self.paths.ensure()
+        atomic_write(self.paths.profile, profile.to_toml().encode("utf-8"))
+        return profile
+
+    def recipients(self) -> list[str]:
+        """Everyone a capture is encrypted to: the owner, then the profile's reviewers."""
+        out = [self.own_card().recipient]
+        for r in self.profile().reviewer_recipients:
+            if r not in out:
+                out.append(r)
+        return out
+
+    @property
+    def actor(self) -> str:
+        """Who the custody log names for actions taken here."""
+        return self.own_card().principal
+
+    def drop_folder(self) -> Path:
+        """Where sealed bundles go."""
+        folder = self.profile().drop_folder
+        return Path(folder).expanduser() if folder else self.paths.outbox
+
+    def open_vault(self) -> Vault:
+        """Open (creating if needed) the data dir's vault."""
+        self.paths.ensure()
+        return Vault(self.paths.vault)

@@ -1,0 +1,61 @@
+"""The project's own error types.
+
+Every failure the core can foresee is raised as an :class:`EvidenceError` subclass whose message is one plain
+line naming the file (where there is one) and the check that failed. OSError and ValueError from the edges are
+converted with ``raise ... from e`` so callers only ever catch these.
+"""
+
+from __future__ import annotations
+
+
+class EvidenceError(Exception):
+    """Base class: a clear, one-line, user-facing failure."""
+
+
+class UsageError(EvidenceError):
+    """The caller asked for something that cannot be done as asked (bad argument, missing set-up)."""
+
+
+class AgeFormatError(EvidenceError):
+    """An age file is malformed or refused by our guards before it reaches pyrage (header failure)."""
+
+
+class DecryptionError(EvidenceError):
+    """An age file parsed but could not be decrypted: no matching identity, or damaged payload."""
+
+
+class WrongPassphraseError(DecryptionError):
+    """The passphrase does not open the identity file."""
+
+
+class SignatureError(EvidenceError):
+    """An SSHSIG signature is malformed, does not verify, or was made by an untrusted key."""
+
+
+class IdentityError(EvidenceError):
+    """An identity file or public card is damaged or inconsistent."""
+
+
+class ProfileError(EvidenceError):
+    """A school profile is damaged or incomplete."""
+
+
+class VaultError(EvidenceError):
+    """The local vault cannot be opened, written or read."""
+
+
+class CaptureError(EvidenceError):
+    """The screen could not be captured."""
+
+
+class CustodyError(EvidenceError):
+    """The custody chain is broken."""
+
+
+class BundleError(EvidenceError):
+    """A sealed bundle failed a check. ``check`` names the check and ``member`` the file inside it."""
+
+    def __init__(self, message: str, *, check: str = "bundle", member: str | None = None) -> None:
+        super().__init__(message)
+        self.check = check
+        self.member = member

@@ -1,0 +1,416 @@
+"""The local vault: one SQLite file holding incidents, items and their custody logs, encrypted at rest.
+
+Design:
+- Ids, times, digests, sizes and status are plain, so lists show without an unlock. Images, capture context,
+  incident details and custody entries are age ciphertext, encrypted at once to the owner's and the reviewers'
+  recipients. Writing therefore needs only public keys: capture works while the app is locked.
+- One capture is one transaction: the item row (with its ciphertext) and its custody entry commit together or not
+  at all (``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL``). Once :meth:`Vault.add_item` returns, the capture
+  survives a crash or power cut.
+- Two processes may share a vault: SQLite's locking serializes writers, and each append reads the chain tip
+  inside the same immediate transaction, so the chain never forks.
+- ``secure_delete`` is on, so crypto-shredded rows do not linger in free pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evidence import ageio, canonical
+from evidence.custody import Action, CustodyEntry, make_entry, utc_now, verify_chain
+from evidence.errors import CustodyError, EvidenceError, VaultError
+from evidence.incident import IncidentDetails, Status, check_ref, new_ref
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS incidents (
+    ref          TEXT PRIMARY KEY,
+    created_utc  TEXT NOT NULL,
+    updated_utc  TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    details      BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    ref           TEXT NOT NULL REFERENCES incidents(ref),
+    seq           INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    created_utc   TEXT NOT NULL,
+    media_type    TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    pixels_sha256 TEXT,
+    width         INTEGER,
+    height        INTEGER,
+    size          INTEGER NOT NULL,
+    parent_seq    INTEGER,
+    excluded      INTEGER NOT NULL DEFAULT 0,
+    content       BLOB,
+    context       BLOB NOT NULL,
+    notes         BLOB,
+    PRIMARY KEY (ref, seq)
+);
+CREATE TABLE IF NOT EXISTS custody (
+    ref        TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    time_utc   TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    entry      BLOB NOT NULL,
+    PRIMARY KEY (ref, seq)
+);
+"""
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """What the vault shows of an incident without an unlock."""
+
+    ref: str
+    created_utc: str
+    updated_utc: str
+    status: Status
+    item_count: int
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """What the vault shows of an item without an unlock.
+
+    Attributes:
+        kind: ``captured``, ``received`` or ``derived``.
+        sha256: digest (hex) of the original file bytes.
+        pixels_sha256: digest (hex) of the pixels as a binary PPM, where known.
+        parent_seq: for a derived crop, the full frame it was cut from.
+    """
+
+    ref: str
+    seq: int
+    kind: str
+    created_utc: str
+    media_type: str
+    sha256: str
+    pixels_sha256: str | None
+    width: int | None
+    height: int | None
+    size: int
+    parent_seq: int | None
+    excluded: bool
+    shredded: bool
+
+    @property
+    def item_id(self) -> str:
+        """``REF/N``."""
+        return f"{self.ref}/{self.seq}"
+
+
+@dataclass(frozen=True)
+class _Tip:
+    seq: int
+    hash: str
+    time_utc: str
+
+
+class Vault:
+    """An open vault file. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise VaultError(f"{path}: cannot switch the vault to WAL mode (got {mode})")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA secure_delete = ON")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            with self._write():
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise VaultError(f"{path}: vault is from a newer version of the app (schema {version})")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            check = self._db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise VaultError(f"{path}: vault is damaged: {check}")
+        except sqlite3.Error as e:
+            raise VaultError(f"{path}: cannot open the vault: {e}") from e
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate write transaction; rolled back on any error."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise VaultError(f"{self.path}: cannot write to the vault: {e}") from e
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException as e:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):
+                raise VaultError(f"{self.path}: cannot write to the vault: {e}") from e
+            raise
+
+    # -- writing (public keys only) ---------------------------------------------------------------------------
+
+    def _append_custody(
+        self,
+        ref: str,
+        *,
+        actor: str,
+        action: Action,
+        subject: str,
+        details: dict[str, Any],
+        recipients: Sequence[str],
+    ) -> CustodyEntry:
+        row = self._db.execute(
+            "SELECT seq, hash, time_utc FROM custody WHERE ref = ? ORDER BY seq DESC LIMIT 1", (ref,)
+        ).fetchone()
+        tip = _Tip(*row) if row else None
+        entry = make_entry(tip, actor=actor, action=action, subject=subject, details=details)
+        self._db.execute(
+            "INSERT INTO custody (ref, seq, time_utc, action, prev_hash, hash, entry) VALUES (?,?,?,?,?,?,?)",
+            (ref, entry.seq, entry.time_utc, entry.action, entry.prev_hash, entry.hash,
+             ageio.encrypt(entry.to_bytes(), recipients)),
+        )  # fmt: skip
+        return entry
+
+    def create_incident(
+        self, details: IncidentDetails, *, actor: str, recipients: Sequence[str], ref: str | None = None
+    ) -> str:
+        """Create an incident and its custody chain; return its reference."""
+        ref = check_ref(ref) if ref else new_ref()
+        now = utc_now()
+        blob = ageio.encrypt(canonical.dumps(details.to_json_dict()), recipients)
+        status = Status.BLOCKED if details.safeguarding_block else Status.DRAFT
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO incidents (ref, created_utc, updated_utc, status, details) VALUES (?,?,?,?,?)",
+                (ref, now, now, status.value, blob),
+            )
+            self._append_custody(
+                ref, actor=actor, action=Action.CREATED, subject=ref, details={}, recipients=recipients
+            )
+            if details.safeguarding_block:
+                self._append_custody(
+                    ref, actor=actor, action=Action.SAFEGUARDING_BLOCK, subject=ref,
+                    details={"reason": "nude or semi-nude image of a child: capture refused"}, recipients=recipients,
+                )  # fmt: skip
+        return ref
+
+    def update_details(self, ref: str, details: IncidentDetails, *, actor: str, recipients: Sequence[str]) -> None:
+        """Replace the incident's details (logged as ``annotated``; a safeguarding category blocks capture)."""
+        row = self.incident(ref)
+        if row.status not in (Status.DRAFT, Status.BLOCKED):
+            raise VaultError(f"{ref} is {row.status.value}; its details can no longer change")
+        blob = ageio.encrypt(canonical.dumps(details.to_json_dict()), recipients)
+        with self._write() as db:
+            db.execute(
+                "UPDATE incidents SET details = ?, updated_utc = ? WHERE ref = ?", (blob, utc_now(), ref)
+            )
+            self._append_custody(
+                ref, actor=actor, action=Action.ANNOTATED, subject=ref, details={"what": "incident details"},
+                recipients=recipients,
+            )  # fmt: skip
+            if details.safeguarding_block and row.status is not Status.BLOCKED:
+                db.execute("UPDATE incidents SET status = ? WHERE ref = ?", (Status.BLOCKED.value, ref))
+                self._append_custody(
+                    ref, actor=actor, action=Action.SAFEGUARDING_BLOCK, subject=ref,
+                    details={"reason": "nude or semi-nude image of a child: capture refused"}, recipients=recipients,
+                )  # fmt: skip
+
+    def add_item(
+        self,
+        ref: str,
+        *,
+        kind: str,
+        media_type: str,
+        content: bytes,
+        sha256: str,
+        context: dict[str, Any],
+        actor: str,
+        recipients: Sequence[str],
+        pixels_sha256: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        parent_seq: int | None = None,
+    ) -> ItemRow:
+        """Encrypt and store one item with its custody entry, in one transaction.
+
+        Raises:
+            VaultError: the incident does not exist, is blocked by the safeguarding gate, is sealed, or the
+                write failed (nothing is stored then).
+        """
+        action = {"captured": Action.CAPTURED, "received": Action.RECEIVED, "derived": Action.DERIVED}[kind]
+        content_blob = ageio.encrypt(content, recipients)
+        context_blob = ageio.encrypt(canonical.dumps(context), recipients)
+        with self._write() as db:
+            status = self._status_in_tx(ref)
+            if status is Status.BLOCKED:
+                raise VaultError(
+                    f"{ref}: capture refused: this incident concerns a nude or semi-nude image of a child. "
+                    "Do not capture it; tell the DSL now."
+                )
+            if status is not Status.DRAFT:
+                raise VaultError(f"{ref} is {status.value}; no items can be added")
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE ref = ?", (ref,)).fetchone()[0]
+            now = utc_now()
+            db.execute(
+                "INSERT INTO items (ref, seq, kind, created_utc, media_type, sha256, pixels_sha256, width, height,"
+                " size, parent_seq, content, context) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (ref, seq, kind, now, media_type, sha256, pixels_sha256, width, height, len(content), parent_seq,
+                 content_blob, context_blob),
+            )  # fmt: skip
+            info: dict[str, Any] = {"item": seq, "sha256": sha256, "media_type": media_type, "size": len(content)}
+            if pixels_sha256:
+                info["pixels_sha256"] = pixels_sha256
+            if parent_seq is not None:
+                info["parent"] = parent_seq
+            self._append_custody(
+                ref, actor=actor, action=action, subject=f"{ref}/{seq}", details=info, recipients=recipients
+            )
+            db.execute("UPDATE incidents SET updated_utc = ? WHERE ref = ?", (now, ref))
+        return self.item(ref, seq)
+
+    def log(
+        self, ref: str, action: Action, *, actor: str, recipients: Sequence[str], details: dict[str, Any] | None = None,
+        subject: str | None = None,
+    ) -> CustodyEntry:  # fmt: skip
+        """Append one custody entry on its own."""
+        with self._write():
+            self._status_in_tx(ref)
+            return self._append_custody(
+                ref, actor=actor, action=action, subject=subject or ref, details=details or {}, recipients=recipients
+            )
+
+    def set_status(self, ref: str, status: Status) -> None:
+        """Change the plain status column (the caller logs why)."""
+        with self._write() as db:
+            self._status_in_tx(ref)
+            db.execute("UPDATE incidents SET status = ?, updated_utc = ? WHERE ref = ?", (status.value, utc_now(), ref))
+
+    def _status_in_tx(self, ref: str) -> Status:
+        row = self._db.execute("SELECT status FROM incidents WHERE ref = ?", (ref,)).fetchone()
+        if row is None:
+            raise VaultError(f"no incident {ref} in this vault")
+        return Status(row[0])
+
+    # -- reading without an unlock ----------------------------------------------------------------------------
+
+    def list_incidents(self) -> list[IncidentRow]:
+        """Every incident, newest first."""
+        try:
+            rows = self._db.execute(
+                "SELECT i.ref, i.created_utc, i.updated_utc, i.status,"
+                " (SELECT COUNT(*) FROM items t WHERE t.ref = i.ref AND t.excluded = 0)"
+                " FROM incidents i ORDER BY i.created_utc DESC, i.ref"
+            ).fetchall()
+        except sqlite3.Error as e:
+            raise VaultError(f"{self.path}: cannot read the vault: {e}") from e
+        return [IncidentRow(r[0], r[1], r[2], Status(r[3]), r[4]) for r in rows]
+
+    def incident(self, ref: str) -> IncidentRow:
+        """One incident's plain row."""
+        for row in self.list_incidents():
+            if row.ref == ref:
+                return row
+        raise VaultError(f"no incident {ref} in this vault")
+
+    def items(self, ref: str) -> list[ItemRow]:
+        """The incident's items in order (excluded ones included, flagged)."""
+        rows = self._db.execute(
+            "SELECT ref, seq, kind, created_utc, media_type, sha256, pixels_sha256, width, height, size,"
+            " parent_seq, excluded, content IS NULL FROM items WHERE ref = ? ORDER BY seq",
+            (ref,),
+        ).fetchall()
+        return [ItemRow(*r[:11], bool(r[11]), bool(r[12])) for r in rows]
+
+    def item(self, ref: str, seq: int) -> ItemRow:
+        """One item's plain row."""
+        for row in self.items(ref):
+            if row.seq == seq:
+                return row
+        raise VaultError(f"no item {ref}/{seq} in this vault")
+
+    # -- reading with an identity -----------------------------------------------------------------------------
+
+    def details(self, ref: str, identities: Sequence[str]) -> IncidentDetails:
+        """Decrypt the incident's details."""
+        row = self._db.execute("SELECT details FROM incidents WHERE ref = ?", (ref,)).fetchone()
+        if row is None:
+            raise VaultError(f"no incident {ref} in this vault")
+        value = self._open_json(row[0], identities, f"{ref} details")
+        return IncidentDetails.from_json_dict(value)
+
+    def item_content(self, ref: str, seq: int, identities: Sequence[str]) -> bytes:
+        """Decrypt an item's original bytes and check them against the stored digest."""
+        row = self._db.execute(
+            "SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)
+        ).fetchone()
+        if row is None:
+            raise VaultError(f"no item {ref}/{seq} in this vault")
+        if row[0] is None:
+            raise VaultError(f"item {ref}/{seq} was shredded")
+        data = ageio.decrypt(row[0], identities)
+        if hashlib.sha256(data).hexdigest() != row[1]:
+            raise VaultError(f"item {ref}/{seq} does not match its recorded SHA-256")
+        return data
+
+    def item_context(self, ref: str, seq: int, identities: Sequence[str]) -> dict[str, Any]:
+        """Decrypt an item's capture context."""
+        row = self._db.execute("SELECT context FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
+        if row is None:
+            raise VaultError(f"no item {ref}/{seq} in this vault")
+        value = self._open_json(row[0], identities, f"{ref}/{seq} context")
+        if not isinstance(value, dict):
+            raise VaultError(f"{ref}/{seq} context is not an object")
+        return value
+
+    def custody(self, ref: str, identities: Sequence[str]) -> list[CustodyEntry]:
+        """Decrypt and verify the incident's custody chain.
+
+        Raises:
+            CustodyError: an entry does not match its plain columns, or the chain is broken.
+        """
+        rows = self._db.execute(
+            "SELECT seq, time_utc, action, prev_hash, hash, entry FROM custody WHERE ref = ? ORDER BY seq", (ref,)
+        ).fetchall()
+        entries = []
+        for seq, time_utc, action, prev_hash, hash_hex, blob in rows:
+            entry = CustodyEntry.parse(self._open_json(blob, identities, f"{ref} custody entry {seq}"))
+            if (entry.seq, entry.time_utc, entry.action, entry.prev_hash, entry.hash) != (
+                seq, time_utc, action, prev_hash, hash_hex
+            ):  # fmt: skip
+                raise CustodyError(f"{ref} custody entry {seq} does not match its index row")
+            entries.append(entry)
+        verify_chain(entries)
+        return entries
+
+    def _open_json(self, blob: bytes, identities: Sequence[str], what: str) -> Any:
+        data = ageio.decrypt(blob, identities)
+        try:
+            return canonical.loads_canonical(data, what=what)
+        except EvidenceError as e:
+            raise VaultError(str(e)) from e

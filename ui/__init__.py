@@ -1,0 +1,1 @@
+"""Qt widgets: views of the ``evidence`` models, with no business rules of their own."""
