@@ -145,10 +145,8 @@ def cmd_identity_show(ws: Workspace, a: argparse.Namespace) -> int:
         head = path.read_bytes()[:64]
     except OSError as e:
         raise IdentityError(f"{path}: cannot read: {e.strerror or e}") from e
-    if head.startswith(b"age-encryption.org/"):
-        card = _unlock(a.file, a.passphrase_file).card
-    else:
-        card = PublicCard.load(path)
+    is_identity = head.startswith(b"age-encryption.org/")
+    card = _unlock(a.file, a.passphrase_file).card if is_identity else PublicCard.load(path)
     print(card.to_text(), end="")
     return EXIT_OK
 

@@ -38,9 +38,7 @@ def _check(value: JsonValue, where: str = "$") -> None:
 def dumps(value: JsonValue) -> bytes:
     """Return the canonical UTF-8 bytes of ``value``."""
     _check(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
-        "utf-8"
-    )
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def loads_canonical(data: bytes, *, what: str = "JSON") -> JsonValue:

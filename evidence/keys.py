@@ -139,8 +139,10 @@ class PublicCard:
         missing = {"name", "principal", "role", "age", "ssh", "fingerprint"} - set(fields)
         if missing:
             raise IdentityError(f"{source}: card lacks {', '.join(sorted(missing))}")
+        if fields["role"] not in {r.value for r in Role}:
+            raise IdentityError(f"{source}: role must be staff or reviewer, not {fields['role']!r}")
+        role = Role(fields["role"])
         try:
-            role = Role(fields["role"])
             check_name(fields["name"])
             check_principal(fields["principal"])
         except (ValueError, UsageError) as e:
@@ -152,10 +154,10 @@ class PublicCard:
         except Exception as e:  # pyrage raises its own RecipientError
             raise IdentityError(f"{source}: 'age' is not a valid recipient") from e
         try:
-            key = sshsig.parse_public_key_line(fields["ssh"])
+            ssh_key = sshsig.parse_public_key_line(fields["ssh"])
         except IdentityError as e:
             raise IdentityError(f"{source}: 'ssh': {e}") from e
-        card = cls(fields["name"], fields["principal"], role, fields["age"], key)
+        card = cls(fields["name"], fields["principal"], role, fields["age"], ssh_key)
         if card.fingerprint != fields["fingerprint"]:
             raise IdentityError(f"{source}: fingerprint does not match the ssh key")
         return card
@@ -248,7 +250,11 @@ class Identity:
         try:
             role = Role(meta["role"])
             identity = cls._build(
-                secrets_found[0], check_name(meta["name"]), check_principal(meta["principal"]), role, meta["created"]
+                secrets_found[0],
+                check_name(meta["name"]),
+                check_principal(meta["principal"]),
+                role,
+                meta["created"],
             )
         except (ValueError, UsageError) as e:
             raise IdentityError(f"{source}: {e}") from e

@@ -227,9 +227,7 @@ class Vault:
             raise VaultError(f"{ref} is {row.status.value}; its details can no longer change")
         blob = ageio.encrypt(canonical.dumps(details.to_json_dict()), recipients)
         with self._write() as db:
-            db.execute(
-                "UPDATE incidents SET details = ?, updated_utc = ? WHERE ref = ?", (blob, utc_now(), ref)
-            )
+            db.execute("UPDATE incidents SET details = ?, updated_utc = ? WHERE ref = ?", (blob, utc_now(), ref))
             self._append_custody(
                 ref, actor=actor, action=Action.ANNOTATED, subject=ref, details={"what": "incident details"},
                 recipients=recipients,
@@ -283,7 +281,12 @@ class Vault:
                 (ref, seq, kind, now, media_type, sha256, pixels_sha256, width, height, len(content), parent_seq,
                  content_blob, context_blob),
             )  # fmt: skip
-            info: dict[str, Any] = {"item": seq, "sha256": sha256, "media_type": media_type, "size": len(content)}
+            info: dict[str, Any] = {
+                "item": seq,
+                "sha256": sha256,
+                "media_type": media_type,
+                "size": len(content),
+            }
             if pixels_sha256:
                 info["pixels_sha256"] = pixels_sha256
             if parent_seq is not None:
@@ -302,14 +305,22 @@ class Vault:
         with self._write():
             self._status_in_tx(ref)
             return self._append_custody(
-                ref, actor=actor, action=action, subject=subject or ref, details=details or {}, recipients=recipients
+                ref,
+                actor=actor,
+                action=action,
+                subject=subject or ref,
+                details=details or {},
+                recipients=recipients,
             )
 
     def set_status(self, ref: str, status: Status) -> None:
         """Change the plain status column (the caller logs why)."""
         with self._write() as db:
             self._status_in_tx(ref)
-            db.execute("UPDATE incidents SET status = ?, updated_utc = ? WHERE ref = ?", (status.value, utc_now(), ref))
+            db.execute(
+                "UPDATE incidents SET status = ?, updated_utc = ? WHERE ref = ?",
+                (status.value, utc_now(), ref),
+            )
 
     def _status_in_tx(self, ref: str) -> Status:
         row = self._db.execute("SELECT status FROM incidents WHERE ref = ?", (ref,)).fetchone()
@@ -345,7 +356,13 @@ class Vault:
             " parent_seq, excluded, content IS NULL FROM items WHERE ref = ? ORDER BY seq",
             (ref,),
         ).fetchall()
-        return [ItemRow(*r[:11], bool(r[11]), bool(r[12])) for r in rows]
+        return [
+            ItemRow(
+                ref=r[0], seq=r[1], kind=r[2], created_utc=r[3], media_type=r[4], sha256=r[5], pixels_sha256=r[6],
+                width=r[7], height=r[8], size=r[9], parent_seq=r[10], excluded=bool(r[11]), shredded=bool(r[12]),
+            )  # fmt: skip
+            for r in rows
+        ]
 
     def item(self, ref: str, seq: int) -> ItemRow:
         """One item's plain row."""
@@ -366,9 +383,7 @@ class Vault:
 
     def item_content(self, ref: str, seq: int, identities: Sequence[str]) -> bytes:
         """Decrypt an item's original bytes and check them against the stored digest."""
-        row = self._db.execute(
-            "SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)
-        ).fetchone()
+        row = self._db.execute("SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
         if row is None:
             raise VaultError(f"no item {ref}/{seq} in this vault")
         if row[0] is None:
@@ -395,7 +410,8 @@ class Vault:
             CustodyError: an entry does not match its plain columns, or the chain is broken.
         """
         rows = self._db.execute(
-            "SELECT seq, time_utc, action, prev_hash, hash, entry FROM custody WHERE ref = ? ORDER BY seq", (ref,)
+            "SELECT seq, time_utc, action, prev_hash, hash, entry FROM custody WHERE ref = ? ORDER BY seq",
+            (ref,),
         ).fetchall()
         entries = []
         for seq, time_utc, action, prev_hash, hash_hex, blob in rows:
