@@ -21,9 +21,11 @@ import evidence
 from app.paths import Paths
 from app.workspace import Workspace
 from evidence import capture as capture_mod
+from evidence import sealing
 from evidence.custody import utc_now
 from evidence.errors import (
     AgeFormatError,
+    BundleError,
     EvidenceError,
     IdentityError,
     ProfileError,
@@ -96,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("ref")
     sh.add_argument("--identity", help="unlock with this identity to show details and the custody log")
     sh.add_argument("--passphrase-file")
+    seal = verbs.add_parser("seal", help="seal an incident into a signed, encrypted bundle")
+    seal.add_argument("ref")
+    seal.add_argument("--identity", required=True)
+    seal.add_argument("--passphrase-file")
+    seal.add_argument("--out", help="folder to write to (default: the profile's drop folder)")
+
+    ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle")
+    ver.add_argument("bundle")
+    ver.add_argument("--identity", required=True)
+    ver.add_argument("--passphrase-file")
     return p
 
 
@@ -156,12 +168,23 @@ def cmd_profile_create(ws: Workspace, a: argparse.Namespace) -> int:
     staff = tuple(AllowedSigner(c.principal, c.ssh_key, None) for c in map(PublicCard.load, map(Path, a.staff)))
     if a.reviewer:
         reviewers = tuple(PublicCard.load(Path(f)) for f in a.reviewer)
-        profile = Profile(school=a.school, reviewers=reviewers, staff=staff, drop_folder=a.drop_folder,
-                          idle_lock_minutes=a.idle_lock_minutes)  # fmt: skip
+        profile = Profile(
+            school=a.school,
+            reviewers=reviewers,
+            staff=staff,
+            drop_folder=a.drop_folder,
+            idle_lock_minutes=a.idle_lock_minutes,
+        )
     else:
         base = Profile.standalone_for(ws.own_card(), a.school)
-        profile = Profile(school=a.school, reviewers=base.reviewers, staff=staff, drop_folder=a.drop_folder,
-                          idle_lock_minutes=a.idle_lock_minutes, standalone=True)  # fmt: skip
+        profile = Profile(
+            school=a.school,
+            reviewers=base.reviewers,
+            staff=staff,
+            drop_folder=a.drop_folder,
+            idle_lock_minutes=a.idle_lock_minutes,
+            standalone=True,
+        )
     text = profile.to_toml()
     Profile.parse(text, source=str(out))  # what we write must read back
     atomic_write(out, text.encode("utf-8"), mode=0o644)
@@ -188,10 +211,18 @@ def cmd_capture(ws: Workspace, a: argparse.Namespace) -> int:
         if ref is None:
             ref = vault.create_incident(IncidentDetails(), actor=actor, recipients=recipients)
         vault.add_item(
-            ref, kind="captured", media_type="image/png", content=shot.png, sha256=shot.png_sha256,
-            pixels_sha256=shot.pixels_sha256, width=shot.width, height=shot.height,
-            context=shot.context.to_json_dict(), actor=actor, recipients=recipients,
-        )  # fmt: skip
+            ref,
+            kind="captured",
+            media_type="image/png",
+            content=shot.png,
+            sha256=shot.png_sha256,
+            pixels_sha256=shot.pixels_sha256,
+            width=shot.width,
+            height=shot.height,
+            context=shot.context.to_json_dict(),
+            actor=actor,
+            recipients=recipients,
+        )
     print(f"{ref} {shot.png_sha256}")
     return EXIT_OK
 
@@ -203,8 +234,7 @@ def cmd_incident_new(ws: Workspace, a: argparse.Namespace) -> int:
             occurred = dt.datetime.fromisoformat(a.occurred).isoformat()
         except ValueError as e:
             raise UsageError(f"--occurred {a.occurred!r} is not an ISO 8601 date and time") from e
-    details = IncidentDetails(title=a.title, categories=list(a.category), platform=a.platform or "",
-                              occurred=occurred)  # fmt: skip
+    details = IncidentDetails(title=a.title, categories=list(a.category), platform=a.platform or "", occurred=occurred)
     with ws.open_vault() as vault:
         ref = vault.create_incident(details, actor=ws.actor, recipients=ws.recipients())
     if details.safeguarding_block:
@@ -249,12 +279,45 @@ def cmd_incident_show(ws: Workspace, a: argparse.Namespace) -> int:
                 print("note: consider contacting the police (policy §9.8)")
         for item in vault.items(ref):
             flags = " (excluded)" if item.excluded else ""
-            print(f"item {item.seq}: {item.kind} {item.media_type} {item.width}x{item.height} "
-                  f"{item.created_utc} sha256={item.sha256}{flags}")  # fmt: skip
+            print(
+                f"item {item.seq}: {item.kind} {item.media_type} {item.width}x{item.height} "
+                f"{item.created_utc} sha256={item.sha256}{flags}"
+            )
         if identity is not None:
             for e in vault.custody(ref, [identity.age_secret]):
                 print(f"custody {e.seq}: {e.time_utc} {e.actor} {e.action} {e.subject}")
             print("custody chain: intact")
+    return EXIT_OK
+
+
+def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
+    ref = check_ref(a.ref)
+    identity = _unlock(a.identity, a.passphrase_file)
+    profile = ws.profile()
+    out = Path(a.out) if a.out else ws.drop_folder()
+    with ws.open_vault() as vault:
+        result = sealing.seal_incident(vault, ref, identity, profile, out)
+    print(result.path)
+    print(f"sha256: {result.sha256}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
+    path = Path(a.bundle)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such bundle")
+    identity = _unlock(a.identity, a.passphrase_file)
+    try:
+        verified = sealing.verify_file(path, identity, ws.profile())
+    except BundleError as e:
+        print(f"evidence-capture: FAILED: {path}: {e}", file=sys.stderr)
+        return EXIT_USAGE if e.check in ("unreadable",) else EXIT_FAILED
+    print(verified.summary())
+    for rev in verified.revisions:
+        print(
+            f"  revision {rev.number}: {rev.action} by {rev.signer_name} <{rev.signer_principal}> "
+            f"({rev.signer_fingerprint}) at {rev.time_utc}"
+        )
     return EXIT_OK
 
 
@@ -266,6 +329,8 @@ _COMMANDS = {
     ("incident", "new"): cmd_incident_new,
     ("incident", "list"): cmd_incident_list,
     ("incident", "show"): cmd_incident_show,
+    ("seal", None): cmd_seal,
+    ("verify", None): cmd_verify,
 }
 
 

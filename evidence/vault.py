@@ -53,8 +53,12 @@ CREATE TABLE IF NOT EXISTS items (
     excluded      INTEGER NOT NULL DEFAULT 0,
     content       BLOB,
     context       BLOB NOT NULL,
-    notes         BLOB,
     PRIMARY KEY (ref, seq)
+);
+CREATE TABLE IF NOT EXISTS item_notes (
+    ref   TEXT NOT NULL,
+    seq   INTEGER NOT NULL,
+    note  BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS custody (
     ref        TEXT NOT NULL,
@@ -192,9 +196,16 @@ class Vault:
         entry = make_entry(tip, actor=actor, action=action, subject=subject, details=details)
         self._db.execute(
             "INSERT INTO custody (ref, seq, time_utc, action, prev_hash, hash, entry) VALUES (?,?,?,?,?,?,?)",
-            (ref, entry.seq, entry.time_utc, entry.action, entry.prev_hash, entry.hash,
-             ageio.encrypt(entry.to_bytes(), recipients)),
-        )  # fmt: skip
+            (
+                ref,
+                entry.seq,
+                entry.time_utc,
+                entry.action,
+                entry.prev_hash,
+                entry.hash,
+                ageio.encrypt(entry.to_bytes(), recipients),
+            ),
+        )
         return entry
 
     def create_incident(
@@ -215,9 +226,13 @@ class Vault:
             )
             if details.safeguarding_block:
                 self._append_custody(
-                    ref, actor=actor, action=Action.SAFEGUARDING_BLOCK, subject=ref,
-                    details={"reason": "nude or semi-nude image of a child: capture refused"}, recipients=recipients,
-                )  # fmt: skip
+                    ref,
+                    actor=actor,
+                    action=Action.SAFEGUARDING_BLOCK,
+                    subject=ref,
+                    details={"reason": "nude or semi-nude image of a child: capture refused"},
+                    recipients=recipients,
+                )
         return ref
 
     def update_details(self, ref: str, details: IncidentDetails, *, actor: str, recipients: Sequence[str]) -> None:
@@ -229,15 +244,23 @@ class Vault:
         with self._write() as db:
             db.execute("UPDATE incidents SET details = ?, updated_utc = ? WHERE ref = ?", (blob, utc_now(), ref))
             self._append_custody(
-                ref, actor=actor, action=Action.ANNOTATED, subject=ref, details={"what": "incident details"},
+                ref,
+                actor=actor,
+                action=Action.ANNOTATED,
+                subject=ref,
+                details={"what": "incident details"},
                 recipients=recipients,
-            )  # fmt: skip
+            )
             if details.safeguarding_block and row.status is not Status.BLOCKED:
                 db.execute("UPDATE incidents SET status = ? WHERE ref = ?", (Status.BLOCKED.value, ref))
                 self._append_custody(
-                    ref, actor=actor, action=Action.SAFEGUARDING_BLOCK, subject=ref,
-                    details={"reason": "nude or semi-nude image of a child: capture refused"}, recipients=recipients,
-                )  # fmt: skip
+                    ref,
+                    actor=actor,
+                    action=Action.SAFEGUARDING_BLOCK,
+                    subject=ref,
+                    details={"reason": "nude or semi-nude image of a child: capture refused"},
+                    recipients=recipients,
+                )
 
     def add_item(
         self,
@@ -278,9 +301,22 @@ class Vault:
             db.execute(
                 "INSERT INTO items (ref, seq, kind, created_utc, media_type, sha256, pixels_sha256, width, height,"
                 " size, parent_seq, content, context) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (ref, seq, kind, now, media_type, sha256, pixels_sha256, width, height, len(content), parent_seq,
-                 content_blob, context_blob),
-            )  # fmt: skip
+                (
+                    ref,
+                    seq,
+                    kind,
+                    now,
+                    media_type,
+                    sha256,
+                    pixels_sha256,
+                    width,
+                    height,
+                    len(content),
+                    parent_seq,
+                    content_blob,
+                    context_blob,
+                ),
+            )
             info: dict[str, Any] = {
                 "item": seq,
                 "sha256": sha256,
@@ -297,10 +333,65 @@ class Vault:
             db.execute("UPDATE incidents SET updated_utc = ? WHERE ref = ?", (now, ref))
         return self.item(ref, seq)
 
+    def exclude_item(self, ref: str, seq: int, reason: str, *, actor: str, recipients: Sequence[str]) -> None:
+        """Exclude an item from sealing. A reason is required; the item stays in the vault and the log says why."""
+        reason = reason.strip()
+        if not reason:
+            raise VaultError("say why the item is excluded: nothing is left out silently")
+        with self._write() as db:
+            self._add_note_in_tx(ref, seq, {"excluded_reason": reason}, recipients)
+            db.execute("UPDATE items SET excluded = 1 WHERE ref = ? AND seq = ?", (ref, seq))
+            self._append_custody(
+                ref,
+                actor=actor,
+                action=Action.EXCLUDED,
+                subject=f"{ref}/{seq}",
+                details={"reason": reason},
+                recipients=recipients,
+            )
+
+    def caption_item(self, ref: str, seq: int, caption: str, *, actor: str, recipients: Sequence[str]) -> None:
+        """Set an item's caption (logged as ``annotated``)."""
+        with self._write():
+            self._add_note_in_tx(ref, seq, {"caption": caption.strip()}, recipients)
+            self._append_custody(
+                ref,
+                actor=actor,
+                action=Action.ANNOTATED,
+                subject=f"{ref}/{seq}",
+                details={"what": "caption"},
+                recipients=recipients,
+            )
+
+    def _add_note_in_tx(self, ref: str, seq: int, note: dict[str, str], recipients: Sequence[str]) -> None:
+        """Notes are append-only and encrypted, so setting one needs no secret key; readers merge them in order."""
+        if self._status_in_tx(ref) is not Status.DRAFT:
+            raise VaultError(f"{ref} is no longer a draft; its items cannot change")
+        if self._db.execute("SELECT 1 FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone() is None:
+            raise VaultError(f"no item {ref}/{seq} in this vault")
+        blob = ageio.encrypt(canonical.dumps({"time_utc": utc_now(), **note}), recipients)
+        self._db.execute("INSERT INTO item_notes (ref, seq, note) VALUES (?, ?, ?)", (ref, seq, blob))
+
+    def item_notes(self, ref: str, seq: int, identities: Sequence[str]) -> dict[str, str]:
+        """The item's caption and exclusion reason (latest values)."""
+        merged: dict[str, str] = {}
+        for (blob,) in self._db.execute(
+            "SELECT note FROM item_notes WHERE ref = ? AND seq = ? ORDER BY rowid", (ref, seq)
+        ).fetchall():
+            value = self._open_json(blob, identities, f"{ref}/{seq} note")
+            merged.update({k: v for k, v in value.items() if k != "time_utc"})
+        return merged
+
     def log(
-        self, ref: str, action: Action, *, actor: str, recipients: Sequence[str], details: dict[str, Any] | None = None,
+        self,
+        ref: str,
+        action: Action,
+        *,
+        actor: str,
+        recipients: Sequence[str],
+        details: dict[str, Any] | None = None,
         subject: str | None = None,
-    ) -> CustodyEntry:  # fmt: skip
+    ) -> CustodyEntry:
         """Append one custody entry on its own."""
         with self._write():
             self._status_in_tx(ref)
@@ -358,9 +449,20 @@ class Vault:
         ).fetchall()
         return [
             ItemRow(
-                ref=r[0], seq=r[1], kind=r[2], created_utc=r[3], media_type=r[4], sha256=r[5], pixels_sha256=r[6],
-                width=r[7], height=r[8], size=r[9], parent_seq=r[10], excluded=bool(r[11]), shredded=bool(r[12]),
-            )  # fmt: skip
+                ref=r[0],
+                seq=r[1],
+                kind=r[2],
+                created_utc=r[3],
+                media_type=r[4],
+                sha256=r[5],
+                pixels_sha256=r[6],
+                width=r[7],
+                height=r[8],
+                size=r[9],
+                parent_seq=r[10],
+                excluded=bool(r[11]),
+                shredded=bool(r[12]),
+            )
             for r in rows
         ]
 
@@ -417,8 +519,12 @@ class Vault:
         for seq, time_utc, action, prev_hash, hash_hex, blob in rows:
             entry = CustodyEntry.parse(self._open_json(blob, identities, f"{ref} custody entry {seq}"))
             if (entry.seq, entry.time_utc, entry.action, entry.prev_hash, entry.hash) != (
-                seq, time_utc, action, prev_hash, hash_hex
-            ):  # fmt: skip
+                seq,
+                time_utc,
+                action,
+                prev_hash,
+                hash_hex,
+            ):
                 raise CustodyError(f"{ref} custody entry {seq} does not match its index row")
             entries.append(entry)
         verify_chain(entries)

@@ -34,8 +34,11 @@ def test_round_trip_through_tomllib() -> None:
     again = Profile.parse(text)
     assert again == profile
     assert again.reviewer_recipients == [r.recipient for r in profile.reviewers]
-    assert {s.principal for s in again.signers()} == {"j.smith@school.example", "dsl@school.example",
-                                                      "head@school.example"}  # fmt: skip
+    assert {s.principal for s in again.signers()} == {
+        "j.smith@school.example",
+        "dsl@school.example",
+        "head@school.example",
+    }
 
 
 def test_standalone_profile_makes_the_owner_the_reviewer() -> None:

@@ -29,9 +29,17 @@ def keys() -> tuple[list[str], list[str]]:
 
 def add_png(vault: Vault, ref: str, payload: bytes, recipients: list[str]) -> int:
     row = vault.add_item(
-        ref, kind="captured", media_type="image/png", content=payload, sha256=hashlib.sha256(payload).hexdigest(),
-        context={"window_title": PERSONAL}, actor="j.smith@school.example", recipients=recipients, width=1, height=1,
-    )  # fmt: skip
+        ref,
+        kind="captured",
+        media_type="image/png",
+        content=payload,
+        sha256=hashlib.sha256(payload).hexdigest(),
+        context={"window_title": PERSONAL},
+        actor="j.smith@school.example",
+        recipients=recipients,
+        width=1,
+        height=1,
+    )
     return row.seq
 
 
@@ -58,8 +66,9 @@ def test_capture_needs_no_secret_and_lists_without_unlock(tmp_path: Path) -> Non
 def test_nothing_personal_or_image_like_in_clear(tmp_path: Path) -> None:
     recipients, _ = keys()
     with Vault(tmp_path / "v.sqlite3") as vault:
-        ref = vault.create_incident(IncidentDetails(title=PERSONAL, description=PERSONAL), actor="j@s",
-                                    recipients=recipients)  # fmt: skip
+        ref = vault.create_incident(
+            IncidentDetails(title=PERSONAL, description=PERSONAL), actor="j@s", recipients=recipients
+        )
         add_png(vault, ref, b"\x89PNG\r\n\x1a\n" + b"pixels" * 100, recipients)
     for path in tmp_path.iterdir():
         data = path.read_bytes()
@@ -156,8 +165,10 @@ def _writer(tmp_path: Path, path: Path, ref: str, tag: str, count: int) -> subpr
     env = {**os.environ, "PYTHONPATH": str(tests_dir.parent)}
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, str(tests_dir), str(path), ref, tag, str(count)],
-        stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def test_two_processes_on_one_vault(tmp_path: Path) -> None:

@@ -49,9 +49,15 @@ def test_disk_full_loses_nothing_already_stored(tmp_path: Path) -> None:
                 for i in range(100):
                     payload = os.urandom(200_000) + bytes([i])
                     vault.add_item(
-                        ref, kind="captured", media_type="image/png", content=payload,
-                        sha256=hashlib.sha256(payload).hexdigest(), context={}, actor="j@s", recipients=recipients(),
-                    )  # fmt: skip
+                        ref,
+                        kind="captured",
+                        media_type="image/png",
+                        content=payload,
+                        sha256=hashlib.sha256(payload).hexdigest(),
+                        context={},
+                        actor="j@s",
+                        recipients=recipients(),
+                    )
                     stored.append(hashlib.sha256(payload).hexdigest())
         assert stored, "the disk filled before anything was stored: the test proves nothing"
         # free space and reopen: every acknowledged item is intact, the chain is whole

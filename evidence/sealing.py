@@ -1,0 +1,136 @@
+"""From the vault to a sealed bundle on disk, and back again: the workflows behind ``seal`` and ``verify``.
+
+Sealing reads an incident from the vault with the sealer's identity, builds the bag (:mod:`evidence.bundle`),
+encrypts it to the profile's reviewers and writes ``REF.zip.age`` plus its origin signature ``REF.zip.age.sig``
+atomically into the drop folder (the signature first, so an inbox never sees a bundle without it). Only then is
+``sealed`` logged in the vault with the bundle's SHA-256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidence import bundle, sshsig
+from evidence.custody import Action, utc_now
+from evidence.errors import BundleError, UsageError
+from evidence.fsutil import atomic_write
+from evidence.incident import Status
+from evidence.keys import Identity
+from evidence.profile import Profile
+from evidence.vault import Vault
+
+
+@dataclass(frozen=True)
+class SealResult:
+    """Where the bundle went and how to recognise it."""
+
+    ref: str
+    path: Path
+    signature_path: Path
+    sha256: str
+    item_count: int
+
+
+def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bundle.IncidentSnapshot:
+    """Read everything a seal carries from the vault (decrypting with the sealer's key)."""
+    keys = [sealer.age_secret]
+    row = vault.incident(ref)
+    details = vault.details(ref, keys)
+    items = []
+    for item in vault.items(ref):
+        notes = vault.item_notes(ref, item.seq, keys)
+        meta = {
+            "sha256": item.sha256,
+            "pixels_sha256": item.pixels_sha256,
+            "width": item.width,
+            "height": item.height,
+            "size": item.size,
+            "created_utc": item.created_utc,
+            "parent_seq": item.parent_seq,
+            "caption": notes.get("caption", ""),
+        }
+        excluded = notes.get("excluded_reason", "(no reason recorded)") if item.excluded else None
+        content = b"" if excluded is not None else vault.item_content(ref, item.seq, keys)
+        context = {} if excluded is not None else vault.item_context(ref, item.seq, keys)
+        items.append(bundle.SealItem(item.seq, item.kind, item.media_type, content, context, meta, excluded))
+    return bundle.IncidentSnapshot(
+        ref=ref,
+        school=profile.school,
+        created_utc=row.created_utc,
+        details=details.to_json_dict(),
+        items=items,
+        custody=vault.custody(ref, keys),
+    )
+
+
+def seal_incident(
+    vault: Vault, ref: str, sealer: Identity, profile: Profile, out_dir: Path, *, when: str | None = None
+) -> SealResult:
+    """Seal ``ref`` into ``out_dir``; log it; return where it went."""
+    if not _may_sign(profile, sealer):
+        raise UsageError(f"{sealer.card.principal} is not a signer in the school profile for {profile.school}")
+    row = vault.incident(ref)
+    if row.status is Status.SHREDDED:
+        raise UsageError(f"{ref} was shredded after sealing; its bundle is in the drop folder")
+    snap = snapshot(vault, ref, sealer, profile)
+    sealed_utc = when or utc_now()
+    bag = bundle.build_bag(snap, sealer, sealed_utc)
+    zip_bytes = bundle.zip_bag(ref, bag)
+    bundle.verify_bag(zip_bytes, profile)  # never hand over a bundle we would not accept ourselves
+    ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
+    origin = bundle.origin_signature(ciphertext, sealer)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{out_dir}: cannot create the drop folder: {e.strerror or e}") from e
+    path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
+    sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
+    atomic_write(sig_path, origin, mode=0o644)
+    atomic_write(path, ciphertext, mode=0o644)
+    digest = bundle.sha256_hex(ciphertext)
+    carried = [i for i in snap.items if i.excluded_reason is None]
+    vault.log(
+        ref,
+        Action.SEALED,
+        actor=sealer.card.principal,
+        recipients=_recipients(sealer, profile),
+        details={
+            "bundle": path.name,
+            "bundle_sha256": digest,
+            "items": len(carried),
+            "manifest_sha256": bundle.sha256_hex(bag[bundle.MANIFEST]),
+        },
+    )
+    vault.set_status(ref, Status.SEALED)
+    return SealResult(ref, path, sig_path, digest, len(carried))
+
+
+def _may_sign(profile: Profile, sealer: Identity) -> bool:
+    return bool(sshsig.find_principals(profile.signers(), sealer.card.ssh_key, bundle.SEAL_NAMESPACE))
+
+
+def _recipients(owner: Identity, profile: Profile) -> list[str]:
+    out = [owner.card.recipient]
+    out += [r for r in profile.reviewer_recipients if r not in out]
+    return out
+
+
+def read_bundle_file(path: Path) -> bytes:
+    """Read a bundle file, refusing what cannot be one before reading it all."""
+    try:
+        size = path.stat().st_size
+        if size > bundle.MAX_BUNDLE_BYTES:
+            raise BundleError(f"size cap: {path}: larger than {bundle.MAX_BUNDLE_BYTES} bytes", check="size cap")
+        return path.read_bytes()
+    except OSError as e:
+        raise BundleError(f"unreadable: {path}: {e.strerror or e}", check="unreadable") from e
+
+
+def verify_file(path: Path, identity: Identity, profile: Profile) -> bundle.VerifiedBundle:
+    """Open and verify a bundle file; also check its origin signature when one lies beside it."""
+    ciphertext = read_bundle_file(path)
+    sig_path = path.with_name(path.name + ".sig")
+    if sig_path.exists():
+        bundle.verify_origin(ciphertext, sig_path.read_bytes(), profile)
+    return bundle.open_bundle(ciphertext, [identity.age_secret], profile)

@@ -1,0 +1,137 @@
+"""Build real sealed bundles for tests: a vault with PNG captures, sealed with real keys."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpers import identity
+from PIL import Image
+
+from evidence import bundle, safezip
+from evidence.incident import Category, IncidentDetails
+from evidence.keys import Identity, Role
+from evidence.profile import Profile
+from evidence.sealing import SealResult, seal_incident
+from evidence.sshsig import AllowedSigner
+from evidence.vault import Vault
+
+SEALED_AT = "2026-11-25T12:00:00.000Z"
+
+
+def png(seed: int, size: tuple[int, int] = (64, 48)) -> tuple[bytes, bytes]:
+    """A small real PNG and its RGB pixels."""
+    img = Image.new("RGB", size)
+    img.putdata(
+        [
+            ((x * 7 + seed) % 256, (y * 5 + seed) % 256, (x * y + seed) % 256)
+            for y in range(size[1])
+            for x in range(size[0])
+        ]
+    )
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue(), img.tobytes()
+
+
+def staff() -> Identity:
+    return identity()
+
+
+def dsl() -> Identity:
+    return identity("Dee Sell", "dsl@school.example", Role.REVIEWER)
+
+
+def head() -> Identity:
+    return identity("Hedda Teacher", "head@school.example", Role.REVIEWER)
+
+
+def school_profile(school: str = "Example Academy") -> Profile:
+    """Staff member Jane seals to reviewers Dee (DSL) and Hedda (Head)."""
+    return Profile(
+        school=school,
+        reviewers=(dsl().card, head().card),
+        staff=(AllowedSigner(staff().card.principal, staff().card.ssh_key, None),),
+    )
+
+
+@dataclass
+class Sealed:
+    """A sealed test incident."""
+
+    ref: str
+    result: SealResult
+    ciphertext: bytes = field(repr=False)
+    zip_bytes: bytes = field(repr=False)
+    pngs: list[bytes] = field(repr=False)
+    vault_path: Path
+
+
+def make_sealed(tmp_path: Path, *, items: int = 2, profile: Profile | None = None, exclude: bool = False) -> Sealed:
+    """A vault with ``items`` PNG captures (plus one excluded if asked), sealed by Jane."""
+    profile = profile or school_profile()
+    me = staff()
+    recipients = [me.card.recipient, *profile.reviewer_recipients]
+    pngs = []
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    vault_path = tmp_path / "vault.sqlite3"
+    with Vault(vault_path) as vault:
+        details = IncidentDetails(
+            title="Messages about Pupil Alex",
+            categories=[Category.THREATENING.value],
+            platform="Instagram",
+            occurred="2026-11-24T18:30:00",
+        )
+        ref = vault.create_incident(details, actor=me.card.principal, recipients=recipients)
+        for i in range(items + (1 if exclude else 0)):
+            data, rgb = png(i)
+            vault.add_item(
+                ref,
+                kind="captured",
+                media_type="image/png",
+                content=data,
+                sha256=hashlib.sha256(data).hexdigest(),
+                pixels_sha256=hashlib.sha256(b"P6\n64 48\n255\n" + rgb).hexdigest(),
+                width=64,
+                height=48,
+                context={"mode": "full", "window_title": f"Chat {i}"},
+                actor=me.card.principal,
+                recipients=recipients,
+            )
+            pngs.append(data)
+        if exclude:
+            vault.exclude_item(
+                ref, items + 1, "my own e-mail was on screen", actor=me.card.principal, recipients=recipients
+            )
+            pngs.pop()
+        result = seal_incident(vault, ref, me, profile, tmp_path / "drop", when=SEALED_AT)
+    ciphertext = result.path.read_bytes()
+    zip_bytes = bundle.decrypt_bundle(ciphertext, [dsl().age_secret])
+    return Sealed(ref, result, ciphertext, zip_bytes, pngs, vault_path)
+
+
+def rezip(zip_bytes: bytes, change: dict[str, bytes | None]) -> bytes:
+    """Rebuild the zip with members changed (bytes) or removed (None); names are bag-relative."""
+    members = safezip.read_zip(zip_bytes)
+    top = next(iter(members)).split("/", 1)[0]
+    out = {}
+    for name, data in members.items():
+        rel = name.split("/", 1)[1]
+        if rel in change:
+            if change[rel] is None:
+                continue
+            data = change[rel]  # type: ignore[assignment]
+        out[name] = data
+    for rel, data in change.items():
+        if f"{top}/{rel}" not in out and data is not None:
+            out[f"{top}/{rel}"] = data
+    buf = io.BytesIO()
+    safezip.write_zip(sorted(out.items()), buf)
+    return buf.getvalue()
+
+
+def bag_of(zip_bytes: bytes) -> dict[str, bytes]:
+    """Bag-relative name → bytes."""
+    return {n.split("/", 1)[1]: d for n, d in safezip.read_zip(zip_bytes).items()}
