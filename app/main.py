@@ -35,3 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app import gui
 
     return gui.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

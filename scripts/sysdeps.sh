@@ -8,7 +8,7 @@ packages=(
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
   fonts-dejavu-core
   # a virtual X server for tests and screenshots
-  xvfb xauth x11-utils
+  xvfb xauth x11-utils xdotool libxrandr2
   # the stock tools that check what we write
   age openssh-client openssl coreutils unzip poppler-utils netpbm
   # peers for the benchmarks
@@ -16,6 +16,9 @@ packages=(
 )
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   packages+=(python3-venv)
+fi
+if ! python3 -c 'import tkinter' 2>/dev/null; then
+  packages+=(python3-tk)  # the tests draw windows with known pixels with Tk
 fi
 
 missing=()

@@ -1,0 +1,138 @@
+"""The README's command-line walk-through, for real: a real X server, real mss, real SQLite, real age.
+
+identity create → profile create → incident new → capture (full, monitor, region) → incident show → seal →
+verify; then the stock age CLI decrypts a vault item with the identity file, and nothing in clear is left in the
+data dir or the temp dir.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from ptyhelp import run_with_tty_input
+from xserver import XServer, have_tk, have_xvfb
+
+from evidence.capture import pixels_sha256
+
+pytestmark = [
+    pytest.mark.xvfb,
+    pytest.mark.skipif(not have_xvfb() or not have_tk(), reason="needs Xvfb and tkinter"),
+]
+
+PASSPHRASE = "a long test passphrase"
+TITLE = "Threats to Pupil Alex Example"
+PATTERN_AT = (300, 200)
+
+
+def pattern() -> Image.Image:
+    img = Image.new("RGB", (120, 80))
+    img.putdata([((x * 2) % 256, (y * 3) % 256, 200 if (x // 10 + y // 10) % 2 else 40) for y in range(80)
+                 for x in range(120)])  # fmt: skip
+    return img
+
+
+def cli(env: dict[str, str], data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "app.main", "--data-dir", str(data_dir), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check:
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done
+
+
+def test_walkthrough(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    scratch_tmp = tmp_path / "tmp"
+    scratch_tmp.mkdir()
+    data = tmp_path / "data"
+    passfile = tmp_path / "pass.txt"
+    passfile.write_text(PASSPHRASE + "\n")
+    ident = tmp_path / "jane.identity.age"
+    with XServer(1024, 768) as x:
+        x.show(pattern(), *PATTERN_AT, title="Chat window")
+        env = {**x.env(), "PYTHONPATH": str(repo), "TMPDIR": str(scratch_tmp), "EVIDENCE_CAPTURE_TESTING": "1"}
+        out = cli(env, data, "identity", "create", "--name", "Jane Smith", "--principal", "j.smith@school.example",
+                  "--role", "staff", "--out", str(ident), "--passphrase-file", str(passfile)).stdout  # fmt: skip
+        assert "fingerprint: SHA256:" in out and (tmp_path / "jane.card").exists()
+        cli(env, data, "profile", "create", "--school", "Example Academy", "--out", str(tmp_path / "school.toml"))
+        ref = cli(env, data, "incident", "new", "--title", TITLE, "--category", "threatening", "--platform",
+                  "Instagram", "--occurred", "2026-11-24T18:30").stdout.strip()  # fmt: skip
+        digests = {}
+        for mode in ("full", "monitor:1", f"region:{PATTERN_AT[0]},{PATTERN_AT[1]},120,80"):
+            line = cli(env, data, "capture", "--mode", mode, "--incident", ref).stdout.split()
+            assert line[0] == ref and len(line[1]) == 64
+            digests[mode] = line[1]
+        shown = cli(env, data, "incident", "show", ref, "--identity", str(ident), "--passphrase-file", str(passfile))
+        assert TITLE in shown.stdout and "custody chain: intact" in shown.stdout
+        assert "consider contacting the police" in shown.stdout
+        listed = cli(env, data, "incident", "list").stdout
+        assert ref in listed and "(unlock to see)" in listed and TITLE not in listed
+
+    # the region capture holds exactly the pattern's pixels
+    db = sqlite3.connect(data / "vault.sqlite3")
+    rows = db.execute("SELECT seq, sha256, pixels_sha256, width, height, content FROM items ORDER BY seq").fetchall()
+    db.close()
+    assert [r[1] for r in rows] == list(digests.values())
+    region = rows[2]
+    assert (region[3], region[4]) == (120, 80)
+    assert region[2] == pixels_sha256(pattern().tobytes(), 120, 80)
+    # the stock age CLI decrypts the vault item with the identity file (passphrase typed at its prompt)
+    enc = tmp_path / "item3.age"
+    enc.write_bytes(region[5])
+    plain = tmp_path / "item3.png"
+    code, transcript = run_with_tty_input(["age", "-d", "-i", str(ident), "-o", str(plain), str(enc)], [PASSPHRASE])
+    assert code == 0, transcript
+    assert hashlib.sha256(plain.read_bytes()).hexdigest() == digests[f"region:{PATTERN_AT[0]},{PATTERN_AT[1]},120,80"]
+    assert Image.open(io.BytesIO(plain.read_bytes())).convert("RGB").tobytes() == pattern().tobytes()
+    plain.unlink()
+
+    # nothing in clear in the data dir or the temp dir: no PNG signature, none of the personal strings
+    for folder in (data, scratch_tmp):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                blob = path.read_bytes()
+                assert b"\x89PNG\r\n\x1a\n" not in blob, path
+                for secret in (TITLE.encode(), b"Chat window"):
+                    assert secret not in blob, (path, secret)
+                if path.name.startswith("vault.sqlite3"):  # the vault names nobody in clear, not even its owner
+                    assert b"j.smith@school.example" not in blob and b"Jane Smith" not in blob
+
+    # seal and verify (standalone profile: Jane is her own reviewer)
+    env = {**os.environ, "PYTHONPATH": str(repo), "EVIDENCE_CAPTURE_TESTING": "1"}
+    bundle = Path(cli(env, data, "seal", ref, "--identity", str(ident), "--passphrase-file", str(passfile),
+                      "--out", str(tmp_path / "outbox")).stdout.strip())  # fmt: skip
+    assert bundle.name == f"{ref}.zip.age" and bundle.exists()
+    verified = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(passfile))
+    assert verified.stdout.startswith(f"Verified: {ref} sealed by Jane Smith")
+    assert "3 items" in verified.stdout
+    # a damaged copy fails with exit 1 and one line naming the check
+    bad = tmp_path / "bad" / bundle.name
+    bad.parent.mkdir()
+    blob = bytearray(bundle.read_bytes())
+    blob[len(blob) // 2] ^= 1
+    bad.write_bytes(bytes(blob))
+    failed = cli(env, data, "verify", str(bad), "--identity", str(ident), "--passphrase-file", str(passfile),
+                 check=False)  # fmt: skip
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert len(failed.stderr.strip().splitlines()) == 1 and "decrypt" in failed.stderr
+    # a wrong passphrase is one line, exit 2
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the passphrase\n")
+    failed = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(wrong),
+                 check=False)  # fmt: skip
+    assert failed.returncode == 2 and "wrong passphrase" in failed.stderr and "Traceback" not in failed.stderr
+    _ = (shutil, tempfile)
