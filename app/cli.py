@@ -36,6 +36,7 @@ from evidence.fsutil import atomic_write
 from evidence.incident import Category, IncidentDetails, check_ref
 from evidence.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file, write_identity_file
 from evidence.profile import Profile
+from evidence.received import receive_file
 from evidence.sshsig import AllowedSigner
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--mode", required=True, help="full | monitor:N | region:X,Y,W,H")
     cap.add_argument("--incident", help="add to this incident (default: a new one)")
     cap.add_argument("--delay", type=float, default=0.0, help="wait this many seconds first")
+
+    rec = verbs.add_parser("receive", help="add screenshots a pupil or parent showed or sent (kept byte for byte)")
+    rec.add_argument("files", nargs="+", metavar="FILE")
+    rec.add_argument("--incident", required=True)
+    rec.add_argument("--provided-by", required=True, help="who provided it, e.g. 'Parent of the pupil'")
+    rec.add_argument("--how", required=True, help="how it reached you, e.g. 'forwarded by e-mail'")
 
     inc = verbs.add_parser("incident", help="create, list or show incidents").add_subparsers(dest="action")
     new = inc.add_parser("new", help="create an incident")
@@ -204,7 +211,7 @@ def cmd_capture(ws: Workspace, a: argparse.Namespace) -> int:
     with ws.open_vault() as vault:
         ref = check_ref(a.incident) if a.incident else None
         if ref is not None:
-            vault.incident(ref)  # refuse an unknown incident before grabbing anything
+            vault.check_capture_allowed(ref)  # refuse before grabbing anything
         if a.delay:
             time.sleep(a.delay)
         shot = capture_mod.capture(mode, app_version=evidence.__version__)
@@ -224,6 +231,30 @@ def cmd_capture(ws: Workspace, a: argparse.Namespace) -> int:
             recipients=recipients,
         )
     print(f"{ref} {shot.png_sha256}")
+    return EXIT_OK
+
+
+def cmd_receive(ws: Workspace, a: argparse.Namespace) -> int:
+    ref = check_ref(a.incident)
+    recipients = ws.recipients()
+    with ws.open_vault() as vault:
+        vault.check_capture_allowed(ref)
+        received = [receive_file(Path(f), provided_by=a.provided_by, how=a.how) for f in a.files]
+        for r in received:
+            vault.add_item(
+                ref,
+                kind="received",
+                media_type=r.media_type,
+                content=r.content,
+                sha256=r.sha256,
+                pixels_sha256=r.pixels_sha256,
+                width=r.width,
+                height=r.height,
+                context=r.context,
+                actor=ws.actor,
+                recipients=recipients,
+            )
+            print(f"{ref} {r.sha256}")
     return EXIT_OK
 
 
@@ -326,6 +357,7 @@ _COMMANDS = {
     ("identity", "show"): cmd_identity_show,
     ("profile", "create"): cmd_profile_create,
     ("capture", None): cmd_capture,
+    ("receive", None): cmd_receive,
     ("incident", "new"): cmd_incident_new,
     ("incident", "list"): cmd_incident_list,
     ("incident", "show"): cmd_incident_show,

@@ -115,6 +115,16 @@ class ItemRow:
         return f"{self.ref}/{self.seq}"
 
 
+def _refuse_items(ref: str, status: Status) -> None:
+    if status is Status.BLOCKED:
+        raise VaultError(
+            f"{ref}: capture refused: this incident concerns a nude or semi-nude image of a child. "
+            "Do not capture, copy or save it; tell the DSL now."
+        )
+    if status is not Status.DRAFT:
+        raise VaultError(f"{ref} is {status.value}; no items can be added")
+
+
 @dataclass(frozen=True)
 class _Tip:
     seq: int
@@ -288,14 +298,7 @@ class Vault:
         content_blob = ageio.encrypt(content, recipients)
         context_blob = ageio.encrypt(canonical.dumps(context), recipients)
         with self._write() as db:
-            status = self._status_in_tx(ref)
-            if status is Status.BLOCKED:
-                raise VaultError(
-                    f"{ref}: capture refused: this incident concerns a nude or semi-nude image of a child. "
-                    "Do not capture it; tell the DSL now."
-                )
-            if status is not Status.DRAFT:
-                raise VaultError(f"{ref} is {status.value}; no items can be added")
+            _refuse_items(ref, self._status_in_tx(ref))
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE ref = ?", (ref,)).fetchone()[0]
             now = utc_now()
             db.execute(
@@ -381,6 +384,14 @@ class Vault:
             value = self._open_json(blob, identities, f"{ref}/{seq} note")
             merged.update({k: v for k, v in value.items() if k != "time_utc"})
         return merged
+
+    def check_capture_allowed(self, ref: str) -> None:
+        """Refuse before anything is grabbed: a blocked, sealed or unknown incident takes no items.
+
+        Raises:
+            VaultError: naming the reason (for the safeguarding gate, what to do instead).
+        """
+        _refuse_items(ref, self.incident(ref).status)
 
     def log(
         self,

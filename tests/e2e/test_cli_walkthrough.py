@@ -36,8 +36,9 @@ PATTERN_AT = (300, 200)
 
 def pattern() -> Image.Image:
     img = Image.new("RGB", (120, 80))
-    img.putdata([((x * 2) % 256, (y * 3) % 256, 200 if (x // 10 + y // 10) % 2 else 40) for y in range(80)
-                 for x in range(120)])  # fmt: skip
+    img.putdata(
+        [((x * 2) % 256, (y * 3) % 256, 200 if (x // 10 + y // 10) % 2 else 40) for y in range(80) for x in range(120)]
+    )
     return img
 
 
@@ -65,12 +66,38 @@ def test_walkthrough(tmp_path: Path) -> None:
     with XServer(1024, 768) as x:
         x.show(pattern(), *PATTERN_AT, title="Chat window")
         env = {**x.env(), "PYTHONPATH": str(repo), "TMPDIR": str(scratch_tmp), "EVIDENCE_CAPTURE_TESTING": "1"}
-        out = cli(env, data, "identity", "create", "--name", "Jane Smith", "--principal", "j.smith@school.example",
-                  "--role", "staff", "--out", str(ident), "--passphrase-file", str(passfile)).stdout  # fmt: skip
+        out = cli(
+            env,
+            data,
+            "identity",
+            "create",
+            "--name",
+            "Jane Smith",
+            "--principal",
+            "j.smith@school.example",
+            "--role",
+            "staff",
+            "--out",
+            str(ident),
+            "--passphrase-file",
+            str(passfile),
+        ).stdout
         assert "fingerprint: SHA256:" in out and (tmp_path / "jane.card").exists()
         cli(env, data, "profile", "create", "--school", "Example Academy", "--out", str(tmp_path / "school.toml"))
-        ref = cli(env, data, "incident", "new", "--title", TITLE, "--category", "threatening", "--platform",
-                  "Instagram", "--occurred", "2026-11-24T18:30").stdout.strip()  # fmt: skip
+        ref = cli(
+            env,
+            data,
+            "incident",
+            "new",
+            "--title",
+            TITLE,
+            "--category",
+            "threatening",
+            "--platform",
+            "Instagram",
+            "--occurred",
+            "2026-11-24T18:30",
+        ).stdout.strip()
         digests = {}
         for mode in ("full", "monitor:1", f"region:{PATTERN_AT[0]},{PATTERN_AT[1]},120,80"):
             line = cli(env, data, "capture", "--mode", mode, "--incident", ref).stdout.split()
@@ -113,8 +140,20 @@ def test_walkthrough(tmp_path: Path) -> None:
 
     # seal and verify (standalone profile: Jane is her own reviewer)
     env = {**os.environ, "PYTHONPATH": str(repo), "EVIDENCE_CAPTURE_TESTING": "1"}
-    bundle = Path(cli(env, data, "seal", ref, "--identity", str(ident), "--passphrase-file", str(passfile),
-                      "--out", str(tmp_path / "outbox")).stdout.strip())  # fmt: skip
+    bundle = Path(
+        cli(
+            env,
+            data,
+            "seal",
+            ref,
+            "--identity",
+            str(ident),
+            "--passphrase-file",
+            str(passfile),
+            "--out",
+            str(tmp_path / "outbox"),
+        ).stdout.strip()
+    )
     assert bundle.name == f"{ref}.zip.age" and bundle.exists()
     verified = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(passfile))
     assert verified.stdout.startswith(f"Verified: {ref} sealed by Jane Smith")
@@ -125,14 +164,16 @@ def test_walkthrough(tmp_path: Path) -> None:
     blob = bytearray(bundle.read_bytes())
     blob[len(blob) // 2] ^= 1
     bad.write_bytes(bytes(blob))
-    failed = cli(env, data, "verify", str(bad), "--identity", str(ident), "--passphrase-file", str(passfile),
-                 check=False)  # fmt: skip
+    failed = cli(
+        env, data, "verify", str(bad), "--identity", str(ident), "--passphrase-file", str(passfile), check=False
+    )
     assert failed.returncode == 1 and failed.stdout == ""
     assert len(failed.stderr.strip().splitlines()) == 1 and "decrypt" in failed.stderr
     # a wrong passphrase is one line, exit 2
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not the passphrase\n")
-    failed = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(wrong),
-                 check=False)  # fmt: skip
+    failed = cli(
+        env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(wrong), check=False
+    )
     assert failed.returncode == 2 and "wrong passphrase" in failed.stderr and "Traceback" not in failed.stderr
     _ = (shutil, tempfile)
