@@ -456,6 +456,8 @@ def verify_bag(zip_bytes: bytes, profile: Profile) -> VerifiedBundle:
     """
     # 1. zip structure (safezip rejects names, links, compression, duplicates, layout, caps)
     members = safezip.read_zip(zip_bytes)
+    if list(members) != sorted(members):
+        raise _fail("zip structure", "entries are not in name order, so this is not the archive a sealer writes")
     tops = {name.split("/", 1)[0] for name in members}
     if len(tops) != 1 or any("/" not in name for name in members):
         raise _fail("zip structure", "the zip must hold exactly one top directory (the bag)")

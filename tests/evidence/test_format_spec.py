@@ -1,0 +1,60 @@
+"""docs/FORMAT.md matches the code: every name the code writes appears in the spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidence import bundle, keys, safezip
+from evidence.custody import Action
+
+SPEC = (Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text(encoding="utf-8")
+
+
+def test_namespaces_and_labels_are_specified() -> None:
+    for name in (
+        bundle.SEAL_NAMESPACE,
+        bundle.ORIGIN_NAMESPACE,
+        keys.SIGNING_KEY_INFO.decode(),
+        bundle.INCIDENT_FORMAT,
+        bundle.REVISION_FORMAT,
+        keys.CARD_HEADER,
+        keys.IDENTITY_HEADER,
+    ):
+        assert name in SPEC, name
+
+
+def test_layout_names_are_specified() -> None:
+    for name in (
+        *bundle.TAG_FILES,
+        bundle.INCIDENT_JSON,
+        bundle.CUSTODY_JSONL,
+        bundle.revision_manifest_path(1).replace("/1/", "/K/"),
+        bundle.revision_signature_path(1).replace("/1/", "/K/"),
+        "data/revisions/K.json",
+        "data/custody-rK.jsonl",
+        bundle.BUNDLE_SUFFIX,
+        bundle.ORIGIN_SUFFIX,
+    ):
+        assert name in SPEC, name
+    assert bundle.BAGIT_TXT == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert "`BagIt-Version: 1.0` LF `Tag-File-Character-Encoding: UTF-8` LF" in SPEC
+
+
+def test_custody_actions_are_specified() -> None:
+    for action in Action:
+        assert f"`{action.value}`" in SPEC, action
+
+
+def test_zip_caps_are_specified() -> None:
+    assert f"{safezip.MAX_ENTRIES:,} entries" in SPEC
+    assert f"{safezip.MAX_TOTAL_BYTES // 1024**3} GiB" in SPEC
+
+
+def test_check_names_are_specified() -> None:
+    import re
+
+    source = Path(bundle.__file__).read_text(encoding="utf-8")
+    checks = set(re.findall(r'_fail\(\s*"([a-z ]+)"', source))
+    assert checks >= {"bagit", "payload hash", "signature", "custody", "consistency", "revision"}
+    for check in checks - {"unreadable", "size cap", "origin"}:
+        assert f"**{check}**" in SPEC, check
