@@ -22,7 +22,6 @@ from app.paths import Paths
 from app.workspace import Workspace
 from evidence import capture as capture_mod
 from evidence import sealing
-from evidence.custody import utc_now
 from evidence.errors import (
     AgeFormatError,
     BundleError,
@@ -34,7 +33,7 @@ from evidence.errors import (
 )
 from evidence.fsutil import atomic_write
 from evidence.incident import Category, IncidentDetails, check_ref
-from evidence.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file, write_identity_file
+from evidence.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file
 from evidence.profile import Profile
 from evidence.received import receive_file
 from evidence.sshsig import AllowedSigner
@@ -139,21 +138,14 @@ def _unlock(path_str: str, passphrase_file: str | None) -> Identity:
 
 def cmd_identity_create(ws: Workspace, a: argparse.Namespace) -> int:
     out = Path(a.out)
-    card_path = card_path_for(out)
-    if card_path.exists():
-        raise UsageError(f"{card_path}: already exists; refusing to overwrite a public card")
+    if out.exists() or card_path_for(out).exists():
+        raise UsageError(f"{out if out.exists() else card_path_for(out)}: already exists; refusing to overwrite")
     passphrase = read_passphrase(a.passphrase_file, prompt="New passphrase: ")
     if a.passphrase_file is None and sys.stdin.isatty() and getpass.getpass("Repeat passphrase: ") != passphrase:
         raise UsageError("the two passphrases differ")
-    identity = Identity.generate(a.name, a.principal, Role(a.role), utc_now())
-    write_identity_file(identity, out, passphrase)
-    card_text = identity.card.to_text().encode("utf-8")
-    atomic_write(card_path, card_text, mode=0o644)
-    ws.paths.ensure()
-    atomic_write(ws.paths.own_card, card_text, mode=0o644)
-    atomic_write(ws.paths.own_identity_hint, (str(out.resolve()) + "\n").encode("utf-8"))
+    identity = ws.create_identity(a.name, a.principal, Role(a.role), passphrase, out)
     print(f"identity: {out}")
-    print(f"card: {card_path}")
+    print(f"card: {card_path_for(out)}")
     print(identity.card.to_text(), end="")
     return EXIT_OK
 

@@ -76,11 +76,15 @@ class Session(QObject):
         identity = unlock_identity_file(path, passphrase)
         if not identity.card.same_keys(self.workspace.own_card()):
             raise UsageError(f"{path}: is not this data folder's identity")
+        self.accept_identity(identity)
+        return identity
+
+    def accept_identity(self, identity: Identity) -> None:
+        """Use an identity unlocked elsewhere (on a worker thread); the caller checked it is ours."""
         self.identity = identity
         self._idle.start()
         log.info("session unlocked (%s)", identity.card.fingerprint)
         self.locked_changed.emit(False)
-        return identity
 
     def lock(self) -> None:
         """Drop the identity now, or as soon as the work in flight finishes."""

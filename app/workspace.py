@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.paths import Paths
+from evidence.custody import utc_now
 from evidence.errors import UsageError
 from evidence.fsutil import atomic_write
-from evidence.keys import PublicCard
+from evidence.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
 from evidence.profile import Profile
 from evidence.vault import Vault
 
@@ -33,6 +34,29 @@ class Workspace:
         if not self.paths.own_card.exists():
             raise UsageError(f"{self.paths.data_dir}: no identity yet; run 'evidence-capture identity create' first")
         return PublicCard.load(self.paths.own_card)
+
+    def create_identity(self, name: str, principal: str, role: Role, passphrase: str, out: Path) -> Identity:
+        """Create an identity file at ``out`` and its card beside it, and make it this data dir's own.
+
+        Raises:
+            UsageError: a file already exists, or a field or the passphrase is not acceptable.
+        """
+        card_path = card_path_for(out)
+        if card_path.exists():
+            raise UsageError(f"{card_path}: already exists; refusing to overwrite a public card")
+        identity = Identity.generate(name, principal, role, utc_now())
+        write_identity_file(identity, out, passphrase)
+        card_text = identity.card.to_text().encode("utf-8")
+        atomic_write(card_path, card_text, mode=0o644)
+        self.paths.ensure()
+        atomic_write(self.paths.own_card, card_text, mode=0o644)
+        atomic_write(self.paths.own_identity_hint, (str(out.resolve()) + "\n").encode("utf-8"))
+        return identity
+
+    def install_profile(self, profile: Profile) -> None:
+        """Make ``profile`` this data dir's profile."""
+        self.paths.ensure()
+        atomic_write(self.paths.profile, profile.to_toml().encode("utf-8"), mode=0o644)
 
     def has_identity(self) -> bool:
         """True when the data dir has its own identity card."""

@@ -547,6 +547,11 @@ def capture(mode: CaptureMode, *, app_version: str, display: str | None = None, 
     """
     shot = grab(mode, display=display)
     window = platform_window.active_window(display) if active_window else None
+    return from_grab(shot, app_version=app_version, window=window)
+
+
+def from_grab(shot: Grab, *, app_version: str, window: platform_window.WindowInfo | None) -> Capture:
+    """Encode and digest a grab taken earlier (the frozen frame of a region or window capture)."""
     png = encode_png(shot)
     return Capture(
         png=png,

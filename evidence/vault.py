@@ -385,6 +385,32 @@ class Vault:
             merged.update({k: v for k, v in value.items() if k != "time_utc"})
         return merged
 
+    def shred(self, ref: str, *, actor: str, recipients: Sequence[str], reason: str) -> None:
+        """Delete a sealed incident's local images, contexts, notes and details (``secure_delete`` overwrites them).
+
+        Ids, digests and the custody log stay, so the local record still shows what was sealed and when; the
+        evidence itself now lives only in the sealed bundle.
+        """
+        with self._write() as db:
+            status = self._status_in_tx(ref)
+            if status is not Status.SEALED:
+                raise VaultError(f"{ref} is {status.value}; only a sealed incident's local copy can be deleted")
+            empty = ageio.encrypt(canonical.dumps(IncidentDetails().to_json_dict()), recipients)
+            db.execute("UPDATE items SET content = NULL, context = ? WHERE ref = ?", (b"", ref))
+            db.execute("DELETE FROM item_notes WHERE ref = ?", (ref,))
+            db.execute(
+                "UPDATE incidents SET details = ?, status = ?, updated_utc = ? WHERE ref = ?",
+                (empty, Status.SHREDDED.value, utc_now(), ref),
+            )
+            self._append_custody(
+                ref,
+                actor=actor,
+                action=Action.DISPOSED,
+                subject=ref,
+                details={"what": "local copy deleted after sealing", "reason": reason},
+                recipients=recipients,
+            )
+
     def check_capture_allowed(self, ref: str) -> None:
         """Refuse before anything is grabbed: a blocked, sealed or unknown incident takes no items.
 

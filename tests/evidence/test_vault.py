@@ -229,3 +229,24 @@ def test_killed_writers_never_lose_an_acknowledged_item(tmp_path: Path) -> None:
         entries = vault.custody(ref, secrets_)
         assert len(entries) == 1 + len(stored)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ec-tmp-")]
+
+
+def test_shred_after_sealing_keeps_only_digests_and_custody(tmp_path: Path) -> None:
+    recipients, secrets_ = keys()
+    path = tmp_path / "v.sqlite3"
+    with Vault(path) as vault:
+        ref = vault.create_incident(IncidentDetails(title=PERSONAL), actor="j@s", recipients=recipients)
+        add_png(vault, ref, b"\x89PNG secret picture", recipients)
+        with pytest.raises(VaultError, match="only a sealed incident"):
+            vault.shred(ref, actor="j@s", recipients=recipients, reason="profile")
+        vault.set_status(ref, Status.SEALED)
+        vault.shred(ref, actor="j@s", recipients=recipients, reason="the school profile keeps no local copy")
+        assert vault.incident(ref).status is Status.SHREDDED
+        item = vault.items(ref)[0]
+        assert item.shredded and item.sha256 == hashlib.sha256(b"\x89PNG secret picture").hexdigest()
+        with pytest.raises(VaultError, match="shredded"):
+            vault.item_content(ref, 1, secrets_)
+        assert vault.details(ref, secrets_).title == ""
+        assert vault.custody(ref, secrets_)[-1].action == "disposed"
+        with pytest.raises(VaultError):
+            add_png(vault, ref, b"more", recipients)

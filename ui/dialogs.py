@@ -1,0 +1,152 @@
+"""Small dialogs: the safeguarding gate, a received screenshot's provenance, the capture countdown."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidence import policy
+
+
+class QtSafeguardingDialog(QDialog):
+    """Stops the capture of a nude or semi-nude image of a child and offers a text-only record for the DSL.
+
+    Attributes:
+        note: what the staff member writes for the DSL (no image, ever).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Do not capture this image")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        stop = QLabel("Do not capture, copy, save or share it.", self)
+        stop.setStyleSheet("font-size: 16px; font-weight: 700; color: #b00020;")
+        layout.addWidget(stop)
+        text = QLabel(policy.SAFEGUARDING_TEXT, self)
+        text.setObjectName("safeguarding_text")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        links = QLabel(
+            "<br>".join(f'<a href="{link.url}">{link.title}</a>' for link in policy.SAFEGUARDING_LINKS), self
+        )
+        links.setObjectName("safeguarding_links")
+        links.setOpenExternalLinks(True)
+        links.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(links)
+        layout.addWidget(QLabel("A text-only record for the DSL (what you saw, where and when; no image):", self))
+        self.note = QPlainTextEdit(self)
+        self.note.setObjectName("dsl_note")
+        self.note.setAccessibleName("Safeguarding note for the DSL")
+        layout.addWidget(self.note)
+        buttons = QDialogButtonBox(self)
+        self.record = buttons.addButton("Record for the DSL", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.record.setObjectName("record_button")
+        buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.record.setEnabled(False)
+        self.note.textChanged.connect(lambda: self.record.setEnabled(bool(self.note.toPlainText().strip())))
+
+    def text(self) -> str:
+        """The DSL note."""
+        return self.note.toPlainText().strip()
+
+
+class QtReceiveDialog(QDialog):
+    """Asks who provided a received screenshot and how it reached us."""
+
+    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Received screenshot")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"Adding {len(names)} file(s): {', '.join(names)}. They are kept exactly as received and marked "
+            "“received, not captured”.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.provided_by = QLineEdit(self)
+        self.provided_by.setObjectName("provided_by")
+        self.provided_by.setPlaceholderText("e.g. the pupil, a parent, a colleague")
+        self.how = QLineEdit(self)
+        self.how.setObjectName("how")
+        self.how.setPlaceholderText("e.g. forwarded by e-mail, shown on their phone")
+        form.addRow("Who provided it?", self.provided_by)
+        form.addRow("How did it reach you?", self.how)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Add")
+        self.ok.setEnabled(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        for edit in (self.provided_by, self.how):
+            edit.textChanged.connect(self._changed)
+
+    def _changed(self) -> None:
+        self.ok.setEnabled(bool(self.provided_by.text().strip() and self.how.text().strip()))
+
+
+class QtCountdown(QWidget):
+    """A small always-on-top countdown before a delayed capture; it hides itself before it says "now".
+
+    Signals:
+        finished(): the countdown reached zero and the widget is hidden.
+        cancelled(): the user pressed Esc.
+    """
+
+    finished = Signal()
+    cancelled = Signal()
+
+    def __init__(self, seconds: int, parent: QWidget | None = None) -> None:
+        super().__init__(
+            parent, Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        )
+        self.remaining = seconds
+        self.label = QLabel(self)
+        self.label.setObjectName("countdown")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setStyleSheet("font-size: 28px; font-weight: 700; color: white; background: #333; padding: 12px;")
+        QVBoxLayout(self).addWidget(self.label)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+        self._show_text()
+
+    def start(self) -> None:
+        """Show and count down."""
+        self.show()
+        self._timer.start()
+
+    def _show_text(self) -> None:
+        self.label.setText(f"Capturing in {self.remaining}…")
+
+    def _tick(self) -> None:
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self._timer.stop()
+            self.hide()
+            self.finished.emit()
+        else:
+            self._show_text()
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt override)
+        """Esc cancels."""
+        if event.key() == Qt.Key.Key_Escape:
+            self._timer.stop()
+            self.hide()
+            self.cancelled.emit()

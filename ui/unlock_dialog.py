@@ -1,0 +1,40 @@
+"""Asks for the passphrase that unlocks the identity."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+
+class QtUnlockDialog(QDialog):
+    """A passphrase prompt with room for the last error.
+
+    Attributes:
+        passphrase: the line edit (password mode).
+    """
+
+    def __init__(self, who: str, parent: QWidget | None = None, error: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Unlock Evidence Capture")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"Type the passphrase of {who} to view and seal evidence.", self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setObjectName("passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        layout.addWidget(self.passphrase)
+        self.error = QLabel(error, self)
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setVisible(bool(error))
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def text(self) -> str:
+        """What was typed."""
+        return self.passphrase.text()
