@@ -1,0 +1,188 @@
+"""Make the user guides' screenshots from the real app on a virtual X server.
+
+    python docs/make_screenshots.py            # writes docs/img/*.png
+
+The parent starts Xvfb and shows a fake chat window (the "abuse on screen"); a child process runs the real app on
+that display, drives it through the staff journey and saves what a user would see. Nothing here is mocked: the
+captures are real mss grabs, encrypted into a real vault in a temporary folder, and sealed into a real bundle.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "img"
+PASS = "purple elephants dance at noon"  # noqa: S105 (a demo passphrase for screenshots)
+
+
+def chat_image():  # type: ignore[no-untyped-def]
+    """A made-up social media chat with hostile messages (no real people)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (560, 420), (245, 246, 248))
+    d = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=16)
+    small = ImageFont.load_default(size=12)
+    d.rectangle((0, 0, 560, 44), fill=(64, 93, 230))
+    d.text((16, 12), "Instagram — Direct messages", font=font, fill="white")
+    y = 60
+    for who, text in [
+        ("@anon_4417", "everyone at school thinks you're pathetic"),
+        ("@anon_4417", "delete your account or we'll make you"),
+        ("@anon_4417", "see you at the bus stop tomorrow. watch out"),
+        ("@anon_4417", "nobody would care if you disappeared"),
+    ]:
+        d.ellipse((16, y, 48, y + 32), fill=(180, 120, 200))
+        d.text((58, y - 2), who, font=small, fill=(90, 90, 90))
+        d.rounded_rectangle((56, y + 14, 56 + 9 * len(text) + 16, y + 44), 10, fill="white", outline=(220, 220, 220))
+        d.text((64, y + 20), text, font=font, fill=(20, 20, 20))
+        y += 80
+    d.text((16, 396), "Tue 24 Nov 2026, 18:31", font=small, fill=(120, 120, 120))
+    return img
+
+
+def parent() -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from xserver import XServer
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with XServer(1280, 800) as x, tempfile.TemporaryDirectory() as tmp:
+        x.show(chat_image(), 640, 240, title="Instagram")
+        env = {**x.env(), "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT), "EVIDENCE_CAPTURE_TESTING": "1"}
+        subprocess.run([sys.executable, __file__, "--child", tmp], env=env, check=True, timeout=300)
+    print(f"screenshots in {OUT}")
+
+
+def child(tmp: str) -> None:
+    import mss
+    import mss.tools
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QWidget
+
+    from app.gui import StaffApp, create_from_wizard
+    from app.paths import Paths
+    from app.workspace import Workspace
+    from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+    from evidence.keys import Role, unlock_identity_file
+    from ui.dialogs import QtSafeguardingDialog
+    from ui.first_run import QtFirstRunWizard
+
+    qapp = QApplication([sys.argv[0]])
+
+    def shot(widget: QWidget, name: str) -> None:
+        qapp.processEvents()
+        widget.grab().save(str(OUT / f"{name}.png"))
+
+    def screen(name: str) -> None:
+        qapp.processEvents()
+        with mss.MSS() as sct:
+            g = sct.grab(sct.monitors[0])
+            mss.tools.to_png(g.rgb, g.size, output=str(OUT / f"{name}.png"))
+
+    # first run
+    wizard = QtFirstRunWizard()
+    wizard.show()
+    shot(wizard, "staff-01-welcome")
+    wizard.next()
+    page = wizard.identity_page
+    page.name.setText("Jane Smith")
+    page.principal.setText("j.smith@school.example")
+    page.passphrase.setText(PASS)
+    page.repeat.setText(PASS)
+    shot(wizard, "staff-02-identity")
+    wizard.next()
+    shot(wizard, "staff-03-profile")
+    wizard.close()
+
+    ws = Workspace(Paths(Path(tmp) / "data"))
+    create_from_wizard(ws, "Jane Smith", "j.smith@school.example", Role.STAFF, PASS, None, "Oakfield Academy")
+    app = StaffApp(ws)
+    app.window.resize(1200, 760)
+    app.window.move(20, 20)
+    app.window.show()
+    steps: list = []
+
+    def later(fn) -> None:  # type: ignore[no-untyped-def]
+        steps.append(fn)
+
+    def run_next() -> None:
+        if steps:
+            steps.pop(0)()
+            QTimer.singleShot(900, run_next)
+        else:
+            qapp.quit()
+
+    later(lambda: shot(app.window, "staff-04-empty"))
+    later(lambda: app.capture("full"))
+    later(lambda: None)
+    later(lambda: shot(app.window, "staff-05-captured-locked"))
+
+    def fill() -> None:
+        identity = unlock_identity_file(ws.identity_file(), PASS)  # type: ignore[arg-type]
+        app.session.accept_identity(identity)
+        app.form.set_details(
+            IncidentDetails(
+                title="Threats to a Year 9 pupil on Instagram",
+                report_type=ReportType.CYBER_BULLYING.value,
+                occurred="2026-11-24T18:31:00+00:00",
+                platform="Instagram",
+                categories=[Category.THREATENING.value, Category.ABUSIVE.value],
+                target_name="A Year 9 pupil",
+                target_role=TargetRole.PUPIL.value,
+                perpetrator_type=PerpetratorType.UNKNOWN.value,
+                perpetrator_handle="@anon_4417",
+                description="The pupil showed me these messages at break. They arrived last night.",
+                not_responded=True,
+                reported_to="Mrs Patel (DSL)",
+            )
+        )
+        app.save_details()
+        app.window.tabs.setCurrentIndex(0)
+
+    later(fill)
+    later(lambda: shot(app.window, "staff-06-details"))
+
+    def evidence_tab() -> None:
+        app.window.tabs.setCurrentIndex(1)
+        app.load_thumbnails()
+
+    later(evidence_tab)
+    later(lambda: shot(app.window, "staff-07-evidence"))
+
+    def safeguarding() -> None:
+        dialog = QtSafeguardingDialog(app.window)
+        dialog.note.setPlainText("A pupil showed me an image on her phone at 10:40. I did not look further.")
+        dialog.show()
+        QTimer.singleShot(300, lambda: (shot(dialog, "staff-08-safeguarding"), dialog.close()))
+
+    later(safeguarding)
+
+    def seal() -> None:
+        QMessageBox.question = lambda *a, **k: QMessageBox.StandardButton.Yes  # type: ignore[method-assign]
+        QMessageBox.information = lambda parent, title, text: _result(text)  # type: ignore[method-assign,assignment]
+        app.seal()
+
+    def _result(text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Sealed", text, QMessageBox.StandardButton.Ok, app.window)
+        box.show()
+        QTimer.singleShot(300, lambda: (shot(box, "staff-09-sealed"), box.close()))
+
+    later(seal)
+    later(lambda: None)
+    later(lambda: None)
+    later(lambda: shot(app.window, "staff-10-after-seal"))
+    _ = (QDialog, QLineEdit, screen, os)
+    QTimer.singleShot(800, run_next)
+    qapp.exec()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(sys.argv[2])
+    else:
+        parent()

@@ -1,0 +1,84 @@
+"""The first-run wizard: validation of the identity page and what it creates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from app.gui import create_from_wizard
+from app.paths import Paths
+from app.workspace import Workspace
+from evidence.keys import Role, unlock_identity_file
+from ui.first_run import QtFirstRunWizard, passphrase_strength
+
+
+def test_identity_page_needs_every_field(qtbot) -> None:  # type: ignore[no-untyped-def]
+    wizard = QtFirstRunWizard()
+    qtbot.addWidget(wizard)
+    page = wizard.identity_page
+    assert not page.isComplete()
+    qtbot.keyClicks(page.name, "Jane Smith")
+    qtbot.keyClicks(page.principal, "j.smith@school.example")
+    assert not page.isComplete()
+    qtbot.keyClicks(page.passphrase, "short")
+    assert "Too short" in page.strength.text()
+    page.passphrase.clear()
+    qtbot.keyClicks(page.passphrase, "purple elephants dance at noon")
+    assert page.strength.text() == "Strong."
+    assert "not the same" in page.problem.text()
+    qtbot.keyClicks(page.repeat, "purple elephants dance at noon")
+    assert page.isComplete() and page.problem.text() == ""
+    page.role.setCurrentIndex(1)
+    assert wizard.role is Role.REVIEWER
+    page.principal.setText("has space@school")
+    assert not page.isComplete() and "e-mail" in page.problem.text()
+
+
+def test_profile_page_standalone_or_import(qtbot) -> None:  # type: ignore[no-untyped-def]
+    wizard = QtFirstRunWizard()
+    qtbot.addWidget(wizard)
+    page = wizard.profile_page
+    assert page.isComplete() and wizard.profile_file is None
+    page.import_choice.setChecked(True)
+    assert not page.isComplete()
+    qtbot.keyClicks(page.profile_path, "/somewhere/school.toml")
+    assert page.isComplete() and wizard.profile_file == "/somewhere/school.toml"
+
+
+def test_strength_hint() -> None:
+    assert passphrase_strength("abc")[0] == 0
+    assert passphrase_strength("abcdefgh")[0] == 1
+    assert passphrase_strength("Abcdefgh1234")[0] == 2
+    assert passphrase_strength("correct horse battery staple")[0] == 3
+
+
+def test_wizard_answers_create_a_working_identity(tmp_path: Path) -> None:
+    ws = Workspace(Paths(tmp_path / "data"))
+    create_from_wizard(ws, "Jane Smith", "j.smith@school.example", Role.STAFF, "purple elephants dance", None, "Oak")
+    assert ws.has_identity()
+    path = ws.identity_file()
+    assert path is not None and path.parent == tmp_path / "data"
+    me = unlock_identity_file(path, "purple elephants dance")
+    profile = ws.profile()
+    assert profile.standalone and profile.school == "Oak" and profile.is_reviewer(me.card)
+    assert ws.recipients() == [me.card.recipient]
+
+
+def test_wizard_can_be_walked_with_the_keyboard(qtbot) -> None:  # type: ignore[no-untyped-def]
+    wizard = QtFirstRunWizard()
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    wizard.next()
+    page = wizard.identity_page
+    for edit, text in (
+        (page.name, "Jane"),
+        (page.principal, "j@s.example"),
+        (page.passphrase, "long enough pass"),
+        (page.repeat, "long enough pass"),
+    ):
+        qtbot.keyClicks(edit, text)
+    qtbot.keyClick(page.repeat, Qt.Key.Key_Tab)
+    wizard.next()
+    assert wizard.currentPage() is wizard.profile_page

@@ -1,0 +1,588 @@
+"""Region and window selection on a frozen frame: the still screen shown full-screen, dimmed outside the choice.
+
+The app grabs the whole frame first and hands it here, so what the user selects on is exactly what was on the
+screen at the grab, and nothing can change underneath them while they choose. The overlay only answers a
+rectangle in *frame pixels* (the grab's own pixel grid, top-left pixel at 0,0); cropping and storing are the
+core's business (:mod:`evidence.crop`). It keeps the frame in memory only: nothing is written to disk or put on
+the clipboard.
+
+Why one window per monitor rather than one spanning the virtual desktop: Qt 6 gives every screen its own device
+pixel ratio and places each screen's *logical* geometry at its *physical* top-left with its size divided by the
+ratio. Measured under Xvfb with two RandR monitors at +0+0 (1280x800) and +1280+0 (640x480): with
+``QT_SCALE_FACTOR=2`` Qt reports ``QRect(0, 0, 640, 400)`` and ``QRect(1280, 0, 320, 240)``, so the logical
+desktop has gaps and a window spanning it would be drawn at one ratio on screens of different ratios (the
+mixed-DPI breakage known from other screenshot tools). So each monitor gets its own frameless, always-on-top,
+full-screen window (a *pane*) showing that monitor's part of the frame at that monitor's ratio, and a point on a
+pane maps to frame pixels as ``monitor's offset in the frame + round(local logical position * ratio)``. mss, which
+made the frame, reports monitors in physical pixels on X11 and on Windows (per-monitor DPI aware), so a monitor's
+physical rectangle is also its place in the frame. (On macOS mss measures the desktop in points and the image
+in pixels; monitors and windows are scaled by the grab's image size over its ``area`` to land in frame pixels,
+and Qt's logical coordinates there are the same points.)
+
+:class:`QtRegionOverlay` is itself the pane of the first monitor the frame touches and owns the others (as child
+top-level windows), so the app connects to one object and ``show()``/``close()`` act on all of them. The
+selection is held once, by the overlay, in frame pixels; the panes only map and draw.
+
+A point is taken as a *corner* between pixels: a drag from logical (10, 10) to (60, 35) at ratio 2 selects frame
+pixels 20..119 by 20..69, a 100x50 rectangle, and a drag of zero size is a click. A hovered window is found by
+the pixel under the cursor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QCursor,
+    QEnterEvent,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QScreen,
+)
+from PySide6.QtWidgets import QWidget
+
+from evidence.capture import Grab, Rect
+
+HINT = "Drag to select, click a window, Enter to confirm, Esc to cancel"
+"""The instruction shown at the top of the screen the cursor is on."""
+
+REGION = "region"
+"""Mode of a dragged rectangle."""
+
+WINDOW = "window"
+"""Mode of a clicked window's rectangle."""
+
+DIM = QColor(0, 0, 0, 128)
+"""Laid over the frame outside the selection."""
+
+_DRAG_THRESHOLD = 3
+"""Logical pixels the cursor must travel with the button down before a press becomes a drag."""
+
+_EDGE_SLACK = 3
+"""Logical pixels around the selection where a click still counts as on it (so a double-click where a drag ended
+confirms it)."""
+
+_SELECTION_PEN = QColor(0, 153, 255)
+_HOVER_PEN = QColor(255, 200, 0)
+_LABEL_BACK = QColor(20, 20, 20, 220)
+_LABEL_TEXT = QColor(255, 255, 255)
+
+
+@dataclass(frozen=True)
+class _PaneSpec:
+    monitor: QRect  # the monitor's rectangle in frame pixels (may reach outside the frame)
+    dpr: float
+    geometry: QRect  # the pane's logical window geometry
+    screen: QScreen | None
+    full_screen: bool  # the geometry is exactly the screen's, so the window manager may be told "full screen"
+
+
+class _QtFramePane(QWidget):
+    """A frameless, always-on-top window covering one monitor and showing that monitor's part of the frame.
+
+    It maps its logical coordinates to frame pixels, forwards input to the overlay and draws the overlay's state.
+
+    Attributes:
+        monitor: The monitor's rectangle in frame pixels.
+        dpr: Frame pixels per logical pixel on this pane.
+    """
+
+    def __init__(self, overlay: QtRegionOverlay | None, spec: _PaneSpec, parent: QWidget | None = None) -> None:
+        flags = Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        super().__init__(parent, flags)
+        self._overlay = overlay if overlay is not None else self  # the overlay is its own first pane
+        self.monitor = spec.monitor
+        self.dpr = spec.dpr
+        self._last_pos: QPointF | None = None
+        self.setWindowTitle("Evidence Capture: select an area")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        if spec.screen is not None:
+            self.setScreen(spec.screen)
+        self.setGeometry(spec.geometry)
+        if spec.full_screen:  # above panels and docks too; applied when shown
+            self.setWindowState(Qt.WindowState.WindowFullScreen)
+
+    @property
+    def owner(self) -> QtRegionOverlay:
+        """The overlay this pane belongs to."""
+        overlay = self._overlay
+        assert isinstance(overlay, QtRegionOverlay)
+        return overlay
+
+    # --- Coordinates ---------------------------------------------------------------------------------------------
+
+    def corner_at(self, pos: QPointF) -> QPoint:
+        """The frame-pixel corner nearest a logical position on this pane (not clamped to the frame)."""
+        return QPoint(self.monitor.x() + round(pos.x() * self.dpr), self.monitor.y() + round(pos.y() * self.dpr))
+
+    def pixel_at(self, pos: QPointF) -> QPoint:
+        """The frame pixel under a logical position on this pane (not clamped to the frame)."""
+        return QPoint(
+            self.monitor.x() + math.floor(pos.x() * self.dpr), self.monitor.y() + math.floor(pos.y() * self.dpr)
+        )
+
+    def to_local(self, rect: QRect) -> QRectF:
+        """A rectangle in frame pixels as logical coordinates on this pane."""
+        d = self.dpr
+        return QRectF(
+            (rect.x() - self.monitor.x()) / d, (rect.y() - self.monitor.y()) / d, rect.width() / d, rect.height() / d
+        )
+
+    def holds(self, pos: QPointF) -> bool:
+        """Whether a logical position lies on this pane."""
+        return 0 <= pos.x() < self.width() and 0 <= pos.y() < self.height()
+
+    # --- Input ----------------------------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Start a drag or a click."""
+        self._last_pos = event.position()
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.owner._press(self, event)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Drag the selection, or highlight the window under the cursor."""
+        self._last_pos = event.position()
+        self.owner._move(self, event)
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """End a drag, or select the clicked window."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.owner._release(self, event)
+        event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Confirm the selection, or the window double-clicked on."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.owner._double_click(self, event)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Esc cancels; Enter or Return confirms. Every other key is swallowed (no copy, no save)."""
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.owner.cancel()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.owner.confirm()
+        event.accept()
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 - Qt override
+        """The hint follows the cursor to this screen."""
+        self.owner._set_hint_pane(self)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Closing any pane from outside (window manager, Alt+F4) cancels the whole overlay."""
+        self.owner._closing()
+        event.accept()
+
+    # --- Drawing --------------------------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """The dimmed frame, the hovered window and the selection undimmed and outlined, the size and the hint."""
+        overlay = self.owner
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.fillRect(self.rect(), Qt.GlobalColor.black)  # parts of the monitor outside the frame
+            shown = self.monitor.intersected(overlay._frame_rect)
+            if not shown.isEmpty():
+                painter.drawImage(self.to_local(shown), overlay._dimmed, shown)
+            hovered = overlay.hovered_rect()
+            selection = overlay.selection()
+            for rect in (hovered, selection):
+                part = rect.intersected(self.monitor)
+                if not part.isEmpty():
+                    painter.drawImage(self.to_local(part), overlay._bright, part)
+            if not hovered.isEmpty():
+                self._outline(painter, hovered, _HOVER_PEN, Qt.PenStyle.DashLine)
+            if not selection.isEmpty():
+                self._outline(painter, selection, _SELECTION_PEN, Qt.PenStyle.SolidLine)
+                if overlay._label_pane() is self:
+                    self._size_label(painter, selection)
+            if overlay.hint_pane is self:
+                self._hint(painter)
+        finally:
+            painter.end()
+
+    def _outline(self, painter: QPainter, rect: QRect, colour: QColor, style: Qt.PenStyle) -> None:
+        # Drawn just outside the rectangle, so every selected pixel stays visible.
+        pen = QPen(colour, 2, style)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(self.to_local(rect).adjusted(-1, -1, 1, 1))
+
+    def _size_label(self, painter: QPainter, selection: QRect) -> None:
+        text = f"{selection.width()} \u00d7 {selection.height()}"
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        box = QRectF(0, 0, metrics.horizontalAdvance(text) + 12, metrics.height() + 6)
+        local = self.to_local(selection)
+        x = min(max(local.left() - 1, 0), max(self.width() - box.width(), 0))
+        y = local.top() - box.height() - 4
+        if y < 0:
+            y = local.top() + 4  # no room above: inside, at the top
+        box.moveTo(x, max(y, 0))
+        painter.fillRect(box, _LABEL_BACK)
+        painter.setPen(_LABEL_TEXT)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _hint(self, painter: QPainter) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF((font.pointSizeF() if font.pointSizeF() > 0 else 9) * 1.2)
+        room = max(self.width() - 64, 48)  # a small or high-ratio screen: shrink the text, then wrap it
+        advance = QFontMetrics(font).horizontalAdvance(HINT)
+        if advance > room:
+            font.setPointSizeF(max(font.pointSizeF() * room / advance * 0.95, 6))
+        painter.setFont(font)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        text = QFontMetrics(font).boundingRect(QRect(0, 0, room, 10_000), flags, HINT)
+        box = QRectF(0, 0, text.width() + 32, text.height() + 16)
+        box.moveTo(max((self.width() - box.width()) / 2, 0), 16)
+        if self._last_pos is not None and box.adjusted(-8, -8, 8, 8).contains(self._last_pos):
+            box.moveTo(box.x(), max(self.height() - box.height() - 16, 0))  # out of the cursor's way
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_LABEL_BACK)
+        painter.drawRoundedRect(box, 8, 8)
+        painter.setPen(_LABEL_TEXT)
+        painter.drawText(box.adjusted(16, 8, -16, -8), flags, HINT)
+
+
+class QtRegionOverlay(_QtFramePane):
+    """The frozen frame full-screen on every monitor, where the user drags a rectangle or clicks a window.
+
+    Construct it with the grab, ``show()`` it, and wait for one of its signals; it hides itself first. It is
+    single-use. Rectangles, in and out, are in frame pixels: the signal's rectangle can be handed to
+    :func:`evidence.crop.crop` unchanged.
+
+    Attributes:
+        panes: One window per monitor the frame touches; the first is the overlay itself.
+        hint_pane: The pane that shows the hint, the one the cursor is on.
+
+    Signals:
+        selected(QRect, str): Enter, Return or a double-click confirmed a non-empty selection: its rectangle in
+            frame pixels, and ``"region"`` (dragged) or ``"window"`` (a clicked window's rectangle).
+        cancelled(): Esc, or a pane was closed.
+    """
+
+    selected = Signal(QRect, str)
+    cancelled = Signal()
+
+    def __init__(
+        self,
+        grab: Grab,
+        windows: Sequence[tuple[Rect, str | None]] = (),
+        *,
+        device_pixel_ratios: Sequence[float] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """Prepare the panes; nothing shows until ``show()``.
+
+        Args:
+            grab: The frozen frame: its pixels, its place on the virtual desktop and the monitors.
+            windows: Visible windows on the virtual desktop and their titles, top of the stack first (as
+                :func:`evidence.platform_windows_list.window_rects` gives them), for click-to-select.
+            device_pixel_ratios: Frame pixels per logical pixel, one per monitor in ``grab.monitors`` order;
+                None asks Qt for the ratio of the screen at each monitor.
+            parent: Qt parent; normally None, as the overlay is a set of top-level windows.
+
+        Raises:
+            ValueError: ``device_pixel_ratios`` does not give one positive ratio per monitor.
+        """
+        specs = _layout(grab, device_pixel_ratios)
+        super().__init__(None, specs[0], parent)
+        self._rgb = grab.rgb  # the QImage below reads this buffer; it must outlive it
+        self.frame = QImage(self._rgb, grab.width, grab.height, 3 * grab.width, QImage.Format.Format_RGB888)
+        self._frame_rect = QRect(0, 0, grab.width, grab.height)
+        self._bright = self.frame.convertToFormat(QImage.Format.Format_RGB32)  # fast to draw, in memory only
+        self._dimmed = self._bright.copy()
+        painter = QPainter(self._dimmed)
+        painter.fillRect(self._dimmed.rect(), DIM)
+        painter.end()
+        self._windows: list[tuple[QRect, str | None]] = []
+        for rect, title in windows:
+            clipped = _on_frame(rect, grab).intersected(self._frame_rect)
+            if not clipped.isEmpty():
+                self._windows.append((clipped, title))
+        self._selection = QRect()
+        self._mode = REGION
+        self._title: str | None = None
+        self._hovered: int | None = None
+        self._press_corner: QPoint | None = None
+        self._press_global: QPointF | None = None
+        self._dragging = False
+        self._done = False
+        self.panes: list[_QtFramePane] = [self]
+        self.panes += [_QtFramePane(self, spec, self) for spec in specs[1:]]
+        self.hint_pane: _QtFramePane = self._pane_at_global(QCursor.pos()) or self
+
+    # --- State ----------------------------------------------------------------------------------------------------
+
+    def selection(self) -> QRect:
+        """The current selection in frame pixels; empty when there is none."""
+        return QRect(self._selection)
+
+    def selection_mode(self) -> str:
+        """``"region"`` or ``"window"``: how the current selection was made."""
+        return self._mode
+
+    def selection_title(self) -> str | None:
+        """The selected window's title for a window selection, else None."""
+        return self._title if self._mode == WINDOW else None
+
+    def hovered_rect(self) -> QRect:
+        """The highlighted window's rectangle in frame pixels; empty when none is."""
+        return QRect() if self._hovered is None else QRect(self._windows[self._hovered][0])
+
+    def set_selection(self, rect: QRect, mode: str = REGION) -> None:
+        """Select ``rect`` (frame pixels), clipped to the frame; as if the user had dragged it."""
+        self._selection = rect.normalized().intersected(self._frame_rect)
+        self._mode = mode
+        self._title = None
+        self._repaint()
+
+    # --- Actions --------------------------------------------------------------------------------------------------
+
+    def confirm(self) -> None:
+        """Hide and emit ``selected`` if there is a selection; otherwise nothing happens."""
+        if self._done or self._selection.isEmpty():
+            return
+        self._done = True
+        self._hide_all()
+        self.selected.emit(QRect(self._selection), self._mode)
+
+    def cancel(self) -> None:
+        """Hide and emit ``cancelled``."""
+        if self._done:
+            return
+        self._done = True
+        self._hide_all()
+        self.cancelled.emit()
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt override
+        """Show or hide every pane together; showing puts them full-screen and gives the keyboard to one."""
+        super().setVisible(visible)
+        if not visible:
+            for pane in self.panes[1:]:
+                pane.setVisible(False)
+            return
+        for pane in self.panes[1:]:
+            pane.setVisible(True)  # newly shown and always-on-top, so above everything without a raise()
+        focus = self.hint_pane
+        focus.activateWindow()
+        focus.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    # --- Input from the panes -------------------------------------------------------------------------------------
+
+    def _press(self, pane: _QtFramePane, event: QMouseEvent) -> None:
+        if self._done:
+            return
+        self._press_corner = self._corner(pane, event)
+        self._press_global = event.globalPosition()
+        self._dragging = False
+
+    def _move(self, pane: _QtFramePane, event: QMouseEvent) -> None:
+        if self._done:
+            return
+        target = self._pane_for(pane, event) or pane
+        self._set_hint_pane(target)
+        if self._press_corner is None or self._press_global is None:
+            self._set_hovered(self._window_at(*self._pixel(pane, event)))
+            return
+        if not self._dragging:
+            travelled = (event.globalPosition() - self._press_global).manhattanLength()
+            if travelled < _DRAG_THRESHOLD:
+                return
+            self._dragging = True
+            self._hovered = None
+        self._selection = _corners(self._press_corner, self._corner(pane, event))
+        self._mode = REGION
+        self._title = None
+        self._repaint()
+
+    def _release(self, pane: _QtFramePane, event: QMouseEvent) -> None:
+        if self._done or self._press_corner is None:
+            return
+        dragged = self._dragging
+        self._press_corner = None
+        self._press_global = None
+        self._dragging = False
+        if dragged:
+            self._set_hovered(None)
+            return
+        self._click(*self._pixel(pane, event))
+
+    def _double_click(self, pane: _QtFramePane, event: QMouseEvent) -> None:
+        if self._done:
+            return
+        self._press_corner = None
+        self._press_global = None
+        self._dragging = False
+        self._click(*self._pixel(pane, event))  # already done by the first click, unless it was lost
+        self.confirm()
+
+    def _click(self, pixel: QPoint, dpr: float) -> None:
+        if self._on_selection(pixel, dpr):
+            return  # a click on the selection keeps it (the first half of a confirming double-click)
+        index = self._window_at(pixel, dpr)
+        if index is None:
+            self._selection = QRect()
+            self._mode = REGION
+            self._title = None
+        else:
+            self._selection, self._title = QRect(self._windows[index][0]), self._windows[index][1]
+            self._mode = WINDOW
+            self._hovered = None
+        self._repaint()
+
+    def _closing(self) -> None:
+        if not self._done:
+            self.cancel()
+        for pane in self.panes[1:]:
+            pane.hide()
+
+    # --- Helpers --------------------------------------------------------------------------------------------------
+
+    def _pane_for(self, pane: _QtFramePane, event: QMouseEvent) -> _QtFramePane | None:
+        """The pane under the event's point: the receiving one, or during a drag across, the one at its global point."""
+        if pane.holds(event.position()):
+            return pane
+        return self._pane_at_global(event.globalPosition().toPoint())
+
+    def _pane_at_global(self, point: QPoint) -> _QtFramePane | None:
+        for pane in self.panes:
+            if pane.geometry().contains(point):
+                return pane
+        return None
+
+    def _corner(self, pane: _QtFramePane, event: QMouseEvent) -> QPoint:
+        target = self._pane_for(pane, event)
+        if target is None or target is pane:
+            corner = pane.corner_at(event.position())
+        else:
+            corner = target.corner_at(target.mapFromGlobal(event.globalPosition()))
+        return QPoint(
+            min(max(corner.x(), 0), self._frame_rect.width()), min(max(corner.y(), 0), self._frame_rect.height())
+        )
+
+    def _pixel(self, pane: _QtFramePane, event: QMouseEvent) -> tuple[QPoint, float]:
+        """The frame pixel under the event's point, and the ratio of the pane it is on."""
+        target = self._pane_for(pane, event)
+        if target is None or target is pane:
+            return pane.pixel_at(event.position()), pane.dpr
+        return target.pixel_at(target.mapFromGlobal(event.globalPosition())), target.dpr
+
+    def _on_selection(self, pixel: QPoint, dpr: float) -> bool:
+        """Whether a pixel is on the selection or just around it: a drag ends one pixel outside, on its corner."""
+        slack = math.ceil(_EDGE_SLACK * dpr)
+        return not self._selection.isEmpty() and self._selection.adjusted(-slack, -slack, slack, slack).contains(pixel)
+
+    def _window_at(self, pixel: QPoint, dpr: float) -> int | None:
+        if self._on_selection(pixel, dpr):
+            return None  # a click there keeps the selection, so nothing else is offered
+        for index, (rect, _title) in enumerate(self._windows):
+            if rect.contains(pixel):
+                return index
+        return None
+
+    def _set_hovered(self, index: int | None) -> None:
+        if index != self._hovered:
+            self._hovered = index
+            self._repaint()
+
+    def _set_hint_pane(self, pane: _QtFramePane) -> None:
+        if pane is not self.hint_pane:
+            old, self.hint_pane = self.hint_pane, pane
+            old.update()
+            pane.update()
+
+    def _label_pane(self) -> _QtFramePane | None:
+        top_left = self._selection.topLeft()
+        for pane in self.panes:
+            if pane.monitor.contains(top_left):
+                return pane
+        return next((p for p in self.panes if p.monitor.intersects(self._selection)), None)
+
+    def _repaint(self) -> None:
+        for pane in self.panes:
+            pane.update()
+
+    def _hide_all(self) -> None:
+        self._press_corner = None
+        self._dragging = False
+        for pane in self.panes:
+            pane.hide()
+
+
+def _corners(a: QPoint, b: QPoint) -> QRect:
+    """The rectangle between two pixel corners: ``(0, 0)`` and ``(3, 2)`` give 3x2 pixels; equal corners give none."""
+    left, right = sorted((a.x(), b.x()))
+    top, bottom = sorted((a.y(), b.y()))
+    return QRect(left, top, right - left, bottom - top)
+
+
+def _layout(grab: Grab, dprs: Sequence[float] | None) -> list[_PaneSpec]:
+    """One pane per monitor that the frame touches; a single pane over the frame itself if none does."""
+    monitors = [Rect(m.left, m.top, m.width, m.height) for m in grab.monitors]
+    if dprs is not None and (len(dprs) != len(monitors) or not monitors or not all(d > 0 for d in dprs)):
+        raise ValueError(f"need one positive device pixel ratio per monitor ({len(monitors)}), got {list(dprs)}")
+    frame = QRect(0, 0, grab.width, grab.height)
+    specs: list[_PaneSpec] = []
+    for index, monitor in enumerate(monitors):
+        on_frame = _on_frame(monitor, grab)
+        if on_frame.intersects(frame):
+            specs.append(_spec(monitor, on_frame, None if dprs is None else dprs[index]))
+    if not specs:
+        specs.append(_spec(grab.area, frame, None if not dprs else dprs[0]))
+    return specs
+
+
+def _on_frame(rect: Rect, grab: Grab) -> QRect:
+    """A desktop rectangle in frame pixels: shifted by the grab's place, scaled on macOS Retina (points to pixels)."""
+    area = grab.area
+    sx, sy = grab.width / area.width, grab.height / area.height
+    left, top = round((rect.left - area.left) * sx), round((rect.top - area.top) * sy)
+    return QRect(left, top, round(rect.width * sx), round(rect.height * sy))
+
+
+def _spec(monitor: Rect, on_frame: QRect, dpr: float | None) -> _PaneSpec:
+    screen = _screen_of(monitor, on_frame)
+    if dpr is None:
+        dpr = screen.devicePixelRatio() if screen is not None else 1.0
+        if screen is not None:
+            return _PaneSpec(on_frame, dpr, screen.geometry(), screen, full_screen=True)
+    if screen is None:
+        screen = QGuiApplication.screenAt(QPoint(monitor.left, monitor.top))
+    size = (math.ceil(on_frame.width() / dpr), math.ceil(on_frame.height() / dpr))
+    return _PaneSpec(on_frame, dpr, QRect(monitor.left, monitor.top, *size), screen, full_screen=False)
+
+
+def _screen_of(monitor: Rect, on_frame: QRect) -> QScreen | None:
+    """The Qt screen showing ``monitor``: the same top-left, and a logical size that times its ratio fills it."""
+    for screen in QGuiApplication.screens():
+        g, d = screen.geometry(), screen.devicePixelRatio()
+        if (g.x(), g.y()) == (monitor.left, monitor.top) and (
+            abs(g.width() * d - on_frame.width()) <= d and abs(g.height() * d - on_frame.height()) <= d
+        ):
+            return screen
+    return None
