@@ -148,19 +148,21 @@ def _manifest_text(files: Mapping[str, bytes]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def _bag_info(ref: str, school: str, signer: PublicCard, when: str, payload: Mapping[str, bytes], k: int) -> bytes:
+def _bag_info(
+    ref: str, school: str, name: str, principal: str, when: str, payload: Mapping[str, bytes], k: int, software: str
+) -> bytes:
     octets = sum(len(v) for v in payload.values())
     lines = [
         f"Source-Organization: {school}",
         f"External-Identifier: {ref}",
         f"Bagging-Date: {when[:10]}",
-        f"Bag-Software-Agent: Evidence Capture {__version__}",
-        f"Contact-Name: {signer.name}",
-        f"Contact-Email: {signer.principal}",
+        f"Bag-Software-Agent: {software}",
+        f"Contact-Name: {name}",
+        f"Contact-Email: {principal}",
         f"Payload-Oxum: {octets}.{len(payload)}",
         f"Bag-Group-Identifier: {ref}",
         f"Internal-Sender-Identifier: {ref} revision {k}",
-        f"Internal-Sender-Description: Sealed evidence bundle, revision {k}, signed by {signer.principal} at {when}",
+        f"Internal-Sender-Description: Sealed evidence bundle, revision {k}, signed by {principal} at {when}",
     ]
     return ("\n".join(_tag_safe(line) for line in lines) + "\n").encode("utf-8")
 
@@ -284,6 +286,7 @@ def build_bag(snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str) -> 
         "format": REVISION_FORMAT,
         "revision": 1,
         "action": "sealed",
+        "software": f"Evidence Capture {__version__}",
         "signer": _signer_json(sealer.card),
         "time_utc": sealed_utc,
         "previous": None,
@@ -310,7 +313,8 @@ def _finish_revision(
     tags[revision_manifest_path(k)] = manifest
     tags[revision_signature_path(k)] = signature
     tags["bagit.txt"] = BAGIT_TXT
-    tags["bag-info.txt"] = _bag_info(ref, school, signer.card, when, payload, k)
+    software = str(revisions[-1].get("software", ""))
+    tags["bag-info.txt"] = _bag_info(ref, school, signer.card.name, signer.card.principal, when, payload, k, software)
     tags[MANIFEST] = manifest
     tags[SIGNATURE] = signature
     tags[ALLOWED_SIGNERS] = _allowed_signers(revisions)
@@ -426,7 +430,7 @@ def _parse_manifest(data: bytes, member: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if text and not text.endswith("\n"):
         raise _fail("bagit", "does not end with a newline", member)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n")[:-1] if text else [], start=1):
         m = _MANIFEST_LINE.match(line)
         if not m:
             raise _fail("bagit", f"line {number} is not 'SHA256  data/PATH'", member)
@@ -487,10 +491,18 @@ def verify_bag(zip_bytes: bytes, profile: Profile) -> VerifiedBundle:
         if not sep or not re.fullmatch(r"[0-9a-f]{64}", digest) or name in tag_manifest:
             raise _fail("bagit", f"line {number} is malformed", TAGMANIFEST)
         tag_manifest[name] = digest
+    for name in tag_manifest:
+        if name.startswith("data/"):
+            raise _fail("bagit", "lists a payload file; payload files belong in the manifest", TAGMANIFEST)
+    for name in bag:
+        if not name.startswith("data/") and name not in TAG_FILES and not _REVISION_DIR.match(name):
+            raise _fail("bagit", "is not a file a sealed bundle may hold", name)
     tag_names = {n for n in bag if not n.startswith("data/") and n != TAGMANIFEST}
     for name in sorted(tag_names ^ set(tag_manifest)):
         problem = "is not listed in the tag manifest" if name in bag else "is listed in the tag manifest but missing"
         raise _fail("bagit", problem, name)
+    if list(tag_manifest) != sorted(tag_manifest):
+        raise _fail("bagit", "lines are not sorted by path", TAGMANIFEST)
 
     # 3. every payload and tag hash
     for name, digest in manifest.items():
@@ -545,13 +557,30 @@ def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], pro
         except SignatureError as e:
             raise _fail("signature", f"revision {k}: {e}", spath) from e
         fp = sshsig.fingerprint(key)
+        # the files of revision k still have the digests revision k signed
+        for name, digest in rk_manifest.items():
+            if manifest.get(name) != digest:
+                raise _fail("revision", f"revision {k}'s file was changed or removed later", name)
         record_name = f"data/revisions/{k}.json"
         if record_name not in rk_manifest:
             raise _fail("signature", f"revision {k}'s manifest does not list its record", mpath)
         record = _load_json(bag, record_name)
         if not isinstance(record, dict) or record.get("revision") != k or record.get("format") != REVISION_FORMAT:
             raise _fail("consistency", f"is not the record of revision {k}", record_name)
-        signer = record.get("signer") or {}
+        signer = record.get("signer")
+        signer_fields = ("name", "principal", "role", "age", "ssh", "fingerprint")
+        if not isinstance(signer, dict) or not all(isinstance(signer.get(f), str) for f in signer_fields):
+            raise _fail("consistency", "signer is not a complete record", record_name)
+        if not (record.get("previous") is None or isinstance(record.get("previous"), dict)):
+            raise _fail("consistency", "previous is neither null nor an object", record_name)
+        files = record.get("files")
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise _fail("consistency", "files is not a list of paths", record_name)
+        if k > 1:
+            own = {record_name, f"data/custody-r{k}.jsonl"}
+            for name in files:
+                if name not in own and not name.startswith("data/reviews/"):
+                    raise _fail("revision", f"revision {k} may only add review files, not this", name)
         if signer.get("fingerprint") != fp:
             raise _fail("signature", f"revision {k} names {signer.get('fingerprint')} but was signed by {fp}", spath)
         principals = sshsig.find_principals(trusted, key, SEAL_NAMESPACE)
@@ -566,10 +595,6 @@ def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], pro
             raise _fail("untrusted signer", f"revision {k} was signed by {signer['principal']}, not a reviewer", spath)
         if signer["principal"] not in sshsig.find_principals(in_bag_signers, key, SEAL_NAMESPACE):
             raise _fail("signature", f"does not name the signer of revision {k}", ALLOWED_SIGNERS)
-        # the files of revision k still have the digests revision k signed
-        for name, digest in rk_manifest.items():
-            if manifest.get(name) != digest:
-                raise _fail("revision", f"revision {k}'s file was changed or removed later", name)
         if previous is not None:
             prev_manifest, prev_sig = previous
             prev = record.get("previous") or {}
@@ -583,10 +608,7 @@ def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], pro
                     raise _fail("revision", f"revision {k} changed or dropped a file of revision {k - 1}", name)
         elif record.get("previous") is not None:
             raise _fail("revision", "revision 1 cannot have a predecessor", record_name)
-        files = record.get("files")
-        if not isinstance(files, list) or set(files) != set(rk_manifest) - (
-            set(_parse_manifest(previous[0], "")) if previous else set()
-        ):
+        if set(files) != set(rk_manifest) - (set(_parse_manifest(previous[0], "")) if previous else set()):
             raise _fail("consistency", f"revision {k}'s file list does not match its manifest", record_name)
         revisions.append(
             Revision(
@@ -605,7 +627,35 @@ def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], pro
         raise _fail("signature", f"the manifest is not revision {count}'s signed manifest", MANIFEST)
     if bag[SIGNATURE] != bag[revision_signature_path(count)]:
         raise _fail("signature", f"is not revision {count}'s signature", SIGNATURE)
+    records = [r.record for r in revisions]
+    if bag[VERIFY_TXT] != _verify_txt(_ref_of(bag), records):
+        raise _fail("consistency", "is not the text the revision records imply (it was edited)", VERIFY_TXT)
+    latest = revisions[-1].record
+    payload = {n: d for n, d in bag.items() if n.startswith("data/")}
+    school = _school_of(bag)
+    expected_info = _bag_info(
+        _ref_of(bag),
+        school,
+        latest["signer"]["name"],
+        latest["signer"]["principal"],
+        str(latest.get("time_utc", "")),
+        payload,
+        count,
+        str(latest.get("software", "")),
+    )
+    if bag["bag-info.txt"] != expected_info:
+        raise _fail("consistency", "is not the text the revision records imply (it was edited)", "bag-info.txt")
     return revisions
+
+
+def _ref_of(bag: Mapping[str, bytes]) -> str:
+    value = _load_json(bag, INCIDENT_JSON) if INCIDENT_JSON in bag else {}
+    return str(value.get("ref", "")) if isinstance(value, dict) else ""
+
+
+def _school_of(bag: Mapping[str, bytes]) -> str:
+    value = _load_json(bag, INCIDENT_JSON) if INCIDENT_JSON in bag else {}
+    return str(value.get("school", "")) if isinstance(value, dict) else ""
 
 
 def _parse_in_bag_signers(bag: Mapping[str, bytes]) -> list[AllowedSigner]:
@@ -654,16 +704,21 @@ def _verify_consistency(
     items, excluded = incident.get("items"), incident.get("excluded")
     if not isinstance(items, list) or not isinstance(excluded, list):
         raise _fail("consistency", "items or excluded is not a list", INCIDENT_JSON)
-    logged = {}
+    logged: dict[int, CustodyEntry] = {}
     for e in custody:
         if e.action in ("captured", "received", "derived"):
-            logged[e.details.get("item")] = e
+            number = e.details.get("item")
+            if not isinstance(number, int) or isinstance(number, bool):
+                raise _fail("consistency", f"custody entry {e.seq} does not name an item number", CUSTODY_JSONL)
+            logged[number] = e
     seen_files = {INCIDENT_JSON, CUSTODY_JSONL}
     last_time = ""
     for item in items:
         if not isinstance(item, dict):
             raise _fail("consistency", "an item is not an object", INCIDENT_JSON)
         seq, file_name, context_name = item.get("seq"), item.get("file"), item.get("context")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise _fail("consistency", "an item has no item number", INCIDENT_JSON)
         if not isinstance(file_name, str) or file_name not in manifest or not isinstance(context_name, str):
             raise _fail("consistency", f"item {seq}'s file is not in the manifest", INCIDENT_JSON)
         if context_name not in manifest:
@@ -684,7 +739,7 @@ def _verify_consistency(
         last_time = created
         seen_files |= {file_name, context_name}
     for item in excluded:
-        if not isinstance(item, dict) or not item.get("reason"):
+        if not isinstance(item, dict) or not item.get("reason") or not isinstance(item.get("seq"), int):
             raise _fail("consistency", "an excluded item has no reason", INCIDENT_JSON)
     listed = {i.get("seq") for i in items} | {i.get("seq") for i in excluded}
     for seq in logged:
@@ -696,8 +751,7 @@ def _verify_consistency(
             )
     if len(items) != len({i.get("seq") for i in items}):
         raise _fail("consistency", "an item is listed twice", INCIDENT_JSON)
-    revision_one = set(revisions[0].files)
-    orphans = {n for n in revision_one if n.startswith("data/items/")} - seen_files
+    orphans = {n for n in manifest if n.startswith("data/items/")} - seen_files
     if orphans:
         raise _fail("consistency", "is in the bag but belongs to no item", sorted(orphans)[0])
     return incident
@@ -762,6 +816,7 @@ def revise(
         "format": REVISION_FORMAT,
         "revision": k,
         "action": action,
+        "software": f"Evidence Capture {__version__}",
         "signer": _signer_json(reviewer.card),
         "time_utc": when,
         "previous": {"manifest_sha256": sha256_hex(prev_manifest), "signature_sha256": sha256_hex(prev_sig)},

@@ -191,8 +191,12 @@ def test_unlisted_and_missing_files(sealed) -> None:  # type: ignore[no-untyped-
     assert info.value.member == "data/extra.txt"
     with pytest.raises(BundleError, match="listed in the manifest but missing"):
         bundle.verify_bag(rezip(sealed.zip_bytes, {"data/items/002.png": None}), school_profile())
-    with pytest.raises(BundleError, match="not listed in the tag manifest"):
+    with pytest.raises(BundleError, match="not a file a sealed bundle may hold"):
         bundle.verify_bag(rezip(sealed.zip_bytes, {"seal/extra": b"x"}), school_profile())
+    tags = bag_of(sealed.zip_bytes)[bundle.TAGMANIFEST].decode()
+    without = "".join(line + "\n" for line in tags.splitlines() if not line.endswith("  VERIFY.txt")).encode()
+    with pytest.raises(BundleError, match=r"VERIFY\.txt: is not listed in the tag manifest"):
+        bundle.verify_bag(rezip(sealed.zip_bytes, {bundle.TAGMANIFEST: without}), school_profile())
 
 
 def test_swapped_items_between_bundles(tmp_path: Path, sealed) -> None:  # type: ignore[no-untyped-def]
