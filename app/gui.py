@@ -358,7 +358,7 @@ class StaffApp(QObject):
         windows = window_rects() if mode == "window" else []
         overlay = QtRegionOverlay(frame, windows)
         self._overlay = overlay
-        overlay.selected.connect(lambda rect, how: self._store_region(ref, frame, rect, how))
+        overlay.selected.connect(lambda rect, how: self._store_region(ref, frame, rect, how, overlay.selection_title()))
         overlay.cancelled.connect(self._region_cancelled)
         overlay.show()
 
@@ -374,7 +374,7 @@ class StaffApp(QObject):
             overlay.close()
             overlay.deleteLater()
 
-    def _store_region(self, ref: str, frame: capture_mod.Grab, rect: QRect, how: str) -> None:
+    def _store_region(self, ref: str, frame: capture_mod.Grab, rect: QRect, how: str, title: str | None) -> None:
         self._close_overlay()
         recipients, actor = self._recipients(), self.workspace.actor
         box = capture_mod.Rect(rect.x(), rect.y(), rect.width(), rect.height())
@@ -383,7 +383,14 @@ class StaffApp(QObject):
             window = capture_mod.platform_window.active_window()
             shot = capture_mod.from_grab(frame, app_version=evidence.__version__, window=window)
             parent_seq = _store(self.workspace, ref, shot, recipients, actor)
-            derived = crop.derived_capture(shot, frame.rgb, box, app_version=evidence.__version__, reason=how)
+            derived = crop.derived_capture(
+                shot,
+                frame.rgb,
+                box,
+                app_version=evidence.__version__,
+                reason=how,
+                window_title=title if how == "window" else None,
+            )
             with self.workspace.open_vault() as vault:
                 vault.add_item(
                     ref,
