@@ -272,10 +272,12 @@ class QtRegionOverlay(_QtFramePane):
     """The frozen frame full-screen on every monitor, where the user drags a rectangle or clicks a window.
 
     Construct it with the grab, ``show()`` it, and wait for one of its signals; it hides itself first. It is
-    single-use. Rectangles, in and out, are in frame pixels: the signal's rectangle can be handed to
-    :func:`evidence.crop.crop` unchanged.
+    single-use: ``deleteLater()`` it after the signal, which frees its two in-memory copies of the frame (one
+    plain, one dimmed, both 32-bit for fast drawing). Rectangles are in frame pixels: the signal's rectangle can
+    be handed to :func:`evidence.crop.crop` unchanged.
 
     Attributes:
+        frame: The frozen frame, a QImage over the grab's own bytes (not a copy).
         panes: One window per monitor the frame touches; the first is the overlay itself.
         hint_pane: The pane that shows the hint, the one the cursor is on.
 
@@ -353,13 +355,6 @@ class QtRegionOverlay(_QtFramePane):
     def hovered_rect(self) -> QRect:
         """The highlighted window's rectangle in frame pixels; empty when none is."""
         return QRect() if self._hovered is None else QRect(self._windows[self._hovered][0])
-
-    def set_selection(self, rect: QRect, mode: str = REGION) -> None:
-        """Select ``rect`` (frame pixels), clipped to the frame; as if the user had dragged it."""
-        self._selection = rect.normalized().intersected(self._frame_rect)
-        self._mode = mode
-        self._title = None
-        self._repaint()
 
     # --- Actions --------------------------------------------------------------------------------------------------
 
