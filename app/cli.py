@@ -209,19 +209,7 @@ def cmd_capture(ws: Workspace, a: argparse.Namespace) -> int:
         shot = capture_mod.capture(mode, app_version=evidence.__version__)
         if ref is None:
             ref = vault.create_incident(IncidentDetails(), actor=actor, recipients=recipients)
-        vault.add_item(
-            ref,
-            kind="captured",
-            media_type="image/png",
-            content=shot.png,
-            sha256=shot.png_sha256,
-            pixels_sha256=shot.pixels_sha256,
-            width=shot.width,
-            height=shot.height,
-            context=shot.context.to_json_dict(),
-            actor=actor,
-            recipients=recipients,
-        )
+    ws.store_capture(ref, shot)
     print(f"{ref} {shot.png_sha256}")
     return EXIT_OK
 

@@ -334,7 +334,6 @@ class StaffApp(QObject):
 
     def _grab(self, ref: str, mode: str) -> None:
         self._countdown = None
-        recipients, actor = self._recipients(), self.workspace.actor
         self.session.begin_busy()
         if mode in ("region", "window"):
             self.runner.start(
@@ -346,7 +345,7 @@ class StaffApp(QObject):
 
         def job() -> tuple[str, str]:
             shot = capture_mod.capture(capture_mod.CaptureMode.parse(mode), app_version=evidence.__version__)
-            _store(self.workspace, ref, shot, recipients, actor)
+            self.workspace.store_capture(ref, shot)
             return ref, shot.png_sha256
 
         self.runner.start(job, self._captured, self._capture_failed)
@@ -376,13 +375,12 @@ class StaffApp(QObject):
 
     def _store_region(self, ref: str, frame: capture_mod.Grab, rect: QRect, how: str, title: str | None) -> None:
         self._close_overlay()
-        recipients, actor = self._recipients(), self.workspace.actor
         box = capture_mod.Rect(rect.x(), rect.y(), rect.width(), rect.height())
 
         def job() -> tuple[str, str]:
             window = capture_mod.platform_window.active_window()
             shot = capture_mod.from_grab(frame, app_version=evidence.__version__, window=window)
-            parent_seq = _store(self.workspace, ref, shot, recipients, actor)
+            parent_seq = self.workspace.store_capture(ref, shot)
             derived = crop.derived_capture(
                 shot,
                 frame.rgb,
@@ -391,21 +389,7 @@ class StaffApp(QObject):
                 reason=how,
                 window_title=title if how == "window" else None,
             )
-            with self.workspace.open_vault() as vault:
-                vault.add_item(
-                    ref,
-                    kind="derived",
-                    media_type="image/png",
-                    content=derived.png,
-                    sha256=derived.png_sha256,
-                    pixels_sha256=derived.pixels_sha256,
-                    width=derived.width,
-                    height=derived.height,
-                    context=derived.context,
-                    actor=actor,
-                    recipients=recipients,
-                    parent_seq=parent_seq,
-                )
+            self.workspace.store_capture(ref, derived, kind="derived", parent_seq=parent_seq)
             return ref, derived.png_sha256
 
         self.runner.start(job, self._captured, self._capture_failed)
@@ -641,25 +625,6 @@ class StaffApp(QObject):
         self.runner.wait()
         self.session.lock()
         self.vault.close()
-
-
-def _store(workspace: Workspace, ref: str, shot: capture_mod.Capture, recipients: list[str], actor: str) -> int:
-    """Encrypt and commit a capture (worker thread, own connection). Returns its item number."""
-    with workspace.open_vault() as vault:
-        row = vault.add_item(
-            ref,
-            kind="captured",
-            media_type="image/png",
-            content=shot.png,
-            sha256=shot.png_sha256,
-            pixels_sha256=shot.pixels_sha256,
-            width=shot.width,
-            height=shot.height,
-            context=shot.context.to_json_dict(),
-            actor=actor,
-            recipients=recipients,
-        )
-    return row.seq
 
 
 def first_run(workspace: Workspace, parent: QWidget | None = None) -> bool:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.paths import Paths
+from evidence.capture import Capture
+from evidence.crop import Derived
 from evidence.custody import utc_now
 from evidence.errors import UsageError
 from evidence.fsutil import atomic_write
@@ -98,6 +100,32 @@ class Workspace:
         """Where sealed bundles go."""
         folder = self.profile().drop_folder
         return Path(folder).expanduser() if folder else self.paths.outbox
+
+    def store_capture(
+        self, ref: str, shot: Capture | Derived, *, kind: str = "captured", parent_seq: int | None = None
+    ) -> int:
+        """Encrypt and commit a capture (or a derived crop) on its own connection; return its item number.
+
+        Safe on a worker thread: it opens and closes its own vault connection.
+        """
+        recipients, actor = self.recipients(), self.actor
+        context = shot.context if isinstance(shot.context, dict) else shot.context.to_json_dict()
+        with self.open_vault() as vault:
+            row = vault.add_item(
+                ref,
+                kind=kind,
+                media_type="image/png",
+                content=shot.png,
+                sha256=shot.png_sha256,
+                pixels_sha256=shot.pixels_sha256,
+                width=shot.width,
+                height=shot.height,
+                context=context,
+                actor=actor,
+                recipients=recipients,
+                parent_seq=parent_seq,
+            )
+        return row.seq
 
     def open_vault(self) -> Vault:
         """Open (creating if needed) the data dir's vault."""
