@@ -26,6 +26,7 @@ from app.workers import Runner
 from app.workspace import Workspace
 from evidence import capture as capture_mod
 from evidence import crop, policy, sealing
+from evidence.custody import Action
 from evidence.errors import EvidenceError, VaultError
 from evidence.incident import Category, IncidentDetails, Status
 from evidence.keys import Identity, unlock_identity_file
@@ -584,7 +585,15 @@ class StaffApp(QObject):
         def job() -> sealing.SealResult:
             with workspace.open_vault() as vault:
                 result = sealing.seal_incident(vault, ref, identity, profile, drop)
-                if not profile.keep_local_after_seal:
+                if profile.keep_local_after_seal:
+                    vault.log(
+                        ref,
+                        Action.ANNOTATED,
+                        actor=identity.card.principal,
+                        recipients=workspace.recipients(),
+                        details={"what": "local copy kept after sealing, as the school profile asks"},
+                    )
+                else:
                     vault.shred(
                         ref,
                         actor=identity.card.principal,
