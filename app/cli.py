@@ -216,25 +216,12 @@ def cmd_capture(ws: Workspace, a: argparse.Namespace) -> int:
 
 def cmd_receive(ws: Workspace, a: argparse.Namespace) -> int:
     ref = check_ref(a.incident)
-    recipients = ws.recipients()
     with ws.open_vault() as vault:
         vault.check_capture_allowed(ref)
-        received = [receive_file(Path(f), provided_by=a.provided_by, how=a.how) for f in a.files]
-        for r in received:
-            vault.add_item(
-                ref,
-                kind="received",
-                media_type=r.media_type,
-                content=r.content,
-                sha256=r.sha256,
-                pixels_sha256=r.pixels_sha256,
-                width=r.width,
-                height=r.height,
-                context=r.context,
-                actor=ws.actor,
-                recipients=recipients,
-            )
-            print(f"{ref} {r.sha256}")
+    received = [receive_file(Path(f), provided_by=a.provided_by, how=a.how) for f in a.files]
+    for r in received:
+        ws.store_received(ref, r)
+        print(f"{ref} {r.sha256}")
     return EXIT_OK
 
 

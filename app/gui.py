@@ -440,19 +440,7 @@ class StaffApp(QObject):
         try:
             for path in paths:
                 r = receive_file(path, provided_by=dialog.provided_by.text(), how=dialog.how.text())
-                self.vault.add_item(
-                    ref,
-                    kind="received",
-                    media_type=r.media_type,
-                    content=r.content,
-                    sha256=r.sha256,
-                    pixels_sha256=r.pixels_sha256,
-                    width=r.width,
-                    height=r.height,
-                    context=r.context,
-                    actor=self.workspace.actor,
-                    recipients=self._recipients(),
-                )
+                self.workspace.store_received(ref, r)
         except EvidenceError as e:
             self._error("Could not add the screenshot", str(e))
         self.current_ref = None

@@ -73,8 +73,3 @@ class Paths:
     def outbox(self) -> Path:
         """Where bundles go when the profile names no drop folder."""
         return self.data_dir / "outbox"
-
-    @property
-    def settings(self) -> Path:
-        """Local, non-secret settings."""
-        return self.data_dir / "settings.json"

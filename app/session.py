@@ -12,7 +12,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from app.workspace import Workspace
-from evidence.keys import Identity, unlock_identity_file
+from evidence.keys import Identity
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +61,6 @@ class Session(QObject):
         self._idle.setInterval(max(1, minutes) * 60 * 1000)
         if not self.locked:
             self._idle.start()
-
-    def unlock(self, passphrase: str) -> Identity:
-        """Unlock the data dir's identity file.
-
-        Raises:
-            EvidenceError: no identity file, wrong passphrase, or a damaged file.
-        """
-        from evidence.errors import UsageError
-
-        path = self.workspace.identity_file()
-        if path is None:
-            raise UsageError("this data folder has no identity file recorded")
-        identity = unlock_identity_file(path, passphrase)
-        if not identity.card.same_keys(self.workspace.own_card()):
-            raise UsageError(f"{path}: is not this data folder's identity")
-        self.accept_identity(identity)
-        return identity
 
     def accept_identity(self, identity: Identity) -> None:
         """Use an identity unlocked elsewhere (on a worker thread); the caller checked it is ours."""

@@ -17,6 +17,7 @@ from evidence.errors import UsageError
 from evidence.fsutil import atomic_write
 from evidence.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
 from evidence.profile import Profile
+from evidence.received import Received
 from evidence.vault import Vault
 
 
@@ -124,6 +125,24 @@ class Workspace:
                 actor=actor,
                 recipients=recipients,
                 parent_seq=parent_seq,
+            )
+        return row.seq
+
+    def store_received(self, ref: str, received: Received) -> int:
+        """Encrypt and commit a received screenshot, byte for byte; return its item number."""
+        with self.open_vault() as vault:
+            row = vault.add_item(
+                ref,
+                kind="received",
+                media_type=received.media_type,
+                content=received.content,
+                sha256=received.sha256,
+                pixels_sha256=received.pixels_sha256,
+                width=received.width,
+                height=received.height,
+                context=received.context,
+                actor=self.actor,
+                recipients=self.recipients(),
             )
         return row.seq
 

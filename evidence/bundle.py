@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidence import __version__, ageio, canonical, safezip, sshsig
+from evidence import __version__, ageio, safezip, sshsig
 from evidence.custody import CustodyEntry, parse_jsonl, to_jsonl, verify_chain
 from evidence.errors import (
     AgeFormatError,
@@ -829,8 +829,3 @@ def revise(
     revisions = [r.record for r in verified.revisions] + [record]
     school_name = school or str(verified.incident.get("school", profile.school))
     return _finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when)
-
-
-def canonical_record(value: Mapping[str, Any]) -> bytes:
-    """Canonical JSON of a review record (what ``data/reviews/*.json`` holds)."""
-    return canonical.dumps(dict(value))
