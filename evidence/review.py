@@ -1,0 +1,284 @@
+"""What reviewers do with a sealed bundle, recorded as signed, append-only revisions along the policy's chain.
+
+Each action (a meeting with the victim, a removal request, a platform or police report, …) becomes one revision:
+a review record ``data/reviews/rK-ACTION.json``, one custody entry, and a new manifest signed by the reviewer
+(:func:`evidence.bundle.revise`). Nothing is edited in place; the case status is derived from the records.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidence import bundle
+from evidence.custody import Action, make_entry, utc_now
+from evidence.errors import BundleError, UsageError
+from evidence.fsutil import atomic_write
+from evidence.keys import Identity
+from evidence.profile import Profile
+
+REVIEW_FORMAT = "evidence-capture-review/1"
+
+
+class ReviewAction(enum.Enum):
+    """Actions along the policy's chain (§9.3–9.8) and DfE guidance."""
+
+    NOTE = "note"
+    MEETING_HELD = "meeting-held"
+    REMOVAL_REQUESTED = "removal-requested"
+    PLATFORM_REPORTED = "platform-reported"
+    POLICE_CONTACTED = "police-contacted"
+    DISCIPLINARY = "disciplinary-route"
+    PARENTS_INFORMED = "parents-informed"
+    DEVICE_HANDED_OVER = "device-handed-to-police"
+    STATUS_CHANGED = "status-changed"
+    OUTCOME = "outcome"
+    CLOSED = "closed"
+    EXPORTED = "exported-to-police"
+
+
+class CaseStatus(enum.Enum):
+    """Where a case stands, derived from its review records."""
+
+    NEW = "new"
+    UNDER_REVIEW = "under review"
+    ACTION_TAKEN = "action taken"
+    REFERRED = "referred to police"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One extra field an action asks for."""
+
+    key: str
+    label: str
+    required: bool = True
+
+
+ACTIONS: dict[ReviewAction, tuple[str, str, tuple[FieldSpec, ...]]] = {
+    ReviewAction.NOTE: ("Note", "", ()),
+    ReviewAction.MEETING_HELD: ("Meeting held with the victim", "§9.6", (FieldSpec("who", "Who attended"),)),
+    ReviewAction.REMOVAL_REQUESTED: (
+        "Perpetrator asked to remove the content",
+        "§9.6",
+        (FieldSpec("asked", "Who was asked, and how"),),
+    ),
+    ReviewAction.PLATFORM_REPORTED: (
+        "Reported to the platform or ISP",
+        "§9.7",
+        (FieldSpec("platform", "Platform or ISP"), FieldSpec("reference", "Their reference", required=False)),
+    ),
+    ReviewAction.POLICE_CONTACTED: (
+        "Police contacted",
+        "§9.8",
+        (FieldSpec("crime_reference", "Crime reference"), FieldSpec("officer", "Officer", required=False)),
+    ),
+    ReviewAction.DISCIPLINARY: ("School disciplinary route", "§9.5", (FieldSpec("procedure", "Which procedure"),)),
+    ReviewAction.PARENTS_INFORMED: ("Parents informed", "", (FieldSpec("who", "Who was informed, and how"),)),
+    ReviewAction.DEVICE_HANDED_OVER: (
+        "Device handed to the police",
+        "DfE searching, screening and confiscation",
+        (FieldSpec("device", "Device (no serial numbers)"), FieldSpec("officer", "Officer and reference")),
+    ),
+    ReviewAction.STATUS_CHANGED: ("Status changed", "", (FieldSpec("status", "New status"),)),
+    ReviewAction.OUTCOME: ("Outcome recorded", "", (FieldSpec("outcome", "Outcome"),)),
+    ReviewAction.CLOSED: ("Case closed", "", ()),
+    ReviewAction.EXPORTED: (
+        "Exported for the police",
+        "",
+        (FieldSpec("officer_reference", "Officer's reference"),),
+    ),
+}
+
+
+def label(action: ReviewAction) -> str:
+    """The action in words."""
+    return ACTIONS[action][0]
+
+
+def section(action: ReviewAction) -> str:
+    """The policy section or guidance behind the action ("" if none)."""
+    return ACTIONS[action][1]
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """One review action as stored in the bag.
+
+    Attributes:
+        revision: the revision that added it.
+        action: what was done.
+        time_utc: when it was recorded.
+        by_name, by_principal: who recorded it (the revision's signer).
+        why: the reviewer's reason or note, in their words.
+        fields: the action's extra fields.
+    """
+
+    revision: int
+    action: ReviewAction
+    time_utc: str
+    by_name: str
+    by_principal: str
+    why: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The record's JSON."""
+        return {
+            "format": REVIEW_FORMAT,
+            "revision": self.revision,
+            "action": self.action.value,
+            "time_utc": self.time_utc,
+            "by": {"name": self.by_name, "principal": self.by_principal},
+            "why": self.why,
+            "fields": dict(self.fields),
+        }
+
+    @classmethod
+    def parse(cls, value: Any, *, where: str) -> ReviewRecord:
+        """Parse a record written by :meth:`to_json_dict`."""
+        try:
+            if value.get("format") != REVIEW_FORMAT:
+                raise ValueError("not a review record")
+            by = value["by"]
+            fields = value.get("fields") or {}
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
+                raise ValueError("fields must be text")
+            return cls(
+                revision=int(value["revision"]),
+                action=ReviewAction(value["action"]),
+                time_utc=str(value["time_utc"]),
+                by_name=str(by["name"]),
+                by_principal=str(by["principal"]),
+                why=str(value.get("why", "")),
+                fields=dict(fields),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise BundleError(
+                f"consistency: {where}: not a review record ({e})", check="consistency", member=where
+            ) from e
+
+    @property
+    def summary(self) -> str:
+        """One line: what, with its fields."""
+        extra = "; ".join(f"{v}" for v in self.fields.values() if v)
+        return f"{label(self.action)}{': ' + extra if extra else ''}"
+
+
+def review_name(revision: int, action: ReviewAction) -> str:
+    """``data/reviews/rK-ACTION.json``."""
+    return f"data/reviews/r{revision}-{action.value}.json"
+
+
+def reviews(verified: bundle.VerifiedBundle) -> list[ReviewRecord]:
+    """Every review record, oldest first, checked against the revision that added it."""
+    out = []
+    for rev in verified.revisions[1:]:
+        for name in rev.files:
+            if name.startswith("data/reviews/") and name.endswith(".json"):
+                try:
+                    value = json.loads(verified.bag[name].decode("utf-8"))
+                except (UnicodeDecodeError, ValueError) as e:
+                    raise BundleError(f"consistency: {name}: not valid JSON", check="consistency", member=name) from e
+                record = ReviewRecord.parse(value, where=name)
+                if record.revision != rev.number or record.by_principal != rev.signer_principal:
+                    raise BundleError(
+                        f"consistency: {name}: does not belong to revision {rev.number}",
+                        check="consistency",
+                        member=name,
+                    )
+                out.append(record)
+    return out
+
+
+def case_status(records: list[ReviewRecord]) -> CaseStatus:
+    """The case's status after ``records`` (a bundle with no reviews is new)."""
+    status = CaseStatus.NEW
+    for r in records:
+        if r.action is ReviewAction.CLOSED:
+            status = CaseStatus.CLOSED
+        elif r.action is ReviewAction.STATUS_CHANGED:
+            try:
+                status = CaseStatus(r.fields.get("status", ""))
+            except ValueError:
+                continue
+        elif r.action in (ReviewAction.POLICE_CONTACTED, ReviewAction.DEVICE_HANDED_OVER, ReviewAction.EXPORTED):
+            status = CaseStatus.REFERRED
+        elif r.action is ReviewAction.NOTE:
+            status = CaseStatus.UNDER_REVIEW if status is CaseStatus.NEW else status
+        elif status is not CaseStatus.REFERRED:
+            status = CaseStatus.ACTION_TAKEN
+    return status
+
+
+def add_review(
+    verified: bundle.VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    action: ReviewAction,
+    why: str,
+    fields: Mapping[str, str] | None = None,
+    *,
+    when: str | None = None,
+) -> dict[str, bytes]:
+    """Record one action as a new signed revision; return the new bag (bag-relative name → bytes).
+
+    Raises:
+        UsageError: a required field or the reason is missing, or the reviewer is not a reviewer.
+    """
+    fields = {k: v.strip() for k, v in (fields or {}).items() if v.strip()}
+    specs = ACTIONS[action][2]
+    for spec in specs:
+        if spec.required and not fields.get(spec.key):
+            raise UsageError(f"{label(action)}: say {spec.label.lower()}")
+    unknown = set(fields) - {s.key for s in specs}
+    if unknown:
+        raise UsageError(f"{label(action)}: unknown field {sorted(unknown)[0]}")
+    if action is ReviewAction.STATUS_CHANGED and fields["status"] not in {s.value for s in CaseStatus}:
+        raise UsageError(f"status must be one of: {', '.join(s.value for s in CaseStatus)}")
+    if not why.strip() and action is not ReviewAction.CLOSED:
+        raise UsageError("say why, or what happened: every action records its reason")
+    when = when or utc_now()
+    k = len(verified.revisions) + 1
+    record = ReviewRecord(k, action, when, reviewer.card.name, reviewer.card.principal, why.strip(), fields)
+    custody_action = {
+        ReviewAction.DEVICE_HANDED_OVER: Action.HANDED_OVER,
+        ReviewAction.EXPORTED: Action.EXPORTED,
+    }.get(action, Action.REVIEWED)
+    entry = make_entry(
+        verified.custody[-1],
+        actor=reviewer.card.principal,
+        action=custody_action,
+        subject=verified.ref,
+        details={"review": action.value, "revision": k, **fields},
+        time_utc=when,
+    )
+    return bundle.revise(
+        verified,
+        reviewer,
+        profile,
+        action=action.value,
+        new_files={review_name(k, action): bundle.pretty_json(record.to_json_dict())},
+        custody_entries=[entry],
+        when=when,
+    )
+
+
+def write_bundle(ref: str, bag: Mapping[str, bytes], reviewer: Identity, profile: Profile, out_dir: Path) -> Path:
+    """Re-encrypt a revised bag to the reviewers and replace ``REF.zip.age`` (and its origin signature) atomically."""
+    zip_bytes = bundle.zip_bag(ref, bag)
+    bundle.verify_bag(zip_bytes, profile)  # never write a revision we would not accept
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from e
+    ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
+    path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
+    atomic_write(out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}", bundle.origin_signature(ciphertext, reviewer), mode=0o644)
+    atomic_write(path, ciphertext, mode=0o644)
+    return path
