@@ -21,7 +21,7 @@ import evidence
 from app.paths import Paths
 from app.workspace import Workspace
 from evidence import capture as capture_mod
-from evidence import sealing
+from evidence import review, sealing
 from evidence.errors import (
     AgeFormatError,
     BundleError,
@@ -36,6 +36,7 @@ from evidence.incident import Category, IncidentDetails, check_ref
 from evidence.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file
 from evidence.profile import Profile
 from evidence.received import receive_file
+from evidence.review import ReviewAction
 from evidence.sshsig import AllowedSigner
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     seal.add_argument("--identity", required=True)
     seal.add_argument("--passphrase-file")
     seal.add_argument("--out", help="folder to write to (default: the profile's drop folder)")
+
+    rev = verbs.add_parser("review", help="record a reviewer's action as a signed revision of a bundle")
+    rev.add_argument("bundle")
+    rev.add_argument("--identity", required=True)
+    rev.add_argument("--passphrase-file")
+    rev.add_argument(
+        "--action", required=True, choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED]
+    )
+    rev.add_argument("--why", default="", help="why, or what happened")
+    rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
+    rev.add_argument("--out", help="folder for the revised bundle (default: beside the original, replacing it)")
 
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle")
     ver.add_argument("bundle")
@@ -319,6 +331,30 @@ def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
+    path = Path(a.bundle)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such bundle")
+    fields = {}
+    for item in a.field:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--field {item!r} must be KEY=VALUE")
+        fields[key.strip()] = value
+    identity = _unlock(a.identity, a.passphrase_file)
+    profile = ws.profile()
+    try:
+        verified = sealing.verify_file(path, identity, profile)
+    except BundleError as e:
+        print(f"evidence-capture: FAILED: {path}: {e}", file=sys.stderr)
+        return EXIT_USAGE if e.check == "unreadable" else EXIT_FAILED
+    bag = review.add_review(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
+    out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
+    print(out)
+    print(f"revision {len(verified.revisions) + 1}: {review.label(ReviewAction(a.review_action))}", file=sys.stderr)
+    return EXIT_OK
+
+
 _COMMANDS = {
     ("identity", "create"): cmd_identity_create,
     ("identity", "show"): cmd_identity_show,
@@ -330,6 +366,7 @@ _COMMANDS = {
     ("incident", "show"): cmd_incident_show,
     ("seal", None): cmd_seal,
     ("verify", None): cmd_verify,
+    ("review", None): cmd_review,
 }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-VERBS = frozenset({"identity", "profile", "capture", "receive", "incident", "seal", "verify", "export-police"})
+VERBS = frozenset(
+    {"identity", "profile", "capture", "receive", "incident", "seal", "verify", "review", "export-police"}
+)
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})
 
 

@@ -89,3 +89,61 @@ def test_a_forged_review_record_is_caught(tmp_path: Path) -> None:
     fake = bundle.VerifiedBundle(v2.ref, forged, v2.revisions, v2.incident, v2.custody, v2.zip_bytes)
     with pytest.raises(BundleError, match="does not belong to revision 2"):
         reviews(fake)
+
+
+def test_review_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app import cli
+    from evidence.keys import write_identity_file
+
+    sealed = make_sealed(tmp_path / "work")
+    ident = tmp_path / "dsl.identity.age"
+    write_identity_file(dsl(), ident, "a long test passphrase")
+    passfile = tmp_path / "pass.txt"
+    passfile.write_text("a long test passphrase\n")
+    profile = tmp_path / "school.toml"
+    profile.write_text(school_profile().to_toml())
+    base = ["--data-dir", str(tmp_path / "data"), "--profile", str(profile)]
+    code = cli.run(
+        [
+            *base,
+            "review",
+            str(sealed.result.path),
+            "--identity",
+            str(ident),
+            "--passphrase-file",
+            str(passfile),
+            "--action",
+            "police-contacted",
+            "--why",
+            "threats",
+            "--field",
+            "crime_reference=CR/9/26",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.strip() == str(sealed.result.path) and "revision 2" in err
+    again = bundle.open_bundle(sealed.result.path.read_bytes(), [head().age_secret], school_profile())
+    assert reviews(again)[0].fields == {"crime_reference": "CR/9/26"}
+    code = cli.run(
+        [
+            *base,
+            "review",
+            str(sealed.result.path),
+            "--identity",
+            str(ident),
+            "--passphrase-file",
+            str(passfile),
+            "--action",
+            "police-contacted",
+            "--why",
+            "x",
+        ]
+    )
+    _, err = capsys.readouterr()
+    assert code == 2 and "crime reference" in err and len(err.strip().splitlines()) == 1
+    code = cli.run(
+        [*base, "verify", str(sealed.result.path), "--identity", str(ident), "--passphrase-file", str(passfile)]
+    )
+    out, _ = capsys.readouterr()
+    assert code == 0 and "2 revisions" in out
