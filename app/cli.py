@@ -116,7 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--identity", required=True)
     rev.add_argument("--passphrase-file")
     rev.add_argument(
-        "--action", required=True, choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED]
+        "--action",
+        dest="review_action",
+        required=True,
+        choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED],
     )
     rev.add_argument("--why", default="", help="why, or what happened")
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
