@@ -32,5 +32,11 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	EVIDENCE_CAPTURE_TESTING=1 $(BIN)/python -m pytest
 
+bench: sysdeps $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+stress: sysdeps $(STAMP)
+	EVIDENCE_CAPTURE_TESTING=1 EC_STRESS=1 EC_CRASH_KILLS=200 $(BIN)/python -m pytest -m "slow or stress"
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
