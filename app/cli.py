@@ -125,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
     rev.add_argument("--out", help="folder for the revised bundle (default: beside the original, replacing it)")
 
+    exp = verbs.add_parser("export-police", help="export a verified bundle as a pack an officer can check")
+    exp.add_argument("bundle")
+    exp.add_argument("--identity", required=True)
+    exp.add_argument("--passphrase-file")
+    exp.add_argument("--out", required=True, help="folder in which REF-police-export/ is created")
+    exp.add_argument("--officer-reference", required=True, help="the officer's or crime reference")
+    exp.add_argument("--pack-recipient", help="also write the pack as one file encrypted to this age1… key")
+    exp.add_argument("--pack-passphrase-file", help="or encrypted with the passphrase in this file")
+
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle")
     ver.add_argument("bundle")
     ver.add_argument("--identity", required=True)
@@ -358,6 +367,40 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
+    from app.police import export_for_police
+
+    path = Path(a.bundle)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such bundle")
+    if a.pack_recipient and a.pack_passphrase_file:
+        raise UsageError("give --pack-recipient or --pack-passphrase-file, not both")
+    pack_passphrase = None
+    if a.pack_passphrase_file:
+        pack_passphrase = read_passphrase(a.pack_passphrase_file)
+        if len(pack_passphrase) < 8:
+            raise UsageError("the pack passphrase must be at least 8 characters")
+    identity = _unlock(a.identity, a.passphrase_file)
+    try:
+        done = export_for_police(
+            path,
+            identity,
+            ws.profile(),
+            Path(a.out),
+            officer_reference=a.officer_reference,
+            pack_recipient=a.pack_recipient,
+            pack_passphrase=pack_passphrase,
+        )
+    except BundleError as e:
+        print(f"evidence-capture: FAILED: {path}: {e}; nothing was exported", file=sys.stderr)
+        return EXIT_USAGE if e.check == "unreadable" else EXIT_FAILED
+    print(done.result.folder)
+    if done.result.pack_path is not None:
+        print(done.result.pack_path)
+        print(f"pack sha256: {done.result.pack_sha256}", file=sys.stderr)
+    return EXIT_OK
+
+
 _COMMANDS = {
     ("identity", "create"): cmd_identity_create,
     ("identity", "show"): cmd_identity_show,
@@ -370,6 +413,7 @@ _COMMANDS = {
     ("seal", None): cmd_seal,
     ("verify", None): cmd_verify,
     ("review", None): cmd_review,
+    ("export-police", None): cmd_export_police,
 }
 
 

@@ -445,7 +445,7 @@ def _parse_manifest(data: bytes, member: str) -> dict[str, str]:
 def _load_json(bag: Mapping[str, bytes], name: str) -> Any:
     try:
         return json.loads(bag[name].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # json recurses once per nesting level
         raise _fail("consistency", f"not valid JSON: {e}", name) from e
 
 

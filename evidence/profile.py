@@ -114,7 +114,7 @@ class Profile:
         """
         try:
             doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
+        except (tomllib.TOMLDecodeError, RecursionError) as e:  # tomllib recurses once per nesting level
             raise ProfileError(f"{source}: not valid TOML: {e}") from e
         if doc.get("format") != FORMAT_VERSION:
             raise ProfileError(f"{source}: unsupported profile format {doc.get('format')!r}")

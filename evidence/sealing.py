@@ -8,12 +8,13 @@ atomically into the drop folder (the signature first, so an inbox never sees a b
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from evidence import bundle, sshsig
 from evidence.custody import Action, utc_now
-from evidence.errors import BundleError, UsageError
+from evidence.errors import BundleError, EvidenceError, UsageError
 from evidence.fsutil import atomic_write
 from evidence.incident import Status
 from evidence.keys import Identity
@@ -87,7 +88,12 @@ def seal_incident(
     path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
     sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
     atomic_write(sig_path, origin, mode=0o644)
-    atomic_write(path, ciphertext, mode=0o644)
+    try:
+        atomic_write(path, ciphertext, mode=0o644)
+    except EvidenceError:
+        with contextlib.suppress(OSError):
+            sig_path.unlink()  # a failed seal leaves nothing behind: no signature without its bundle
+        raise
     digest = bundle.sha256_hex(ciphertext)
     carried = [i for i in snap.items if i.excluded_reason is None]
     vault.log(

@@ -150,3 +150,55 @@ class QtCountdown(QWidget):
             self._timer.stop()
             self.hide()
             self.cancelled.emit()
+
+
+class QtExportDialog(QDialog):
+    """Asks for what a police export needs: the officer's reference, a folder, and an optional encrypted pack.
+
+    Attributes:
+        officer_reference, folder, recipient, passphrase: the fields.
+    """
+
+    def __init__(self, default_folder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export for the police")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "The export holds the verified bag byte for byte, a PDF report, a draft statement for the member of "
+            "staff who captured it, and the commands an officer needs to check it. The export is logged as a "
+            "signed revision.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.officer_reference = QLineEdit(self)
+        self.officer_reference.setObjectName("officer_reference")
+        self.officer_reference.setPlaceholderText("e.g. PC 1234 Jones, crime ref CR/123/26")
+        self.folder = QLineEdit(default_folder, self)
+        self.folder.setObjectName("folder")
+        self.recipient = QLineEdit(self)
+        self.recipient.setObjectName("recipient")
+        self.recipient.setPlaceholderText("optional: the police's age1… key")
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setObjectName("pack_passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setPlaceholderText("optional: a passphrase you will give the officer by phone")
+        form.addRow("Officer's reference", self.officer_reference)
+        form.addRow("Save in folder", self.folder)
+        form.addRow("Encrypt a copy to", self.recipient)
+        form.addRow("…or with passphrase", self.passphrase)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Export")
+        self.ok.setEnabled(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        for edit in (self.officer_reference, self.folder):
+            edit.textChanged.connect(self._changed)
+
+    def _changed(self) -> None:
+        self.ok.setEnabled(bool(self.officer_reference.text().strip() and self.folder.text().strip()))

@@ -1,0 +1,86 @@
+"""The police export workflow, shared by the ``export-police`` verb and the reviewer's button.
+
+The export is itself logged: first an ``exported-to-police`` review revision (with the officer's reference) is
+signed into the bundle, then the re-verified bundle is exported, so the pack's custody record ends with the
+export that produced it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidence import bundle, review, sealing
+from evidence.custody import utc_now
+from evidence.errors import UsageError
+from evidence.export import EXPORT_SUFFIX, ExportResult, export_police
+from evidence.keys import Identity
+from evidence.profile import Profile
+from evidence.report import build_report
+
+
+@dataclass(frozen=True)
+class PoliceExport:
+    """What an export did."""
+
+    result: ExportResult
+    bundle_path: Path
+    verified: bundle.VerifiedBundle
+
+
+def ensure_qt_for_rendering() -> None:
+    """The PDF is drawn with Qt: make sure a (headless) QGuiApplication exists."""
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        QGuiApplication([])
+
+
+def export_for_police(
+    bundle_path: Path,
+    reviewer: Identity,
+    profile: Profile,
+    out_dir: Path,
+    *,
+    officer_reference: str,
+    why: str = "",
+    pack_recipient: str | None = None,
+    pack_passphrase: str | None = None,
+) -> PoliceExport:
+    """Log the export as a signed revision, then write the police pack from the re-verified bundle."""
+    from ui.report_pdf import render_report_pdf
+
+    verified = sealing.verify_file(bundle_path, reviewer, profile)
+    target = out_dir / f"{verified.ref}{EXPORT_SUFFIX}"
+    if target.exists() or target.with_name(target.name + ".zip.age").exists():
+        raise UsageError(f"{target}: already exists; choose another folder (nothing was exported or logged)")
+    when = utc_now()
+    bag = review.add_review(
+        verified,
+        reviewer,
+        profile,
+        review.ReviewAction.EXPORTED,
+        why or f"Exported for the police ({officer_reference})",
+        {"officer_reference": officer_reference},
+        when=when,
+    )
+    new_path = review.write_bundle(verified.ref, bag, reviewer, profile, bundle_path.parent)
+    verified = sealing.verify_file(new_path, reviewer, profile)
+    by = f"{reviewer.card.name} <{reviewer.card.principal}>"
+    report = build_report(verified, exported_by=by, officer_reference=officer_reference, exported_utc=when)
+    thumbnails = {e.ref: verified.bag[e.file] for e in report.exhibits}
+    ensure_qt_for_rendering()
+    pdf = render_report_pdf(report, thumbnails)
+    result = export_police(
+        verified,
+        out_dir,
+        report_pdf=pdf,
+        exported_by=by,
+        officer_reference=officer_reference,
+        exported_utc=when,
+        pack_recipient=pack_recipient,
+        pack_passphrase=pack_passphrase,
+    )
+    return PoliceExport(result, new_path, verified)

@@ -1,0 +1,96 @@
+"""Start-up time: process start to a usable main window, against a bare QApplication showing an empty QMainWindow.
+
+Both programs run on a fresh Xvfb (1920x1080, ``QT_QPA_PLATFORM=xcb``) through ``startup_probe.py``, which prints
+``ready`` once the event loop runs and the main window has been exposed. The clock starts in this process just
+before ``Popen`` and stops when the ``ready`` line arrives, so it covers the interpreter's start, every import,
+the app's set-up (profile, vault open with its integrity check, widgets) and the first paint.
+
+- **app**: ``app.main.main(["--data-dir", DIR])``, the path of ``evidence-capture`` with no verb, on a data dir
+  that already has an identity and a standalone profile (no first-run wizard);
+- **bare** (peer): ``QApplication`` + an empty ``QMainWindow``, shown.
+
+Runs alternate between the two, after one warm-up each; each figure is the median. Target: app ≤ 2x bare.
+"""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchlib import REPO, Table, import_test_module, make_workspace, median, ms, parse_quick, progress, ratio, verdict
+
+TARGET = 2.0
+TIMEOUT_S = 60.0
+
+
+def time_to_ready(args: list[str], env: dict[str, str]) -> float:
+    """Seconds from just before spawning the probe to its ``ready`` line; the probe is then left to exit."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("startup_probe.py")), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = b""
+    ready, _, _ = select.select([process.stdout], [], [], TIMEOUT_S)
+    if ready:
+        line = process.stdout.readline()
+    elapsed = time.perf_counter() - start
+    try:
+        _, err = process.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+    if line.strip() != b"ready" or process.returncode != 0:
+        raise RuntimeError(
+            f"startup probe {args[0]} failed ({process.returncode}): {err.decode(errors='replace')[-2000:]}"
+        )
+    return elapsed
+
+
+def run(quick: bool) -> list[Table]:
+    """Measure both programs; return the table."""
+    runs = 3 if quick else 7
+    table = Table(
+        f"Start-up, process start to a usable main window (median of {runs})",
+        ["program", "median", "min", "max", "vs bare QMainWindow"],
+    )
+    XServer = import_test_module("xserver").XServer  # noqa: N806 - a class
+    with tempfile.TemporaryDirectory(prefix="ec-bench-startup-") as name, XServer(1920, 1080) as x:
+        data = Path(name) / "data"
+        make_workspace(data)
+        env = {**x.env(), "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(REPO)}
+        times: dict[str, list[float]] = {"app": [], "bare": []}
+        for i in range(runs + 1):  # round 0 warms the page cache
+            progress(f"start-up: round {i}/{runs}")
+            a = time_to_ready(["app", str(data)], env)
+            b = time_to_ready(["bare"], env)
+            if i:
+                times["app"].append(a)
+                times["bare"].append(b)
+    bare = median(times["bare"])
+    for label, key in (
+        ("evidence-capture (app.main, existing identity)", "app"),
+        ("bare QApplication + QMainWindow", "bare"),
+    ):
+        values = times[key]
+        table.add(label, ms(median(values)), ms(min(values)), ms(max(values)), ratio(median(values), bare))
+    r = median(times["app"]) / bare
+    table.notes.append(f"Target app ≤ {TARGET:.0f}x bare: {verdict(r <= TARGET)} ({r:.2f}x).")
+    return [table]
+
+
+def main() -> None:
+    """Print the table."""
+    for table in run(parse_quick(__doc__ or "")):
+        print(table.render())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1081 @@
+"""The police report's content: a verified bundle turned into exhibits, continuity, a draft statement and text.
+
+What police want from an export (DOMAIN.md): who sent what and when, with the URL and the username; the
+originals with their hashes; a continuity record; exhibit references in police style (the producer's initials
+and a number, ``JS/1``); and a statement from the person who made the captures, which the app drafts and the
+person checks and signs. :func:`build_report` gathers all of that from a :class:`~evidence.bundle.VerifiedBundle`
+into a tree of plain dataclasses, so the PDF (rendered with Qt in ``ui/report_pdf.py``), the plain-text report,
+the draft statement and the export's ``VERIFY.txt`` all say the same thing.
+
+The producer is the signer of revision 1, who sealed the captures. Exhibits are numbered in item order and only
+items carried in the bundle get a number; excluded items are listed with their reasons. Every time comes from
+the bundle itself: the capture context's ``utc``, ``local_time``, ``local_zone`` and ``utc_offset`` for a capture,
+the parent's for a crop (its pixels were on screen when the parent was grabbed), and ``received_utc`` for a
+received file. When a context lacks a time, the time the app stored the item is used and the exhibit says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from evidence import APP_NAME, __version__, bundle, policy
+from evidence.custody import CustodyEntry
+from evidence.incident import Category, PerpetratorType, ReportType, TargetRole
+from evidence.review import ACTIONS, ReviewRecord, reviews
+from evidence.review import label as review_label
+
+DRAFT_WARNING = "This statement is a DRAFT prepared by software; check every fact, correct it and sign it."
+"""The first line of every draft statement."""
+
+DECLARATION = (
+    "This statement (consisting of ___ pages each signed by me) is true to the best of my knowledge and belief and I"
+    " make it knowing that, if it is tendered in evidence, I shall be liable to prosecution if I have wilfully"
+    " stated in it anything which I know to be false, or do not believe to be true."
+)
+"""The declaration of a witness statement (Criminal Justice Act 1967, s.9; the wording of form MG11)."""
+
+EXPORT_SUMS = "SHA256SUMS"
+"""The export folder's list of digests of every other file in it."""
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"}
+_MODE_REGION = re.compile(r"^region:(-?[0-9]+),(-?[0-9]+),([0-9]+),([0-9]+)$")
+_MODE_MONITOR = re.compile(r"^monitor:([0-9]+)$")
+
+
+# -- the report tree -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """What happened, as the staff member recorded it.
+
+    Attributes:
+        ref: the incident reference.
+        school: the school that sealed it.
+        title: the incident's short title.
+        report_type: the report type in words.
+        platform: where it happened (the platform's name when "Other" was chosen).
+        occurred: when it happened, exactly as entered (not the capture time).
+        categories: what the content is, in words (a hate crime names its protected characteristic).
+        target: who was targeted and their role, or "".
+        perpetrator: who is said to have done it (type, and name where given), or "".
+        perpetrator_handle: their user name on the platform, or "".
+        perpetrator_url: their profile's web address, or "".
+        urls: the web addresses recorded.
+        description: the staff member's description.
+        not_responded: whether they ticked "I have not responded or retaliated".
+        reported_to: who they reported it to.
+        witnesses: witnesses, as entered.
+        created_utc: when the incident was opened in the app.
+    """
+
+    ref: str
+    school: str
+    title: str
+    report_type: str
+    platform: str
+    occurred: str
+    categories: tuple[str, ...]
+    target: str
+    perpetrator: str
+    perpetrator_handle: str
+    perpetrator_url: str
+    urls: tuple[str, ...]
+    description: str
+    not_responded: bool
+    reported_to: str
+    witnesses: str
+    created_utc: str
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One item carried in the bundle, as a police exhibit.
+
+    Attributes:
+        ref: the exhibit reference, ``JS/1``.
+        number: its number after the initials.
+        seq: the item's number in the incident.
+        file: the file's name in the bag (``data/items/001.png``).
+        kind: ``captured``, ``received`` or ``derived``.
+        kind_text: the kind in words, e.g. ``Crop of JS/1``.
+        parent_ref: for a crop, the exhibit it was cut from ("" if that item is not carried).
+        media_type: ``image/png`` or ``image/jpeg``.
+        sha256: SHA-256 (hex) of the file.
+        pixels_sha256: SHA-256 (hex) of the image's pixels as a binary PPM (see :mod:`evidence.capture`).
+        width: width in pixels.
+        height: height in pixels.
+        size: size of the file in bytes.
+        captured_utc: when the content was on screen (or was received), ISO 8601 UTC, or "".
+        captured_local: the same instant in the workstation's local time with its zone, in words, or "".
+        local_iso: that local time as recorded (ISO 8601 with its offset), or "".
+        local_zone: the workstation's name for its time zone then ("GMT", "BST"), or "".
+        time_note: where the time comes from, when that needs saying.
+        method: how the exhibit was made, in words.
+        window_title: the active (or clicked) window's title, or "".
+        window_process: the active window's process name, or "".
+        workstation: host, OS user and OS of the capturing computer, or "".
+        software: the app and version that made it, or "".
+        provided_by: for a received file, who provided it.
+        how: for a received file, how it reached staff.
+        original_name: for a received file, its name as received.
+        caption: the staff member's caption.
+        stored_utc: when the app stored the item.
+    """
+
+    ref: str
+    number: int
+    seq: int
+    file: str
+    kind: str
+    kind_text: str
+    parent_ref: str
+    media_type: str
+    sha256: str
+    pixels_sha256: str
+    width: int
+    height: int
+    size: int
+    captured_utc: str
+    captured_local: str
+    local_iso: str
+    local_zone: str
+    time_note: str
+    method: str
+    window_title: str
+    window_process: str
+    workstation: str
+    software: str
+    provided_by: str
+    how: str
+    original_name: str
+    caption: str
+    stored_utc: str
+
+
+@dataclass(frozen=True)
+class ExcludedItem:
+    """An item left out of the bundle, with the reason given (nothing disappears silently).
+
+    Attributes:
+        seq: the item's number in the incident.
+        reason: why it was left out.
+        sha256: SHA-256 (hex) of the item that was left out, or "".
+        stored_utc: when the app stored it.
+    """
+
+    seq: int
+    reason: str
+    sha256: str
+    stored_utc: str
+
+
+@dataclass(frozen=True)
+class CustodyRow:
+    """One entry of the continuity (custody) record.
+
+    Attributes:
+        seq: its place in the chain.
+        time_utc: when.
+        actor: who (a principal).
+        action: what.
+        subject: what it was done to.
+        exhibit: the exhibit reference the subject is, or "".
+        details: the entry's details, shortened for reading (digests to 12 characters).
+        hash: the entry's own hash.
+    """
+
+    seq: int
+    time_utc: str
+    actor: str
+    action: str
+    subject: str
+    exhibit: str
+    details: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One action a reviewer recorded.
+
+    Attributes:
+        revision: the signed revision that added it.
+        time_utc: when it was recorded.
+        by: who recorded it (name and principal).
+        action: the action in words.
+        section: the policy section or guidance behind it, or "".
+        why: the reviewer's reason or note.
+        fields: the action's fields as (label, value) pairs.
+    """
+
+    revision: int
+    time_utc: str
+    by: str
+    action: str
+    section: str
+    why: str
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One signed revision of the bundle.
+
+    Attributes:
+        number: the revision number (1 is the seal).
+        action: what the revision recorded.
+        signer_name: who signed it.
+        signer_principal: their principal (the ``-I`` of ``ssh-keygen -Y verify``).
+        signer_role: ``staff`` or ``reviewer``.
+        fingerprint: their key's ``SHA256:`` fingerprint.
+        time_utc: when it was signed.
+    """
+
+    number: int
+    action: str
+    signer_name: str
+    signer_principal: str
+    signer_role: str
+    fingerprint: str
+    time_utc: str
+
+
+@dataclass(frozen=True)
+class VerifyStep:
+    """One step of the stock-tool checks.
+
+    Attributes:
+        title: what the step proves.
+        where: the folder to run it in (``.`` is the export folder).
+        commands: shell commands, one a line.
+        expect: what a pass looks like.
+    """
+
+    title: str
+    where: str
+    commands: tuple[str, ...]
+    expect: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the police report says.
+
+    Attributes:
+        ref: the incident reference.
+        school: the school.
+        exported_by: who made the export.
+        officer_reference: the officer's (crime) reference.
+        exported_utc: when the export was made.
+        software: the software that made the report.
+        producer_name: who made the captures and sealed them (revision 1's signer).
+        producer_principal: their principal.
+        producer_role: their role.
+        producer_fingerprint: their signing key's fingerprint.
+        initials: the exhibit prefix made from the producer's name.
+        sealed_utc: when revision 1 was signed.
+        incident: what happened.
+        exhibits: the exhibits, in item order.
+        excluded: items left out, with reasons.
+        custody: the continuity record.
+        reviews: the reviewers' actions.
+        revisions: every signed revision.
+        verify: the stock-tool checks, in order.
+    """
+
+    ref: str
+    school: str
+    exported_by: str
+    officer_reference: str
+    exported_utc: str
+    software: str
+    producer_name: str
+    producer_principal: str
+    producer_role: str
+    producer_fingerprint: str
+    initials: str
+    sealed_utc: str
+    incident: IncidentSummary
+    exhibits: tuple[Exhibit, ...]
+    excluded: tuple[ExcludedItem, ...]
+    custody: tuple[CustodyRow, ...]
+    reviews: tuple[ReviewRow, ...]
+    revisions: tuple[RevisionRow, ...]
+    verify: tuple[VerifyStep, ...]
+
+    def exhibit(self, ref: str) -> Exhibit:
+        """The exhibit called ``ref``.
+
+        Raises:
+            KeyError: there is no such exhibit.
+        """
+        for e in self.exhibits:
+            if e.ref == ref:
+                return e
+        raise KeyError(ref)
+
+
+# -- initials --------------------------------------------------------------------------------------------------------
+
+
+def initials(name: str, principal: str = "") -> str:
+    """Police-style initials for an exhibit prefix: "Jane Smith" gives "JS".
+
+    Each word and each hyphenated part counts ("Anne-Marie Smith-Jones" gives "AMSJ"); a leading title such as
+    "Mrs" or "Dr" is dropped; accents are folded to ASCII ("Zoë Ångström" gives "ZA"); an apostrophe does not
+    start a new part ("Seán O'Neill" gives "SO"). A single name gives its first two letters ("Cher" gives "CH"),
+    so that a reference never rests on one letter. With no usable letters, the principal's local part is tried,
+    then "EC".
+    """
+    for source in (name, principal.split("@", 1)[0].replace(".", " ").replace("_", " ")):
+        folded = unicodedata.normalize("NFKD", source)
+        ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
+        words = [w for w in re.split(r"[\s\-]+", ascii_text) if any(c.isalpha() for c in w)]
+        while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
+            words.pop(0)
+        letters = ["".join(c for c in w if c.isascii() and c.isalpha()) for w in words]
+        letters = [w for w in letters if w]
+        if len(letters) == 1:
+            return letters[0][:2].upper()
+        if letters:
+            return "".join(w[0] for w in letters).upper()
+    return "EC"
+
+
+# -- building --------------------------------------------------------------------------------------------------------
+
+
+def build_report(
+    verified: bundle.VerifiedBundle, *, exported_by: str, officer_reference: str, exported_utc: str
+) -> Report:
+    """Gather the police report's content from a verified bundle.
+
+    Args:
+        verified: a bundle that passed every check.
+        exported_by: who is making the export (name and principal).
+        officer_reference: the officer's or crime reference it is for.
+        exported_utc: when the export is made (ISO 8601 UTC).
+
+    Returns:
+        The report; pure, so the same inputs give the same report.
+    """
+    sealer = verified.sealer
+    prefix = initials(sealer.signer_name, sealer.signer_principal)
+    items = sorted((dict(i) for i in verified.incident.get("items", [])), key=lambda i: int(i.get("seq", 0)))
+    contexts = {int(i["seq"]): _context(verified.bag, str(i.get("context", ""))) for i in items}
+    refs = {int(i["seq"]): f"{prefix}/{n}" for n, i in enumerate(items, start=1)}
+    exhibits = tuple(
+        _exhibit(item, n, refs, contexts, {int(i["seq"]): i for i in items}) for n, item in enumerate(items, start=1)
+    )
+    excluded = tuple(
+        ExcludedItem(
+            seq=int(x.get("seq", 0)),
+            reason=str(x.get("reason", "")),
+            sha256=str(x.get("sha256") or ""),
+            stored_utc=str(x.get("created_utc") or ""),
+        )
+        for x in sorted(verified.incident.get("excluded", []), key=lambda x: int(x.get("seq", 0)))
+    )
+    revisions = tuple(
+        RevisionRow(
+            number=r.number,
+            action=r.action,
+            signer_name=r.signer_name,
+            signer_principal=r.signer_principal,
+            signer_role=str(r.record.get("signer", {}).get("role", "")),
+            fingerprint=r.signer_fingerprint,
+            time_utc=r.time_utc,
+        )
+        for r in verified.revisions
+    )
+    partial = Report(
+        ref=verified.ref,
+        school=str(verified.incident.get("school", "")),
+        exported_by=exported_by,
+        officer_reference=officer_reference,
+        exported_utc=exported_utc,
+        software=f"{APP_NAME} {__version__}",
+        producer_name=sealer.signer_name,
+        producer_principal=sealer.signer_principal,
+        producer_role=revisions[0].signer_role,
+        producer_fingerprint=sealer.signer_fingerprint,
+        initials=prefix,
+        sealed_utc=sealer.time_utc,
+        incident=_summary(verified),
+        exhibits=exhibits,
+        excluded=excluded,
+        custody=tuple(_custody_row(e, verified.ref, refs) for e in verified.custody),
+        reviews=tuple(_review_row(r) for r in reviews(verified)),
+        revisions=revisions,
+        verify=(),
+    )
+    return replace(partial, verify=verify_steps(partial))
+
+
+def exhibit_images(report: Report, verified: bundle.VerifiedBundle) -> dict[str, bytes]:
+    """Exhibit reference → the exhibit's file bytes, for thumbnails."""
+    return {e.ref: verified.bag[e.file] for e in report.exhibits if e.file in verified.bag}
+
+
+def _context(bag: Mapping[str, bytes], name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(bag[name].decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _labelled(enum_type: type[ReportType | Category | TargetRole | PerpetratorType], value: str) -> str:
+    try:
+        return policy.label(enum_type(value))
+    except (ValueError, KeyError):
+        return value
+
+
+def _summary(verified: bundle.VerifiedBundle) -> IncidentSummary:
+    d: Mapping[str, Any] = verified.incident.get("details", {}) or {}
+    platform = _text(d.get("platform"))
+    if platform == policy.OTHER_PLATFORM and _text(d.get("platform_other")):
+        platform = f"Other: {_text(d.get('platform_other'))}"
+    categories = []
+    for c in d.get("categories", []) or []:
+        words = _labelled(Category, str(c))
+        if c == Category.HATE_CRIME.value and _text(d.get("protected_characteristic")):
+            words = f"{words} ({_text(d.get('protected_characteristic'))})"
+        categories.append(words)
+    target = _text(d.get("target_name"))
+    role = _labelled(TargetRole, _text(d.get("target_role"))) if _text(d.get("target_role")) else ""
+    if role:
+        target = f"{target} ({role.lower()})" if target else role
+    perp_type = _text(d.get("perpetrator_type"))
+    perpetrator = _labelled(PerpetratorType, perp_type) if perp_type else ""
+    if _text(d.get("perpetrator_name")):
+        perpetrator = f"{_text(d.get('perpetrator_name'))}" + (f" ({perpetrator.lower()})" if perpetrator else "")
+    report_type = _text(d.get("report_type"))
+    return IncidentSummary(
+        ref=verified.ref,
+        school=str(verified.incident.get("school", "")),
+        title=_text(d.get("title")),
+        report_type=_labelled(ReportType, report_type) if report_type else "",
+        platform=platform,
+        occurred=_text(d.get("occurred")),
+        categories=tuple(categories),
+        target=target,
+        perpetrator=perpetrator,
+        perpetrator_handle=_text(d.get("perpetrator_handle")),
+        perpetrator_url=_text(d.get("perpetrator_url")),
+        urls=tuple(_text(u) for u in d.get("urls", []) or [] if _text(u)),
+        description=_text(d.get("description")),
+        not_responded=bool(d.get("not_responded")),
+        reported_to=_text(d.get("reported_to")),
+        witnesses=_text(d.get("witnesses")),
+        created_utc=str(verified.incident.get("created_utc", "")),
+    )
+
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _day(when: dt.date, *, long: bool = False) -> str:
+    """``Wed 25 Nov 2026`` (or ``Wednesday 25 November 2026``), in English whatever the process locale is."""
+    day, month = _DAYS[when.weekday()], _MONTHS[when.month - 1]
+    return f"{day} {when.day} {month} {when.year}" if long else f"{day[:3]} {when.day:02d} {month[:3]} {when.year}"
+
+
+def _parse_time(text: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.utcoffset() is not None else None
+
+
+def local_time_text(local_iso: str, zone: str, offset: str) -> str:
+    """A local time as people read it: ``Wed 25 Nov 2026 10:51:49 GMT (UTC+00:00)``; "" if it does not parse."""
+    when = _parse_time(local_iso)
+    if when is None:
+        return ""
+    if not offset:
+        offset = _format_offset(when.utcoffset() or dt.timedelta(0))
+    shown_zone = zone if zone and zone != offset else ""
+    return f"{_day(when)} {when:%H:%M:%S} {shown_zone + ' ' if shown_zone else ''}(UTC{offset})"
+
+
+def utc_time_text(utc_iso: str) -> str:
+    """A UTC time as people read it: ``Wed 25 Nov 2026 10:51:49 UTC``; the input itself if it does not parse."""
+    when = _parse_time(utc_iso)
+    if when is None:
+        return utc_iso
+    when = when.astimezone(dt.UTC)
+    return f"{_day(when)} {when:%H:%M:%S} UTC"
+
+
+def _long_day(e: Exhibit) -> str:
+    """The exhibit's day in words, local where known: ``Wednesday 25 November 2026``."""
+    when = _parse_time(e.local_iso) or _parse_time(e.captured_utc)
+    return _day(when, long=True) if when else ""
+
+
+def _format_offset(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _mode_text(mode: str) -> str:
+    if mode == "full":
+        return "The whole desktop (every screen)"
+    if m := _MODE_MONITOR.match(mode):
+        return f"Screen {m.group(1)} only"
+    if m := _MODE_REGION.match(mode):
+        x, y, w, h = m.groups()
+        return f"A region of {w} x {h} pixels at ({x}, {y}) on the desktop"
+    return mode or "Not recorded"
+
+
+def _when(context: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """(UTC, local time in words, local ISO, zone) of a capture context; empty strings where it has no time."""
+    utc = _text(context.get("utc"))
+    zone = _text(context.get("local_zone") or context.get("time_zone"))
+    local_iso = _text(context.get("local_time"))
+    local = local_time_text(local_iso, zone, _text(context.get("utc_offset")))
+    return (utc, local, local_iso, zone) if local else (utc, "", "", "")
+
+
+def _exhibit(
+    item: Mapping[str, Any],
+    number: int,
+    refs: Mapping[int, str],
+    contexts: Mapping[int, Mapping[str, Any]],
+    by_seq: Mapping[int, Mapping[str, Any]],
+) -> Exhibit:
+    seq = int(item["seq"])
+    kind = str(item.get("kind", ""))
+    ctx = contexts.get(seq, {})
+    stored = str(item.get("created_utc", ""))
+    parent_seq = item.get("parent_seq")
+    parent_ref = refs.get(parent_seq, "") if isinstance(parent_seq, int) else ""
+    utc, local, local_iso, zone, note = "", "", "", "", ""
+    method, title, process, workstation = "", _text(ctx.get("window_title")), _text(ctx.get("window_process")), ""
+    provided_by, how, original_name = "", "", ""
+    if kind == "received":
+        kind_text = "Received (provided to staff, not seen on their own screen)"
+        utc = _text(ctx.get("received_utc"))
+        note = "the time it was received"
+        provided_by, how = _text(ctx.get("provided_by")), _text(ctx.get("how"))
+        original_name = _text(ctx.get("original_name"))
+        method = f"Received from {provided_by or 'someone not recorded'}: {how or 'how not recorded'}"
+        if original_name:
+            method += f" (file name as received: {original_name})"
+        file_time = _text(ctx.get("file_time_utc"))
+        if file_time:
+            method += f"; the file's own time was {file_time}, which may not be when the image was made"
+    elif kind == "derived":
+        parent_ctx = contexts.get(parent_seq, {}) if isinstance(parent_seq, int) else {}
+        shown_parent = parent_ref or (f"item {parent_seq} (not in this bundle)" if parent_seq else "another item")
+        kind_text = f"Crop of {shown_parent}"
+        utc, local, local_iso, zone = _when(parent_ctx)
+        note = f"the time {shown_parent} was captured; the crop is part of that screen"
+        raw_rect = ctx.get("rect_frame")
+        rect: Mapping[str, Any] = raw_rect if isinstance(raw_rect, dict) else {}
+        selection = _text(ctx.get("selection")) or "region"
+        chose = "clicked a window" if selection == "window" else "drew a rectangle"
+        method = (
+            f"Cut from {shown_parent} without changing any pixel: the user {chose} on the frozen screen"
+            f" ({rect.get('width', '?')} x {rect.get('height', '?')} pixels at ({rect.get('left', '?')},"
+            f" {rect.get('top', '?')}) in {shown_parent}'s pixels)"
+        )
+        if _text(ctx.get("derived_utc")):
+            method += f", confirmed at {_text(ctx.get('derived_utc'))}"
+        title = title or _text(parent_ctx.get("window_title"))
+        process = _text(parent_ctx.get("window_process"))
+        workstation = _workstation(parent_ctx)
+    else:
+        kind_text = "Captured on screen"
+        utc, local, local_iso, zone = _when(ctx)
+        method = _mode_text(_text(ctx.get("mode")))
+        workstation = _workstation(ctx)
+    if not utc:
+        utc, note = stored, "the time the app stored the item (its context records no capture time)"
+    return Exhibit(
+        ref=refs[seq],
+        number=number,
+        seq=seq,
+        file=str(item.get("file", "")),
+        kind=kind,
+        kind_text=kind_text,
+        parent_ref=parent_ref,
+        media_type=str(item.get("media_type", "")),
+        sha256=str(item.get("sha256", "")),
+        pixels_sha256=str(item.get("pixels_sha256") or ""),
+        width=int(item.get("width") or 0),
+        height=int(item.get("height") or 0),
+        size=int(item.get("size") or 0),
+        captured_utc=utc,
+        captured_local=local,
+        local_iso=local_iso,
+        local_zone=zone,
+        time_note=note,
+        method=method,
+        window_title=title,
+        window_process=process,
+        workstation=workstation,
+        software=f"{APP_NAME} {_text(ctx.get('app_version'))}" if _text(ctx.get("app_version")) else "",
+        provided_by=provided_by,
+        how=how,
+        original_name=original_name,
+        caption=_text(item.get("caption")),
+        stored_utc=stored,
+    )
+
+
+def _workstation(ctx: Mapping[str, Any]) -> str:
+    host, user, os_name = _text(ctx.get("host")), _text(ctx.get("os_user")), _text(ctx.get("os"))
+    parts = [p for p in (host, f"user {user}" if user else "", os_name) if p]
+    return ", ".join(parts)
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text[:12] + "…" if _HEX64.match(text) else text
+
+
+def _custody_row(entry: CustodyEntry, ref: str, refs: Mapping[int, str]) -> CustodyRow:
+    exhibit = ""
+    if entry.subject.startswith(f"{ref}/"):
+        tail = entry.subject[len(ref) + 1 :]
+        if tail.isdigit():
+            exhibit = refs.get(int(tail), "")
+    details = "; ".join(f"{k}: {_short(v)}" for k, v in sorted(entry.details.items()))
+    return CustodyRow(
+        seq=entry.seq,
+        time_utc=entry.time_utc,
+        actor=entry.actor,
+        action=entry.action,
+        subject=entry.subject,
+        exhibit=exhibit,
+        details=details,
+        hash=entry.hash,
+    )
+
+
+def _review_row(record: ReviewRecord) -> ReviewRow:
+    labels = {spec.key: spec.label for spec in ACTIONS[record.action][2]}
+    return ReviewRow(
+        revision=record.revision,
+        time_utc=record.time_utc,
+        by=f"{record.by_name} <{record.by_principal}>",
+        action=review_label(record.action),
+        section=ACTIONS[record.action][1],
+        why=record.why,
+        fields=tuple((labels.get(k, k), v) for k, v in record.fields.items()),
+    )
+
+
+# -- how to verify ---------------------------------------------------------------------------------------------------
+
+
+def verify_steps(report: Report) -> tuple[VerifyStep, ...]:
+    """The stock-tool checks of a police export folder, in order.
+
+    The signature commands are those of the bag's own ``VERIFY.txt`` (:func:`evidence.bundle._verify_txt`), run
+    from the unpacked bag ``REF/``; the export adds a check of every file and of the zip against the folder.
+    """
+    ref = report.ref
+    allowed, ns, manifest = bundle.ALLOWED_SIGNERS, bundle.SEAL_NAMESPACE, bundle.MANIFEST
+    latest = report.revisions[-1].signer_principal if report.revisions else ""
+    steps = [
+        VerifyStep(
+            "Every file of this export is as it was written",
+            ".",
+            (f"sha256sum -c {EXPORT_SUMS}",),
+            "every line ends in OK",
+        ),
+        VerifyStep(
+            f"{ref}.zip is intact and holds the same bag as the folder {ref}/",
+            ".",
+            (
+                f"unzip -t {ref}.zip",
+                f"unzip -p {ref}.zip {ref}/{manifest} | cmp - {ref}/{manifest}",
+                f"unzip -p {ref}.zip {ref}/{bundle.TAGMANIFEST} | cmp - {ref}/{bundle.TAGMANIFEST}",
+            ),
+            "unzip says no errors detected; cmp prints nothing",
+        ),
+        VerifyStep(
+            "Every evidence file matches the signed manifest",
+            ref,
+            (f"sha256sum -c {manifest}", f"sha256sum -c {bundle.TAGMANIFEST}"),
+            "every line ends in OK",
+        ),
+        VerifyStep(
+            "The seal: the latest signature over the manifest",
+            ref,
+            (f"ssh-keygen -Y verify -f {allowed} -I {latest} -n {ns} -s {bundle.SIGNATURE} < {manifest}",),
+            f'Good "{ns}" signature for {latest}',
+        ),
+    ]
+    for rev in report.revisions:
+        k = rev.number
+        steps.append(
+            VerifyStep(
+                f"Revision {k} ({rev.action}), signed by {rev.signer_name} <{rev.signer_principal}>:"
+                " its signature, and that its files are unchanged today",
+                ref,
+                (
+                    f"ssh-keygen -Y verify -f {allowed} -I {rev.signer_principal} -n {ns}"
+                    f" -s {bundle.revision_signature_path(k)} < {bundle.revision_manifest_path(k)}",
+                    f"sha256sum -c {bundle.revision_manifest_path(k)}",
+                ),
+                f'Good "{ns}" signature for {rev.signer_principal} with ED25519 key {rev.fingerprint};'
+                " every line ends in OK",
+            )
+        )
+    steps.append(
+        VerifyStep(
+            "The signers' fingerprints, to compare with the revisions listed in the report",
+            ref,
+            (f"cut -d' ' -f3- {allowed} | ssh-keygen -lf -",),
+            "each fingerprint appears in the list of revisions",
+        )
+    )
+    pixels = [e for e in report.exhibits if e.media_type == "image/png" and e.kind in ("captured", "derived")]
+    if pixels:
+        steps.append(
+            VerifyStep(
+                "Optional, with netpbm: the pixel digest of each screen capture (the same however it is compressed)",
+                ref,
+                tuple(f"pngtopnm {e.file} | sha256sum" for e in pixels),
+                "each prints the exhibit's pixels SHA-256",
+            )
+        )
+    return tuple(steps)
+
+
+def wrap_command(command: str, width: int = 104) -> list[str]:
+    """A long shell command as lines that end in a backslash (so bash joins them), about ``width`` wide.
+
+    It breaks before ``-s``, ``|`` and ``<`` where it can, else at any space, and never breaks a command that
+    holds a quote (whose spaces may be quoted).
+    """
+    if len(command) <= width or "'" in command or '"' in command:
+        return [command]
+    chunks = re.split(r" (?=-s |\| |< )", command)
+    words = [w for chunk in chunks for w in ([chunk] if len(chunk) <= width - 4 else chunk.split(" "))]
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width - 2:
+            lines.append(current + " \\")
+            current = "  " + word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return lines
+
+
+def verify_txt(report: Report) -> str:
+    """The export folder's ``VERIFY.txt``: the checks, with the exhibit table, for stock tools only."""
+    out = [
+        f"How to check this police export of {report.ref} with standard tools only",
+        "=" * 72,
+        "",
+        f"School: {report.school}",
+        f"Exported by {report.exported_by} at {report.exported_utc} for officer reference {report.officer_reference}",
+        f"Exhibits produced by {report.producer_name} <{report.producer_principal}>",
+        "",
+        "Run these commands in a terminal (Linux or macOS; on Windows use WSL or Git Bash), starting in the folder",
+        f"{report.ref}-police-export. The folder {report.ref}/ is {report.ref}.zip unpacked; report.pdf and",
+        "statement-draft.txt are made from it and are not themselves evidence.",
+        "",
+    ]
+    where = "."
+    for n, step in enumerate(report.verify, start=1):
+        out.append(f"{n}. {step.title}. Expect: {step.expect}.")
+        out.append("")
+        if step.where != where:
+            out.append(f"     cd {step.where}" if step.where != "." else "     cd ..")
+            where = step.where
+        out += [f"     {line}" for c in step.commands for line in wrap_command(c)]
+        out.append("")
+    out += ["", f"Exhibits (files are under {report.ref}/)"]
+    out += ["-" * 72, ""]
+    for e in report.exhibits:
+        out += [
+            f"{e.ref}  {e.file}  ({e.kind_text}; {e.width} x {e.height} pixels, {e.size} bytes)",
+            f"  sha256         {e.sha256}",
+            f"  pixels sha256  {e.pixels_sha256 or '(not recorded)'}",
+            f"  {'received' if e.kind == 'received' else 'on screen':<15}{e.captured_utc}"
+            + (f"  = {e.captured_local}" if e.captured_local else ""),
+            "",
+        ]
+    for x in report.excluded:
+        out.append(f"Item {x.seq} was left out of the bundle: {x.reason}")
+    if report.excluded:
+        out.append("")
+    out += [
+        "The custody log is data/custody.jsonl (then data/custody-rK.jsonl per revision): each line's hash is the",
+        "SHA-256 of the line's JSON without its hash field, in canonical form, and links to the line before.",
+        f"The format is specified in FORMAT.md of {APP_NAME}.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+# -- the draft statement ---------------------------------------------------------------------------------------------
+
+
+def _on_at(utc_iso: str, local_iso: str = "", zone: str = "") -> str:
+    """``On Wednesday 15 July 2026 at 09:05:09 BST (08:05:09 UTC)``, or in UTC alone when no local time is known."""
+    utc = _parse_time(utc_iso)
+    local = _parse_time(local_iso)
+    if utc is None:
+        return f"At {utc_iso or '[time]'}"
+    utc = utc.astimezone(dt.UTC)
+    if local is None:
+        return f"On {_day(utc, long=True)} at {utc:%H:%M:%S} UTC"
+    zone = zone or f"UTC{_format_offset(local.utcoffset() or dt.timedelta(0))}"
+    utc_day = "" if utc.date() == local.date() else f" on {_day(utc, long=True)}"
+    return f"On {_day(local, long=True)} at {local:%H:%M:%S} {zone} ({utc:%H:%M:%S} UTC{utc_day})"
+
+
+def _exhibit_paragraph(e: Exhibit, report: Report) -> str:
+    size = f"{e.width} x {e.height} pixels"
+    when = _on_at(e.captured_utc, e.local_iso, e.local_zone)
+    window = ""
+    if e.window_title:
+        window = f' while the window titled "{e.window_title}"' + (f" ({e.window_process})" if e.window_process else "")
+        window += " was active"
+    if e.kind == "received":
+        text = (
+            f"{when}, {e.provided_by or '[who]'} provided me with an image ({e.how or '[how]'}). I did not see"
+            f" this content on my own screen. The app kept the file exactly as I received it"
+            + (f" (its name was {e.original_name})" if e.original_name else "")
+            + f" and saved it, {size}, as {e.file}."
+        )
+    elif e.kind == "derived":
+        text = (
+            f"I selected part of exhibit {e.parent_ref or '[the original]'}, and the app saved that part, without"
+            f" changing any pixel, as {e.file} ({size}). {e.parent_ref or 'The original'} remains the complete"
+            " original."
+        )
+    else:
+        text = (
+            f"{when} I saw this content on the screen of my computer"
+            + (f" ({e.workstation.split(',')[0]})" if e.workstation else "")
+            + f". Using {APP_NAME} I captured {e.method[0].lower() + e.method[1:] if e.method else 'the screen'}"
+            f"{window}. The app saved the image, {size}, as {e.file}."
+        )
+    return (
+        f"{text} I produce it as exhibit {e.ref}. Its SHA-256 digest is {e.sha256}"
+        + (f" and the SHA-256 digest of its pixels is {e.pixels_sha256}" if e.pixels_sha256 else "")
+        + "."
+    )
+
+
+def statement_text(report: Report) -> str:
+    """A draft witness statement for the producer of the exhibits, to check, correct and sign.
+
+    It says who they are, that they saw the content on screen and when, how each exhibit was made with its
+    reference and SHA-256, that the app hashed and encrypted each item at capture, and ends with the
+    declaration and blanks for the signature and date.
+    """
+    inc = report.incident
+    role = "a member of staff" if report.producer_role != "reviewer" else "a senior member of staff"
+    dates: list[str] = []
+    for e in sorted(report.exhibits, key=lambda e: e.captured_utc):
+        day = _long_day(e)
+        if day and day not in dates:
+            dates.append(day)
+    out = [
+        DRAFT_WARNING,
+        "Cross out or rewrite anything that is wrong or that you do not remember yourself, and add what is missing.",
+        "Nothing here is your evidence until you have read it, corrected it and signed it.",
+        "",
+        "WITNESS STATEMENT (draft)",
+        "",
+        f"Statement of:        {report.producer_name}",
+        f"Occupation:          {role} at {report.school}  [add your job title]",
+        f"Work e-mail:         {report.producer_principal}",
+        f"Incident reference:  {report.ref}",
+        f"Officer's reference: {report.officer_reference}",
+        f"Exhibits:            {', '.join(e.ref for e in report.exhibits) or 'none'}",
+        "",
+        DECLARATION,
+        "",
+        "Signature: ______________________________    Date: ____________________",
+        "",
+        "",
+        f"I am {report.producer_name} and I work at {report.school} as {role} [add your job title].",
+        "",
+    ]
+    about = f'The incident I recorded is "{inc.title}"' if inc.title else "I recorded an incident"
+    if inc.platform:
+        about += f" on {inc.platform}"
+    if inc.occurred:
+        about += f". I recorded that it happened at {inc.occurred}"
+    about += "."
+    if inc.categories:
+        about += f" I described the content as: {'; '.join(inc.categories)}."
+    if inc.perpetrator or inc.perpetrator_handle:
+        unknown = not inc.perpetrator or inc.perpetrator == policy.label(PerpetratorType.UNKNOWN)
+        who = "someone whose identity I do not know" if unknown else inc.perpetrator
+        about += f" It was sent or posted by {who}" + (
+            f", using the name {inc.perpetrator_handle}" if inc.perpetrator_handle else ""
+        )
+        about += f" ({inc.perpetrator_url})." if inc.perpetrator_url else "."
+    out += [about, ""]
+    if dates:
+        kinds = {e.kind for e in report.exhibits}
+        saw = "saw the content on screen" if "received" not in kinds else "saw or received the content"
+        out += [f"I {saw} on {' and '.join(dates)}.", ""]
+    for e in report.exhibits:
+        out += [_exhibit_paragraph(e, report), ""]
+    out += [
+        f"{APP_NAME} computed the SHA-256 digest of each image at the moment it was captured or received and"
+        " encrypted it at once, so that the app never stored it unencrypted on my computer. The app records"
+        " everything done to the images in a log. I have not altered any of the images.",
+        "",
+        f"{_on_at(report.sealed_utc)} I sealed the evidence: the app put the images, their details and"
+        f" the log into one bundle and signed it with my key, whose fingerprint is {report.producer_fingerprint}.",
+        "",
+    ]
+    if report.excluded:
+        reasons = "; ".join(f"item {x.seq}: {x.reason}" for x in report.excluded)
+        out += [f"I left out of the bundle, and said why: {reasons}.", ""]
+    if inc.not_responded:
+        out += ["I have not responded to the content or retaliated.", ""]
+    if inc.reported_to:
+        out += [f"I reported the incident to {inc.reported_to}.", ""]
+    out += [
+        "[Add anything else you saw or did, in your own words.]",
+        "",
+        "Signature: ______________________________    Date: ____________________",
+        "",
+    ]
+    return "\n".join(out)
+
+
+# -- the plain-text report -------------------------------------------------------------------------------------------
+
+
+def incident_rows(inc: IncidentSummary) -> list[tuple[str, str]]:
+    """The incident summary as (label, value) rows, empty values left out."""
+    rows = [
+        ("Reference", inc.ref),
+        ("School", inc.school),
+        ("Title", inc.title),
+        ("Report type", inc.report_type),
+        ("Platform", inc.platform),
+        ("When it happened (as entered)", inc.occurred),
+        ("What the content is", "; ".join(inc.categories)),
+        ("Who was targeted", inc.target),
+        ("Said to be done by", inc.perpetrator),
+        ("Their user name (handle)", inc.perpetrator_handle),
+        ("Their profile URL", inc.perpetrator_url),
+        ("URLs", "\n".join(inc.urls)),
+        ("Description", inc.description),
+        ("Responded or retaliated", "No (the staff member said so)" if inc.not_responded else ""),
+        ("Reported to", inc.reported_to),
+        ("Witnesses", inc.witnesses),
+        ("Opened in the app (UTC)", inc.created_utc),
+    ]
+    return [(k, v) for k, v in rows if v]
+
+
+def exhibit_rows(e: Exhibit) -> list[tuple[str, str]]:
+    """One exhibit as (label, value) rows, empty values left out (digests stay whole)."""
+    rows = [
+        ("File", e.file),
+        ("Kind", e.kind_text),
+        ("SHA-256 (file)", e.sha256),
+        ("SHA-256 (pixels)", e.pixels_sha256),
+        ("On screen (UTC)" if e.kind != "received" else "Received (UTC)", e.captured_utc),
+        ("Local time", e.captured_local),
+        ("Time source", e.time_note),
+        ("Method", e.method),
+        ("Window", e.window_title + (f" ({e.window_process})" if e.window_process else "")),
+        ("Workstation", e.workstation),
+        ("Software", e.software),
+        ("Provided by", e.provided_by),
+        ("Caption", e.caption),
+        ("Size", f"{e.width} x {e.height} pixels, {e.size} bytes, {e.media_type}"),
+        ("Stored by the app (UTC)", e.stored_utc),
+    ]
+    return [(k, v) for k, v in rows if v]
+
+
+def report_text(report: Report) -> str:
+    """The whole report as plain text (the fallback when no PDF can be rendered)."""
+    out = [
+        f"Police evidence report: {report.ref}",
+        "=" * 72,
+        f"School:              {report.school}",
+        f"Officer's reference: {report.officer_reference}",
+        f"Exported by:         {report.exported_by}",
+        f"Exported (UTC):      {report.exported_utc}",
+        f"Exhibits produced by {report.producer_name} <{report.producer_principal}> ({report.producer_fingerprint})",
+        f"Sealed (UTC):        {report.sealed_utc}",
+        f"Made by:             {report.software}",
+        "",
+        "1. The incident",
+        "-" * 72,
+    ]
+    out += [f"{k}: {v}" for k, v in incident_rows(report.incident)]
+    out += ["", "2. Exhibits", "-" * 72]
+    for e in report.exhibits:
+        out += ["", e.ref]
+        out += [f"  {k}: {v}" for k, v in exhibit_rows(e)]
+    if report.excluded:
+        out += ["", "Items left out of the bundle"]
+        out += [f"  item {x.seq} ({x.sha256 or 'no digest'}): {x.reason}" for x in report.excluded]
+    out += ["", "3. Continuity (custody record)", "-" * 72]
+    for c in report.custody:
+        subject = c.subject + (f" ({c.exhibit})" if c.exhibit else "")
+        out.append(
+            f"{c.seq:>3}  {c.time_utc}  {c.actor}  {c.action}  {subject}" + (f"  {c.details}" if c.details else "")
+        )
+    out += ["", "4. Actions recorded by reviewers", "-" * 72]
+    if not report.reviews:
+        out.append("None.")
+    for r in report.reviews:
+        fields = "; ".join(f"{k}: {v}" for k, v in r.fields)
+        out.append(
+            f"revision {r.revision}  {r.time_utc}  {r.by}  {r.action}" + (f" ({r.section})" if r.section else "")
+        )
+        if r.why:
+            out.append(f"     why: {r.why}")
+        if fields:
+            out.append(f"     {fields}")
+    out += ["", "5. Signed revisions", "-" * 72]
+    for v in report.revisions:
+        out.append(
+            f"revision {v.number}  {v.action}  {v.time_utc}  {v.signer_name} <{v.signer_principal}> {v.fingerprint}"
+        )
+    out += ["", "6. How to verify with standard tools", "-" * 72, ""]
+    out.append(verify_txt(report))
+    return "\n".join(out)

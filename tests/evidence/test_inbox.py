@@ -1,0 +1,259 @@
+"""The reviewer's inbox: origin checked before decryption, bad files listed not raised, and an index without names."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from bundles import dsl, make_sealed, school_profile, staff
+from helpers import identity
+
+from evidence import bundle
+from evidence.errors import BundleError, UsageError
+from evidence.fsutil import TEMP_PREFIX
+from evidence.inbox import (
+    INDEX_FORMAT,
+    InboxIndex,
+    IndexRecord,
+    OriginState,
+    folder_stamp,
+    read_entry,
+    scan,
+    signature_path_for,
+)
+from evidence.review import CaseStatus, ReviewAction, add_review, write_bundle
+
+JUNK_REF = "EC-20261125-ABCDEF"
+
+
+def drop_with_one(tmp_path: Path) -> tuple[Path, Path]:
+    """A drop folder holding one bundle sealed by Jane; returns (folder, bundle path)."""
+    sealed = make_sealed(tmp_path / "seal")
+    return sealed.result.path.parent, sealed.result.path
+
+
+def test_a_sealed_bundle_is_listed_with_its_verified_sender(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    [entry] = scan(folder, school_profile())
+    assert entry.path == path and entry.ref == path.name.removesuffix(".zip.age") and entry.ref_is_valid
+    assert entry.size == path.stat().st_size
+    assert entry.modified_utc.endswith("Z") and entry.modified_utc[:4].isdigit()
+    assert entry.sha256 == bundle.sha256_hex(path.read_bytes())
+    assert entry.origin.state is OriginState.VERIFIED
+    assert entry.origin.principal == staff().card.principal
+    assert entry.origin.fingerprint == staff().card.fingerprint
+    assert entry.origin.name == ""  # staff signers are listed by key and principal only
+    assert entry.origin.sender == staff().card.principal
+
+
+def test_a_reviewers_revision_is_listed_with_the_reviewers_name(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    profile = school_profile()
+    verified = bundle.open_bundle(path.read_bytes(), [dsl().age_secret], profile)
+    bag = add_review(verified, dsl(), profile, ReviewAction.NOTE, "Read it")
+    write_bundle(verified.ref, bag, dsl(), profile, folder)
+    [entry] = scan(folder, profile)
+    assert entry.origin.state is OriginState.VERIFIED
+    assert entry.origin.name == "Dee Sell" and entry.origin.sender == "Dee Sell <dsl@school.example>"
+
+
+def test_a_bundle_without_its_signature_is_missing(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    signature_path_for(path).unlink()
+    [entry] = scan(folder, school_profile())
+    assert entry.origin.state is OriginState.MISSING
+    assert entry.origin.principal == "" and entry.origin.reason == ""
+    assert entry.sha256 == bundle.sha256_hex(path.read_bytes())  # still indexable once opened
+
+
+def test_a_tampered_signature_fails_with_one_line(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    sig = signature_path_for(path)
+    text = sig.read_text("ascii").splitlines()
+    middle = len(text) // 2
+    text[middle] = text[middle][:10] + ("A" if text[middle][10] != "A" else "B") + text[middle][11:]
+    sig.write_text("\n".join(text) + "\n", "ascii")
+    [entry] = scan(folder, school_profile())
+    assert entry.origin.state is OriginState.FAILED
+    assert entry.origin.reason and "\n" not in entry.origin.reason
+    assert not entry.origin.reason.startswith("origin:")
+    assert entry.origin.principal == ""
+
+
+def test_a_signature_over_other_bytes_fails(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    signature_path_for(path).write_bytes(bundle.origin_signature(b"some other file", staff()))
+    [entry] = scan(folder, school_profile())
+    assert entry.origin.state is OriginState.FAILED
+
+
+def test_a_bundle_from_an_outsider_fails_naming_the_key(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    outsider = identity("Olly Outsider", "out@elsewhere.example")
+    signature_path_for(path).write_bytes(bundle.origin_signature(path.read_bytes(), outsider))
+    [entry] = scan(folder, school_profile())
+    assert entry.origin.state is OriginState.FAILED
+    assert outsider.card.fingerprint in entry.origin.reason
+    assert "not a signer" in entry.origin.reason
+
+
+def test_junk_is_listed_as_failed_or_missing_and_never_raises(tmp_path: Path) -> None:
+    folder, _ = drop_with_one(tmp_path)
+    junk = folder / f"{JUNK_REF}.zip.age"
+    junk.write_bytes(os.urandom(3000))
+    (folder / "holiday.zip.age").write_bytes(b"not a bundle")
+    (folder / "holiday.zip.age.sig").write_bytes(os.urandom(200))
+    entries = {e.path.name: e for e in scan(folder, school_profile())}
+    assert entries[junk.name].origin.state is OriginState.MISSING
+    assert entries[junk.name].ref == JUNK_REF and entries[junk.name].ref_is_valid
+    holiday = entries["holiday.zip.age"]
+    assert holiday.origin.state is OriginState.FAILED and holiday.origin.reason
+    assert holiday.ref == "holiday" and not holiday.ref_is_valid
+
+
+def test_only_bundles_at_the_top_of_the_folder_are_listed(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    (folder / "notes.txt").write_text("hello")
+    (folder / f"{TEMP_PREFIX}0123456789ab-{path.name}").write_bytes(path.read_bytes())
+    (folder / f"._{path.name}").write_bytes(b"\0\5\26\7 mac resource fork")
+    (folder / "a folder.zip.age").mkdir()
+    (folder / ".zip.age").write_bytes(b"")
+    sub = folder / "old"
+    sub.mkdir()
+    shutil.copy(path, sub / path.name)
+    assert [e.path for e in scan(folder, school_profile())] == [path]
+
+
+def test_a_missing_folder_is_empty(tmp_path: Path) -> None:
+    assert scan(tmp_path / "not there", school_profile()) == []
+    assert folder_stamp(tmp_path / "not there") == frozenset()
+
+
+def test_an_unreadable_bundle_is_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, path = drop_with_one(tmp_path)
+    real_read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)  # chmod does not bind when the tests run as root
+    [entry] = scan(folder, school_profile())
+    assert entry.origin.state is OriginState.FAILED and entry.origin.reason == "cannot read the file: Permission denied"
+    assert entry.sha256 is None
+
+
+def test_a_vanished_bundle_is_skipped(tmp_path: Path) -> None:
+    assert read_entry(tmp_path / f"{JUNK_REF}.zip.age", school_profile()) is None
+
+
+def test_entries_are_reused_until_the_bundle_or_its_signature_changes(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    first = scan(folder, school_profile())
+    again = scan(folder, school_profile(), previous=first)
+    assert again[0] is first[0]
+    sig = signature_path_for(path)
+    sig.unlink()
+    changed = scan(folder, school_profile(), previous=again)
+    assert changed[0] is not first[0] and changed[0].origin.state is OriginState.MISSING
+
+
+def test_newest_first(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    other = folder / f"{JUNK_REF}.zip.age"
+    other.write_bytes(b"x")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    os.utime(other, (1_800_000_000, 1_800_000_000))
+    assert [e.path for e in scan(folder, school_profile())] == [other, path]
+
+
+def test_folder_stamp_changes_when_a_bundle_arrives(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    before = folder_stamp(folder)
+    (folder / "notes.txt").write_text("ignored")
+    assert folder_stamp(folder) == before
+    shutil.copy(path, folder / f"{JUNK_REF}.zip.age")
+    assert folder_stamp(folder) != before
+
+
+# -- the index ------------------------------------------------------------------------------------------------------
+
+
+def test_index_round_trip_holds_no_personal_data(tmp_path: Path) -> None:
+    folder, path = drop_with_one(tmp_path)
+    profile = school_profile()
+    [entry] = scan(folder, profile)
+    assert entry.sha256 is not None
+    verified = bundle.open_bundle(path.read_bytes(), [dsl().age_secret], profile)
+    index_path = tmp_path / "data" / "inbox-index.json"
+    index_path.parent.mkdir()
+    index = InboxIndex.load(index_path)
+    assert index.get(entry.sha256) is None
+    record = index.remember_verified(entry.sha256, verified, when="2026-11-26T09:00:00.000Z")
+    failed_digest = "f" * 64
+    index.remember_failed(failed_digest, BundleError("payload hash: x: bad", check="payload hash", member="x"))
+    index.save()
+
+    again = InboxIndex.load(index_path)
+    assert again.get(entry.sha256) == record
+    assert record.verified and record.case_status is CaseStatus.NEW and record.failed_check is None
+    assert (record.revisions, record.item_count, record.sealed_utc) == (1, 2, verified.sealer.time_utc)
+    failed = again.get(failed_digest)
+    assert failed is not None and failed.verdict == "failed: payload hash" and failed.failed_check == "payload hash"
+    assert failed.status is None and failed.item_count is None
+
+    text = index_path.read_text("utf-8")
+    assert json.loads(text)["format"] == INDEX_FORMAT
+    for personal in ("Alex", "Messages about", "Instagram", verified.ref, "Jane", "j.smith", "Chat 0"):
+        assert personal not in text
+    if sys.platform != "win32":
+        assert index_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_index_follows_the_case_status(tmp_path: Path) -> None:
+    _, path = drop_with_one(tmp_path)
+    profile = school_profile()
+    verified = bundle.open_bundle(path.read_bytes(), [dsl().age_secret], profile)
+    bag = add_review(verified, dsl(), profile, ReviewAction.POLICE_CONTACTED, "Threats", {"crime_reference": "CR/1"})
+    revised = bundle.verify_bag(bundle.zip_bag(verified.ref, bag), profile)
+    index = InboxIndex(tmp_path / "index.json")
+    record = index.remember_verified("a" * 64, revised)
+    assert record.status == CaseStatus.REFERRED.value and record.revisions == 2
+
+
+def test_a_damaged_index_is_empty_and_bad_records_are_dropped(tmp_path: Path) -> None:
+    index_path = tmp_path / "inbox-index.json"
+    index_path.write_bytes(b"{not json")
+    assert InboxIndex.load(index_path).records == {}
+    good = IndexRecord("verified", "2026-11-26T09:00:00.000Z", "new", 1, "2026-11-25T12:00:00.000Z", 2)
+    doc = {
+        "format": INDEX_FORMAT,
+        "bundles": {
+            "a" * 64: good.to_json_dict(),
+            "b" * 64: {"verdict": "maybe", "checked_utc": "x"},
+            "c" * 64: {**good.to_json_dict(), "items": True},
+            "not a digest": good.to_json_dict(),
+        },
+    }
+    index_path.write_text(json.dumps(doc), "utf-8")
+    assert InboxIndex.load(index_path).records == {"a" * 64: good}
+    assert InboxIndex.load(tmp_path / "missing.json").records == {}
+
+
+def test_index_refuses_a_key_that_is_not_a_digest(tmp_path: Path) -> None:
+    index = InboxIndex(tmp_path / "index.json")
+    with pytest.raises(UsageError):
+        index.remember_failed("EC-20261125-ABCDEF", BundleError("decrypt: bad", check="decrypt"))
+
+
+def test_prune_keeps_only_the_bundles_still_there(tmp_path: Path) -> None:
+    index = InboxIndex(tmp_path / "index.json")
+    for digest in ("a" * 64, "b" * 64):
+        index.remember_failed(digest, BundleError("decrypt: bad", check="decrypt"))
+    assert index.prune(["a" * 64]) == 1
+    assert list(index.records) == ["a" * 64]

@@ -1,0 +1,317 @@
+"""The police export checked with stock tools only: sha256sum, ssh-keygen, unzip, age, pdftotext and pdftoppm."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bundles import Sealed, dsl, head, make_sealed, school_profile
+from ptyhelp import run_with_tty_input
+
+from evidence import bundle, export, report, safezip, sealing
+from evidence.errors import EvidenceError, UsageError
+from evidence.review import ReviewAction, add_review, write_bundle
+from ui.report_pdf import render_report_pdf
+
+TOOLS = ("age", "age-keygen", "unzip", "sha256sum", "ssh-keygen", "pdftotext", "pdftoppm", "cmp")
+pytestmark = [
+    pytest.mark.interop,
+    pytest.mark.skipif(not all(shutil.which(t) for t in TOOLS), reason=f"needs {', '.join(TOOLS)}"),
+]
+
+PASSPHRASE = "correct horse battery staple"
+OFFICER_REF = "CR/123/26"
+EXPORTED_UTC = "2026-11-26T09:30:00.000Z"
+EXPORTED_BY = "Dee Sell <dsl@school.example>"
+
+
+@dataclass
+class Case:
+    sealed: Sealed
+    verified: bundle.VerifiedBundle
+    report: report.Report
+    sealed_zip: bytes
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> Case:
+    """A bundle sealed by Jane, with "police contacted" and "exported" reviews, opened from its file."""
+    tmp = tmp_path_factory.mktemp("police")
+    profile = school_profile()
+    sealed = make_sealed(tmp / "work", items=2, exclude=True)
+    v = bundle.verify_bag(sealed.zip_bytes, profile)
+    bag = add_review(v, head(), profile, ReviewAction.POLICE_CONTACTED, "Threats", {"crime_reference": OFFICER_REF})
+    v = bundle.verify_bag(bundle.zip_bag(v.ref, bag), profile)
+    bag = add_review(
+        v, dsl(), profile, ReviewAction.EXPORTED, "Asked for by PC Jones", {"officer_reference": OFFICER_REF}
+    )
+    path = write_bundle(v.ref, bag, dsl(), profile, tmp / "inbox")
+    verified = sealing.verify_file(path, dsl(), profile)
+    rep = report.build_report(
+        verified, exported_by=EXPORTED_BY, officer_reference=OFFICER_REF, exported_utc=EXPORTED_UTC
+    )
+    return Case(sealed, verified, rep, bundle.decrypt_bundle(path.read_bytes(), [head().age_secret]))
+
+
+@pytest.fixture
+def pdf(qapp, case: Case) -> bytes:  # type: ignore[no-untyped-def]
+    return render_report_pdf(case.report, report.exhibit_images(case.report, case.verified))
+
+
+def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, (argv, done.stdout, done.stderr)
+    return done
+
+
+def _verify_commands(text: str) -> list[str]:
+    """The indented commands of the export's VERIFY.txt, continuation lines joined."""
+    commands, current = [], ""
+    for line in text.splitlines():
+        if not line.startswith("     ") or line.strip().startswith("#"):
+            continue
+        stripped = line.strip()
+        current += stripped[:-1] + " " if stripped.endswith("\\") else stripped
+        if not stripped.endswith("\\"):
+            commands.append(" ".join(current.split()))
+            current = ""
+    return commands
+
+
+def _age_keygen(folder: Path) -> tuple[Path, str]:
+    key = folder / "officer.key"
+    _run(["age-keygen", "-o", str(key)], folder)
+    recipient = re.search(r"^# public key: (age1[0-9a-z]+)$", key.read_text(), re.M)
+    assert recipient is not None
+    return key, recipient.group(1)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: Path) -> None:
+    key, recipient = _age_keygen(tmp_path)
+    out = tmp_path / "out"
+    result = export.export_police(
+        case.verified,
+        out,
+        report_pdf=pdf,
+        exported_by=EXPORTED_BY,
+        officer_reference=OFFICER_REF,
+        exported_utc=EXPORTED_UTC,
+        pack_recipient=recipient,
+    )
+    ref = case.verified.ref
+    folder = out / f"{ref}-police-export"
+    assert result.folder == folder and result.pack_path == out / f"{ref}-police-export.zip.age"
+    assert sorted(p.name for p in out.iterdir()) == sorted([folder.name, f"{folder.name}.zip.age"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{ref}.zip", ref, "report.pdf", "statement-draft.txt", "VERIFY.txt", "SHA256SUMS"]
+    )
+
+    # 1. every file of the export, by sha256sum, and SHA256SUMS lists every other file
+    done = _run(["sha256sum", "-c", "SHA256SUMS"], folder)
+    assert "FAILED" not in done.stdout
+    listed = {line.split("  ", 1)[1] for line in (folder / "SHA256SUMS").read_text().splitlines()}
+    assert listed == set(_tree(folder)) - {"SHA256SUMS"}
+    assert done.stdout.count(": OK") == len(listed)
+
+    # 2. the zip is byte for byte the sealed (and revised) zip, intact, and the folder is the bag it holds
+    assert (folder / f"{ref}.zip").read_bytes() == case.sealed_zip == case.verified.zip_bytes
+    assert "No errors detected" in _run(["unzip", "-t", f"{ref}.zip"], folder).stdout
+    bag_dir = folder / ref
+    assert _tree(bag_dir) == dict(case.verified.bag)
+    assert {f"{ref}/{n}" for n in _tree(bag_dir)} == set(safezip.read_zip(case.sealed_zip))
+
+    # 3. the bag's manifests, and every revision's signature with the principal its record names
+    for manifest in ("manifest-sha256.txt", "tagmanifest-sha256.txt"):
+        assert "FAILED" not in _run(["sha256sum", "-c", manifest], bag_dir).stdout
+    revisions = sorted((bag_dir / "data/revisions").glob("*.json"), key=lambda p: int(p.stem))
+    assert len(revisions) == 3
+    for record_path in revisions:
+        k, record = int(record_path.stem), json.loads(record_path.read_text())
+        principal = record["signer"]["principal"]
+        with (bag_dir / f"seal/revisions/{k}/manifest-sha256.txt").open("rb") as manifest_file:
+            done = subprocess.run(
+                [
+                    "ssh-keygen",
+                    "-Y",
+                    "verify",
+                    "-f",
+                    "seal/allowed_signers",
+                    "-I",
+                    principal,
+                    "-n",
+                    bundle.SEAL_NAMESPACE,
+                    "-s",
+                    f"seal/revisions/{k}/manifest-sha256.txt.sig",
+                ],
+                cwd=bag_dir,
+                stdin=manifest_file,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        assert done.returncode == 0 and f'Good "{bundle.SEAL_NAMESPACE}" signature for {principal}' in (
+            done.stdout + done.stderr
+        )
+        _run(["sha256sum", "-c", f"seal/revisions/{k}/manifest-sha256.txt"], bag_dir)
+
+    # 4. the exhibits are the captured PNGs, byte for byte
+    for e, original in zip(case.report.exhibits, case.sealed.pngs, strict=True):
+        assert (bag_dir / e.file).read_bytes() == original
+        assert hashlib.sha256(original).hexdigest() == e.sha256
+
+    # 5. every command VERIFY.txt gives works as written, from the export folder
+    verify_text = (folder / "VERIFY.txt").read_text()
+    commands = _verify_commands(verify_text)
+    assert commands[0] == "sha256sum -c SHA256SUMS"
+    cwd, pixel_digests = folder, []
+    for command in commands:
+        if command.startswith("cd "):
+            cwd = (cwd / command[3:]).resolve()
+            continue
+        if command.startswith("pngtopnm") and not shutil.which("pngtopnm"):
+            continue
+        done = _run(["bash", "-c", f"set -o pipefail; {command}"], cwd)
+        if "-Y verify" in command:
+            assert "Good" in done.stdout + done.stderr
+        if command.startswith("pngtopnm"):
+            pixel_digests.append(done.stdout.split()[0])
+    assert sum("-Y verify" in c for c in commands) == 1 + len(case.report.revisions)
+    if shutil.which("pngtopnm"):
+        assert pixel_digests == [e.pixels_sha256 for e in case.report.exhibits]
+    for e in case.report.exhibits:
+        assert e.ref in verify_text and e.sha256 in verify_text and e.pixels_sha256 in verify_text
+
+    # 6. the statement draft names every exhibit and its digest
+    statement = (folder / "statement-draft.txt").read_text()
+    assert statement.startswith(report.DRAFT_WARNING)
+    for e in case.report.exhibits:
+        assert e.ref in statement and e.sha256 in statement
+
+    # 7. the report: every exhibit reference and both digests, as pdftotext reads them
+    text = _run(["pdftotext", "-enc", "UTF-8", "report.pdf", "-"], folder).stdout
+    flat = re.sub(r"[\s\-\u00ad]+", "", text)
+    assert case.verified.ref in text and OFFICER_REF in text
+    for e in case.report.exhibits:
+        assert e.ref in text
+        assert e.sha256 in flat and e.pixels_sha256 in flat
+        assert e.sha256 in text and e.pixels_sha256 in text  # printed whole, never broken
+    for v in case.report.revisions:
+        assert v.fingerprint in text
+    _run(["pdftoppm", "-png", "-r", "60", "report.pdf", str(tmp_path / "page")], folder)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in pages)
+
+    # 8. the encrypted pack: age with the officer's key, then unzip, gives the folder again
+    assert hashlib.sha256(result.pack_path.read_bytes()).hexdigest() == result.pack_sha256
+    assert result.pack_sha256 in _run(["sha256sum", result.pack_path.name], out).stdout
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    _run(["age", "-d", "-i", str(key), "-o", str(unpacked / "pack.zip"), str(result.pack_path)], unpacked)
+    assert "No errors detected" in _run(["unzip", "-t", "pack.zip"], unpacked).stdout
+    _run(["unzip", "-q", "pack.zip"], unpacked)
+    assert _tree(unpacked / folder.name) == _tree(folder)
+    _run(["sha256sum", "-c", "SHA256SUMS"], unpacked / folder.name)
+
+
+def test_pack_with_a_passphrase_opens_with_stock_age(case: Case, pdf: bytes, tmp_path: Path) -> None:
+    result = export.export_police(
+        case.verified,
+        tmp_path,
+        report_pdf=pdf,
+        exported_by=EXPORTED_BY,
+        officer_reference=OFFICER_REF,
+        exported_utc=EXPORTED_UTC,
+        pack_passphrase=PASSPHRASE,
+    )
+    assert result.pack_path is not None
+    code, transcript = run_with_tty_input(
+        ["age", "-d", "-o", str(tmp_path / "pack.zip"), str(result.pack_path)], [PASSPHRASE], timeout=60
+    )
+    assert code == 0, transcript
+    assert "No errors detected" in _run(["unzip", "-t", "pack.zip"], tmp_path).stdout
+    members = safezip.read_zip((tmp_path / "pack.zip").read_bytes())
+    prefix = f"{result.folder.name}/"
+    assert {n.removeprefix(prefix): d for n, d in members.items()} == _tree(result.folder)
+
+
+def _export(case: Case, out: Path, **kwargs: str) -> export.ExportResult:
+    return export.export_police(
+        case.verified,
+        out,
+        report_pdf=b"%PDF-1.4 stand-in",
+        exported_by=EXPORTED_BY,
+        officer_reference=OFFICER_REF,
+        exported_utc=EXPORTED_UTC,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("fail_at", [1, 5, 12, "pack", "rename"])
+def test_a_failure_half_way_leaves_nothing(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int | str
+) -> None:
+    out = tmp_path / "out"
+    real_write, real_rename = export._write_file, export._rename
+    writes: list[Path] = []
+
+    def failing_write(path: Path, data: bytes) -> None:
+        writes.append(path)
+        if fail_at == len(writes) or (fail_at == "pack" and path.name.endswith(".zip.age")):
+            raise OSError(28, "No space left on device")
+        real_write(path, data)
+
+    renames: list[Path] = []
+
+    def failing_rename(src: Path, dst: Path) -> None:
+        renames.append(dst)
+        if fail_at == "rename" and len(renames) == 2:  # the pack is in place; the folder's rename fails
+            raise OSError(13, "Permission denied")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(export, "_write_file", failing_write)
+    monkeypatch.setattr(export, "_rename", failing_rename)
+    _, recipient = _age_keygen(tmp_path)
+    with pytest.raises(export.ExportError, match="cannot write the police export"):
+        _export(case, out, pack_recipient=recipient)
+    assert list(out.iterdir()) == []
+    # and with the failure gone, the same export succeeds
+    monkeypatch.setattr(export, "_write_file", real_write)
+    monkeypatch.setattr(export, "_rename", real_rename)
+    result = _export(case, out, pack_recipient=recipient)
+    assert result.folder.is_dir() and result.pack_path is not None and result.pack_path.is_file()
+
+
+def test_an_existing_export_is_never_overwritten(case: Case, tmp_path: Path) -> None:
+    first = _export(case, tmp_path)
+    before = _tree(first.folder)
+    with pytest.raises(UsageError, match="already exists"):
+        _export(case, tmp_path)
+    assert _tree(first.folder) == before
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / f"{case.verified.ref}-police-export.zip.age").write_bytes(b"earlier pack")
+    with pytest.raises(UsageError, match="already exists"):
+        _export(case, tmp_path / "other", pack_passphrase=PASSPHRASE)
+    assert sorted(p.name for p in (tmp_path / "other").iterdir()) == [f"{case.verified.ref}-police-export.zip.age"]
+
+
+def test_bad_pack_options_are_refused_before_anything_is_written(case: Case, tmp_path: Path) -> None:
+    _, recipient = _age_keygen(tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(UsageError, match="not both"):
+        _export(case, out, pack_recipient=recipient, pack_passphrase=PASSPHRASE)
+    with pytest.raises(EvidenceError):
+        _export(case, out, pack_recipient="age1notarecipient")
+    with pytest.raises(UsageError):
+        _export(case, out, pack_passphrase="")
+    assert not out.exists()

@@ -1,0 +1,151 @@
+"""The reviewer window: the drop folder's inbox, one bundle's verdict, its evidence, custody and actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evidence import policy
+from evidence.bundle import VerifiedBundle
+from evidence.incident import Category, IncidentDetails, ReportType
+from evidence.review import ReviewRecord, case_status, label
+
+
+def incident_text(verified: VerifiedBundle) -> str:
+    """The incident record as plain text for the read-only tab."""
+    d = IncidentDetails.from_json_dict(dict(verified.incident.get("details") or {}))
+    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.get('school', '')}", f"Title: {d.title}"]
+    try:
+        lines.append(f"Report type: {policy.label(ReportType(d.report_type))}")
+    except ValueError:
+        lines.append(f"Report type: {d.report_type}")
+    categories = []
+    for c in d.categories:
+        try:
+            categories.append(policy.label(Category(c)))
+        except ValueError:
+            categories.append(c)
+    lines += [
+        f"When it happened: {d.occurred or 'not given'}",
+        f"Platform: {d.platform_other or d.platform or 'not given'}",
+        f"Categories: {', '.join(categories) or 'none'}",
+        f"Who was targeted: {d.target_name} ({d.target_role})",
+        f"Alleged perpetrator: {d.perpetrator_type} {d.perpetrator_name} {d.perpetrator_handle} {d.perpetrator_url}",
+        f"Web addresses: {', '.join(d.urls) or 'none'}",
+        f"Not responded or retaliated: {'yes' if d.not_responded else 'not confirmed'}",
+        f"Reported to: {d.reported_to}",
+        f"Support sought: {d.support_sought}",
+        f"Witnesses: {d.witnesses}",
+        "",
+        "What happened:",
+        d.description,
+    ]
+    advice = policy.police_advice(d)
+    if advice:
+        lines += ["", advice]
+    if d.safeguarding_note:
+        lines += ["", "Safeguarding note for the DSL:", d.safeguarding_note]
+    for item in verified.incident.get("excluded") or []:
+        lines.append(f"Excluded item {item.get('seq')}: {item.get('reason')}")
+    return "\n".join(lines)
+
+
+class QtReviewerWindow(QMainWindow):
+    """Holds the reviewer's widgets; the app wires them.
+
+    Attributes:
+        inbox, banner, items, custody: the views passed in.
+        incident: read-only text of the incident record.
+        actions: the review records, oldest first.
+        record_button, export_button: what the reviewer can do with a verified bundle.
+        blur_box: the global "blur distressing images" setting.
+        exclusion_note: shown when the OS cannot keep this window out of screenshots.
+    """
+
+    def __init__(
+        self, inbox: QWidget, banner: QWidget, items: QWidget, custody: QWidget, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Evidence Capture — reviewer")
+        self.resize(1240, 780)
+        self.inbox, self.banner, self.items, self.custody = inbox, banner, items, custody
+        right = QWidget(self)
+        layout = QVBoxLayout(right)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.exclusion_note = QLabel("", right)
+        self.exclusion_note.setObjectName("exclusion_note")
+        self.exclusion_note.setWordWrap(True)
+        self.exclusion_note.setStyleSheet("background: #fff4ce; padding: 4px;")
+        self.exclusion_note.setVisible(False)
+        self.heading = QLabel("Choose a bundle in the inbox.", right)
+        self.heading.setObjectName("heading")
+        self.heading.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.incident = QPlainTextEdit(right)
+        self.incident.setReadOnly(True)
+        self.incident.setObjectName("incident_text")
+        self.actions = QListWidget(right)
+        self.actions.setObjectName("actions")
+        self.tabs = QTabWidget(right)
+        self.tabs.addTab(items, "Evidence")
+        self.tabs.addTab(self.incident, "Incident")
+        self.tabs.addTab(custody, "Custody")
+        self.tabs.addTab(self.actions, "Actions")
+        buttons = QHBoxLayout()
+        self.blur_box = QCheckBox("Blur distressing images until I reveal them", right)
+        self.blur_box.setObjectName("blur_box")
+        self.blur_box.setChecked(True)
+        self.record_button = QPushButton("Record an action…", right)
+        self.record_button.setObjectName("record_button")
+        self.export_button = QPushButton("Export for police…", right)
+        self.export_button.setObjectName("export_button")
+        self.lock_button = QPushButton("Lock", right)
+        self.lock_button.setShortcut(QKeySequence("Ctrl+L"))
+        buttons.addWidget(self.blur_box, 1)
+        buttons.addWidget(self.record_button)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.lock_button)
+        layout.addWidget(self.exclusion_note)
+        layout.addWidget(self.heading)
+        layout.addWidget(banner)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(inbox)
+        splitter.addWidget(right)
+        splitter.setSizes([460, 780])
+        self.setCentralWidget(splitter)
+        self.set_bundle(None)
+
+    def set_bundle(self, verified: VerifiedBundle | None, records: list[ReviewRecord] | None = None) -> None:
+        """Show a verified bundle (or nothing, e.g. after a failure or a lock)."""
+        self.actions.clear()
+        self.incident.clear()
+        ok = verified is not None
+        self.record_button.setEnabled(ok)
+        self.export_button.setEnabled(ok)
+        if verified is None:
+            self.heading.setText("Choose a bundle in the inbox.")
+            return
+        records = records or []
+        title = (verified.incident.get("details") or {}).get("title", "")
+        self.heading.setText(f"{title} — {verified.ref} ({case_status(records).value})")
+        self.incident.setPlainText(incident_text(verified))
+        for r in records:
+            extra = "; ".join(v for v in r.fields.values() if v)
+            self.actions.addItem(
+                f"{r.time_utc[:16].replace('T', ' ')}  {label(r.action)}{': ' + extra if extra else ''} — "
+                f"{r.by_name} <{r.by_principal}>, revision {r.revision}. {r.why}"
+            )
