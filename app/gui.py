@@ -692,4 +692,16 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
     qapp.installEventFilter(app.session)
     qapp.aboutToQuit.connect(app.quit)
     app.window.show()
+    if args.files or app.profile.is_reviewer(workspace.own_card()):
+        from app.reviewer import ReviewerApp
+        from ui.capture_exclusion import exclude_from_capture
+
+        reviewer = ReviewerApp(workspace, app.session, app)
+        reviewer.window.show()
+        note = exclude_from_capture(reviewer.window)
+        if note:
+            reviewer.window.exclusion_note.setText(note)
+            reviewer.window.exclusion_note.setVisible(True)
+        for name in args.files:
+            reviewer.open_bundle(Path(name))
     return int((exec_ or (lambda a: a.exec()))(qapp))
