@@ -136,23 +136,24 @@ class MonitorInfo:
         top: Y of the top-left corner.
         width: Width in pixels.
         height: Height in pixels.
-        scale: The OS's display scale factor (1.0, 1.25, 2.0...) where known, else None.
+        scale_percent: The OS's display scale as a whole percentage (100, 125, 200…) where known, else None.
+            A percentage, not a factor, because canonical JSON (what the vault stores) has no fractions.
     """
 
     left: int
     top: int
     width: int
     height: int
-    scale: float | None = None
+    scale_percent: int | None = None
 
     @property
     def rect(self) -> Rect:
         """The monitor's rectangle."""
         return Rect(self.left, self.top, self.width, self.height)
 
-    def to_json_dict(self) -> dict[str, int | float | None]:
+    def to_json_dict(self) -> dict[str, int | None]:
         """The monitor as JSON, keys in a fixed order."""
-        return {**self.rect.to_json_dict(), "scale": self.scale}
+        return {**self.rect.to_json_dict(), "scale_percent": self.scale_percent}
 
     @classmethod
     def from_json_dict(cls, data: object, where: str) -> MonitorInfo:
@@ -161,12 +162,12 @@ class MonitorInfo:
         Raises:
             ContextError: The value is not a monitor.
         """
-        obj = _exact_keys(data, ("left", "top", "width", "height", "scale"), where)
+        obj = _exact_keys(data, ("left", "top", "width", "height", "scale_percent"), where)
         rect = Rect.from_json_dict({k: obj[k] for k in ("left", "top", "width", "height")}, where)
-        scale = obj["scale"]
-        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0):
-            raise ContextError(f"capture context: {where}.scale must be a positive number or null")
-        return cls(rect.left, rect.top, rect.width, rect.height, None if scale is None else float(scale))
+        scale = obj["scale_percent"]
+        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or not scale > 0):
+            raise ContextError(f"capture context: {where}.scale_percent must be a positive whole number or null")
+        return cls(rect.left, rect.top, rect.width, rect.height, scale)
 
 
 class CaptureKind(enum.Enum):
@@ -585,7 +586,8 @@ def _rect_of(monitor: Mapping[str, Any]) -> Rect:
 def _monitor_info(monitor: Mapping[str, Any]) -> MonitorInfo:
     # Only geometry is kept: mss may also report output names and EDID ids that include serial numbers.
     r = _rect_of(monitor)
-    return MonitorInfo(r.left, r.top, r.width, r.height, _monitor_scale(r))
+    scale = _monitor_scale(r)
+    return MonitorInfo(r.left, r.top, r.width, r.height, None if scale is None else round(scale * 100))
 
 
 if sys.platform == "win32":

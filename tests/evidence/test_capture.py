@@ -88,7 +88,7 @@ def make_context(**changes: Any) -> CaptureContext:
         app_version="0.1.0",
         mode=CaptureMode.parse("region:-1920,-10,800,600"),
         desktop=Rect(-1920, -200, 4480, 1640),
-        monitors=(MonitorInfo(-1920, -200, 1920, 1080, 1.0), MonitorInfo(0, 0, 2560, 1440, 1.25)),
+        monitors=(MonitorInfo(-1920, -200, 1920, 1080, 100), MonitorInfo(0, 0, 2560, 1440, 125)),
         captured=Rect(-1920, -10, 800, 600),
         window_title="Chat — Ünïcödé ✓",
         window_process="chrome.exe",
@@ -263,7 +263,7 @@ def test_context_json_has_a_stable_key_order_and_round_trips() -> None:
     assert data["utc_offset"] == "-03:30"
     assert data["mode"] == "region:-1920,-10,800,600"
     assert data["desktop"] == {"left": -1920, "top": -200, "width": 4480, "height": 1640}
-    assert data["monitors"][1] == {"left": 0, "top": 0, "width": 2560, "height": 1440, "scale": 1.25}
+    assert data["monitors"][1] == {"left": 0, "top": 0, "width": 2560, "height": 1440, "scale_percent": 125}
     text = json.dumps(data, ensure_ascii=False)
     back = CaptureContext.from_json_dict(json.loads(text))
     assert back == context
@@ -273,7 +273,7 @@ def test_context_json_has_a_stable_key_order_and_round_trips() -> None:
 def test_context_round_trips_unknown_fields_as_null() -> None:
     context = make_context(os_user=None, window_title=None, window_process=None, monitors=(MonitorInfo(0, 0, 9, 9),))
     data = json.loads(json.dumps(context.to_json_dict()))
-    assert data["window_title"] is None and data["monitors"][0]["scale"] is None
+    assert data["window_title"] is None and data["monitors"][0]["scale_percent"] is None
     assert CaptureContext.from_json_dict(data) == context
 
 
@@ -304,10 +304,10 @@ def _broken(change: dict[str, Any], drop: str | None = None) -> dict[str, Any]:
         (_broken({"desktop": [0, 0, 1, 1]}), "desktop must be an object"),
         (_broken({"captured": {"left": 0, "top": 0, "width": 0, "height": 1}}), "captured has an empty size"),
         (_broken({"monitors": {}}), "monitors must be a list"),
-        (_broken({"monitors": [{"left": 0, "top": 0, "width": 1, "height": 1}]}), "monitors[0] lacks scale"),
+        (_broken({"monitors": [{"left": 0, "top": 0, "width": 1, "height": 1}]}), "monitors[0] lacks scale_percent"),
         (
-            _broken({"monitors": [{"left": 0, "top": 0, "width": 1, "height": 1, "scale": -1}]}),
-            "monitors[0].scale must be a positive number",
+            _broken({"monitors": [{"left": 0, "top": 0, "width": 1, "height": 1, "scale_percent": -1}]}),
+            "monitors[0].scale_percent must be a positive whole number",
         ),
         (_broken({"window_title": 5}), "window_title must be a string"),
     ],
@@ -350,3 +350,12 @@ def test_grab_without_a_display_is_a_capture_error() -> None:
     message = str(info.value)
     assert message.startswith("cannot capture the screen: ")
     assert "\n" not in message
+
+
+def test_a_context_with_a_display_scale_is_canonical_json() -> None:
+    """Regression: a Windows scale factor of 1.25 was a float, which canonical JSON (the vault) refuses."""
+    from evidence import canonical
+
+    ctx = make_context()
+    assert ctx.monitors[1].scale_percent == 125
+    assert canonical.loads_canonical(canonical.dumps(ctx.to_json_dict())) == ctx.to_json_dict()

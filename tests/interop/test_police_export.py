@@ -315,3 +315,13 @@ def test_bad_pack_options_are_refused_before_anything_is_written(case: Case, tmp
     with pytest.raises(UsageError):
         _export(case, out, pack_passphrase="")
     assert not out.exists()
+
+
+def test_report_without_previews_still_lists_every_digest(qapp, case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    refs = [e.ref for e in case.report.exhibits]
+    pdf = render_report_pdf(case.report, {refs[0]: b"not an image"})  # one undecodable, the rest missing
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    text = _run(["pdftotext", "-enc", "UTF-8", "report.pdf", "-"], tmp_path).stdout
+    assert text.count("(no preview)") == len(refs)
+    for e in case.report.exhibits:
+        assert e.ref in text and e.sha256 in text and e.pixels_sha256 in text
