@@ -34,7 +34,8 @@ def main() -> int:
     px, py, pw, ph = (int(v) for v in sys.argv[4].split(","))
     qapp = QApplication(sys.argv[:1])
     ws = Workspace(Paths(data))
-    create_from_wizard(ws, "Jane Smith", "j.smith@school.example", Role.STAFF, passphrase, None, "Oakfield")
+    if not ws.has_identity():
+        create_from_wizard(ws, "Jane Smith", "j.smith@school.example", Role.STAFF, passphrase, None, "Oakfield")
     app = StaffApp(ws)
     app.window.move(0, 0)
     app.window.resize(1200, 760)
