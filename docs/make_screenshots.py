@@ -51,7 +51,7 @@ def parent() -> None:
     from xserver import XServer
 
     OUT.mkdir(parents=True, exist_ok=True)
-    with XServer(1280, 800) as x, tempfile.TemporaryDirectory() as tmp:
+    with XServer(1280, 800) as x, tempfile.TemporaryDirectory(prefix="evidence-demo-") as tmp:
         x.show(chat_image(), 640, 240, title="Instagram")
         env = {**x.env(), "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT), "EVIDENCE_CAPTURE_TESTING": "1"}
         subprocess.run([sys.executable, __file__, "--child", tmp], env=env, check=True, timeout=300)
@@ -176,6 +176,112 @@ def child(tmp: str) -> None:
     later(lambda: None)
     later(lambda: None)
     later(lambda: shot(app.window, "staff-10-after-seal"))
+
+    # the reviewer's side (in a standalone profile Jane is her own reviewer)
+    reviewer_box: dict[str, object] = {}
+
+    def open_reviewer() -> None:
+        from app.reviewer import ReviewerApp
+
+        reviewer = ReviewerApp(ws, app.session)
+        reviewer_box["app"] = reviewer
+        reviewer.window.resize(1240, 780)
+        reviewer.window.move(10, 10)
+        reviewer.window.show()
+        reviewer.open_bundle(ws.drop_folder() / f"{app.current_ref}.zip.age")
+
+    def reviewer_app():  # type: ignore[no-untyped-def]
+        return reviewer_box["app"]
+
+    later(open_reviewer)
+    later(lambda: None)
+    later(lambda: shot(reviewer_app().window, "reviewer-01-verified"))
+
+    def custody_tab() -> None:
+        reviewer_app().window.tabs.setCurrentIndex(2)
+
+    later(custody_tab)
+    later(lambda: shot(reviewer_app().window, "reviewer-02-custody"))
+
+    def action_dialog() -> None:
+        from evidence.review import ReviewAction
+        from ui.review_dialog import QtReviewActionDialog
+
+        r = reviewer_app()
+        dialog = QtReviewActionDialog(r.current.ref, r.window)
+        dialog.action_combo.setCurrentIndex(dialog.action_combo.findData(ReviewAction.POLICE_CONTACTED))
+        dialog.field_edits["crime_reference"].setText("CR/123/26")
+        dialog.why_edit.setPlainText("Threats of violence against a pupil: police contacted as §9.8 advises.")
+        dialog.show()
+
+        def take() -> None:
+            shot(dialog, "reviewer-03-action")
+            dialog.hide()
+            dialog.exec = lambda: dialog.DialogCode.Accepted  # type: ignore[method-assign]
+            r.record_action(dialog)
+
+        QTimer.singleShot(300, take)
+
+    later(action_dialog)
+    later(lambda: None)
+    later(lambda: None)
+
+    def actions_tab() -> None:
+        reviewer_app().window.tabs.setCurrentIndex(3)
+
+    later(actions_tab)
+    later(lambda: shot(reviewer_app().window, "reviewer-04-actions"))
+
+    def export() -> None:
+        from app.police import export_for_police
+
+        r = reviewer_app()
+        done = export_for_police(
+            r.current_path,
+            app.session.identity,
+            r.profile,
+            Path(tmp) / "exports",
+            officer_reference="PC 1234 Jones, CR/123/26",
+        )
+        reviewer_box["export"] = done.result.folder
+
+    later(export)
+
+    def failed() -> None:
+        r = reviewer_app()
+        bad = Path(tmp) / "damaged" / f"{app.current_ref}.zip.age"
+        bad.parent.mkdir()
+        blob = bytearray((ws.drop_folder() / bad.name).read_bytes())
+        blob[len(blob) // 2] ^= 1
+        bad.write_bytes(bytes(blob))
+        r.open_bundle(bad)
+
+    later(failed)
+    later(lambda: None)
+    later(lambda: shot(reviewer_app().window, "reviewer-05-failed"))
+
+    def report_pages() -> None:
+        folder = reviewer_box["export"]
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "70",
+                "-f",
+                "1",
+                "-l",
+                "2",
+                str(Path(str(folder)) / "report.pdf"),
+                str(OUT / "police-report-page"),
+            ],
+            check=True,
+        )
+        (OUT / "police-export-listing.txt").write_text(
+            "\n".join(sorted(str(p.relative_to(Path(str(folder)).parent)) for p in Path(str(folder)).glob("*"))) + "\n"
+        )
+
+    later(report_pages)
     _ = (QDialog, QLineEdit, screen, os)
     QTimer.singleShot(800, run_next)
     qapp.exec()

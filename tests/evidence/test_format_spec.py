@@ -58,3 +58,14 @@ def test_check_names_are_specified() -> None:
     assert checks >= {"bagit", "payload hash", "signature", "custody", "consistency", "revision"}
     for check in checks - {"unreadable", "size cap", "origin"}:
         assert f"**{check}**" in SPEC, check
+
+
+def test_review_records_and_export_are_specified() -> None:
+    from evidence import export, review
+
+    assert review.REVIEW_FORMAT in SPEC
+    for action in review.ReviewAction:
+        assert f"`{action.value}`" in SPEC, action
+    for status in review.CaseStatus:
+        assert f"`{status.value}`" in SPEC, status
+    assert f"REF{export.EXPORT_SUFFIX}/" in SPEC and "SHA256SUMS" in SPEC

@@ -1,0 +1,60 @@
+"""Run every benchmark in order and print one table per benchmark: ``make bench`` (or ``--quick``).
+
+Order: capture latency and UI stall, seal and verify throughput, peak memory, start-up. Progress goes to stderr;
+the tables go to stdout as Markdown, headed by a description of the machine, ready to paste into RESULTS.md.
+The benchmarks print figures; they do not assert, so this exits 0 unless a benchmark could not run at all.
+
+``--quick`` uses fewer repetitions and only the smaller sizes (1920x1080 screens, the 100 MB bundle).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+
+import capture_latency
+import memory
+import seal_verify
+import startup
+from benchlib import Table, machine, parse_quick, progress
+
+BENCHMARKS: list[tuple[str, Callable[[bool], list[Table]]]] = [
+    ("capture latency", capture_latency.run),
+    ("seal and verify", seal_verify.run),
+    ("memory", memory.run),
+    ("start-up", startup.run),
+]
+
+
+def main() -> int:
+    """Run them all; return 1 if one of them failed to run."""
+    quick = parse_quick(__doc__ or "")
+    command = "python bench/run_all.py" + (" --quick" if quick else "")
+    print("## Machine\n")
+    print("\n".join(machine()))
+    print(f"\nCommand: `{command}`\n")
+    failed = []
+    started = time.perf_counter()
+    for name, run in BENCHMARKS:
+        begun = time.perf_counter()
+        try:
+            tables = run(quick)
+        except Exception:
+            failed.append(name)
+            progress(f"{name} could not run:\n{traceback.format_exc()}")
+            print(f"### {name}\n\nCould not run (see stderr).\n", flush=True)
+            continue
+        for table in tables:
+            print(table.render(), flush=True)
+        progress(f"{name}: {time.perf_counter() - begun:.0f} s")
+    print(
+        f"Total time: {time.perf_counter() - started:.0f} s"
+        + (f"; could not run: {', '.join(failed)}" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
