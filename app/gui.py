@@ -28,6 +28,7 @@ from evidence import capture as capture_mod
 from evidence import crop, policy, sealing
 from evidence.custody import Action
 from evidence.errors import EvidenceError, VaultError
+from evidence.fsutil import sweep_stale_temp_files
 from evidence.incident import Category, IncidentDetails, Status
 from evidence.keys import Identity, unlock_identity_file
 from evidence.profile import Profile
@@ -677,6 +678,7 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
     except EvidenceError as e:
         print(f"evidence-capture: error: {e}", file=sys.stderr)
         return 2
+    sweep_stale_temp_files(workspace.paths.data_dir)
     qapp = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("Evidence Capture")

@@ -10,7 +10,8 @@ fresh subprocess of this script:
 - **verify**: ``evidence.sealing.verify_file`` on that bundle.
 
 Each child prints its own ``VmHWM`` (peak resident set) from ``/proc/self/status``. The peers are the stock
-``age`` CLI decrypting the same bundle and encrypting the same zip, whose peak RSS comes from ``os.wait4``. Every
+``age`` CLI decrypting the same bundle and encrypting the same zip, whose peak RSS comes from ``os.wait4`` in a
+minimal interpreter that forks them (see :func:`peer_peak`). Every
 file lives in a temporary directory that is removed afterwards (about four times the bundle size at the peak).
 
 Target: ours ≤ 200 MB at every size, and flat as the size grows. One run per size: peak RSS barely varies
@@ -20,7 +21,6 @@ between runs, unlike times.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -76,17 +76,34 @@ def run_child(mode: str, work: Path, ref: str) -> int:
     return int(json.loads(done.stdout.strip().splitlines()[-1])["peak"])
 
 
+_SPAWN_AND_MEASURE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss * 1024, flush=True)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def peer_peak(cmd: list[str]) -> int:
-    """Peak RSS in bytes of a stock command, from ``wait4``'s resource usage (Linux reports ru_maxrss in KiB)."""
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    err = process.stderr.read() if process.stderr else b""
-    if process.stderr:
-        process.stderr.close()
-    if process.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed: {err.decode(errors='replace')[-500:]}")
-    return int(usage.ru_maxrss) * 1024
+    """Peak RSS in bytes of a stock command.
+
+    Linux carries a process's peak RSS across ``exec`` (and a ``vfork`` child borrows its parent's memory), so the
+    ``ru_maxrss`` of a child spawned straight from this large process would report this process's size. The
+    command is therefore forked from a minimal interpreter (``python -I -S``, about 8 MiB), which reports the
+    child's ``wait4`` usage: figures below that interpreter's own size cannot be told apart.
+    """
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _SPAWN_AND_MEASURE, *cmd], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({done.returncode}): {done.stderr[-500:]}")
+    return int(done.stdout.strip())
 
 
 def run(quick: bool) -> list[Table]:
@@ -136,7 +153,8 @@ def run(quick: bool) -> list[Table]:
     worst = max(peaks)
     table.notes += [
         "idle = a child that imports the code, unlocks the identity and opens the vault, then stops.",
-        "Peers: the stock `age` CLI decrypting the same bundle (for verify) and encrypting the same zip (for seal).",
+        "Peers: the stock `age` CLI decrypting the same bundle (for verify) and encrypting the same zip (for seal); "
+        "their figures cannot go below ~7 MiB, the size of the minimal interpreter that forks them.",
         f"Target ≤ 200 MB (~191 MiB) and flat: {verdict(worst <= TARGET_BYTES and _flat(peaks, sizes))} "
         f"(largest {worst / mib:.0f} MiB).",
     ]

@@ -9,8 +9,10 @@ as its first argument (which already has an identity), shows the main window, an
    argument), each time recording the largest gap between ticks from the call until the app's ``_captured``
    handler has run (windows shown again, the incident list refreshed).
 
-It prints one JSON line per measurement: ``{"event": "idle", "max_gap": s}``,
-``{"event": "capture", "max_gap": s, "total": s}``, then ``{"event": "done"}``; or ``{"event": "failed", ...}``.
+It prints one JSON line per measurement, in seconds: ``{"event": "idle", "max_gap": s}``, then per capture
+``{"event": "capture", "max_gap": s, "total": s, "gap_ended": s, "handler": s}``, then ``{"event": "done"}``
+(or ``{"event": "failed", ...}``). ``total`` and ``gap_ended`` count from the trigger; ``handler`` is the time
+spent in the app's ``_captured`` handler on the UI thread.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class StallMeter:
         self.timer.timeout.connect(self._tick)
         self.last = time.perf_counter()
         self.max_gap = 0.0
+        self.max_gap_end = 0.0
         self.recording = False
         self.on_tick: list[Any] = []
 
@@ -70,8 +73,8 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        if self.recording:
-            self.max_gap = max(self.max_gap, now - self.last)
+        if self.recording and now - self.last > self.max_gap:
+            self.max_gap, self.max_gap_end = now - self.last, now
         self.last = now
         for fn in list(self.on_tick):
             fn(now)
@@ -91,8 +94,10 @@ def main() -> int:
     original_failed = app._capture_failed
 
     def captured(result: tuple[str, str]) -> None:
+        begun = time.perf_counter()
         original_captured(result)
         state["done_at"] = time.perf_counter()  # after the UI-thread part of finishing the capture
+        state["handler"] = state["done_at"] - begun
 
     def failed(message: str) -> None:
         original_failed(message)
@@ -120,7 +125,13 @@ def main() -> int:
                 gap = meter.close()  # this tick closes the gap that held the _captured handler
                 state["left"] -= 1
                 if state["left"] < count:  # the first capture is a warm-up (it also creates the incident)
-                    say(event="capture", max_gap=gap, total=state["done_at"] - state["started"])
+                    say(
+                        event="capture",
+                        max_gap=gap,
+                        total=state["done_at"] - state["started"],
+                        gap_ended=meter.max_gap_end - state["started"],
+                        handler=state["handler"],
+                    )
                 state.update(phase="pause" if state["left"] else "end", until=now + PAUSE_S)
             elif now > state["deadline"]:
                 say(event="failed", reason="the capture did not finish in time")

@@ -734,7 +734,7 @@ def _verify_consistency(
         if not isinstance(context, dict):
             raise _fail("consistency", "context is not an object", context_name)
         created = str(item.get("created_utc", ""))
-        if created < last_time:
+        if created < last_time and "clock_anomaly" not in entry.details:
             raise _fail("consistency", f"item {seq} is dated before the item listed above it", INCIDENT_JSON)
         last_time = created
         seen_files |= {file_name, context_name}

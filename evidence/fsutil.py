@@ -12,6 +12,7 @@ import contextlib
 import os
 import secrets
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -85,6 +86,28 @@ def atomic_write(target: Path, data: bytes | Callable[[BinaryIO], None], *, mode
             data(f)
         else:
             f.write(data)
+
+
+STALE_TEMP_SECONDS = 600
+"""A temporary file untouched this long belongs to a writer that died (no write of ours takes minutes)."""
+
+
+def sweep_stale_temp_files(folder: Path, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove our temporary files that a crash left in ``folder``; return what was removed.
+
+    They only ever hold ciphertext or signatures (plaintext is never written to disk), so removing them loses
+    nothing: the write they belonged to never completed, and the caller was never told it had.
+    """
+    now = time.time()
+    removed = []
+    for path in leftover_temp_files(folder):
+        try:
+            if now - path.stat().st_mtime >= older_than:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def leftover_temp_files(folder: Path) -> list[Path]:

@@ -17,7 +17,7 @@ from typing import Any
 from evidence import bundle
 from evidence.custody import Action, make_entry, utc_now
 from evidence.errors import BundleError, UsageError
-from evidence.fsutil import atomic_write
+from evidence.fsutil import atomic_write, sweep_stale_temp_files
 from evidence.keys import Identity
 from evidence.profile import Profile
 
@@ -183,7 +183,7 @@ def reviews(verified: bundle.VerifiedBundle) -> list[ReviewRecord]:
             if name.startswith("data/reviews/") and name.endswith(".json"):
                 try:
                     value = json.loads(verified.bag[name].decode("utf-8"))
-                except (UnicodeDecodeError, ValueError) as e:
+                except (UnicodeDecodeError, ValueError, RecursionError) as e:
                     raise BundleError(f"consistency: {name}: not valid JSON", check="consistency", member=name) from e
                 record = ReviewRecord.parse(value, where=name)
                 if record.revision != rev.number or record.by_principal != rev.signer_principal:
@@ -278,6 +278,7 @@ def write_bundle(ref: str, bag: Mapping[str, bytes], reviewer: Identity, profile
     except OSError as e:
         raise UsageError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from e
     ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
+    sweep_stale_temp_files(out_dir)
     path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
     atomic_write(out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}", bundle.origin_signature(ciphertext, reviewer), mode=0o644)
     atomic_write(path, ciphertext, mode=0o644)

@@ -15,7 +15,7 @@ from pathlib import Path
 from evidence import bundle, sshsig
 from evidence.custody import Action, utc_now
 from evidence.errors import BundleError, EvidenceError, UsageError
-from evidence.fsutil import atomic_write
+from evidence.fsutil import atomic_write, sweep_stale_temp_files
 from evidence.incident import Status
 from evidence.keys import Identity
 from evidence.profile import Profile
@@ -85,6 +85,7 @@ def seal_incident(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"{out_dir}: cannot create the drop folder: {e.strerror or e}") from e
+    sweep_stale_temp_files(out_dir)
     path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
     sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
     atomic_write(sig_path, origin, mode=0o644)
@@ -96,9 +97,10 @@ def seal_incident(
         raise
     digest = bundle.sha256_hex(ciphertext)
     carried = [i for i in snap.items if i.excluded_reason is None]
-    vault.log(
+    vault.log_and_set_status(
         ref,
         Action.SEALED,
+        Status.SEALED,
         actor=sealer.card.principal,
         recipients=_recipients(sealer, profile),
         details={
@@ -108,7 +110,6 @@ def seal_incident(
             "manifest_sha256": bundle.sha256_hex(bag[bundle.MANIFEST]),
         },
     )
-    vault.set_status(ref, Status.SEALED)
     return SealResult(ref, path, sig_path, digest, len(carried))
 
 

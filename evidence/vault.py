@@ -441,6 +441,25 @@ class Vault:
                 recipients=recipients,
             )
 
+    def log_and_set_status(
+        self,
+        ref: str,
+        action: Action,
+        status: Status,
+        *,
+        actor: str,
+        recipients: Sequence[str],
+        details: dict[str, Any] | None = None,
+    ) -> CustodyEntry:
+        """Append a custody entry and change the status in one transaction (e.g. "sealed": both or neither)."""
+        with self._write() as db:
+            self._status_in_tx(ref)
+            entry = self._append_custody(
+                ref, actor=actor, action=action, subject=ref, details=details or {}, recipients=recipients
+            )
+            db.execute("UPDATE incidents SET status = ?, updated_utc = ? WHERE ref = ?", (status.value, utc_now(), ref))
+            return entry
+
     def set_status(self, ref: str, status: Status) -> None:
         """Change the plain status column (the caller logs why)."""
         with self._write() as db:

@@ -12,8 +12,8 @@ It prints one flushed line per step::
     SEALING REF
     ACK seal REF SHA256            seal_incident returned: the bundle is in DROP and the vault says sealed
 
-With PAUSE (``sig-rename``, ``bundle-rename``, ``log`` or ``status``) it runs one round, stops just before that
-step of the seal (the rename of the signature's or the bundle's temporary file; logging ``sealed``; setting the
+With PAUSE (``sig-rename``, ``bundle-rename`` or ``log``) it runs one round, stops just before that
+step of the seal (the rename of the signature's or the bundle's temporary file; logging ``sealed`` together with the
 status), prints ``PAUSED PAUSE`` and waits on stdin, so that the test can kill it at exactly that point.
 """
 
@@ -35,7 +35,7 @@ from evidence.incident import IncidentDetails
 from evidence.sealing import seal_incident
 from evidence.vault import Vault
 
-PAUSES = ("sig-rename", "bundle-rename", "log", "status")
+PAUSES = ("sig-rename", "bundle-rename", "log")
 
 
 def say(*words: object) -> None:
@@ -71,7 +71,7 @@ def install_pause(point: str) -> None:
 
         os.replace = replace
     else:
-        name = {"log": "log", "status": "set_status"}[point]
+        name = {"log": "log_and_set_status"}[point]
         real: Callable[..., Any] = getattr(Vault, name)
 
         def paused(self: Vault, *args: Any, **kwargs: Any) -> Any:

@@ -7,7 +7,7 @@ of a seal in turn. Afterwards the vault must open and pass SQLite's checks, ever
 to its digest, every custody chain must verify, every acknowledged bundle must open and verify, and every file
 under a final name (``REF.zip.age``, ``REF.zip.age.sig``) must be whole.
 
-Two known problems are pinned as strict xfails (see their reasons): a kill between a temporary file's write and
+Problems this suite found and that are now fixed: a kill between a temporary file's write and
 its rename leaves the ``.ec-tmp-*`` file behind for good, and a kill between logging ``sealed`` and setting the
 status leaves a draft whose custody log says it was sealed.
 """
@@ -42,7 +42,7 @@ from evidence.vault import Vault
 DRIVER = Path(__file__).with_name("crash_seal_driver.py")
 TESTS = Path(__file__).resolve().parents[1]
 KILLS = 200 if STRESS else 10
-PAUSES = ("sig-rename", "bundle-rename", "log", "status")
+PAUSES = ("sig-rename", "bundle-rename", "log")
 
 
 @dataclass
@@ -289,10 +289,9 @@ def test_a_kill_at_any_step_of_a_seal_leaves_only_whole_files(
         "sig-rename": (False, False),
         "bundle-rename": (True, False),
         "log": (True, True),
-        "status": (True, True),
     }[point]
     assert vault.status[ref] is Status.DRAFT  # nothing is sealed until the status says so
-    assert (ref in vault.sealed) == (point == "status")
+    assert ref not in vault.sealed  # the "sealed" entry and the status commit together, or not at all
     assert [p.name.split("-", 3)[-1] for p in drop.leftovers] == {
         "sig-rename": [f"{ref}{bundle.ORIGIN_SUFFIX}"],
         "bundle-rename": [f"{ref}{bundle.BUNDLE_SUFFIX}"],
@@ -300,15 +299,6 @@ def test_a_kill_at_any_step_of_a_seal_leaves_only_whole_files(
     _reseal(base)  # the draft is intact: sealing it again works, and its bundle verifies
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "fsutil.atomic_write's .ec-tmp-* file survives a SIGKILL or power cut between its write and its rename, "
-        "and nothing ever removes it (it holds only ciphertext or a signature); fix: sweep stale .ec-tmp-* "
-        "files (older than a few minutes) from the drop folder before writing there, and from the data dir at "
-        "start-up"
-    ),
-)
 @pytest.mark.parametrize("killed_at", ["sig-rename", "bundle-rename"], indirect=True)
 def test_no_temporary_file_outlives_a_kill(killed_at: tuple[str, Path, Acks], tmp_path: Path) -> None:
     _, base, _ = _copy(killed_at, tmp_path)
@@ -319,18 +309,12 @@ def test_no_temporary_file_outlives_a_kill(killed_at: tuple[str, Path, Acks], tm
     assert leftover_temp_files(base / "drop") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "seal_incident logs 'sealed' (Vault.log) and sets the status (Vault.set_status) in two transactions: a "
-        "kill between them leaves a draft whose custody log says sealed, and that draft still takes new items; "
-        "fix: log the entry and set the status in one Vault transaction"
-    ),
-)
-@pytest.mark.parametrize("killed_at", ["status"], indirect=True)
+@pytest.mark.parametrize("killed_at", ["log"], indirect=True)
 def test_the_sealed_entry_and_the_status_commit_together(killed_at: tuple[str, Path, Acks], tmp_path: Path) -> None:
     _, base, acks = _copy(killed_at, tmp_path)
     vault = check_vault(base / "vault.sqlite3", acks)
     (ref,) = vault.status
-    assert ref in vault.sealed
-    assert vault.status[ref] is Status.SEALED
+    assert ref not in vault.sealed and vault.status[ref] is Status.DRAFT
+    _reseal(base)
+    vault = check_vault(base / "vault.sqlite3", acks)
+    assert ref in vault.sealed and vault.status[ref] is Status.SEALED

@@ -199,16 +199,6 @@ def test_clock_set_backwards_is_marked_and_the_chain_verifies(tmp_path: Path, mo
     assert "entry 2 (2026-11-25T12:05:00.000Z)" in entries[2].details["clock_anomaly"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=EvidenceError,
-    reason=(
-        "bundle.verify_bag's consistency check requires items in time order ('item 2 is dated before the item "
-        "listed above it'), so seal_incident refuses its own bundle once the clock went back between two "
-        "captures, although the custody log marks it with clock_anomaly as docs/FORMAT.md allows; fix: accept "
-        "an earlier created_utc when the item's custody entry carries clock_anomaly"
-    ),
-)
 def test_an_incident_captured_across_a_clock_change_can_be_sealed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
