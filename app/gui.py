@@ -701,6 +701,7 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
         reviewer = ReviewerApp(workspace, app.session, app)
         reviewer.window.show()
         note = exclude_from_capture(reviewer.window)
+        exclude_from_capture(reviewer.viewer)  # the full-size viewer is a window of its own
         if note:
             reviewer.window.exclusion_note.setText(note)
             reviewer.window.exclusion_note.setVisible(True)

@@ -193,20 +193,35 @@ def machine() -> list[str]:
 BENCH_PASSPHRASE = "a bench passphrase, not a secret"
 
 
-def make_workspace(data_dir: Path) -> object:
-    """A data dir with its own staff identity and a standalone profile, as the first-run wizard leaves it.
+def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
+    """A data dir with its own staff identity and a profile, as the first-run wizard leaves it.
 
-    Returns the :class:`app.workspace.Workspace` (typed loosely so that importing this module stays cheap).
+    Args:
+        data_dir: Where to create it.
+        school: False for a standalone profile (the user is their own reviewer, so the app also opens the
+            reviewer window); True for a school profile whose reviewer is someone else.
+
+    Returns:
+        The :class:`app.workspace.Workspace`.
     """
     from app.paths import Paths
     from app.workspace import Workspace
-    from evidence.keys import Role
+    from evidence.custody import utc_now
+    from evidence.keys import Identity, PublicCard, Role
+    from evidence.profile import Profile
+    from evidence.sshsig import AllowedSigner
 
     workspace = Workspace(Paths(data_dir).ensure())
-    workspace.create_identity(
+    me = workspace.create_identity(
         "Bench User", "bench.user@school.example", Role.STAFF, BENCH_PASSPHRASE, data_dir / "bench.identity.age"
     )
-    workspace.profile()  # saves the standalone profile, as the app does on first use
+    if school:
+        dsl = Identity.generate("Dee Sell", "dsl@school.example", Role.REVIEWER, utc_now()).card
+        reviewer = PublicCard(dsl.name, dsl.principal, Role.REVIEWER, dsl.recipient, dsl.ssh_key)
+        staff = (AllowedSigner(me.card.principal, me.card.ssh_key, None),)
+        workspace.install_profile(Profile(school="Bench School", reviewers=(reviewer,), staff=staff))
+    else:
+        workspace.profile()  # saves the standalone profile, as the app does on first use
     return workspace
 
 
