@@ -89,8 +89,7 @@ class StaffApp(QObject):
         bar.import_file.triggered.connect(self.import_files)
         bar.safeguarding.triggered.connect(self.safeguarding)
         bar.lock.triggered.connect(self.session.lock)
-        for n, action in enumerate(bar.set_monitors(self._monitor_count()), start=1):
-            action.triggered.connect(lambda _checked=False, n=n: self.capture(f"monitor:{n}"))
+        QTimer.singleShot(0, self._fill_monitor_menu)  # counting monitors costs tens of ms: not before the window
         self.window.new_incident.clicked.connect(self.new_incident)
         self.window.incidents.incident_selected.connect(self.open_incident)
         self.window.unlock_button.clicked.connect(self.unlock)
@@ -120,6 +119,10 @@ class StaffApp(QObject):
         self.tray.setContextMenu(menu)
         self.tray.setToolTip("Evidence Capture")
         self.tray.show()
+
+    def _fill_monitor_menu(self) -> None:
+        for n, action in enumerate(self.window.capture_bar.set_monitors(self._monitor_count()), start=1):
+            action.triggered.connect(lambda _checked=False, n=n: self.capture(f"monitor:{n}"))
 
     @staticmethod
     def _monitor_count() -> int:

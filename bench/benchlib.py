@@ -12,10 +12,12 @@ import importlib.util
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,7 +186,8 @@ def machine() -> list[str]:
     return [
         f"- CPU: {cpu}, {os.cpu_count()} logical CPUs; memory {mem}; load average at start {load}",
         f"- OS: {platform.platform()}",
-        f"- Python {platform.python_version()}; {', '.join(packages)}",
+        f"- Python {platform.python_version()} (SQLite {sqlite3.sqlite_version}, zlib {zlib.ZLIB_RUNTIME_VERSION}); "
+        f"{', '.join(packages)}",
         f"- age {_version_of(['age', '--version'])}; {_version_of(['scrot', '--version'])}; "
         f"{_version_of(['sha256sum', '--version'])}",
     ]

@@ -55,6 +55,8 @@ from PIL import Image
 import evidence
 from evidence import ageio
 from evidence import capture as capture_mod
+from evidence.incident import IncidentDetails
+from evidence.vault import Vault
 
 XServer = import_test_module("xserver").XServer
 
@@ -85,8 +87,6 @@ def breakdown(workspace: Any, ref: str, display: str, runs: int) -> dict[str, fl
     ``open`` is a separate opening of the vault just before ``store``: ``store_capture`` opens its own
     connection, and opening runs ``PRAGMA quick_check``, which reads the whole database.
     """
-    from evidence.vault import Vault
-
     parts: dict[str, list[float]] = {"grab": [], "png": [], "digests": [], "store": [], "open": []}
     mode = capture_mod.CaptureMode.parse("full")
     for _ in range(runs):
@@ -141,8 +141,6 @@ def measure(x: Any, tmp: Path, runs: int) -> dict[str, Any]:
     bench_ws: Any = make_workspace(tmp / "bench")
     recipients = bench_ws.recipients()
     with bench_ws.open_vault() as vault:
-        from evidence.incident import IncidentDetails
-
         ref = vault.create_incident(IncidentDetails(), actor=bench_ws.actor, recipients=recipients)
     png_path = tmp / "scrot.png"
     app_t: list[float] = []

@@ -43,6 +43,7 @@ from PIL import ImageChops
 from evidence import bundle, capture, safezip
 from evidence.profile import Profile
 from evidence.sealing import seal_incident, verify_file
+from evidence.vault import Vault
 
 ITEMS = 100
 TARGET = 0.7
@@ -96,8 +97,6 @@ def run(quick: bool) -> list[Table]:
             work.mkdir()
             vault_path = work / "vault.sqlite3"
             shutil.copyfile(pristine, vault_path)
-            from evidence.vault import Vault
-
             with Vault(vault_path) as vault:
                 start = time.perf_counter()
                 result = seal_incident(vault, ref, identity, profile, work / "out")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,17 @@ class ItemRow:
         return f"{self.ref}/{self.seq}"
 
 
+_CHECKED: set[str] = set()
+"""Vault files this process has already run ``quick_check`` on."""
+
+
+def _encrypt_large(content: bytes, recipients: Sequence[str]) -> bytes:
+    """Encrypt an image chunk by chunk: pyrage then lets other threads (the UI) run between chunks."""
+    out = io.BytesIO()
+    ageio.encrypt_stream(io.BytesIO(content), out, recipients)
+    return out.getvalue()
+
+
 def _refuse_items(ref: str, status: Status) -> None:
     if status is Status.BLOCKED:
         raise VaultError(
@@ -154,9 +166,12 @@ class Vault:
                     if statement.strip():
                         self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            check = self._db.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise VaultError(f"{path}: vault is damaged: {check}")
+            key = str(path.resolve())
+            if key not in _CHECKED:  # once per process: the check reads the whole file, so not on every capture
+                check = self._db.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    raise VaultError(f"{path}: vault is damaged: {check}")
+                _CHECKED.add(key)
         except sqlite3.Error as e:
             raise VaultError(f"{path}: cannot open the vault: {e}") from e
 
@@ -295,7 +310,7 @@ class Vault:
                 write failed (nothing is stored then).
         """
         action = {"captured": Action.CAPTURED, "received": Action.RECEIVED, "derived": Action.DERIVED}[kind]
-        content_blob = ageio.encrypt(content, recipients)
+        content_blob = _encrypt_large(content, recipients)
         context_blob = ageio.encrypt(canonical.dumps(context), recipients)
         with self._write() as db:
             _refuse_items(ref, self._status_in_tx(ref))
@@ -500,7 +515,7 @@ class Vault:
         """The incident's items in order (excluded ones included, flagged)."""
         rows = self._db.execute(
             "SELECT ref, seq, kind, created_utc, media_type, sha256, pixels_sha256, width, height, size,"
-            " parent_seq, excluded, content IS NULL FROM items WHERE ref = ? ORDER BY seq",
+            " parent_seq, excluded, typeof(content) = 'null' FROM items WHERE ref = ? ORDER BY seq",
             (ref,),
         ).fetchall()
         return [
