@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRect, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -24,15 +24,16 @@ from app.paths import Paths
 from app.session import Session
 from app.workers import Runner
 from app.workspace import Workspace
-from evidence import capture as capture_mod
-from evidence import crop, policy, sealing
+from evidence import policy, sealing
 from evidence.custody import Action
 from evidence.errors import EvidenceError, VaultError
 from evidence.fsutil import sweep_stale_temp_files
 from evidence.incident import Category, IncidentDetails, Status
 from evidence.keys import Identity, unlock_identity_file
 from evidence.profile import Profile
-from evidence.received import receive_file
+
+if TYPE_CHECKING:  # mss and Pillow load on the first capture, not at start-up
+    from evidence import capture as capture_mod
 
 log = logging.getLogger(__name__)
 
@@ -338,6 +339,8 @@ class StaffApp(QObject):
         self._hidden = []
 
     def _grab(self, ref: str, mode: str) -> None:
+        from evidence import capture as capture_mod
+
         self._countdown = None
         self.session.begin_busy()
         if mode in ("region", "window"):
@@ -379,6 +382,9 @@ class StaffApp(QObject):
             overlay.deleteLater()
 
     def _store_region(self, ref: str, frame: capture_mod.Grab, rect: QRect, how: str, title: str | None) -> None:
+        from evidence import capture as capture_mod
+        from evidence import crop
+
         self._close_overlay()
         box = capture_mod.Rect(rect.x(), rect.y(), rect.width(), rect.height())
 
@@ -430,6 +436,8 @@ class StaffApp(QObject):
 
     def receive(self, paths: Sequence[Path], dialog: Any) -> None:
         """Ask for provenance with ``dialog``, then store each file."""
+        from evidence.received import receive_file
+
         self.save_details()
         ref = self._target_incident()
         if ref is None:

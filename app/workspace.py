@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.paths import Paths
-from evidence.capture import Capture
-from evidence.crop import Derived
 from evidence.custody import utc_now
 from evidence.errors import UsageError
 from evidence.fsutil import atomic_write
 from evidence.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
 from evidence.profile import Profile
-from evidence.received import Received
 from evidence.vault import Vault
+
+if TYPE_CHECKING:  # capture, crop and received pull in mss and Pillow: not needed to start the app
+    from evidence.capture import Capture
+    from evidence.crop import Derived
+    from evidence.received import Received
 
 
 @dataclass

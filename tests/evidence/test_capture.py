@@ -359,3 +359,12 @@ def test_a_context_with_a_display_scale_is_canonical_json() -> None:
     ctx = make_context()
     assert ctx.monitors[1].scale_percent == 125
     assert canonical.loads_canonical(canonical.dumps(ctx.to_json_dict())) == ctx.to_json_dict()
+
+
+def test_bgra_to_rgb_matches_a_plain_reference() -> None:
+    """The grab's colour conversion (done in C for the UI's sake) is exact: B,G,R,A → R,G,B per pixel."""
+    from evidence.capture import _bgra_to_rgb
+
+    pixels = [(b, g, r, 255) for b, g, r in [(1, 2, 3), (250, 128, 0), (0, 0, 0), (9, 99, 199), (7, 8, 9), (0, 1, 2)]]
+    bgra = bytes(v for p in pixels for v in p)
+    assert _bgra_to_rgb(bgra, 3, 2) == bytes(v for b, g, r, _ in pixels for v in (r, g, b))
