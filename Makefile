@@ -35,8 +35,12 @@ pytest: $(STAMP)
 bench: sysdeps $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+STRESS_SUITES := tests/evidence/test_crash_seal.py tests/evidence/test_vault.py tests/evidence/test_fuzz_readers.py \
+	tests/evidence/test_resource_faults.py tests/evidence/test_plaintext_at_rest.py \
+	tests/evidence/test_tamper_matrix.py tests/evidence/test_bundle_corpus.py tests/evidence/test_ageio.py
+
 stress: sysdeps $(STAMP)
-	EVIDENCE_CAPTURE_TESTING=1 EC_STRESS=1 EC_CRASH_KILLS=200 $(BIN)/python -m pytest -m "slow or stress"
+	EVIDENCE_CAPTURE_TESTING=1 EC_STRESS=1 EC_CRASH_KILLS=200 $(BIN)/python -m pytest $(STRESS_SUITES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
