@@ -277,10 +277,6 @@ def child(tmp: str) -> None:
             ],
             check=True,
         )
-        (OUT / "police-export-listing.txt").write_text(
-            "\n".join(sorted(str(p.relative_to(Path(str(folder)).parent)) for p in Path(str(folder)).glob("*"))) + "\n"
-        )
-
     later(report_pages)
     _ = (QDialog, QLineEdit, screen, os)
     QTimer.singleShot(800, run_next)
