@@ -277,6 +277,7 @@ def child(tmp: str) -> None:
             ],
             check=True,
         )
+
     later(report_pages)
     _ = (QDialog, QLineEdit, screen, os)
     QTimer.singleShot(800, run_next)
