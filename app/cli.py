@@ -20,9 +20,12 @@ from typing import TextIO
 import evidence
 from app.paths import Paths
 from app.workspace import Workspace
-from evidence import capture as capture_mod
-from evidence import review, sealing
-from evidence.errors import (
+from evidence.bundle import seal as sealing
+from evidence.capture import screen as capture_mod
+from evidence.capture.received import receive_file
+from evidence.case.incident import Category, IncidentDetails, check_ref
+from evidence.case.profile import Profile
+from evidence.core.errors import (
     AgeFormatError,
     BundleError,
     EvidenceError,
@@ -31,13 +34,11 @@ from evidence.errors import (
     UsageError,
     WrongPassphraseError,
 )
-from evidence.fsutil import atomic_write
-from evidence.incident import Category, IncidentDetails, check_ref
-from evidence.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file
-from evidence.profile import Profile
-from evidence.received import receive_file
-from evidence.review import ReviewAction
-from evidence.sshsig import AllowedSigner
+from evidence.core.fsutil import atomic_write
+from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file
+from evidence.crypto.sshsig import AllowedSigner
+from evidence.review import actions as review
+from evidence.review.actions import ReviewAction
 
 log = logging.getLogger(__name__)
 

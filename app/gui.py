@@ -24,17 +24,17 @@ from app.paths import Paths
 from app.session import Session
 from app.workers import Runner
 from app.workspace import Workspace
-from evidence import policy, sealing
-from evidence.custody import Action
-from evidence.errors import EvidenceError, VaultError
-from evidence.fsutil import sweep_stale_temp_files
-from evidence.incident import Category, IncidentDetails, Status
-from evidence.keys import Identity, unlock_identity_file
-from evidence.profile import Profile
+from evidence.bundle import seal as sealing
+from evidence.case import policy
+from evidence.case.custody import Action
+from evidence.case.incident import Category, IncidentDetails, Status
+from evidence.case.profile import Profile
+from evidence.core.errors import EvidenceError, VaultError
+from evidence.core.fsutil import sweep_stale_temp_files
+from evidence.crypto.keys import Identity, unlock_identity_file
 
 if TYPE_CHECKING:  # mss and Pillow load on the first capture, not at start-up
-    from evidence import capture as capture_mod
-
+    from evidence.capture import screen as capture_mod
 log = logging.getLogger(__name__)
 
 SETTLE_MS = 350
@@ -339,7 +339,7 @@ class StaffApp(QObject):
         self._hidden = []
 
     def _grab(self, ref: str, mode: str) -> None:
-        from evidence import capture as capture_mod
+        from evidence.capture import screen as capture_mod
 
         self._countdown = None
         self.session.begin_busy()
@@ -359,7 +359,7 @@ class StaffApp(QObject):
         self.runner.start(job, self._captured, self._capture_failed)
 
     def _show_overlay(self, ref: str, frame: capture_mod.Grab, mode: str) -> None:
-        from evidence.platform_windows_list import window_rects
+        from evidence.capture.platform_windows_list import window_rects
         from ui.region_overlay import QtRegionOverlay
 
         windows = window_rects() if mode == "window" else []
@@ -382,8 +382,8 @@ class StaffApp(QObject):
             overlay.deleteLater()
 
     def _store_region(self, ref: str, frame: capture_mod.Grab, rect: QRect, how: str, title: str | None) -> None:
-        from evidence import capture as capture_mod
-        from evidence import crop
+        from evidence.capture import crop
+        from evidence.capture import screen as capture_mod
 
         self._close_overlay()
         box = capture_mod.Rect(rect.x(), rect.y(), rect.width(), rect.height())
@@ -436,7 +436,7 @@ class StaffApp(QObject):
 
     def receive(self, paths: Sequence[Path], dialog: Any) -> None:
         """Ask for provenance with ``dialog``, then store each file."""
-        from evidence.received import receive_file
+        from evidence.capture.received import receive_file
 
         self.save_details()
         ref = self._target_incident()

@@ -11,8 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence.errors import UsageError
-from evidence.fsutil import make_private_dir
+from evidence.core.errors import UsageError
+from evidence.core.fsutil import make_private_dir
 
 APP_DIR_NAME = "evidence-capture"
 TESTING_ENV = "EVIDENCE_CAPTURE_TESTING"

@@ -11,13 +11,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence import bundle, review, sealing
-from evidence.custody import utc_now
-from evidence.errors import UsageError
-from evidence.export import EXPORT_SUFFIX, ExportResult, export_police
-from evidence.keys import Identity
-from evidence.profile import Profile
-from evidence.report import build_report
+from evidence import bundle
+from evidence.bundle import seal as sealing
+from evidence.case.custody import utc_now
+from evidence.case.profile import Profile
+from evidence.core.errors import UsageError
+from evidence.crypto.keys import Identity
+from evidence.police.export import EXPORT_SUFFIX, ExportResult, export_police
+from evidence.police.report import build_report
+from evidence.review import actions as review
 
 
 @dataclass(frozen=True)

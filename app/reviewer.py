@@ -18,14 +18,16 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from app.session import Session
 from app.workers import Runner
 from app.workspace import Workspace
-from evidence import bundle, review, sealing
-from evidence.errors import BundleError, EvidenceError
-from evidence.fsutil import atomic_write
-from evidence.inbox import InboxIndex, scan
-from evidence.incident import SENSITIVE_CATEGORIES, Category
-from evidence.keys import Identity, unlock_identity_file
-from evidence.profile import Profile
-from evidence.vault import ItemRow
+from evidence import bundle
+from evidence.bundle import seal as sealing
+from evidence.case.incident import SENSITIVE_CATEGORIES, Category
+from evidence.case.profile import Profile
+from evidence.core.errors import BundleError, EvidenceError
+from evidence.core.fsutil import atomic_write
+from evidence.crypto.keys import Identity, unlock_identity_file
+from evidence.review import actions as review
+from evidence.review.inbox import InboxIndex, scan
+from evidence.vault.store import ItemRow
 
 log = logging.getLogger(__name__)
 

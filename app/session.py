@@ -12,7 +12,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from app.workspace import Workspace
-from evidence.keys import Identity
+from evidence.crypto.keys import Identity
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from evidence.errors import EvidenceError
+from evidence.core.errors import EvidenceError
 
 log = logging.getLogger(__name__)
 

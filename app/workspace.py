@@ -11,17 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.paths import Paths
-from evidence.custody import utc_now
-from evidence.errors import UsageError
-from evidence.fsutil import atomic_write
-from evidence.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
-from evidence.profile import Profile
-from evidence.vault import Vault
+from evidence.case.custody import utc_now
+from evidence.case.profile import Profile
+from evidence.core.errors import UsageError
+from evidence.core.fsutil import atomic_write
+from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
+from evidence.vault.store import Vault
 
 if TYPE_CHECKING:  # capture, crop and received pull in mss and Pillow: not needed to start the app
-    from evidence.capture import Capture
-    from evidence.crop import Derived
-    from evidence.received import Received
+    from evidence.capture.crop import Derived
+    from evidence.capture.received import Received
+    from evidence.capture.screen import Capture
 
 
 @dataclass

@@ -209,10 +209,10 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
     """
     from app.paths import Paths
     from app.workspace import Workspace
-    from evidence.custody import utc_now
-    from evidence.keys import Identity, PublicCard, Role
-    from evidence.profile import Profile
-    from evidence.sshsig import AllowedSigner
+    from evidence.case.custody import utc_now
+    from evidence.case.profile import Profile
+    from evidence.crypto.keys import Identity, PublicCard, Role
+    from evidence.crypto.sshsig import AllowedSigner
 
     workspace = Workspace(Paths(data_dir).ensure())
     me = workspace.create_identity(
@@ -229,9 +229,9 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
 
 
 def bench_identity() -> Any:
-    """A fresh staff identity that is also its own reviewer (standalone), as :class:`evidence.keys.Identity`."""
-    from evidence.custody import utc_now
-    from evidence.keys import Identity, Role
+    """A fresh staff identity that is also its own reviewer (standalone), as :class:`evidence.crypto.keys.Identity`."""
+    from evidence.case.custody import utc_now
+    from evidence.crypto.keys import Identity, Role
 
     return Identity.generate("Bench User", "bench.user@school.example", Role.STAFF, utc_now())
 
@@ -244,8 +244,8 @@ def fill_incident(vault_path: Path, identity: Any, contents: Iterable[tuple[byte
         identity: The owner; the incident is encrypted to it alone (a standalone profile).
         contents: ``(png_bytes, pixels_sha256 or None, width, height)`` per item.
     """
-    from evidence.incident import Category, IncidentDetails
-    from evidence.vault import Vault
+    from evidence.case.incident import Category, IncidentDetails
+    from evidence.vault.store import Vault
 
     recipients = [identity.card.recipient]
     actor = identity.card.principal

@@ -3,7 +3,7 @@
 For each screen size (1920x1080, 3840x2160) and each kind of content (a text-heavy chat screen and a photo-heavy
 screen from ``frames.py``, shown full-screen by a Tk window on a fresh Xvfb), one round measures, in turn:
 
-- **app**: the app's capture path, in-process: ``evidence.capture.capture("full")`` (mss grab, active window,
+- **app**: the app's capture path, in-process: ``evidence.capture.screen.capture("full")`` (mss grab, active window,
   PNG, both digests, context) then ``Workspace.store_capture`` (age encryption to the owner and reviewers, one
   SQLite transaction with ``synchronous=FULL``), exactly what the staff app's worker job runs;
 - **scrot**: the ``scrot`` command writing a PNG of the same screen, the whole process (spawn to exit);
@@ -53,10 +53,10 @@ from frames import photo_frame, text_frame
 from PIL import Image
 
 import evidence
-from evidence import ageio
-from evidence import capture as capture_mod
-from evidence.incident import IncidentDetails
-from evidence.vault import Vault
+from evidence.capture import screen as capture_mod
+from evidence.case.incident import IncidentDetails
+from evidence.crypto import ageio
+from evidence.vault.store import Vault
 
 XServer = import_test_module("xserver").XServer
 
@@ -220,7 +220,7 @@ def run(quick: bool) -> list[Table]:
                         worst["floor"] = max(worst.get("floor", 0.0), a / f)
                     worst["stall"] = max(worst.get("stall", 0.0), g["stall"])
     latency.notes += [
-        "app = evidence.capture.capture('full') + Workspace.store_capture (what the worker job runs); "
+        "app = evidence.capture.screen.capture('full') + Workspace.store_capture (what the worker job runs); "
         "scrot = `scrot --overwrite FILE.png`, whole process; floor = mss grab + SHA-256 + age of the raw BGRA frame.",
     ]
     if "scrot" in worst:

@@ -6,8 +6,8 @@ fresh subprocess of this script:
 
 - **idle**: import the sealing code, unlock the identity and open the vault, then stop (the floor every run
   pays: the interpreter, the libraries and SQLite);
-- **seal**: ``evidence.sealing.seal_incident`` into a drop folder;
-- **verify**: ``evidence.sealing.verify_file`` on that bundle.
+- **seal**: ``evidence.bundle.seal.seal_incident`` into a drop folder;
+- **verify**: ``evidence.bundle.seal.verify_file`` on that bundle.
 
 Each child prints its own ``VmHWM`` (peak resident set) from ``/proc/self/status``. The peers are the stock
 ``age`` CLI decrypting the same bundle and encrypting the same zip, whose peak RSS comes from ``os.wait4`` in a
@@ -48,10 +48,10 @@ def random_items(total: int) -> Iterator[tuple[bytes, str | None, int, int]]:
 
 def child(mode: str, work: Path, ref: str) -> None:
     """Run one step in this fresh process and print its peak RSS as JSON."""
-    from evidence.keys import Identity
-    from evidence.profile import Profile
-    from evidence.sealing import seal_incident, verify_file
-    from evidence.vault import Vault
+    from evidence.bundle.seal import seal_incident, verify_file
+    from evidence.case.profile import Profile
+    from evidence.crypto.keys import Identity
+    from evidence.vault.store import Vault
 
     identity = Identity.parse_text((work / "identity.txt").read_text())
     profile = Profile.standalone_for(identity.card, "Bench School")

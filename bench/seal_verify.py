@@ -4,11 +4,11 @@ The incident holds 100 real PNG captures of a 4K chat-like screen (``frames.text
 pixels so that no two are alike; 0.8 MB each at the app's PNG level), made once and stored in a vault. Each
 round copies that vault and measures, in turn:
 
-- **seal**: ``evidence.sealing.seal_incident`` (decrypt each item from the vault, build and hash the bag, sign,
+- **seal**: ``evidence.bundle.seal.seal_incident`` (decrypt each item from the vault, build and hash the bag, sign,
   zip, verify the bag as a reader would, encrypt to the reviewers, sign the ciphertext, write both files with
   fsync, log the seal);
 - **seal peer**: ``sha256sum`` over the bag's payload files, plus ``age -e -r RECIPIENT`` encrypting the same zip;
-- **verify**: ``evidence.sealing.verify_file`` (read, check the origin signature, decrypt, check every rule and
+- **verify**: ``evidence.bundle.seal.verify_file`` (read, check the origin signature, decrypt, check every rule and
   hash, the signatures and the custody chain);
 - **verify peer**: ``age -d -i KEY`` decrypting the same bundle, plus ``sha256sum -c manifest-sha256.txt`` in the
   extracted bag (what a recipient runs with stock tools, less the unzip).
@@ -40,10 +40,12 @@ from benchlib import (
 from frames import text_frame
 from PIL import ImageChops
 
-from evidence import bundle, capture, safezip
-from evidence.profile import Profile
-from evidence.sealing import seal_incident, verify_file
-from evidence.vault import Vault
+from evidence import bundle
+from evidence.bundle import safezip
+from evidence.bundle.seal import seal_incident, verify_file
+from evidence.capture import screen as capture
+from evidence.case.profile import Profile
+from evidence.vault.store import Vault
 
 ITEMS = 100
 TARGET = 0.7

@@ -67,8 +67,8 @@ def child(tmp: str) -> None:
     from app.gui import StaffApp, create_from_wizard
     from app.paths import Paths
     from app.workspace import Workspace
-    from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
-    from evidence.keys import Role, unlock_identity_file
+    from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+    from evidence.crypto.keys import Role, unlock_identity_file
     from ui.dialogs import QtSafeguardingDialog
     from ui.first_run import QtFirstRunWizard
 
@@ -204,7 +204,7 @@ def child(tmp: str) -> None:
     later(lambda: shot(reviewer_app().window, "reviewer-02-custody"))
 
     def action_dialog() -> None:
-        from evidence.review import ReviewAction
+        from evidence.review.actions import ReviewAction
         from ui.review_dialog import QtReviewActionDialog
 
         r = reviewer_app()

@@ -10,13 +10,14 @@ from pathlib import Path
 from helpers import identity
 from PIL import Image
 
-from evidence import bundle, safezip
-from evidence.incident import Category, IncidentDetails
-from evidence.keys import Identity, Role
-from evidence.profile import Profile
-from evidence.sealing import SealResult, seal_incident
-from evidence.sshsig import AllowedSigner
-from evidence.vault import Vault
+from evidence import bundle
+from evidence.bundle import safezip
+from evidence.bundle.seal import SealResult, seal_incident
+from evidence.case.incident import Category, IncidentDetails
+from evidence.case.profile import Profile
+from evidence.crypto.keys import Identity, Role
+from evidence.crypto.sshsig import AllowedSigner
+from evidence.vault.store import Vault
 
 SEALED_AT = "2026-11-25T12:00:00.000Z"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from evidence.keys import Identity, Role
+from evidence.crypto.keys import Identity, Role
 
 _TEST_SECRETS = [
     "AGE-SECRET-KEY-1KUSUJAHWGQ00NCMD70YGRMKDGYJQG4CXCL58W0ZJLGV9SNTSKMRQSVAU0L",

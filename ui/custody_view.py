@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
-from evidence.custody import Action, CustodyEntry
-from evidence.review import ReviewAction, label
+from evidence.case.custody import Action, CustodyEntry
+from evidence.review.actions import ReviewAction, label
 from ui.items_view import local_time_text
 from ui.verdict import safe_text
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence import policy
+from evidence.case import policy
 
 
 class QtSafeguardingDialog(QDialog):

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from evidence.errors import UsageError
-from evidence.keys import MIN_PASSPHRASE_LENGTH, Role, check_name, check_principal
+from evidence.core.errors import UsageError
+from evidence.crypto.keys import MIN_PASSPHRASE_LENGTH, Role, check_name, check_principal
 
 UNLOCK_HELP = (
     "Your passphrase protects your key: you need it to look at or seal evidence. "

@@ -1,10 +1,10 @@
 """The reviewer's inbox: the sealed bundles in the drop folder, who sent them, and what opening them showed.
 
-A view of :func:`evidence.inbox.scan` and :class:`evidence.inbox.InboxIndex`: the caller scans and hands the entries
-over with :meth:`QtInbox.set_entries`; the widget holds no domain state of its own. It watches the folder and asks
-for a rescan (``refresh_wanted``) when something there changes. ``QFileSystemWatcher`` is quick but misses changes
-on network shares and some synced folders, so a 5 s timer also compares a cheap stamp of the folder (names, sizes,
-modification times); both paths are debounced into one signal, so a burst of writes asks once.
+A view of :func:`evidence.review.inbox.scan` and :class:`evidence.review.inbox.InboxIndex`: the caller scans and
+hands the entries over with :meth:`QtInbox.set_entries`; the widget holds no domain state of its own. It watches the
+folder and asks for a rescan (``refresh_wanted``) when something there changes. ``QFileSystemWatcher`` is quick but
+misses changes on network shares and some synced folders, so a 5 s timer also compares a cheap stamp of the folder
+(names, sizes, modification times); both paths are debounced into one signal, so a burst of writes asks once.
 
 The origin column is a word as well as a colour ("Verified", "No signature", "Failed"), so that it does not rely
 on colour alone. Every text from a file name or a signature is shown as plain text.
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.inbox import InboxEntry, InboxIndex, OriginState, folder_stamp
+from evidence.review.inbox import InboxEntry, InboxIndex, OriginState, folder_stamp
 from ui.items_view import file_size_text, local_time_text
 from ui.verdict import check_phrase, safe_text
 

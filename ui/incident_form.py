@@ -1,7 +1,7 @@
-"""The incident form: a view of :class:`~evidence.incident.IncidentDetails`.
+"""The incident form: a view of :class:`~evidence.case.incident.IncidentDetails`.
 
 The form holds no rules of its own. Routes, the police banner, which conditional fields show, the safeguarding
-text and links, and the problems before sealing all come from :mod:`evidence.policy`; the form only displays them.
+text and links, and the problems before sealing all come from :mod:`evidence.case.policy`; the form only displays them.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence import policy
-from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+from evidence.case import policy
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 
 _NOT_SET = QDateTime(QDate(2000, 1, 1), QTime(0, 0))
 """The time edit's minimum, shown as "Not set": the incident's time is never guessed for the user."""
@@ -112,13 +112,13 @@ class QtIncidentForm(QWidget):
     """The incident form, a view of :class:`IncidentDetails`, inside a scroll area so it fits small screens.
 
     Read the details back with :meth:`details`, replace them with :meth:`set_details`, and show the problems from
-    :func:`evidence.policy.validate` with :meth:`show_problems`.
+    :func:`evidence.case.policy.validate` with :meth:`show_problems`.
 
     Attributes:
         scroll_area: the scroll area holding every field.
         title_edit: the incident's short title.
         report_type_combo: what kind of report this is (data: the ReportType value).
-        report_route_label: where that report type goes, from :func:`evidence.policy.route_for`.
+        report_route_label: where that report type goes, from :func:`evidence.case.policy.route_for`.
         occurred_edit: when the incident happened (not the capture time); starts "Not set".
         platform_combo: the platform (data: its name; the first item, "Choose the platform", has data "").
         platform_other_edit: the platform's name, shown only when the platform is Other.
@@ -126,8 +126,8 @@ class QtIncidentForm(QWidget):
         description_edit: what happened, in the staff member's words.
         safeguarding_box: the "Nude or semi-nude image of a child" category, set apart from the others.
         safeguarding_panel: the UKCIS text, the links and the DSL note; shown only when that box is ticked.
-        safeguarding_text_label: :data:`evidence.policy.SAFEGUARDING_TEXT`.
-        safeguarding_links_label: links to :data:`evidence.policy.SAFEGUARDING_LINKS`.
+        safeguarding_text_label: :data:`evidence.case.policy.SAFEGUARDING_TEXT`.
+        safeguarding_links_label: links to :data:`evidence.case.policy.SAFEGUARDING_LINKS`.
         safeguarding_note_edit: the text-only note for the DSL.
         category_boxes: one checkbox per other category, by Category.
         protected_characteristic_edit: the protected characteristic, shown only when hate crime is ticked.

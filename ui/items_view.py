@@ -54,9 +54,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.custody import parse_utc
-from evidence.errors import EvidenceError
-from evidence.vault import ItemRow
+from evidence.case.custody import parse_utc
+from evidence.core.errors import EvidenceError
+from evidence.vault.store import ItemRow
 
 LOCKED_TEXT = "Locked — unlock to see"
 """What every tile shows in place of its image while the app is locked."""

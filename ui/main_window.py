@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.incident import Status
-from evidence.vault import IncidentRow
+from evidence.case.incident import Status
+from evidence.vault.store import IncidentRow
 
 DELAYS = (0, 3, 5, 10)
 STATUS_WORDS = {

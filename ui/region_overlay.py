@@ -3,7 +3,7 @@
 The app grabs the whole frame first and hands it here, so what the user selects on is exactly what was on the
 screen at the grab, and nothing can change underneath them while they choose. The overlay only answers a
 rectangle in *frame pixels* (the grab's own pixel grid, top-left pixel at 0,0); cropping and storing are the
-core's business (:mod:`evidence.crop`). It keeps the frame in memory only: nothing is written to disk or put on
+core's business (:mod:`evidence.capture.crop`). It keeps the frame in memory only: nothing is written to disk or put on
 the clipboard.
 
 Why one window per monitor rather than one spanning the virtual desktop: Qt 6 gives every screen its own device
@@ -53,7 +53,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from evidence.capture import Grab, Rect
+from evidence.capture.screen import Grab, Rect
 
 HINT = "Drag to select, click a window, Enter to confirm, Esc to cancel"
 """The instruction shown at the top of the screen the cursor is on."""
@@ -274,7 +274,7 @@ class QtRegionOverlay(_QtFramePane):
     Construct it with the grab, ``show()`` it, and wait for one of its signals; it hides itself first. It is
     single-use: ``deleteLater()`` it after the signal, which frees its two in-memory copies of the frame (one
     plain, one dimmed, both 32-bit for fast drawing). Rectangles are in frame pixels: the signal's rectangle can
-    be handed to :func:`evidence.crop.crop` unchanged.
+    be handed to :func:`evidence.capture.crop.crop` unchanged.
 
     Attributes:
         frame: The frozen frame, a QImage over the grab's own bytes (not a copy).
@@ -303,7 +303,7 @@ class QtRegionOverlay(_QtFramePane):
         Args:
             grab: The frozen frame: its pixels, its place on the virtual desktop and the monitors.
             windows: Visible windows on the virtual desktop and their titles, top of the stack first (as
-                :func:`evidence.platform_windows_list.window_rects` gives them), for click-to-select.
+                :func:`evidence.capture.platform_windows_list.window_rects` gives them), for click-to-select.
             device_pixel_ratios: Frame pixels per logical pixel, one per monitor in ``grab.monitors`` order;
                 None asks Qt for the ratio of the screen at each monitor.
             parent: Qt parent; normally None, as the overlay is a set of top-level windows.

@@ -1,9 +1,10 @@
-"""The police report as a PDF: :class:`evidence.report.Report` laid out with QTextDocument and printed by QPdfWriter.
+"""The police report as a PDF: :class:`evidence.police.report.Report` laid out with QTextDocument, printed by
+QPdfWriter.
 
 The layout is HTML in Qt's rich-text subset, built here from the report; the content and every word of it come
-from :mod:`evidence.report`, so the PDF, the plain-text report and ``VERIFY.txt`` agree. The document is paginated
-by hand (A4, margins, a footer with the reference and "page N of M") rather than with ``QTextDocument.print_``,
-whose own page numbers cannot carry the reference.
+from :mod:`evidence.police.report`, so the PDF, the plain-text report and ``VERIFY.txt`` agree. The document is
+paginated by hand (A4, margins, a footer with the reference and "page N of M") rather than with
+``QTextDocument.print_``, whose own page numbers cannot carry the reference.
 
 Digests are printed whole, in a monospace font sized so that 64 hexadecimal digits fit the column, so that an
 officer who copies one from the PDF gets the digest and nothing else; a digest that still cannot fit (a very
@@ -32,7 +33,7 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
-from evidence.report import Exhibit, Report, exhibit_rows, incident_rows, wrap_command
+from evidence.police.report import Exhibit, Report, exhibit_rows, incident_rows, wrap_command
 
 RESOLUTION = 300
 """Dots per inch of the PDF's coordinate system (text and vectors are resolution-independent)."""
@@ -291,7 +292,7 @@ def render_report_pdf(report: Report, thumbnails: Mapping[str, bytes]) -> bytes:
     """Render the report as an A4 PDF, in memory.
 
     Args:
-        report: the report from :func:`evidence.report.build_report`.
+        report: the report from :func:`evidence.police.report.build_report`.
         thumbnails: exhibit reference (``JS/1``) → the exhibit's image bytes (PNG or JPEG); an exhibit without
             one, or whose bytes do not decode, is shown without a preview.
 

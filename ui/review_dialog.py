@@ -1,8 +1,8 @@
 """The dialog in which a reviewer records one action along the policy's chain (§9.3–9.8) as a signed revision.
 
 The reviewer picks the action (each one labelled with the policy section behind it), fills in the fields that
-action asks for (:data:`evidence.review.ACTIONS`; required ones are marked) and says why, or what happened. OK
-stays disabled until :func:`evidence.review.add_review` would accept the answers: every required field and a
+action asks for (:data:`evidence.review.actions.ACTIONS`; required ones are marked) and says why, or what happened. OK
+stays disabled until :func:`evidence.review.actions.add_review` would accept the answers: every required field and a
 reason (which closing a case does not need). The dialog only collects the answers; the caller signs them.
 """
 
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.review import ACTIONS, CaseStatus, FieldSpec, ReviewAction, label, section
+from evidence.review.actions import ACTIONS, CaseStatus, FieldSpec, ReviewAction, label, section
 
 MANUAL_ACTIONS = tuple(a for a in ReviewAction if a is not ReviewAction.EXPORTED)
 """The actions a reviewer records by hand; the export for the police records itself."""

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence import policy
 from evidence.bundle import VerifiedBundle
-from evidence.incident import Category, IncidentDetails, ReportType
-from evidence.review import ReviewRecord, case_status, label
+from evidence.case import policy
+from evidence.case.incident import Category, IncidentDetails, ReportType
+from evidence.review.actions import ReviewRecord, case_status, label
 
 
 def incident_text(verified: VerifiedBundle) -> str:

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from evidence.bundle import VerifiedBundle
-from evidence.errors import BundleError
+from evidence.core.errors import BundleError
 from ui.items_view import local_time_text
 
 CHECK_PHRASES = {
@@ -33,7 +33,7 @@ CHECK_PHRASES = {
     "consistency": "the record is inconsistent",
     "origin": "the signature beside the file does not verify",
 }
-"""Each :class:`~evidence.errors.BundleError` check in words."""
+"""Each :class:`~evidence.core.errors.BundleError` check in words."""
 
 NOT_OPENED = frozenset({"decrypt", "unreadable", "size cap", "origin"})
 """Checks that fail before anything could be decrypted, so there is nothing to inspect."""

@@ -45,10 +45,12 @@ for _path in (_TESTS, _TESTS.parent):  # run as a script: tests/bundles.py, and 
 from bundles import dsl, head, make_sealed, school_profile, staff  # noqa: E402
 from helpers import identity  # noqa: E402
 
-from evidence import ageio, bundle, safezip, sshsig  # noqa: E402
-from evidence.custody import Action, CustodyEntry, make_entry  # noqa: E402
-from evidence.keys import Identity  # noqa: E402
-from evidence.profile import Profile  # noqa: E402
+from evidence import bundle  # noqa: E402
+from evidence.bundle import safezip  # noqa: E402
+from evidence.case.custody import Action, CustodyEntry, make_entry  # noqa: E402
+from evidence.case.profile import Profile  # noqa: E402
+from evidence.crypto import ageio, sshsig  # noqa: E402
+from evidence.crypto.keys import Identity  # noqa: E402
 
 SEAL_NAMESPACE = "evidence-capture-seal-v1"
 ORIGIN_NAMESPACE = "evidence-capture-origin-v1"

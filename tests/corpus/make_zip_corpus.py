@@ -1,4 +1,4 @@
-"""Hostile zip vectors for evidence.safezip, one file per scenario, in the manner of the C2SP CCTV vectors.
+"""Hostile zip vectors for evidence.bundle.safezip, one file per scenario, in the manner of the C2SP CCTV vectors.
 
 ``python tests/corpus/make_zip_corpus.py OUTDIR`` writes ``OUTDIR/NAME.zip`` and ``OUTDIR/NAME.expect`` (one line,
 ``expect: CHECK: FRAGMENT``). The tests call :func:`scenarios` directly, so no binary vector is committed and

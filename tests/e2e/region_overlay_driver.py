@@ -1,8 +1,8 @@
 """Runs the region overlay on a real X server for the end-to-end tests, and reports on stdout as JSON lines.
 
 The pytest process renders offscreen, so the overlay runs here, in a child with ``QT_QPA_PLATFORM=xcb`` and the
-test's ``DISPLAY``. It grabs the full frame with :mod:`evidence.capture`, lists the windows with
-:mod:`evidence.platform_windows_list`, shows :class:`ui.region_overlay.QtRegionOverlay` and prints:
+test's ``DISPLAY``. It grabs the full frame with :mod:`evidence.capture.screen`, lists the windows with
+:mod:`evidence.capture.platform_windows_list`, shows :class:`ui.region_overlay.QtRegionOverlay` and prints:
 
 - ``{"event": "ready", ...}`` once every pane is on the screen (the screen under each pane no longer shows the
   bare frame), with the frame's size and pixel digest, the panes' geometry and ratio, and the window list;
@@ -22,8 +22,8 @@ import mss
 from PySide6.QtCore import QRect, QTimer
 from PySide6.QtWidgets import QApplication
 
-from evidence.capture import CaptureMode, grab, pixels_sha256
-from evidence.platform_windows_list import window_rects
+from evidence.capture.platform_windows_list import window_rects
+from evidence.capture.screen import CaptureMode, grab, pixels_sha256
 from ui.region_overlay import QtRegionOverlay
 
 

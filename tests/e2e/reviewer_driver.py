@@ -21,8 +21,8 @@ from app.paths import Paths
 from app.reviewer import ReviewerApp
 from app.session import Session
 from app.workspace import Workspace
-from evidence.keys import unlock_identity_file
-from evidence.review import ReviewAction
+from evidence.crypto.keys import unlock_identity_file
+from evidence.review.actions import ReviewAction
 
 
 def say(**event: object) -> None:

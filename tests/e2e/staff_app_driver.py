@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 from app.gui import StaffApp, create_from_wizard
 from app.paths import Paths
 from app.workspace import Workspace
-from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
-from evidence.keys import Role, unlock_identity_file
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+from evidence.crypto.keys import Role, unlock_identity_file
 
 
 def say(**event: object) -> None:

@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 from xserver import Window, XServer, have_tk, have_xrandr_lib, have_xvfb
 
-from evidence.capture import Capture, CaptureMode, MonitorInfo, Rect, capture, grab, pixels_sha256
-from evidence.errors import UsageError
-from evidence.platform_window import WindowInfo, active_window
+from evidence.capture.platform_window import WindowInfo, active_window
+from evidence.capture.screen import Capture, CaptureMode, MonitorInfo, Rect, capture, grab, pixels_sha256
+from evidence.core.errors import UsageError
 
 pytestmark = [
     pytest.mark.xvfb,

@@ -22,7 +22,7 @@ from PIL import Image
 from ptyhelp import run_with_tty_input
 from xserver import XServer, have_tk, have_xvfb
 
-from evidence.capture import pixels_sha256
+from evidence.capture.screen import pixels_sha256
 
 pytestmark = [
     pytest.mark.xvfb,

@@ -24,10 +24,10 @@ import pytest
 from PIL import Image
 from xserver import Window, XServer, have_tk, have_xrandr_lib, have_xvfb
 
-from evidence import platform_windows_list
-from evidence.capture import Capture, CaptureContext, CaptureMode, Rect, encode_png, grab, pixels_sha256
-from evidence.crop import crop, derived_capture
-from evidence.platform_windows_list import window_rects
+from evidence.capture import platform_windows_list
+from evidence.capture.crop import crop, derived_capture
+from evidence.capture.platform_windows_list import window_rects
+from evidence.capture.screen import Capture, CaptureContext, CaptureMode, Rect, encode_png, grab, pixels_sha256
 
 pytestmark = [
     pytest.mark.xvfb,

@@ -16,9 +16,9 @@ from xserver import XServer, have_tk, have_xvfb
 
 from app.paths import Paths
 from app.workspace import Workspace
-from evidence.keys import Role
-from evidence.profile import Profile
-from evidence.sshsig import AllowedSigner
+from evidence.case.profile import Profile
+from evidence.crypto.keys import Role
+from evidence.crypto.sshsig import AllowedSigner
 
 pytestmark = [
     pytest.mark.xvfb,

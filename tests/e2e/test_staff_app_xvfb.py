@@ -16,8 +16,8 @@ from PIL import Image
 from xserver import XServer, have_tk, have_xvfb
 
 from evidence import bundle
-from evidence.keys import unlock_identity_file
-from evidence.sealing import verify_file
+from evidence.bundle.seal import verify_file
+from evidence.crypto.keys import unlock_identity_file
 
 pytestmark = [
     pytest.mark.xvfb,

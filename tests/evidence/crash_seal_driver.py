@@ -3,7 +3,7 @@
 Usage: ``crash_seal_driver.py VAULT DROP SEED [PAUSE]`` (with ``tests/`` and the repository on ``PYTHONPATH``).
 
 Each round creates an incident, adds 1 to 3 PNG items and seals it into DROP with
-:func:`evidence.sealing.seal_incident` (a sealed incident takes no more items, so every round needs a new one).
+:func:`evidence.bundle.seal.seal_incident` (a sealed incident takes no more items, so every round needs a new one).
 It prints one flushed line per step::
 
     READY
@@ -31,9 +31,9 @@ from typing import Any
 from bundles import school_profile, staff
 from PIL import Image
 
-from evidence.incident import IncidentDetails
-from evidence.sealing import seal_incident
-from evidence.vault import Vault
+from evidence.bundle.seal import seal_incident
+from evidence.case.incident import IncidentDetails
+from evidence.vault.store import Vault
 
 PAUSES = ("sig-rename", "bundle-rename", "log")
 

@@ -1,4 +1,4 @@
-"""Tests for evidence.ageio: every C2SP CCTV age vector through our door, the guards that act before pyrage does,
+"""Tests for evidence.crypto.ageio: every C2SP CCTV age vector through our door, the guards that act before pyrage does,
 and fuzzing that shows hostile input only ever raises our own error types."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence import ageio
-from evidence.errors import AgeFormatError, DecryptionError, EvidenceError, UsageError, WrongPassphraseError
+from evidence.core.errors import AgeFormatError, DecryptionError, EvidenceError, UsageError, WrongPassphraseError
+from evidence.crypto import ageio
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "age-cctv"
 

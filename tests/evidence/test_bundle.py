@@ -12,10 +12,12 @@ from helpers import identity
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from evidence import bundle, canonical, sshsig
-from evidence.custody import Action, make_entry
-from evidence.errors import BundleError, EvidenceError, UsageError
-from evidence.profile import Profile
+from evidence import bundle
+from evidence.case.custody import Action, make_entry
+from evidence.case.profile import Profile
+from evidence.core import canonical
+from evidence.core.errors import BundleError, EvidenceError, UsageError
+from evidence.crypto import sshsig
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +64,8 @@ def test_only_reviewers_can_open(sealed) -> None:  # type: ignore[no-untyped-def
 
 
 def test_sealing_is_deterministic_apart_from_the_time(sealed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from evidence.sealing import snapshot
-    from evidence.vault import Vault
+    from evidence.bundle.seal import snapshot
+    from evidence.vault.store import Vault
 
     with Vault(sealed.vault_path) as vault:
         snap = snapshot(vault, sealed.ref, staff(), school_profile())

@@ -27,8 +27,8 @@ import pytest
 
 from app import cli
 from evidence import bundle
-from evidence.errors import BundleError
-from evidence.keys import Identity, unlock_identity_file, write_identity_file
+from evidence.core.errors import BundleError
+from evidence.crypto.keys import Identity, unlock_identity_file, write_identity_file
 
 CORPUS_SCRIPT = Path(__file__).resolve().parents[1] / "corpus" / "make_bundle_corpus.py"
 PASSPHRASE = "correct horse battery staple"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evidence import canonical
-from evidence.errors import EvidenceError
+from evidence.core import canonical
+from evidence.core.errors import EvidenceError
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from evidence.capture import (
+from evidence.capture.platform_window import WindowInfo
+from evidence.capture.screen import (
     CaptureContext,
     CaptureKind,
     CaptureMode,
@@ -29,8 +30,7 @@ from evidence.capture import (
     grab,
     pixels_sha256,
 )
-from evidence.errors import CaptureError, UsageError
-from evidence.platform_window import WindowInfo
+from evidence.core.errors import CaptureError, UsageError
 
 CONTEXT_KEYS = [
     "context_format",
@@ -354,7 +354,7 @@ def test_grab_without_a_display_is_a_capture_error() -> None:
 
 def test_a_context_with_a_display_scale_is_canonical_json() -> None:
     """Regression: a Windows scale factor of 1.25 was a float, which canonical JSON (the vault) refuses."""
-    from evidence import canonical
+    from evidence.core import canonical
 
     ctx = make_context()
     assert ctx.monitors[1].scale_percent == 125
@@ -363,7 +363,7 @@ def test_a_context_with_a_display_scale_is_canonical_json() -> None:
 
 def test_bgra_to_rgb_matches_a_plain_reference() -> None:
     """The grab's colour conversion (done in C for the UI's sake) is exact: B,G,R,A → R,G,B per pixel."""
-    from evidence.capture import _bgra_to_rgb
+    from evidence.capture.screen import _bgra_to_rgb
 
     pixels = [(b, g, r, 255) for b, g, r in [(1, 2, 3), (250, 128, 0), (0, 0, 0), (9, 99, 199), (7, 8, 9), (0, 1, 2)]]
     bgra = bytes(v for p in pixels for v in p)

@@ -181,7 +181,7 @@ def test_receive_keeps_the_file_byte_for_byte(capsys, made, tmp_path: Path) -> N
 
     from PIL import Image
 
-    from evidence.vault import Vault
+    from evidence.vault.store import Vault
 
     base, data, _passfile = made
     shot = tmp_path / "from-parent.jpg"
@@ -203,7 +203,7 @@ def test_receive_keeps_the_file_byte_for_byte(capsys, made, tmp_path: Path) -> N
     )
     assert code == 0, err
     assert out.split() == [ref, hashlib.sha256(shot.read_bytes()).hexdigest()]
-    from evidence.keys import unlock_identity_file
+    from evidence.crypto.keys import unlock_identity_file
 
     me = unlock_identity_file(base / "jane.identity.age", PASS)
     with Vault(data / "vault.sqlite3") as vault:

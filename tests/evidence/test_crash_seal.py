@@ -32,12 +32,13 @@ import pytest
 from bundles import dsl, school_profile, staff
 from faults import STRESS
 
-from evidence import ageio, bundle, sshsig
-from evidence.custody import Action
-from evidence.fsutil import TEMP_PREFIX, leftover_temp_files
-from evidence.incident import Status
-from evidence.sealing import seal_incident
-from evidence.vault import Vault
+from evidence import bundle
+from evidence.bundle.seal import seal_incident
+from evidence.case.custody import Action
+from evidence.case.incident import Status
+from evidence.core.fsutil import TEMP_PREFIX, leftover_temp_files
+from evidence.crypto import ageio, sshsig
+from evidence.vault.store import Vault
 
 DRIVER = Path(__file__).with_name("crash_seal_driver.py")
 TESTS = Path(__file__).resolve().parents[1]

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from evidence.capture import (
+from evidence.capture.crop import DERIVED_CONTEXT_FORMAT, Derived, Selection, crop, derived_capture
+from evidence.capture.screen import (
     Capture,
     CaptureContext,
     CaptureMode,
@@ -25,8 +26,7 @@ from evidence.capture import (
     encode_png,
     pixels_sha256,
 )
-from evidence.crop import DERIVED_CONTEXT_FORMAT, Derived, Selection, crop, derived_capture
-from evidence.errors import UsageError
+from evidence.core.errors import UsageError
 
 WHEN = datetime(2026, 11, 25, 10, 51, 49, 123000, tzinfo=UTC)
 DERIVED_KEYS = [

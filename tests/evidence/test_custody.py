@@ -7,8 +7,7 @@ import itertools
 
 import pytest
 
-from evidence import canonical
-from evidence.custody import (
+from evidence.case.custody import (
     GENESIS_HASH,
     Action,
     CustodyEntry,
@@ -17,7 +16,8 @@ from evidence.custody import (
     to_jsonl,
     verify_chain,
 )
-from evidence.errors import CustodyError, EvidenceError
+from evidence.core import canonical
+from evidence.core.errors import CustodyError, EvidenceError
 
 
 def chain(n: int) -> list[CustodyEntry]:

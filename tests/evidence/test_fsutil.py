@@ -7,8 +7,8 @@ from typing import BinaryIO
 
 import pytest
 
-from evidence.errors import EvidenceError
-from evidence.fsutil import TEMP_PREFIX, atomic_write, leftover_temp_files
+from evidence.core.errors import EvidenceError
+from evidence.core.fsutil import TEMP_PREFIX, atomic_write, leftover_temp_files
 
 
 class FailAfter:

@@ -2,7 +2,7 @@
 
 Issue "Benchmarks and adversarial suites" (adversarial part). Each target gets mutations of a real input (a
 school profile, a public card, an identity's plaintext, an encrypted identity file, a sealed bundle's zip) and
-must either accept it or raise its documented :class:`~evidence.errors.EvidenceError` subclass, whose message is
+must either accept it or raise its documented :class:`~evidence.core.errors.EvidenceError` subclass, whose message is
 one line. Nothing may be written anywhere: every call runs under an audit-hook watch on file writes, in an empty
 working directory and an empty temporary directory that must stay empty.
 
@@ -30,10 +30,20 @@ from helpers import identity
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from evidence import ageio, bundle, canonical, safezip
-from evidence.errors import AgeFormatError, BundleError, DecryptionError, EvidenceError, IdentityError, ProfileError
-from evidence.keys import Identity, PublicCard
-from evidence.profile import Profile
+from evidence import bundle
+from evidence.bundle import safezip
+from evidence.case.profile import Profile
+from evidence.core import canonical
+from evidence.core.errors import (
+    AgeFormatError,
+    BundleError,
+    DecryptionError,
+    EvidenceError,
+    IdentityError,
+    ProfileError,
+)
+from evidence.crypto import ageio
+from evidence.crypto.keys import Identity, PublicCard
 
 T = TypeVar("T")
 
@@ -326,7 +336,7 @@ def resign(bag: dict[str, bytes], original: dict[str, bytes], signer: Identity |
     record = json.loads(original["data/revisions/1.json"])
     incident = json.loads(original[bundle.INCIDENT_JSON])
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
-    tags = bundle._finish_revision(
+    tags = bundle.finish_revision(
         incident["ref"], incident["school"], payload, {}, [record], signer or staff(), record["time_utc"]
     )
     return bundle.zip_bag(incident["ref"], tags)

@@ -13,9 +13,10 @@ from bundles import dsl, make_sealed, school_profile, staff
 from helpers import identity
 
 from evidence import bundle
-from evidence.errors import BundleError, UsageError
-from evidence.fsutil import TEMP_PREFIX
-from evidence.inbox import (
+from evidence.core.errors import BundleError, UsageError
+from evidence.core.fsutil import TEMP_PREFIX
+from evidence.review.actions import CaseStatus, ReviewAction, add_review, write_bundle
+from evidence.review.inbox import (
     INDEX_FORMAT,
     InboxIndex,
     IndexRecord,
@@ -25,7 +26,6 @@ from evidence.inbox import (
     scan,
     signature_path_for,
 )
-from evidence.review import CaseStatus, ReviewAction, add_review, write_bundle
 
 JUNK_REF = "EC-20261125-ABCDEF"
 

@@ -8,9 +8,9 @@ import pyrage
 import pytest
 from helpers import identity
 
-from evidence import sshsig
-from evidence.errors import IdentityError, UsageError, WrongPassphraseError
-from evidence.keys import (
+from evidence.core.errors import IdentityError, UsageError, WrongPassphraseError
+from evidence.crypto import sshsig
+from evidence.crypto.keys import (
     SIGNING_KEY_INFO,
     Identity,
     PublicCard,

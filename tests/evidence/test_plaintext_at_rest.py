@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from evidence import ageio
+from evidence.crypto import ageio
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("PySide6") is None, reason="the session needs PySide6")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from evidence import policy
-from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+from evidence.case import policy
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from helpers import identity
 
-from evidence.errors import ProfileError
-from evidence.keys import Role
-from evidence.profile import Profile
-from evidence.sshsig import AllowedSigner
+from evidence.case.profile import Profile
+from evidence.core.errors import ProfileError
+from evidence.crypto.keys import Role
+from evidence.crypto.sshsig import AllowedSigner
 
 
 def sample() -> Profile:

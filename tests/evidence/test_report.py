@@ -15,16 +15,17 @@ from bundles import dsl, head, make_sealed, png, school_profile, staff
 from helpers import identity
 from PIL import Image
 
-from evidence import bundle, report
-from evidence.capture import Capture, CaptureContext, CaptureMode, MonitorInfo, Rect, pixels_sha256
-from evidence.crop import Selection, derived_capture
-from evidence.incident import Category, IncidentDetails, PerpetratorType, TargetRole
-from evidence.profile import Profile
-from evidence.received import receive_bytes
-from evidence.review import ReviewAction, add_review
-from evidence.sealing import seal_incident
-from evidence.sshsig import AllowedSigner
-from evidence.vault import Vault
+from evidence import bundle
+from evidence.bundle.seal import seal_incident
+from evidence.capture.crop import Selection, derived_capture
+from evidence.capture.received import receive_bytes
+from evidence.capture.screen import Capture, CaptureContext, CaptureMode, MonitorInfo, Rect, pixels_sha256
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, TargetRole
+from evidence.case.profile import Profile
+from evidence.crypto.sshsig import AllowedSigner
+from evidence.police import report
+from evidence.review.actions import ReviewAction, add_review
+from evidence.vault.store import Vault
 
 EXPORTED = "2026-11-26T09:30:00.000Z"
 BST = dt.timezone(dt.timedelta(hours=1), "BST")

@@ -22,11 +22,13 @@ from faults import remount_read_only, tmpfs, vanish
 from PIL import Image
 
 from app import cli
-from evidence import bundle, fsutil, sealing
-from evidence.custody import Action
-from evidence.errors import EvidenceError
-from evidence.incident import IncidentDetails, Status
-from evidence.vault import Vault
+from evidence import bundle
+from evidence.bundle import seal as sealing
+from evidence.case.custody import Action
+from evidence.case.incident import IncidentDetails, Status
+from evidence.core import fsutil
+from evidence.core.errors import EvidenceError
+from evidence.vault.store import Vault
 
 PASS = "a long test passphrase"
 
@@ -156,7 +158,7 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, now: str) -> None:
         self.now = now
-        for module in ("evidence.custody", "evidence.vault", "evidence.sealing"):
+        for module in ("evidence.case.custody", "evidence.vault.store", "evidence.bundle.seal"):
             monkeypatch.setattr(f"{module}.utc_now", self)
 
     def __call__(self) -> str:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from bundles import dsl, head, make_sealed, school_profile, staff
 
-from evidence import bundle, sshsig
-from evidence.errors import BundleError, UsageError
-from evidence.review import CaseStatus, ReviewAction, add_review, case_status, reviews, write_bundle
+from evidence import bundle
+from evidence.core.errors import BundleError, UsageError
+from evidence.crypto import sshsig
+from evidence.review.actions import CaseStatus, ReviewAction, add_review, case_status, reviews, write_bundle
 
 
 def test_actions_along_the_chain(tmp_path: Path) -> None:
@@ -93,7 +94,7 @@ def test_a_forged_review_record_is_caught(tmp_path: Path) -> None:
 
 def test_review_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from app import cli
-    from evidence.keys import write_identity_file
+    from evidence.crypto.keys import write_identity_file
 
     sealed = make_sealed(tmp_path / "work")
     ident = tmp_path / "dsl.identity.age"

@@ -1,4 +1,5 @@
-"""Unit tests for evidence.safezip: one canonical encoding out, every hostile vector rejected, nothing written."""
+"""Unit tests for evidence.bundle.safezip: one canonical encoding out, every hostile vector rejected, nothing
+written."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import safezip
-from evidence.errors import BundleError
+from evidence.bundle import safezip
+from evidence.core.errors import BundleError
 
 CORPUS_SCRIPT = Path(__file__).resolve().parents[1] / "corpus" / "make_zip_corpus.py"
 
@@ -367,7 +368,7 @@ def test_reader_cannot_touch_the_disk() -> None:
         "collections.abc",
         "dataclasses",
         "typing",
-        "evidence.errors",
+        "evidence.core.errors",
     }
     assert "extractall" not in Path(safezip.__file__).read_text(encoding="utf-8")
 

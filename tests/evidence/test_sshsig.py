@@ -1,4 +1,4 @@
-"""Unit tests for evidence.sshsig: round trips, strict parsing, and only SignatureError on bad input."""
+"""Unit tests for evidence.crypto.sshsig: round trips, strict parsing, and only SignatureError on bad input."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import sshsig
-from evidence.errors import IdentityError, SignatureError, UsageError
-from evidence.sshsig import AllowedSigner
+from evidence.core.errors import IdentityError, SignatureError, UsageError
+from evidence.crypto import sshsig
+from evidence.crypto.sshsig import AllowedSigner
 
 NS = "evidence-capture"
 

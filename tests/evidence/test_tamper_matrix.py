@@ -15,7 +15,7 @@ import pytest
 from bundles import Sealed, bag_of, dsl, make_sealed, school_profile
 
 from evidence import bundle
-from evidence.errors import BundleError
+from evidence.core.errors import BundleError
 
 FLIPS = 512
 TRUNCATIONS = 50

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from helpers import identity
 
-from evidence.custody import Action
-from evidence.errors import CustodyError, DecryptionError, VaultError
-from evidence.incident import Category, IncidentDetails, Status
-from evidence.keys import Role
-from evidence.vault import Vault
+from evidence.case.custody import Action
+from evidence.case.incident import Category, IncidentDetails, Status
+from evidence.core.errors import CustodyError, DecryptionError, VaultError
+from evidence.crypto.keys import Role
+from evidence.vault.store import Vault
 
 PERSONAL = "Pupil Alex Example"
 
@@ -144,9 +144,9 @@ WRITER = r"""
 import hashlib, os, sys
 sys.path.insert(0, sys.argv[1])
 from helpers import identity
-from evidence.keys import Role
-from evidence.vault import Vault
-from evidence.incident import IncidentDetails
+from evidence.crypto.keys import Role
+from evidence.vault.store import Vault
+from evidence.case.incident import IncidentDetails
 path, ref, tag, count = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 me = identity(); dsl = identity("Dee Sell", "dsl@school.example", Role.REVIEWER)
 recipients = [me.card.recipient, dsl.card.recipient]

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from helpers import identity
 
-from evidence.errors import VaultError
-from evidence.incident import IncidentDetails
-from evidence.keys import Role
-from evidence.vault import Vault
+from evidence.case.incident import IncidentDetails
+from evidence.core.errors import VaultError
+from evidence.crypto.keys import Role
+from evidence.vault.store import Vault
 
 
 @contextlib.contextmanager

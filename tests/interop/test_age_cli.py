@@ -1,4 +1,4 @@
-"""Pins evidence.ageio against the stock ``age`` CLI, both ways, including passphrases typed at age's prompt."""
+"""Pins evidence.crypto.ageio against the stock ``age`` CLI, both ways, including passphrases typed at age's prompt."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pyrage
 import pytest
 from ptyhelp import run_with_tty_input
 
-from evidence import ageio
-from evidence.errors import WrongPassphraseError
+from evidence.core.errors import WrongPassphraseError
+from evidence.crypto import ageio
 
 pytestmark = [
     pytest.mark.interop,

@@ -12,7 +12,7 @@ from bundles import bag_of, dsl, make_sealed, staff
 from ptyhelp import run_with_tty_input
 
 from evidence import bundle
-from evidence.keys import write_identity_file
+from evidence.crypto.keys import write_identity_file
 
 pytestmark = [
     pytest.mark.interop,

@@ -11,8 +11,8 @@ from bundles import dsl, head, make_sealed, school_profile
 
 from app import cli
 from evidence import bundle
-from evidence.keys import write_identity_file
-from evidence.review import ReviewAction, reviews
+from evidence.crypto.keys import write_identity_file
+from evidence.review.actions import ReviewAction, reviews
 
 pytestmark = [pytest.mark.interop, pytest.mark.skipif(not shutil.which("sha256sum"), reason="needs sha256sum")]
 PASS = "a long test passphrase"

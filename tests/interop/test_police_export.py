@@ -14,9 +14,12 @@ import pytest
 from bundles import Sealed, dsl, head, make_sealed, school_profile
 from ptyhelp import run_with_tty_input
 
-from evidence import bundle, export, report, safezip, sealing
-from evidence.errors import EvidenceError, UsageError
-from evidence.review import ReviewAction, add_review, write_bundle
+from evidence import bundle
+from evidence.bundle import safezip
+from evidence.bundle import seal as sealing
+from evidence.core.errors import EvidenceError, UsageError
+from evidence.police import export, report
+from evidence.review.actions import ReviewAction, add_review, write_bundle
 from ui.report_pdf import render_report_pdf
 
 TOOLS = ("age", "age-keygen", "unzip", "sha256sum", "ssh-keygen", "pdftotext", "pdftoppm", "cmp")

@@ -1,4 +1,4 @@
-"""Pins evidence.sshsig against the stock ``ssh-keygen``: same bytes out, and each side verifies the other."""
+"""Pins evidence.crypto.sshsig against the stock ``ssh-keygen``: same bytes out, and each side verifies the other."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from evidence import sshsig
-from evidence.sshsig import AllowedSigner
+from evidence.crypto import sshsig
+from evidence.crypto.sshsig import AllowedSigner
 
 pytestmark = [
     pytest.mark.interop,

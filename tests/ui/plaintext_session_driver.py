@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 from app.gui import StaffApp
 from app.paths import Paths
 from app.workspace import Workspace
-from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
-from evidence.keys import Role
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+from evidence.crypto.keys import Role
 
 LOCATIONS = {
     "CacheLocation": QStandardPaths.StandardLocation.CacheLocation,

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from app.gui import create_from_wizard
 from app.paths import Paths
 from app.workspace import Workspace
-from evidence.keys import Role, unlock_identity_file
+from evidence.crypto.keys import Role, unlock_identity_file
 from ui.first_run import QtFirstRunWizard, passphrase_strength
 
 

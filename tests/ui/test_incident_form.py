@@ -1,4 +1,4 @@
-"""The incident form: a faithful view of IncidentDetails that shows what evidence.policy says, and nothing more.
+"""The incident form: a faithful view of IncidentDetails that shows what evidence.case.policy says, and nothing more.
 
 The form is never shown: the offscreen platform warns on show(), and Qt warnings fail a test. Visibility is checked
 with ``isVisibleTo(form)``, which is what the user would see once the form is shown.
@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QScrollArea, QWidget
 
-from evidence import policy
-from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+from evidence.case import policy
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 from ui.incident_form import QtIncidentForm
 
 LOCAL_TIME = dt.datetime(2026, 11, 24, 19, 5).astimezone().isoformat(timespec="minutes")

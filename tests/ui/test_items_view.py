@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
-from evidence.vault import ItemRow
+from evidence.vault.store import ItemRow
 from ui.items_view import (
     LOCKED_TEXT,
     THUMBNAIL_SIZE,

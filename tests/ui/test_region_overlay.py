@@ -12,8 +12,8 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from evidence.capture import CaptureKind, CaptureMode, Grab, MonitorInfo, Rect
-from evidence.crop import crop
+from evidence.capture.crop import crop
+from evidence.capture.screen import CaptureKind, CaptureMode, Grab, MonitorInfo, Rect
 from ui.region_overlay import HINT, QtRegionOverlay
 
 LEFT = Qt.MouseButton.LeftButton

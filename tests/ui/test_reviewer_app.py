@@ -13,9 +13,9 @@ from app.reviewer import ReviewerApp
 from app.session import Session
 from app.workspace import Workspace
 from evidence import bundle
-from evidence.keys import write_identity_file
-from evidence.profile import Profile
-from evidence.review import ReviewAction, reviews
+from evidence.case.profile import Profile
+from evidence.crypto.keys import write_identity_file
+from evidence.review.actions import ReviewAction, reviews
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def open_and_wait(qtbot, app: ReviewerApp, path: Path) -> None:  # type: ignore[
 
 def test_inbox_lists_the_bundle_with_its_verified_origin(reviewer) -> None:  # type: ignore[no-untyped-def]
     app, sealed = reviewer
-    from evidence.inbox import scan
+    from evidence.review.inbox import scan
 
     entries = scan(sealed.result.path.parent, app.profile)
     assert [e.ref for e in entries] == [sealed.ref]

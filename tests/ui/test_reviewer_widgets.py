@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from evidence import bundle
-from evidence.custody import Action, make_entry
-from evidence.errors import BundleError
-from evidence.inbox import InboxIndex, OriginState, scan, signature_path_for
-from evidence.review import ReviewAction, add_review
+from evidence.case.custody import Action, make_entry
+from evidence.core.errors import BundleError
+from evidence.review.actions import ReviewAction, add_review
+from evidence.review.inbox import InboxIndex, OriginState, scan, signature_path_for
 from ui import capture_exclusion
 from ui.capture_exclusion import (
     UNSUPPORTED_MESSAGE,

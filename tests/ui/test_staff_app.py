@@ -13,9 +13,9 @@ from app.gui import StaffApp
 from app.paths import Paths
 from app.workspace import Workspace
 from evidence import bundle
-from evidence.incident import Category, IncidentDetails, PerpetratorType, ReportType, Status, TargetRole
-from evidence.keys import Identity, Role
-from evidence.sealing import verify_file
+from evidence.bundle.seal import verify_file
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, Status, TargetRole
+from evidence.crypto.keys import Identity, Role
 
 PASS = "a long test passphrase"
 
@@ -125,7 +125,7 @@ def test_safeguarding_record_blocks_capture_and_import(app: StaffApp, monkeypatc
     ref = app.record_for_dsl("A pupil showed me an image on their phone at 10:40. I did not look further.")
     assert app.vault.incident(ref).status is Status.BLOCKED
     grabbed = []
-    monkeypatch.setattr("evidence.capture.grab", lambda *a, **k: grabbed.append(1))
+    monkeypatch.setattr("evidence.capture.screen.grab", lambda *a, **k: grabbed.append(1))
     app.capture("full")
     assert grabbed == [] and app.vault.items(ref) == []
     assert "capture refused" in app.window.statusBar().currentMessage()

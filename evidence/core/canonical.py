@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evidence.errors import EvidenceError
+from evidence.core.errors import EvidenceError
 
 JsonValue = Any
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from evidence.errors import EvidenceError
+from evidence.core.errors import EvidenceError
 
 TEMP_PREFIX = ".ec-tmp-"
 """Every temporary file we create starts with this, so leftovers can be found and swept."""

@@ -50,8 +50,8 @@ import mss
 import mss.tools
 from PIL import Image
 
-from evidence import platform_window
-from evidence.errors import CaptureError, EvidenceError, UsageError
+from evidence.capture import platform_window
+from evidence.core.errors import CaptureError, EvidenceError, UsageError
 
 CONTEXT_FORMAT = 1
 """Version of the context JSON written by :meth:`CaptureContext.to_json_dict`."""

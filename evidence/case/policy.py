@@ -1,6 +1,6 @@
 """What the school's Social Media Policy says about an incident: who it goes to, what to check, what to say.
 
-Every rule the incident form shows lives here as a pure function of :class:`~evidence.incident.IncidentDetails`,
+Every rule the incident form shows lives here as a pure function of :class:`~evidence.case.incident.IncidentDetails`,
 so the form, the sealing step and the exported report all say the same thing. Section numbers (§) refer to The
 Learning Trust's Social Media Policy (reviewed February 2024); the safeguarding texts follow UKCIS, "Sharing nudes
 and semi-nudes: advice for education settings". Display labels and longer texts live in ``resources/``.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import resources
-from evidence.incident import (
+from evidence.case.incident import (
     POLICE_CATEGORIES,
     Category,
     IncidentDetails,

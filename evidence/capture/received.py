@@ -18,9 +18,9 @@ from typing import Any
 
 from PIL import Image
 
-from evidence.capture import pixels_sha256
-from evidence.custody import format_utc, utc_now
-from evidence.errors import UsageError
+from evidence.capture.screen import pixels_sha256
+from evidence.case.custody import format_utc, utc_now
+from evidence.core.errors import UsageError
 
 MAX_RECEIVED_BYTES = 64 * 1024 * 1024
 MAX_RECEIVED_PIXELS = 80_000_000

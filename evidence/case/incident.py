@@ -14,7 +14,7 @@ import secrets
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from evidence.errors import UsageError
+from evidence.core.errors import UsageError
 
 
 class ReportType(enum.Enum):

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence import bundle, review
-from evidence.custody import format_utc, utc_now
-from evidence.errors import BundleError, EvidenceError, UsageError
-from evidence.fsutil import TEMP_PREFIX, atomic_write
-from evidence.incident import check_ref
-from evidence.profile import Profile
+from evidence import bundle
+from evidence.case.custody import format_utc, utc_now
+from evidence.case.incident import check_ref
+from evidence.case.profile import Profile
+from evidence.core.errors import BundleError, EvidenceError, UsageError
+from evidence.core.fsutil import TEMP_PREFIX, atomic_write
+from evidence.review import actions as review
 
 INDEX_FORMAT = "evidence-capture-inbox-index/1"
 INDEX_FILE_NAME = "inbox-index.json"
@@ -253,9 +254,9 @@ class IndexRecord:
     """What opening a bundle taught us, without any personal data.
 
     Attributes:
-        verdict: ``verified`` or ``failed: CHECK`` (the :class:`~evidence.errors.BundleError` check name).
+        verdict: ``verified`` or ``failed: CHECK`` (the :class:`~evidence.core.errors.BundleError` check name).
         checked_utc: when the bundle was opened.
-        status: the case status (a :class:`~evidence.review.CaseStatus` value); None if it did not verify.
+        status: the case status (a :class:`~evidence.review.actions.CaseStatus` value); None if it did not verify.
         revisions: how many signed revisions it has; None if it did not verify.
         sealed_utc: when revision 1 was sealed; None if it did not verify.
         item_count: how many items it carries; None if it did not verify.

@@ -16,7 +16,7 @@ differ only by that offset. On a macOS Retina screen the desktop is measured in 
 ``rect_desktop`` is then the smallest rectangle of whole points that covers the crop. Qt's logical
 (device-independent) coordinates never reach this module: the overlay converts them to frame pixels.
 
-The derived item is encoded exactly like a capture (``mss.tools.to_png`` at :data:`evidence.capture.PNG_LEVEL`),
+The derived item is encoded exactly like a capture (``mss.tools.to_png`` at :data:`evidence.capture.screen.PNG_LEVEL`),
 so the same pixels give the same bytes whether they were grabbed as a region or cropped from a frame.
 """
 
@@ -30,8 +30,8 @@ from typing import Any
 
 import mss.tools
 
-from evidence.capture import PNG_LEVEL, Capture, Rect, pixels_sha256
-from evidence.errors import CaptureError, UsageError
+from evidence.capture.screen import PNG_LEVEL, Capture, Rect, pixels_sha256
+from evidence.core.errors import CaptureError, UsageError
 
 DERIVED_CONTEXT_FORMAT = 1
 """Version of the context dict written by :func:`derived_capture`."""
@@ -54,7 +54,7 @@ class Derived:
     Attributes:
         png: The PNG file.
         png_sha256: SHA-256 (hex) of ``png``.
-        pixels_sha256: SHA-256 (hex) of the crop as a binary PPM (see :func:`evidence.capture.pixels_sha256`).
+        pixels_sha256: SHA-256 (hex) of the crop as a binary PPM (see :func:`evidence.capture.screen.pixels_sha256`).
         width: Crop width in pixels.
         height: Crop height in pixels.
         rect: The crop's rectangle in the original's frame pixels.
@@ -105,7 +105,7 @@ def derived_capture(
 ) -> Derived:
     """Crop ``rect`` out of an original capture and build the derived item that points back to it.
 
-    The original's pixels are needed as well as its :class:`~evidence.capture.Capture`, which holds only the
+    The original's pixels are needed as well as its :class:`~evidence.capture.screen.Capture`, which holds only the
     PNG; they are checked against the original's ``pixels_sha256``, so a derived item can only ever name the
     frame it was really cut from.
 
@@ -118,7 +118,7 @@ def derived_capture(
 
     Args:
         parent: The original capture of the whole frame.
-        frame_rgb: The original's pixels, packed RGB (the :class:`~evidence.capture.Grab` it was encoded from).
+        frame_rgb: The original's pixels, packed RGB (the :class:`~evidence.capture.screen.Grab` it was encoded from).
         rect: The part to keep, in the original's frame pixels.
         app_version: Recorded in the context.
         reason: How the rectangle was chosen: a :class:`Selection` or its value.

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from evidence import canonical
-from evidence.errors import CustodyError, EvidenceError
+from evidence.core import canonical
+from evidence.core.errors import CustodyError, EvidenceError
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first entry of every chain."""

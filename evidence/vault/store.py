@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence import ageio, canonical
-from evidence.custody import Action, CustodyEntry, make_entry, utc_now, verify_chain
-from evidence.errors import CustodyError, EvidenceError, VaultError
-from evidence.incident import IncidentDetails, Status, check_ref, new_ref
+from evidence.case.custody import Action, CustodyEntry, make_entry, utc_now, verify_chain
+from evidence.case.incident import IncidentDetails, Status, check_ref, new_ref
+from evidence.core import canonical
+from evidence.core.errors import CustodyError, EvidenceError, VaultError
+from evidence.crypto import ageio
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 15000

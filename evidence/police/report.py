@@ -24,11 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from evidence import APP_NAME, __version__, bundle, policy
-from evidence.custody import CustodyEntry
-from evidence.incident import Category, PerpetratorType, ReportType, TargetRole
-from evidence.review import ACTIONS, ReviewRecord, reviews
-from evidence.review import label as review_label
+from evidence import APP_NAME, __version__, bundle
+from evidence.case import policy
+from evidence.case.custody import CustodyEntry
+from evidence.case.incident import Category, PerpetratorType, ReportType, TargetRole
+from evidence.review.actions import ACTIONS, ReviewRecord, reviews
+from evidence.review.actions import label as review_label
 
 DRAFT_WARNING = "This statement is a DRAFT prepared by software; check every fact, correct it and sign it."
 """The first line of every draft statement."""
@@ -109,7 +110,7 @@ class Exhibit:
         parent_ref: for a crop, the exhibit it was cut from ("" if that item is not carried).
         media_type: ``image/png`` or ``image/jpeg``.
         sha256: SHA-256 (hex) of the file.
-        pixels_sha256: SHA-256 (hex) of the image's pixels as a binary PPM (see :mod:`evidence.capture`).
+        pixels_sha256: SHA-256 (hex) of the image's pixels as a binary PPM (see :mod:`evidence.capture.screen`).
         width: width in pixels.
         height: height in pixels.
         size: size of the file in bytes.
@@ -704,7 +705,7 @@ def _review_row(record: ReviewRecord) -> ReviewRow:
 def verify_steps(report: Report) -> tuple[VerifyStep, ...]:
     """The stock-tool checks of a police export folder, in order.
 
-    The signature commands are those of the bag's own ``VERIFY.txt`` (:func:`evidence.bundle._verify_txt`), run
+    The signature commands are those of the bag's own ``VERIFY.txt`` (:func:`evidence.bundle.layout.verify_txt`), run
     from the unpacked bag ``REF/``; the export adds a check of every file and of the zip against the folder.
     """
     ref = report.ref

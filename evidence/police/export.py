@@ -4,13 +4,13 @@
 
     REF.zip               the decrypted bundle, byte for byte the zip that was sealed (and revised)
     REF/                  the same bag unpacked, file by file
-    report.pdf            the report, rendered by the app (ui/report_pdf.py) from evidence.report
+    report.pdf            the report, rendered by the app (ui/report_pdf.py) from evidence.police.report
     statement-draft.txt   the producer's draft witness statement, to check, correct and sign
     VERIFY.txt            the stock-tool commands, with the exhibit table
     SHA256SUMS            ``sha256sum -c`` list of every other file in the folder
 
 and, when asked for, ``out_dir/REF-police-export.zip.age`` beside it: the whole folder as a deterministic STORED
-zip (:func:`evidence.safezip.write_zip`, names ``REF-police-export/…``) encrypted with age to a recipient or a
+zip (:func:`evidence.bundle.safezip.write_zip`, names ``REF-police-export/…``) encrypted with age to a recipient or a
 passphrase, for sending.
 
 The export is plaintext on purpose: it is what the officer receives. Nothing else is: everything is built in
@@ -20,7 +20,7 @@ temporary folder, so it leaves nothing behind; only a crash or power cut in the 
 ``.ec-export-…`` folder, which holds part of an export and nothing else.
 
 The bag is unpacked without ``extractall``: every name was checked when the bundle was verified, and is checked
-again here (:func:`evidence.safezip.check_member_name`) before a path is built from it.
+again here (:func:`evidence.bundle.safezip.check_member_name`) before a path is built from it.
 """
 
 from __future__ import annotations
@@ -35,10 +35,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence import ageio, bundle, report, safezip
-from evidence.errors import EvidenceError, UsageError
-from evidence.fsutil import fsync_dir
-from evidence.incident import check_ref
+from evidence import bundle
+from evidence.bundle import safezip
+from evidence.case.incident import check_ref
+from evidence.core.errors import EvidenceError, UsageError
+from evidence.core.fsutil import fsync_dir
+from evidence.crypto import ageio
+from evidence.police import report
 
 EXPORT_SUFFIX = "-police-export"
 PACK_SUFFIX = ".zip.age"

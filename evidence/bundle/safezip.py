@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from evidence.errors import BundleError
+from evidence.core.errors import BundleError
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 """The timestamp of every member: the earliest a zip can hold, so it says nothing about when a bundle was made."""

@@ -12,14 +12,15 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence import bundle, sshsig
-from evidence.custody import Action, utc_now
-from evidence.errors import BundleError, EvidenceError, UsageError
-from evidence.fsutil import atomic_write, sweep_stale_temp_files
-from evidence.incident import Status
-from evidence.keys import Identity
-from evidence.profile import Profile
-from evidence.vault import Vault
+from evidence import bundle
+from evidence.case.custody import Action, utc_now
+from evidence.case.incident import Status
+from evidence.case.profile import Profile
+from evidence.core.errors import BundleError, EvidenceError, UsageError
+from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.crypto import sshsig
+from evidence.crypto.keys import Identity
+from evidence.vault.store import Vault
 
 
 @dataclass(frozen=True)

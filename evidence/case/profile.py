@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence import sshsig
-from evidence.errors import IdentityError, ProfileError
-from evidence.keys import PublicCard, Role, check_principal
-from evidence.sshsig import AllowedSigner
+from evidence.core.errors import IdentityError, ProfileError
+from evidence.crypto import sshsig
+from evidence.crypto.keys import PublicCard, Role, check_principal
+from evidence.crypto.sshsig import AllowedSigner
 
 FORMAT_VERSION = 1
 DEFAULT_IDLE_LOCK_MINUTES = 5

@@ -1,9 +1,9 @@
 """The visible top-level windows, top of the stack first, so the overlay can offer "click a window".
 
 Rectangles are in mss's virtual-desktop coordinates (physical pixels), the same space as
-:class:`evidence.capture.Grab`. Like :mod:`evidence.platform_window`, every adapter fails soft: an unknown
-answer is an empty list, never an exception, because a missing window list only costs the user the click-to-
-select shortcut while the drag still works.
+:class:`evidence.capture.screen.Grab`. Like :mod:`evidence.capture.platform_window`, every adapter fails
+soft: an unknown answer is an empty list, never an exception, because a missing window list only costs the
+user the click-to-select shortcut while the drag still works.
 
 - X11 (libX11): ``XQueryTree`` on the root lists its children bottom to top, so the list is reversed. A window
   counts when ``XGetWindowAttributes`` says it is ``IsViewable`` and InputOutput. Its place comes from
@@ -11,7 +11,7 @@ select shortcut while the drag still works.
   children are the manager's frames, so the rectangle includes the decorations (as the user sees the window)
   and the title is read from the client inside, the first descendant with ``WM_STATE``; with no window manager
   nothing sets ``WM_STATE`` and the title is the top-level's own. Xlib's fatal default error handler is replaced
-  for the length of the calls, exactly as in :mod:`evidence.platform_window`, because a window can close between
+  for the length of the calls, exactly as in :mod:`evidence.capture.platform_window`, because a window can close between
   two requests.
 - Windows (user32, dwmapi): ``EnumWindows``, which in practice walks the top-level windows in Z order from the
   top, keeping those that ``IsWindowVisible``, are not minimised (``IsIconic``) and are not cloaked by DWM
@@ -29,8 +29,8 @@ import ctypes
 import os
 import sys
 
-from evidence.capture import Rect
-from evidence.platform_window import _X11, _x11_title, _XFailure
+from evidence.capture.platform_window import _X11, _x11_title, _XFailure
+from evidence.capture.screen import Rect
 
 MAX_WINDOWS = 4096
 """Windows beyond this many are ignored: no desktop has so many, and a hostile client must not stall us."""

@@ -8,7 +8,7 @@ pins :func:`sign` byte for byte against ``ssh-keygen -Y sign``, and has ``ssh-ke
 the reverse.
 
 Parsing is deliberately strict: only the canonical armor, only ``ssh-ed25519`` keys, no trailing bytes. Every
-failure is one :class:`~evidence.errors.SignatureError` (or :class:`~evidence.errors.IdentityError` for keys)
+failure is one :class:`~evidence.core.errors.SignatureError` (or :class:`~evidence.core.errors.IdentityError` for keys)
 line; no ``struct``, ``binascii`` or ``ValueError`` escapes.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from evidence.errors import IdentityError, SignatureError, UsageError
+from evidence.core.errors import IdentityError, SignatureError, UsageError
 
 KEY_TYPE = "ssh-ed25519"
 MAGIC = b"SSHSIG"

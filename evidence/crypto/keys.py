@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from evidence import ageio, sshsig
-from evidence.errors import AgeFormatError, DecryptionError, IdentityError, UsageError, WrongPassphraseError
-from evidence.fsutil import atomic_write
+from evidence.core.errors import AgeFormatError, DecryptionError, IdentityError, UsageError, WrongPassphraseError
+from evidence.core.fsutil import atomic_write
+from evidence.crypto import ageio, sshsig
 
 SIGNING_KEY_INFO = b"evidence-capture.org/v1/ed25519-signing-key"
 """HKDF ``info`` label of the signing-key derivation."""

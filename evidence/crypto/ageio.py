@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 import pyrage
 
-from evidence.errors import AgeFormatError, DecryptionError, UsageError, WrongPassphraseError
+from evidence.core.errors import AgeFormatError, DecryptionError, UsageError, WrongPassphraseError
 
 MAX_SCRYPT_LOG_N = 22
 """Highest scrypt work factor (log2 N) we let pyrage compute: 2^22 takes about 4 s and 4 GiB."""

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
-from evidence.custody import Action, make_entry, utc_now
-from evidence.errors import BundleError, UsageError
-from evidence.fsutil import atomic_write, sweep_stale_temp_files
-from evidence.keys import Identity
-from evidence.profile import Profile
+from evidence.case.custody import Action, make_entry, utc_now
+from evidence.case.profile import Profile
+from evidence.core.errors import BundleError, UsageError
+from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.crypto.keys import Identity
 
 REVIEW_FORMAT = "evidence-capture-review/1"
 

@@ -1,0 +1,74 @@
+"""Adding a revision to a verified bundle: new review files, custody entries and a newly signed manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from evidence import __version__
+from evidence.bundle import safezip
+from evidence.bundle.build import finish_revision
+from evidence.bundle.layout import (
+    REVISION_FORMAT,
+    pretty_json,
+    revision_manifest_path,
+    revision_signature_path,
+    sha256_hex,
+    signer_json,
+)
+from evidence.bundle.verify import VerifiedBundle
+from evidence.case.custody import CustodyEntry, to_jsonl, verify_chain
+from evidence.case.profile import Profile
+from evidence.core.errors import (
+    UsageError,
+)
+from evidence.crypto.keys import Identity
+
+
+def revise(
+    verified: VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    *,
+    action: str,
+    new_files: Mapping[str, bytes],
+    custody_entries: Sequence[CustodyEntry],
+    when: str,
+    school: str | None = None,
+) -> dict[str, bytes]:
+    """Add a revision: new payload files, the new custody entries, and a new signed manifest.
+
+    ``new_files`` are bag-relative names under ``data/reviews/``; nothing existing may be replaced.
+    """
+    if not profile.is_reviewer(reviewer.card):
+        raise UsageError(f"{reviewer.card.principal} is not a reviewer in the school profile")
+    k = len(verified.revisions) + 1
+    payload = {n: d for n, d in verified.bag.items() if n.startswith("data/")}
+    for name in new_files:
+        if not name.startswith("data/reviews/") or name in payload:
+            raise UsageError(f"{name}: a revision may only add new files under data/reviews/")
+        safezip.check_member_name(name)
+    if not custody_entries:
+        raise UsageError("a revision must log at least one custody entry")
+    chain = [*verified.custody, *custody_entries]
+    verify_chain(chain)
+    added = dict(new_files)
+    added[f"data/custody-r{k}.jsonl"] = to_jsonl(custody_entries)
+    prev_manifest = verified.bag[revision_manifest_path(k - 1)]
+    prev_sig = verified.bag[revision_signature_path(k - 1)]
+    record = {
+        "format": REVISION_FORMAT,
+        "revision": k,
+        "action": action,
+        "software": f"Evidence Capture {__version__}",
+        "signer": signer_json(reviewer.card),
+        "time_utc": when,
+        "previous": {"manifest_sha256": sha256_hex(prev_manifest), "signature_sha256": sha256_hex(prev_sig)},
+        "custody_head": custody_entries[-1].hash,
+        "files": sorted([*added, f"data/revisions/{k}.json"]),
+    }
+    added[f"data/revisions/{k}.json"] = pretty_json(record)
+    payload.update(added)
+    earlier = {n: d for n, d in verified.bag.items() if n.startswith("seal/revisions/")}
+    revisions = [r.record for r in verified.revisions] + [record]
+    school_name = school or str(verified.incident.get("school", profile.school))
+    return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when)

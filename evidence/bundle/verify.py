@@ -1,0 +1,561 @@
+"""Reading a sealed bundle: decrypt, then every check in a fixed order, stopping at the first failure.
+
+The reader trusts nothing: the zip is parsed by :mod:`evidence.bundle.safezip` (no extractall, strict layout), and
+every check runs in a fixed order with its own ``check`` name (docs/FORMAT.md, "Verification").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from evidence.bundle import safezip
+from evidence.bundle.layout import (
+    _MANIFEST_LINE,
+    _REVISION_DIR,
+    ALLOWED_SIGNERS,
+    BAGIT_TXT,
+    CUSTODY_JSONL,
+    INCIDENT_FORMAT,
+    INCIDENT_JSON,
+    MANIFEST,
+    MAX_BUNDLE_BYTES,
+    ORIGIN_NAMESPACE,
+    REVISION_FORMAT,
+    SEAL_NAMESPACE,
+    SIGNATURE,
+    TAG_FILES,
+    TAGMANIFEST,
+    VERIFY_TXT,
+    bag_info,
+    custody_files,
+    revision_manifest_path,
+    revision_signature_path,
+    sha256_hex,
+    verify_txt,
+)
+from evidence.case.custody import CustodyEntry, parse_jsonl, verify_chain
+from evidence.case.incident import check_ref
+from evidence.case.profile import Profile
+from evidence.core.errors import (
+    AgeFormatError,
+    BundleError,
+    CustodyError,
+    DecryptionError,
+    EvidenceError,
+    SignatureError,
+    UsageError,
+)
+from evidence.crypto import ageio, sshsig
+from evidence.crypto.sshsig import AllowedSigner
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One verified revision."""
+
+    number: int
+    action: str
+    signer_name: str
+    signer_principal: str
+    signer_fingerprint: str
+    time_utc: str
+    files: tuple[str, ...]
+    record: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class VerifiedBundle:
+    """A bundle that passed every check. Only this type ever carries a bundle's plaintext to callers.
+
+    Attributes:
+        ref: the incident reference.
+        bag: bag-relative name → bytes.
+        revisions: every revision, oldest first.
+        incident: the parsed ``data/incident.json``.
+        custody: the whole chain (sealing plus every revision's entries).
+        zip_bytes: the decrypted zip, byte for byte.
+    """
+
+    ref: str
+    bag: Mapping[str, bytes]
+    revisions: tuple[Revision, ...]
+    incident: Mapping[str, Any]
+    custody: tuple[CustodyEntry, ...]
+    zip_bytes: bytes = field(repr=False)
+
+    @property
+    def sealer(self) -> Revision:
+        """Revision 1: who sealed it."""
+        return self.revisions[0]
+
+    @property
+    def items(self) -> list[Mapping[str, Any]]:
+        """The incident's items as listed in incident.json."""
+        return list(self.incident["items"])
+
+    def summary(self) -> str:
+        """One line for the CLI and the verdict banner."""
+        s = self.sealer
+        return (
+            f"Verified: {self.ref} sealed by {s.signer_name} <{s.signer_principal}> ({s.signer_fingerprint}) "
+            f"on {s.time_utc}, {len(self.items)} items, custody chain intact ({len(self.custody)} entries), "
+            f"{len(self.revisions)} revision{'s' if len(self.revisions) != 1 else ''}"
+        )
+
+
+def _fail(check: str, message: str, member: str | None = None) -> BundleError:
+    where = f"{member}: " if member else ""
+    return BundleError(f"{check}: {where}{message}", check=check, member=member)
+
+
+def decrypt_bundle(ciphertext: bytes, identities: Sequence[str]) -> bytes:
+    """Decrypt the outer age layer; unverified plaintext never leaves this module except via verify.
+
+    Raises:
+        BundleError: check ``decrypt`` (damaged) or ``unreadable`` (not an age file, or not addressed to us).
+    """
+    if len(ciphertext) > MAX_BUNDLE_BYTES:
+        raise _fail("size cap", f"bundle is larger than {MAX_BUNDLE_BYTES} bytes")
+    if not ageio.is_age_file(ciphertext[:64]):
+        raise _fail("unreadable", "not an age-encrypted bundle")
+    try:
+        return ageio.decrypt(ciphertext, identities)
+    except AgeFormatError as e:
+        raise _fail("decrypt", f"damaged age header: {e}") from e
+    except DecryptionError as e:
+        if "no match" in str(e) or "no identity" in str(e):
+            raise _fail("unreadable", "this bundle is not encrypted to your identity") from e
+        raise _fail("decrypt", f"the encrypted bundle is damaged or was altered: {e}") from e
+
+
+def _parse_manifest(data: bytes, member: str) -> dict[str, str]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _fail("bagit", "not UTF-8", member) from e
+    out: dict[str, str] = {}
+    if text and not text.endswith("\n"):
+        raise _fail("bagit", "does not end with a newline", member)
+    for number, line in enumerate(text.split("\n")[:-1] if text else [], start=1):
+        m = _MANIFEST_LINE.match(line)
+        if not m:
+            raise _fail("bagit", f"line {number} is not 'SHA256  data/PATH'", member)
+        if m.group(2) in out:
+            raise _fail("bagit", f"lists {m.group(2)} twice", member)
+        out[m.group(2)] = m.group(1)
+    if list(out) != sorted(out):
+        raise _fail("bagit", "lines are not sorted by path", member)
+    return out
+
+
+def _load_json(bag: Mapping[str, bytes], name: str) -> Any:
+    try:
+        return json.loads(bag[name].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # json recurses once per nesting level
+        raise _fail("consistency", f"not valid JSON: {e}", name) from e
+
+
+def verify_bag(zip_bytes: bytes, profile: Profile) -> VerifiedBundle:
+    """Run every check on a decrypted bundle, in order, stopping at the first failure.
+
+    Order: zip structure; BagIt completeness; payload hashes; signatures against the profile; custody chain;
+    consistency of the items with the manifest.
+
+    Raises:
+        BundleError: naming the check and the member.
+    """
+    # 1. zip structure (safezip rejects names, links, compression, duplicates, layout, caps)
+    members = safezip.read_zip(zip_bytes)
+    if list(members) != sorted(members):
+        raise _fail("zip structure", "entries are not in name order, so this is not the archive a sealer writes")
+    tops = {name.split("/", 1)[0] for name in members}
+    if len(tops) != 1 or any("/" not in name for name in members):
+        raise _fail("zip structure", "the zip must hold exactly one top directory (the bag)")
+    ref = tops.pop()
+    try:
+        check_ref(ref)
+    except UsageError as e:
+        raise _fail("zip structure", f"top directory {ref!r} is not an incident reference") from e
+    bag = {name.split("/", 1)[1]: data for name, data in members.items()}
+
+    # 2. BagIt completeness
+    if bag.get("bagit.txt") != BAGIT_TXT:
+        raise _fail("bagit", "missing or not 'BagIt-Version: 1.0' with UTF-8", "bagit.txt")
+    for name in (MANIFEST, TAGMANIFEST, "bag-info.txt", SIGNATURE, ALLOWED_SIGNERS, VERIFY_TXT):
+        if name not in bag:
+            raise _fail("bagit", "missing", name)
+    manifest = _parse_manifest(bag[MANIFEST], MANIFEST)
+    payload_names = {n for n in bag if n.startswith("data/")}
+    for name in sorted(payload_names - set(manifest)):
+        raise _fail("bagit", "file is not listed in the manifest", name)
+    for name in sorted(set(manifest) - payload_names):
+        raise _fail("bagit", "listed in the manifest but missing", name)
+    tag_lines = bag[TAGMANIFEST].decode("utf-8", "replace").splitlines()
+    tag_manifest: dict[str, str] = {}
+    for number, line in enumerate(tag_lines, start=1):
+        digest, sep, name = line.partition("  ")
+        if not sep or not re.fullmatch(r"[0-9a-f]{64}", digest) or name in tag_manifest:
+            raise _fail("bagit", f"line {number} is malformed", TAGMANIFEST)
+        tag_manifest[name] = digest
+    for name in tag_manifest:
+        if name.startswith("data/"):
+            raise _fail("bagit", "lists a payload file; payload files belong in the manifest", TAGMANIFEST)
+    for name in bag:
+        if not name.startswith("data/") and name not in TAG_FILES and not _REVISION_DIR.match(name):
+            raise _fail("bagit", "is not a file a sealed bundle may hold", name)
+    tag_names = {n for n in bag if not n.startswith("data/") and n != TAGMANIFEST}
+    for name in sorted(tag_names ^ set(tag_manifest)):
+        problem = "is not listed in the tag manifest" if name in bag else "is listed in the tag manifest but missing"
+        raise _fail("bagit", problem, name)
+    if list(tag_manifest) != sorted(tag_manifest):
+        raise _fail("bagit", "lines are not sorted by path", TAGMANIFEST)
+
+    # 3. every payload and tag hash
+    for name, digest in manifest.items():
+        if sha256_hex(bag[name]) != digest:
+            raise _fail(
+                "payload hash", "SHA-256 does not match the manifest (this file or the manifest was altered)", name
+            )
+    for name, digest in tag_manifest.items():
+        if sha256_hex(bag[name]) != digest:
+            raise _fail(
+                "payload hash",
+                "SHA-256 does not match the tag manifest (this file or the tag manifest was altered)",
+                name,
+            )
+
+    # 4. signatures: every revision, against the profile; each earlier revision's files unchanged in the next
+    revisions = _verify_revisions(bag, manifest, profile)
+
+    # 5. custody chain across the revisions
+    custody = _verify_custody(bag, revisions)
+
+    # 6. consistency of items, contexts and custody with the manifest
+    incident = _verify_consistency(ref, bag, manifest, custody, revisions)
+    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes)
+
+
+def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], profile: Profile) -> list[Revision]:
+    """Check every revision in order, one rule per function; then that the root tag files are the latest's."""
+    count = _revision_count(bag)
+    trust = _SignerTrust(
+        signers=profile.signers(),
+        reviewers=frozenset((r.principal, r.fingerprint) for r in profile.reviewers),
+        in_bag=_parse_in_bag_signers(bag),
+        school=profile.school,
+    )
+    revisions: list[Revision] = []
+    previous: tuple[bytes, bytes] | None = None
+    for k in range(1, count + 1):
+        rk_manifest, key = _check_revision_signature(bag, k)
+        _check_revision_files_kept(k, rk_manifest, manifest)
+        record = _load_revision_record(bag, k, rk_manifest)
+        _check_revision_adds_only_reviews(k, record)
+        fp = _check_revision_signer(k, record, key, trust)
+        _check_revision_chain(k, record, rk_manifest, previous)
+        _check_revision_file_list(k, record, rk_manifest, previous)
+        signer = record["signer"]
+        revisions.append(
+            Revision(
+                k,
+                str(record.get("action", "")),
+                str(signer.get("name", "")),
+                signer["principal"],
+                fp,
+                str(record.get("time_utc", "")),
+                tuple(record["files"]),
+                record,
+            )
+        )
+        previous = (bag[revision_manifest_path(k)], bag[revision_signature_path(k)])
+    _check_root_is_latest(bag, count)
+    _check_derived_tag_files(bag, revisions)
+    return revisions
+
+
+@dataclass(frozen=True)
+class _SignerTrust:
+    """Who may sign, from the school profile, and who the bag's own ``allowed_signers`` names."""
+
+    signers: list[AllowedSigner]
+    reviewers: frozenset[tuple[str, str]]
+    in_bag: list[AllowedSigner]
+    school: str
+
+
+def _revision_count(bag: Mapping[str, bytes]) -> int:
+    """The number of revisions under ``seal/revisions/``, which must run 1..N without a gap."""
+    numbers = set()
+    for name in bag:
+        if name.startswith("seal/revisions/"):
+            m = _REVISION_DIR.match(name)
+            if not m:
+                raise _fail("bagit", "unexpected file in seal/revisions", name)
+            numbers.add(int(m.group(1)))
+    if not numbers:
+        raise _fail("signature", "no signed revision found", "seal/revisions")
+    count = max(numbers)
+    if numbers != set(range(1, count + 1)):
+        raise _fail("signature", "a revision is missing", "seal/revisions")
+    return count
+
+
+def _check_revision_signature(bag: Mapping[str, bytes], k: int) -> tuple[dict[str, str], Ed25519PublicKey]:
+    """Revision ``k`` has a well-formed manifest and a valid SSHSIG over it; return the manifest and the key."""
+    mpath, spath = revision_manifest_path(k), revision_signature_path(k)
+    if mpath not in bag or spath not in bag:
+        raise _fail("signature", f"revision {k} lacks its manifest or signature", mpath)
+    rk_manifest = _parse_manifest(bag[mpath], mpath)
+    try:
+        key = sshsig.verify(bag[spath], bag[mpath], SEAL_NAMESPACE)
+    except SignatureError as e:
+        raise _fail("signature", f"revision {k}: {e}", spath) from e
+    return rk_manifest, key
+
+
+def _check_revision_files_kept(k: int, rk_manifest: Mapping[str, str], manifest: Mapping[str, str]) -> None:
+    """Every file revision ``k`` signed still has the digest it signed."""
+    for name, digest in rk_manifest.items():
+        if manifest.get(name) != digest:
+            raise _fail("revision", f"revision {k}'s file was changed or removed later", name)
+
+
+def _load_revision_record(bag: Mapping[str, bytes], k: int, rk_manifest: Mapping[str, str]) -> dict[str, Any]:
+    """``data/revisions/K.json``: signed by revision ``k``, and a complete record of it."""
+    record_name = f"data/revisions/{k}.json"
+    if record_name not in rk_manifest:
+        raise _fail("signature", f"revision {k}'s manifest does not list its record", revision_manifest_path(k))
+    record = _load_json(bag, record_name)
+    if not isinstance(record, dict) or record.get("revision") != k or record.get("format") != REVISION_FORMAT:
+        raise _fail("consistency", f"is not the record of revision {k}", record_name)
+    signer = record.get("signer")
+    signer_fields = ("name", "principal", "role", "age", "ssh", "fingerprint")
+    if not isinstance(signer, dict) or not all(isinstance(signer.get(f), str) for f in signer_fields):
+        raise _fail("consistency", "signer is not a complete record", record_name)
+    if not (record.get("previous") is None or isinstance(record.get("previous"), dict)):
+        raise _fail("consistency", "previous is neither null nor an object", record_name)
+    files = record.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise _fail("consistency", "files is not a list of paths", record_name)
+    return record
+
+
+def _check_revision_adds_only_reviews(k: int, record: Mapping[str, Any]) -> None:
+    """A revision after the first adds only its custody part, its record and review files."""
+    if k == 1:
+        return
+    own = {f"data/revisions/{k}.json", f"data/custody-r{k}.jsonl"}
+    for name in record["files"]:
+        if name not in own and not name.startswith("data/reviews/"):
+            raise _fail("revision", f"revision {k} may only add review files, not this", name)
+
+
+def _check_revision_signer(k: int, record: Mapping[str, Any], key: Ed25519PublicKey, trust: _SignerTrust) -> str:
+    """The record names the key that signed; the profile trusts it (a reviewer after revision 1); the bag's
+    ``allowed_signers`` names it. Return its fingerprint."""
+    spath = revision_signature_path(k)
+    signer = record["signer"]
+    fp = sshsig.fingerprint(key)
+    if signer.get("fingerprint") != fp:
+        raise _fail("signature", f"revision {k} names {signer.get('fingerprint')} but was signed by {fp}", spath)
+    if signer.get("principal") not in sshsig.find_principals(trust.signers, key, SEAL_NAMESPACE):
+        raise _fail(
+            "untrusted signer",
+            f"revision {k} was signed by {signer.get('principal')!r} ({fp}), who is not a signer in the "
+            f"school profile for {trust.school}",
+            spath,
+        )
+    if k > 1 and (signer["principal"], fp) not in trust.reviewers:
+        raise _fail("untrusted signer", f"revision {k} was signed by {signer['principal']}, not a reviewer", spath)
+    if signer["principal"] not in sshsig.find_principals(trust.in_bag, key, SEAL_NAMESPACE):
+        raise _fail("signature", f"does not name the signer of revision {k}", ALLOWED_SIGNERS)
+    return fp
+
+
+def _check_revision_chain(
+    k: int, record: Mapping[str, Any], rk_manifest: Mapping[str, str], previous: tuple[bytes, bytes] | None
+) -> None:
+    """Revision ``k`` binds the digests of revision ``k-1``'s manifest and signature, and keeps all its files."""
+    record_name = f"data/revisions/{k}.json"
+    if previous is None:
+        if record.get("previous") is not None:
+            raise _fail("revision", "revision 1 cannot have a predecessor", record_name)
+        return
+    prev_manifest, prev_sig = previous
+    prev = record.get("previous") or {}
+    if prev.get("manifest_sha256") != sha256_hex(prev_manifest) or prev.get("signature_sha256") != sha256_hex(prev_sig):
+        raise _fail("revision", f"revision {k} does not bind revision {k - 1}", record_name)
+    earlier = _parse_manifest(prev_manifest, revision_manifest_path(k - 1))
+    for name, digest in earlier.items():
+        if rk_manifest.get(name) != digest:
+            raise _fail("revision", f"revision {k} changed or dropped a file of revision {k - 1}", name)
+
+
+def _check_revision_file_list(
+    k: int, record: Mapping[str, Any], rk_manifest: Mapping[str, str], previous: tuple[bytes, bytes] | None
+) -> None:
+    """The record's ``files`` are exactly what revision ``k``'s manifest adds to revision ``k-1``'s."""
+    earlier = set(_parse_manifest(previous[0], "")) if previous else set()
+    if set(record["files"]) != set(rk_manifest) - earlier:
+        raise _fail("consistency", f"revision {k}'s file list does not match its manifest", f"data/revisions/{k}.json")
+
+
+def _check_root_is_latest(bag: Mapping[str, bytes], count: int) -> None:
+    """The root manifest and signature are the latest revision's."""
+    if bag[MANIFEST] != bag[revision_manifest_path(count)]:
+        raise _fail("signature", f"the manifest is not revision {count}'s signed manifest", MANIFEST)
+    if bag[SIGNATURE] != bag[revision_signature_path(count)]:
+        raise _fail("signature", f"is not revision {count}'s signature", SIGNATURE)
+
+
+def _check_derived_tag_files(bag: Mapping[str, bytes], revisions: Sequence[Revision]) -> None:
+    """``VERIFY.txt`` and ``bag-info.txt`` are exactly what the signed revision records imply."""
+    records = [r.record for r in revisions]
+    if bag[VERIFY_TXT] != verify_txt(_ref_of(bag), records):
+        raise _fail("consistency", "is not the text the revision records imply (it was edited)", VERIFY_TXT)
+    latest = revisions[-1].record
+    payload = {n: d for n, d in bag.items() if n.startswith("data/")}
+    expected_info = bag_info(
+        _ref_of(bag),
+        _school_of(bag),
+        latest["signer"]["name"],
+        latest["signer"]["principal"],
+        str(latest.get("time_utc", "")),
+        payload,
+        len(revisions),
+        str(latest.get("software", "")),
+    )
+    if bag["bag-info.txt"] != expected_info:
+        raise _fail("consistency", "is not the text the revision records imply (it was edited)", "bag-info.txt")
+
+
+def _ref_of(bag: Mapping[str, bytes]) -> str:
+    value = _load_json(bag, INCIDENT_JSON) if INCIDENT_JSON in bag else {}
+    return str(value.get("ref", "")) if isinstance(value, dict) else ""
+
+
+def _school_of(bag: Mapping[str, bytes]) -> str:
+    value = _load_json(bag, INCIDENT_JSON) if INCIDENT_JSON in bag else {}
+    return str(value.get("school", "")) if isinstance(value, dict) else ""
+
+
+def _parse_in_bag_signers(bag: Mapping[str, bytes]) -> list[AllowedSigner]:
+    try:
+        return sshsig.parse_allowed_signers(bag[ALLOWED_SIGNERS].decode("utf-8"))
+    except (EvidenceError, UnicodeDecodeError) as e:
+        raise _fail("signature", f"unreadable: {e}", ALLOWED_SIGNERS) from e
+
+
+def _verify_custody(bag: Mapping[str, bytes], revisions: Sequence[Revision]) -> list[CustodyEntry]:
+    entries: list[CustodyEntry] = []
+    for k, name in enumerate(custody_files(len(revisions)), start=1):
+        if name not in bag:
+            raise _fail("custody", f"revision {k}'s custody log is missing", name)
+        try:
+            part = parse_jsonl(bag[name])
+        except CustodyError as e:
+            raise _fail("custody", str(e), name) from e
+        if not part:
+            raise _fail("custody", "is empty", name)
+        entries += part
+        try:
+            verify_chain(entries)
+        except CustodyError as e:
+            raise _fail("custody", str(e), name) from e
+        head = revisions[k - 1].record.get("custody_head")
+        if head != part[-1].hash:
+            raise _fail("custody", f"revision {k} does not sign this log's last entry", name)
+    return entries
+
+
+def _verify_consistency(
+    ref: str,
+    bag: Mapping[str, bytes],
+    manifest: Mapping[str, str],
+    custody: Sequence[CustodyEntry],
+    revisions: Sequence[Revision],
+) -> dict[str, Any]:
+    incident = _load_json(bag, INCIDENT_JSON)
+    if not isinstance(incident, dict) or incident.get("format") != INCIDENT_FORMAT or incident.get("ref") != ref:
+        raise _fail("consistency", f"is not the incident record of {ref}", INCIDENT_JSON)
+    items, excluded = incident.get("items"), incident.get("excluded")
+    if not isinstance(items, list) or not isinstance(excluded, list):
+        raise _fail("consistency", "items or excluded is not a list", INCIDENT_JSON)
+    logged: dict[int, CustodyEntry] = {}
+    for e in custody:
+        if e.action in ("captured", "received", "derived"):
+            number = e.details.get("item")
+            if not isinstance(number, int) or isinstance(number, bool):
+                raise _fail("consistency", f"custody entry {e.seq} does not name an item number", CUSTODY_JSONL)
+            logged[number] = e
+    seen_files = {INCIDENT_JSON, CUSTODY_JSONL}
+    last_time = ""
+    for item in items:
+        if not isinstance(item, dict):
+            raise _fail("consistency", "an item is not an object", INCIDENT_JSON)
+        seq, file_name, context_name = item.get("seq"), item.get("file"), item.get("context")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise _fail("consistency", "an item has no item number", INCIDENT_JSON)
+        if not isinstance(file_name, str) or file_name not in manifest or not isinstance(context_name, str):
+            raise _fail("consistency", f"item {seq}'s file is not in the manifest", INCIDENT_JSON)
+        if context_name not in manifest:
+            raise _fail("consistency", f"item {seq}'s context is not in the manifest", INCIDENT_JSON)
+        if manifest[file_name] != item.get("sha256"):
+            raise _fail("consistency", f"item {seq}'s SHA-256 differs from the manifest", file_name)
+        entry = logged.get(seq)
+        if entry is None:
+            raise _fail("consistency", f"item {seq} has no capture entry in the custody log", CUSTODY_JSONL)
+        if entry.details.get("sha256") != item.get("sha256"):
+            raise _fail("consistency", f"item {seq}'s SHA-256 differs from its custody entry", file_name)
+        context = _load_json(bag, context_name)
+        if not isinstance(context, dict):
+            raise _fail("consistency", "context is not an object", context_name)
+        created = str(item.get("created_utc", ""))
+        if created < last_time and "clock_anomaly" not in entry.details:
+            raise _fail("consistency", f"item {seq} is dated before the item listed above it", INCIDENT_JSON)
+        last_time = created
+        seen_files |= {file_name, context_name}
+    for item in excluded:
+        if not isinstance(item, dict) or not item.get("reason") or not isinstance(item.get("seq"), int):
+            raise _fail("consistency", "an excluded item has no reason", INCIDENT_JSON)
+    listed = {i.get("seq") for i in items} | {i.get("seq") for i in excluded}
+    for seq in logged:
+        if seq not in listed:
+            raise _fail(
+                "consistency",
+                f"the custody log records item {seq}, which the bundle does not account for",
+                INCIDENT_JSON,
+            )
+    if len(items) != len({i.get("seq") for i in items}):
+        raise _fail("consistency", "an item is listed twice", INCIDENT_JSON)
+    orphans = {n for n in manifest if n.startswith("data/items/")} - seen_files
+    if orphans:
+        raise _fail("consistency", "is in the bag but belongs to no item", sorted(orphans)[0])
+    return incident
+
+
+def open_bundle(ciphertext: bytes, identities: Sequence[str], profile: Profile) -> VerifiedBundle:
+    """Decrypt and verify a sealed bundle. Nothing is returned unless every check passed."""
+    return verify_bag(decrypt_bundle(ciphertext, identities), profile)
+
+
+def verify_origin(ciphertext: bytes, signature: bytes, profile: Profile) -> tuple[str, str]:
+    """Check the detached origin signature against the profile; return (principal, fingerprint).
+
+    Raises:
+        BundleError: check ``origin``.
+    """
+    try:
+        key = sshsig.verify(signature, ciphertext, ORIGIN_NAMESPACE)
+    except SignatureError as e:
+        raise _fail("origin", str(e)) from e
+    principals = sshsig.find_principals(profile.signers(), key, ORIGIN_NAMESPACE)
+    if not principals:
+        raise _fail("origin", f"signed by {sshsig.fingerprint(key)}, who is not a signer in the school profile")
+    return principals[0], sshsig.fingerprint(key)
