@@ -59,3 +59,12 @@ class BundleError(EvidenceError):
         super().__init__(message)
         self.check = check
         self.member = member
+
+
+class UnsafeFileError(EvidenceError):
+    """A file from outside is not a regular file, is too large, or cannot be read. ``check`` names the rule."""
+
+    def __init__(self, message: str, *, path: object = None, check: str = "unreadable") -> None:
+        super().__init__(message)
+        self.path = path
+        self.check = check
