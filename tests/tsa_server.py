@@ -439,8 +439,11 @@ def tsa_pki(tmp_path_factory: pytest.TempPathFactory) -> TsaPki:
 
 
 @pytest.fixture
-def tsa(tsa_pki: TsaPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TsaServer]:
+def tsa(
+    tsa_pki: TsaPki, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TsaServer]:
     """A TSA on loopback answering with ``openssl ts -reply``; see the module docstring."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1")  # a developer's http_proxy must not capture loopback requests
     server = TsaServer(tsa_pki, tmp_path_factory.mktemp("tsa-server"))
     try:
         yield server
