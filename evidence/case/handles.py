@@ -354,6 +354,14 @@ def _read_token(token: str, *, bare_is_handle: bool) -> list[_Found]:
     return []
 
 
+def word_keys(text: str) -> tuple[str, ...]:
+    """The keys of what one machine-read word shows (as :func:`propose` reads text layers), in a fixed order.
+
+    ``https://instagram.com/jay`` gives both its ``url:`` key and ``handle:jay``.
+    """
+    return tuple(found.key for found in _read_token(text, bare_is_handle=False))
+
+
 def _looks_like_bare_url(lowered: str) -> bool:
     """``host.tld/...`` or a known platform's host, written without a scheme."""
     host, _, path = lowered.partition("/")
