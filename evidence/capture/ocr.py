@@ -348,18 +348,19 @@ def _run_engine(engine: _Engine, pgm: bytes, scale: int, timeout_s: float) -> st
         process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     except OSError as e:
         raise EngineMissingError(f"tesseract cannot be run: {e.strerror}") from e
-    try:
-        out, _err = process.communicate(pgm, timeout=timeout_s)
-    except subprocess.TimeoutExpired as e:
-        process.kill()
-        process.communicate()
-        raise OcrTimeoutError(f"tesseract did not finish within {timeout_s:g} s and was stopped") from e
-    except BaseException:
-        process.kill()
-        process.communicate()
-        raise
+    with process:  # closes the pipes and reaps the process however this ends
+        try:
+            out, err = process.communicate(pgm, timeout=timeout_s)
+        except subprocess.TimeoutExpired as e:
+            process.kill()
+            raise OcrTimeoutError(f"tesseract did not finish within {timeout_s:g} s and was stopped") from e
+        except BaseException:
+            process.kill()
+            raise
     if process.returncode != 0:
-        raise EngineFailedError(f"tesseract exited with status {process.returncode}")
+        last = err.decode("ascii", errors="replace").strip().splitlines()[-1:] or [""]
+        said = "".join(ch for ch in last[0] if ch.isprintable())[:200]
+        raise EngineFailedError(f"tesseract exited with status {process.returncode}: {said}")
     if len(out) > MAX_TSV_BYTES:
         raise EngineFailedError(f"tesseract wrote more than {MAX_TSV_BYTES} bytes")
     try:
