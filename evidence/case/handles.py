@@ -468,9 +468,9 @@ def _first_seen(sighting: Sighting) -> tuple[int, int, int]:
     return (1, sighting.item_seq, sighting.word_indices[0] if sighting.word_indices else 0)
 
 
-_LOOKALIKE = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1", "s": "5", "z": "2", "b": "8", "g": "9"})
+_LOOKALIKE = str.maketrans({"o": "0", "i": "1", "j": "1", "l": "1", "|": "1", "s": "5", "z": "2", "b": "8", "g": "9"})
 
 
 def _skeleton(key: str) -> str:
-    """``key`` with OCR look-alikes folded together (``0``/``o``, ``1``/``l``/``i``, ``rn``/``m``, ``vv``/``w``)."""
+    """``key`` with OCR look-alikes folded (``0``/``o``, ``1``/``l``/``i``/``j``, ``rn``/``m``, ``vv``/``w``...)."""
     return key.lower().replace("rn", "m").replace("vv", "w").translate(_LOOKALIKE)
