@@ -69,8 +69,9 @@ class Sighting:
         word_indices: Indices of the words in that item's text layer (``TextLayer.words``); empty for the form.
         boxes: Those words' boxes in the item's pixels; empty for the form.
         confidence: The OCR engine's confidence (0 to 100) in the word; None for the form.
-        may_be_cut: The word ends its line and the paragraph goes on, so the value may continue on the next line
-            (machine-read text is never joined across lines).
+        may_be_cut: The word ends a line of several words that is about as wide as its paragraph's widest, and
+            the paragraph goes on: the line may have wrapped inside the value, which may continue on the next
+            line (machine-read text is never joined across lines). A hint for the reviewer, not a finding.
         platform: The platform whose profile URL this handle was taken from (``instagram``), if it was.
     """
 
@@ -431,10 +432,21 @@ def propose(
 
     pairs = text_layers.items() if isinstance(text_layers, Mapping) else text_layers
     for item_seq, layer in sorted(pairs, key=lambda pair: pair[0]):
+        widest: dict[tuple[int, int], int] = {}
+        for line in layer.lines:
+            here = (line.block, line.paragraph)
+            widest[here] = max(widest.get(here, 0), line.box.right)
         index = 0
         for line_no, line in enumerate(layer.lines):
-            goes_on = line_no + 1 < len(layer.lines) and (
-                (layer.lines[line_no + 1].block, layer.lines[line_no + 1].paragraph) == (line.block, line.paragraph)
+            here = (line.block, line.paragraph)
+            following = layer.lines[line_no + 1] if line_no + 1 < len(layer.lines) else None
+            # a word is cut only by a wrap, and a line that wrapped is about as wide as its paragraph allows; a
+            # word alone on its line (a sender's name over the message) is taken as whole
+            goes_on = (
+                following is not None
+                and (following.block, following.paragraph) == here
+                and len(line.words) > 1
+                and line.box.right >= widest[here] - line.box.h
             )
             for position, word in enumerate(line.words):
                 cut = goes_on and position == len(line.words) - 1

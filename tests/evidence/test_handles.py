@@ -85,6 +85,8 @@ def test_a_handle_cut_by_a_line_break_is_not_joined() -> None:
         assert [p.key for p in whole] == ["handle:jay_k_2009"] and not whole[0].sightings[0].may_be_cut
     ended = propose(text_layers={1: make_layer([["reply from @jay_k_2009", "was nasty"]])})
     assert ended[0].sightings[0].may_be_cut  # it may go on: the reviewer is told, nothing is joined
+    sender = propose(text_layers={1: make_layer([["@jay_k_2009", "ok"]])})
+    assert not sender[0].sightings[0].may_be_cut  # alone on its line, over a short message
 
 
 def test_look_alike_characters_are_not_fixed_but_flagged() -> None:

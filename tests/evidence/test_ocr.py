@@ -130,7 +130,7 @@ def test_the_layer_names_its_source_and_engine(screen: tuple[bytes, TextLayer, d
     model = Path(folder.group(1)) / "eng.traineddata"
     stock = subprocess.run(["sha256sum", str(model)], capture_output=True, text=True, check=True).stdout.split()[0]
     assert [(lang.code, lang.data_sha256) for lang in layer.engine.languages] == [("eng", stock)]
-    assert (layer.engine.name, layer.engine.page_segmentation, layer.engine.scale) == ("tesseract", 3, 2)
+    assert (layer.engine.name, layer.engine.page_segmentation, layer.engine.scale) == ("tesseract", 11, 2)
     assert TextLayer.parse(layer.to_canonical()) == layer
 
 
