@@ -21,8 +21,8 @@ Engine decision: Debian's ``tesseract`` command (``tesseract-ocr`` with ``tesser
   ``libtesseract-dev`` needs a C++ compiler, Cython and the -dev packages in ``make``. And in-process, a crash
   or a hang in C code on a hostile image takes the reviewer's app with it: tesserocr's recognition timeout
   covers recognition only, not image reading or layout analysis, and a thread in C cannot be stopped.
-- The ``tesseract`` command in a child process costs about 0.1 s to start and load the English model (measured;
-  small beside the 1 s or more that reading a screen takes), uses the system's patched libraries, can be killed
+- The ``tesseract`` command in a child process costs about 0.15 s to start and load the English model (measured
+  on a blank 64x32 image; small beside the 1 s or more that reading a screen takes), uses the system's patched libraries, can be killed
   at the timeout, and never holds our GIL. Its TSV output has words, boxes and confidences. So this is the engine.
 
 Readings are made repeatable: ``OMP_THREAD_LIMIT=1`` (one thread; it is also faster on a shared 2-core machine

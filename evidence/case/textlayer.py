@@ -160,10 +160,13 @@ class Word:
 
 @dataclass(frozen=True)
 class Line:
-    """One line of words, in reading order, inside a paragraph of a block (the engine's layout numbers).
+    """One line of words, in reading order, inside a paragraph of a block.
+
+    Blocks and paragraphs are layout groups: lines of one group belong together (a sender's name and a wrapped
+    message); ``evidence/capture/ocr.py`` says how it forms them.
 
     Attributes:
-        block: The engine's block number (1-based).
+        block: The block number (1-based).
         paragraph: The paragraph number inside the block (1-based).
         box: The line's box.
         words: Its words, at least one.
