@@ -22,8 +22,9 @@ Engine decision: Debian's ``tesseract`` command (``tesseract-ocr`` with ``tesser
   or a hang in C code on a hostile image takes the reviewer's app with it: tesserocr's recognition timeout
   covers recognition only, not image reading or layout analysis, and a thread in C cannot be stopped.
 - The ``tesseract`` command in a child process costs about 0.15 s to start and load the English model (measured
-  on a blank 64x32 image; small beside the 1 s or more that reading a screen takes), uses the system's patched libraries, can be killed
-  at the timeout, and never holds our GIL. Its TSV output has words, boxes and confidences. So this is the engine.
+  on a blank 64x32 image; small beside the 1 s or more that reading a screen takes), uses the system's patched
+  libraries, can be killed at the timeout, and never holds our GIL. Its TSV output has words, boxes and
+  confidences. So this is the engine.
 
 Readings are made repeatable: ``OMP_THREAD_LIMIT=1`` (one thread; it is also faster on a shared 2-core machine
 than OpenMP's two, by measurement), a fixed page segmentation mode and DPI, and a preparation chosen only from the
