@@ -13,6 +13,8 @@ packages=(
   age openssh-client openssl coreutils unzip poppler-utils netpbm
   # peers for the benchmarks
   scrot
+  # OCR: the engine and its English model (the text layer), and strace, with which a test proves it writes nothing
+  tesseract-ocr tesseract-ocr-eng strace
 )
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   packages+=(python3-venv)
