@@ -56,7 +56,8 @@ class StaffApp(QObject):
     def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
         from ui.incident_form import QtIncidentForm
-        from ui.items_view import QtItemsView, QtItemViewer
+        from ui.item_viewer import QtItemViewer
+        from ui.items_view import QtItemsView
         from ui.main_window import QtMainWindow
 
         self.workspace = workspace

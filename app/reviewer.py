@@ -79,7 +79,8 @@ class ReviewerApp(QObject):
         super().__init__(parent)
         from ui.custody_view import QtCustodyLogView
         from ui.inbox import QtInbox
-        from ui.items_view import QtItemsView, QtItemViewer
+        from ui.item_viewer import QtItemViewer
+        from ui.items_view import QtItemsView
         from ui.reviewer_window import QtReviewerWindow
         from ui.verdict import QtVerdictBanner
 
