@@ -1,4 +1,4 @@
-"""The desktop app: the QApplication, the first-run wizard, and the two windows.
+"""The desktop app: the QApplication, the log and crash handler, the first-run wizard, and the two windows.
 
 The windows' controllers are :class:`app.staff.StaffApp` and :class:`app.reviewer.ReviewerApp`; they share one
 :class:`app.lock.LockCoordinator`, so one passphrase unlocks both and one lock (idle, Ctrl+L or quit) locks both.
@@ -14,6 +14,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+import evidence
+from app.crash import CrashHandler
+from app.logs import setup_logging
 from app.paths import Paths
 from app.staff import StaffApp
 from app.workspace import Workspace
@@ -75,13 +78,20 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
     args = parser.parse_args(list(argv))
     try:
         workspace = Workspace(Paths.resolve(args.data_dir).ensure(), Path(args.profile) if args.profile else None)
+        log_path = setup_logging(workspace.paths.data_dir)
     except EvidenceError as e:
         print(f"evidence-capture: error: {e}", file=sys.stderr)
         return 2
+    log.info("starting %s", evidence.__version__)
     sweep_stale_temp_files(workspace.paths.data_dir)
     qapp = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(qapp, QApplication)
-    return _run_windows(qapp, workspace, [Path(name) for name in args.files], exec_)
+    crash = CrashHandler(log_path, qapp)
+    crash.install()
+    try:
+        return _run_windows(qapp, workspace, [Path(name) for name in args.files], exec_)
+    finally:
+        crash.uninstall()
 
 
 def _run_windows(
