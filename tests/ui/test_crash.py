@@ -199,3 +199,21 @@ def test_a_bug_in_a_jobs_callback_still_ends_the_work_so_a_waiting_lock_happens(
     assert not lock.locked  # waits for the job
     qtbot.waitUntil(lambda: lock.locked, timeout=10000)
     assert not lock.session.busy and crash.dialog is not None
+
+
+def test_a_job_that_fails_with_a_bug_is_logged_without_its_message(qtbot, log_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.workers import Runner
+
+    runner = Runner()
+    failed: list[str] = []
+
+    def job() -> None:
+        raise ValueError(PERSONAL)
+
+    runner.start(job, lambda _result: None, failed.append)
+    qtbot.waitUntil(lambda: bool(failed))
+    assert "Unexpected error (ValueError)" in failed[0] and PERSONAL not in failed[0]
+    flush()
+    text = log_path.read_text("utf-8")
+    assert "ERROR app.workers: job failed: ValueError" in text and "in job" in text
+    assert PERSONAL not in text
