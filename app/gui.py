@@ -46,9 +46,10 @@ def first_run(workspace: Workspace, parent: QWidget | None = None) -> bool:
                 wizard.profile_file,
                 wizard.school,
             )
-            return True
         except EvidenceError as e:
             QMessageBox.warning(parent, "Could not set up", str(e))
+        else:
+            return True
 
 
 def create_from_wizard(

@@ -141,7 +141,8 @@ class StaffApp(QObject):
 
             with mss.MSS() as sct:
                 return max(0, len(sct.monitors) - 1)
-        except Exception:  # no screen to count (offscreen tests): the Monitor menu stays empty
+        except Exception:  # no screen to count (offscreen tests): the Monitor menu stays empty, and the log says why
+            log.info("monitors cannot be counted", exc_info=True)
             return 0
 
     def show_window(self) -> None:

@@ -52,7 +52,8 @@ def flush() -> None:
 
 
 def test_the_log_folder_and_file_are_private(log_path: Path) -> None:
-    assert log_path.name == LOG_FILE and log_path.parent.name == "logs"
+    assert log_path.name == LOG_FILE
+    assert log_path.parent.name == "logs"
     assert stat.S_IMODE(log_path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
 
@@ -69,9 +70,11 @@ def test_a_traceback_keeps_types_and_places_but_no_messages() -> None:
     except ValueError as e:
         text = safe_traceback(e)
     assert PERSONAL not in text
-    assert "builtins.KeyError" in text and "builtins.ValueError" in text
+    assert "builtins.KeyError" in text
+    assert "builtins.ValueError" in text
     assert text.index("KeyError") < text.index("direct cause") < text.index("ValueError")
-    assert "in inner" in text and 'File "ui/test_crash.py"' in text
+    assert "in inner" in text
+    assert 'File "ui/test_crash.py"' in text
 
 
 @pytest.mark.qt_no_exception_capture
@@ -87,13 +90,17 @@ def test_an_exception_in_a_slot_shows_the_calm_dialog_and_logs_without_personal_
     button.clicked.connect(save_title)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     dialog = crash.dialog
-    assert isinstance(dialog, QtCrashDialog) and dialog.isVisible()
-    assert dialog.text() == CRASH_TEXT and str(log_path) in dialog.informativeText()
+    assert isinstance(dialog, QtCrashDialog)
+    assert dialog.isVisible()
+    assert dialog.text() == CRASH_TEXT
+    assert str(log_path) in dialog.informativeText()
     flush()
     text = log_path.read_text("utf-8")
     assert "CRITICAL app.crash: unhandled RuntimeError" in text
-    assert "in save_title" in text and "builtins.RuntimeError (message not logged)" in text
-    assert PERSONAL not in text and "Alex" not in text
+    assert "in save_title" in text
+    assert "builtins.RuntimeError (message not logged)" in text
+    assert PERSONAL not in text
+    assert "Alex" not in text
 
 
 @pytest.mark.qt_no_exception_capture
@@ -126,7 +133,8 @@ def test_an_exception_in_a_thread_is_logged_and_shown_on_the_ui_thread(  # type:
     qtbot.waitUntil(lambda: crash.dialog is not None)
     flush()
     text = log_path.read_text("utf-8")
-    assert "unhandled OSError in thread worker" in text and PERSONAL not in text
+    assert "unhandled OSError in thread worker" in text
+    assert PERSONAL not in text
 
 
 @pytest.mark.qt_log_ignore("cannot open display")
@@ -137,7 +145,8 @@ def test_qt_critical_messages_are_logged_and_passed_on(qtbot, qtlog, crash: Cras
     crash.qt_message(QtMsgType.QtInfoMsg, QMessageLogContext(), "just saying")
     flush()
     text = log_path.read_text("utf-8")
-    assert "Qt default: cannot open display" in text and "just saying" not in text
+    assert "Qt default: cannot open display" in text
+    assert "just saying" not in text
     assert [r.message for r in qtlog.records] == ["cannot open display", "just saying"]
 
 
@@ -176,8 +185,11 @@ def test_a_bug_in_a_lock_handler_does_not_leave_the_staff_window_half_locked(  #
 
     monkeypatch.setattr(app.viewer, "clear", broken)  # the first thing the lock asks of a view
     app.session.lock()
-    assert app.session.locked and crash.dialog is not None
-    assert not app.viewer.isVisible() and app.items.locked and not app.form.isEnabled()
+    assert app.session.locked
+    assert crash.dialog is not None
+    assert not app.viewer.isVisible()
+    assert app.items.locked
+    assert not app.form.isEnabled()
     app.quit()
 
 
@@ -198,7 +210,8 @@ def test_a_bug_in_a_jobs_callback_still_ends_the_work_so_a_waiting_lock_happens(
     lock.lock()
     assert not lock.locked  # waits for the job
     qtbot.waitUntil(lambda: lock.locked, timeout=10000)
-    assert not lock.session.busy and crash.dialog is not None
+    assert not lock.session.busy
+    assert crash.dialog is not None
 
 
 def test_a_job_that_fails_with_a_bug_is_logged_without_its_message(qtbot, log_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -212,8 +225,10 @@ def test_a_job_that_fails_with_a_bug_is_logged_without_its_message(qtbot, log_pa
 
     runner.start(job, lambda _result: None, failed.append)
     qtbot.waitUntil(lambda: bool(failed))
-    assert "Unexpected error (ValueError)" in failed[0] and PERSONAL not in failed[0]
+    assert "Unexpected error (ValueError)" in failed[0]
+    assert PERSONAL not in failed[0]
     flush()
     text = log_path.read_text("utf-8")
-    assert "ERROR app.workers: job failed: ValueError" in text and "in job" in text
+    assert "ERROR app.workers: job failed: ValueError" in text
+    assert "in job" in text
     assert PERSONAL not in text

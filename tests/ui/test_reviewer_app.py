@@ -58,7 +58,8 @@ def fill_action(qtbot, app: ReviewerApp, action: ReviewAction, why: str, fields:
     """Open the real action dialog and fill it in; the caller presses Record (or not)."""
     qtbot.mouseClick(app.window.record_button, Qt.MouseButton.LeftButton)
     dialog = app.review.action_dialog
-    assert dialog is not None and dialog.isVisible()
+    assert dialog is not None
+    assert dialog.isVisible()
     dialog.action_combo.setCurrentIndex(dialog.action_combo.findData(action))
     for key, value in fields.items():
         qtbot.keyClicks(dialog.field_edits[key], value)
@@ -75,14 +76,16 @@ def test_inbox_lists_the_bundle_with_its_verified_origin(reviewer) -> None:  # t
     assert entries[0].origin.state.value == "verified"
     row = app.inbox.tree.topLevelItem(0)
     shown = " ".join(row.text(c) for c in range(app.inbox.tree.columnCount()))
-    assert "Verified" in shown and ("Jane" in shown or "j.smith" in shown), shown
+    assert "Verified" in shown, shown
+    assert "Jane" in shown or "j.smith" in shown, shown
 
 
 def test_open_verified_bundle_shows_evidence_blurred(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
     app, sealed = reviewer
     open_and_wait(qtbot, app, sealed.result.path)
     assert app.banner.text().startswith("Verified")
-    assert app.review.current is not None and app.review.current.ref == sealed.ref
+    assert app.review.current is not None
+    assert app.review.current.ref == sealed.ref
     assert app.items.blur_by_default  # threatening is a sensitive category
     assert app.custody.topLevelItemCount() == len(app.review.current.custody)
     assert "Messages about Pupil Alex" in app.window.incident.toPlainText()
@@ -98,7 +101,8 @@ def test_damaged_bundle_shows_only_the_verdict(reviewer, qtbot, tmp_path: Path) 
     bad.write_bytes(bytes(blob))
     open_and_wait(qtbot, app, bad)
     assert "damaged" in app.banner.text().lower() or "decrypt" in app.banner.text().lower()
-    assert app.review.current is None and not app.window.export_button.isEnabled()
+    assert app.review.current is None
+    assert not app.window.export_button.isEnabled()
     assert app.window.incident.toPlainText() == ""
 
 
@@ -110,7 +114,8 @@ def test_record_action_adds_a_signed_revision(reviewer, qtbot) -> None:  # type:
     qtbot.waitUntil(lambda: app.review.current is not None and len(app.review.current.revisions) == 2, timeout=20000)
     again = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
     assert [r.action for r in reviews(again)] == [ReviewAction.MEETING_HELD]
-    assert reviews(again)[0].fields == {"who": "DSL and pupil"} and reviews(again)[0].why == "Met the pupil"
+    assert reviews(again)[0].fields == {"who": "DSL and pupil"}
+    assert reviews(again)[0].why == "Met the pupil"
     assert app.window.action_list.count() == 1
 
 
@@ -119,15 +124,18 @@ def test_export_button(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore
     open_and_wait(qtbot, app, sealed.result.path)
     qtbot.mouseClick(app.window.export_button, Qt.MouseButton.LeftButton)
     dialog = app.exporting.dialog
-    assert dialog is not None and not dialog.ok.isEnabled()
+    assert dialog is not None
+    assert not dialog.ok.isEnabled()
     dialog.folder.setText(str(tmp_path / "exports"))
     qtbot.keyClicks(dialog.officer_reference, "PC 9, CR/1/26")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     folder = tmp_path / "exports" / f"{sealed.ref}-police-export"
     assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
     shown = [b.text() for b in boxes(app, "info_box")]
-    assert shown and str(folder) in shown[0]
-    assert app.review.current is not None and reviews(app.review.current)[-1].action is ReviewAction.EXPORTED
+    assert shown
+    assert str(folder) in shown[0]
+    assert app.review.current is not None
+    assert reviews(app.review.current)[-1].action is ReviewAction.EXPORTED
     assert not app.session.busy
 
 
@@ -135,7 +143,9 @@ def test_lock_forgets_the_bundle(reviewer, qtbot) -> None:  # type: ignore[no-un
     app, sealed = reviewer
     open_and_wait(qtbot, app, sealed.result.path)
     app.session.lock()
-    assert app.review.current is None and app.banner.text() == "" and app.custody.topLevelItemCount() == 0
+    assert app.review.current is None
+    assert app.banner.text() == ""
+    assert app.custody.topLevelItemCount() == 0
 
 
 def test_idle_lock_closes_the_open_action_dialog_and_nothing_runs(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -145,8 +155,11 @@ def test_idle_lock_closes_the_open_action_dialog_and_nothing_runs(reviewer, qtbo
     dialog = fill_action(qtbot, app, ReviewAction.CLOSED, "", {})
     assert dialog.ok_button.isEnabled()
     app.session.lock()  # what the idle timer calls
-    assert not dialog.isVisible() and app.review.action_dialog is None and app.lock.dialogs() == []
-    assert not app.session.busy and boxes(app, "error_box") == []
+    assert not dialog.isVisible()
+    assert app.review.action_dialog is None
+    assert app.lock.dialogs() == []
+    assert not app.session.busy
+    assert boxes(app, "error_box") == []
     again = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
     assert len(again.revisions) == 1
 
@@ -160,7 +173,8 @@ def test_idle_lock_closes_the_open_export_dialog(reviewer, qtbot, tmp_path: Path
     dialog.folder.setText(str(tmp_path / "exports"))
     qtbot.keyClicks(dialog.officer_reference, "PC 9")
     app.session.lock()
-    assert not dialog.isVisible() and app.exporting.dialog is None
+    assert not dialog.isVisible()
+    assert app.exporting.dialog is None
     assert not (tmp_path / "exports").exists()
 
 
@@ -174,4 +188,5 @@ def test_a_bundle_opened_while_locked_opens_after_the_unlock(reviewer, qtbot) ->
     qtbot.keyClicks(dialog.passphrase, "a long test passphrase")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: app.review.current is not None, timeout=30000)
-    assert app.review.current.ref == sealed.ref and app.banner.text().startswith("Verified")
+    assert app.review.current.ref == sealed.ref
+    assert app.banner.text().startswith("Verified")

@@ -95,9 +95,11 @@ def add_png(app: StaffApp, qtbot, ref: str, seed: int = 1) -> bytes:  # type: ig
 
 
 def test_starts_locked_and_a_new_incident_is_editable_while_locked(app: StaffApp) -> None:
-    assert app.session.locked and app.window.locked_note.isVisibleTo(app.window)
+    assert app.session.locked
+    assert app.window.locked_note.isVisibleTo(app.window)
     ref = app.incidents.new_incident()
-    assert app.incidents.current_ref == ref and app.form.isEnabled()
+    assert app.incidents.current_ref == ref
+    assert app.form.isEnabled()
     app.form.set_details(filled())
     assert app.incidents.save_details()
     me = app.workspace.own_card()
@@ -113,9 +115,11 @@ def test_received_screenshot_keeps_its_provenance(app: StaffApp, made, qtbot) ->
     png = add_png(app, qtbot, ref)
     app.session.accept_identity(me)
     [row] = app.vault.items(ref)
-    assert row.kind == "received" and row.sha256 == hashlib.sha256(png).hexdigest()
+    assert row.kind == "received"
+    assert row.sha256 == hashlib.sha256(png).hexdigest()
     context = app.vault.item_context(ref, 1, [me.age_secret])
-    assert context["provided_by"] == "The pupil" and context["how"] == "shown on their phone, then e-mailed"
+    assert context["provided_by"] == "The pupil"
+    assert context["how"] == "shown on their phone, then e-mailed"
     assert app.window.tabs.currentIndex() == 1
 
 
@@ -126,7 +130,8 @@ def test_unlock_through_the_passphrase_dialog(app: StaffApp, qtbot) -> None:  # 
     qtbot.keyClicks(dialog.passphrase, PASS)
     with qtbot.waitSignal(app.session.locked_changed, timeout=30000) as unlocked:
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-    assert unlocked.args == [False] and not app.session.locked
+    assert unlocked.args == [False]
+    assert not app.session.locked
 
 
 def test_a_wrong_passphrase_says_so_and_stays_locked(app: StaffApp, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +159,8 @@ def test_lock_drops_what_was_decrypted(app: StaffApp, made, qtbot) -> None:  # t
     app.incidents.open_item(1)
     app.session.lock()
     assert app.session.locked
-    assert app.form.details().title == "" and not app.form.isEnabled()
+    assert app.form.details().title == ""
+    assert not app.form.isEnabled()
     assert app.window.incidents.topLevelItem(0).text(0) == ref
     assert not app.viewer.isVisible()
     assert app.items.locked
@@ -178,7 +184,8 @@ def test_safeguarding_record_blocks_capture_and_import(app: StaffApp, qtbot, mon
     grabbed = []
     monkeypatch.setattr("evidence.capture.screen.grab", lambda *a, **k: grabbed.append(1))
     app.capturing.capture("full")
-    assert grabbed == [] and app.vault.items(ref) == []
+    assert grabbed == []
+    assert app.vault.items(ref) == []
     assert "capture refused" in app.window.statusBar().currentMessage()
     add_png(app, qtbot, ref)
     assert app.vault.items(ref) == []
@@ -187,11 +194,13 @@ def test_safeguarding_record_blocks_capture_and_import(app: StaffApp, qtbot, mon
 def test_the_safeguarding_dialog_records_a_blocked_text_only_incident(app: StaffApp, qtbot) -> None:  # type: ignore[no-untyped-def]
     app.window.capture_bar.safeguarding.trigger()
     dialog = owned(app, QtSafeguardingDialog)
-    assert dialog is not None and not dialog.record.isEnabled()
+    assert dialog is not None
+    assert not dialog.record.isEnabled()
     qtbot.keyClicks(dialog.note, "A pupil showed me an image at 10:40.")
     qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
     [row] = app.vault.list_incidents()
-    assert row.status is Status.BLOCKED and app.incidents.current_ref == row.ref
+    assert row.status is Status.BLOCKED
+    assert app.incidents.current_ref == row.ref
 
 
 def test_ticking_the_safeguarding_category_blocks_the_open_incident(app: StaffApp) -> None:
@@ -212,7 +221,8 @@ def test_exclude_needs_a_reason_and_is_logged(app: StaffApp, made, qtbot) -> Non
     rows = app.vault.items(ref)
     assert [r.excluded for r in rows] == [False, True]
     entries = app.vault.custody(ref, [me.age_secret])
-    assert entries[-1].action == "excluded" and entries[-1].details["reason"] == "my own e-mail was on screen"
+    assert entries[-1].action == "excluded"
+    assert entries[-1].details["reason"] == "my own e-mail was on screen"
 
 
 def test_seal_refuses_an_incomplete_form(app: StaffApp, made) -> None:  # type: ignore[no-untyped-def]
@@ -237,12 +247,15 @@ def test_seal_writes_a_bundle_that_verifies(app: StaffApp, made, qtbot) -> None:
     ref, png = ready_to_seal(app, me, qtbot)
     qtbot.mouseClick(app.window.seal_button, Qt.MouseButton.LeftButton)
     box = app.sealing.confirm_box
-    assert box is not None and box.isVisible() and ref in box.text()
+    assert box is not None
+    assert box.isVisible()
+    assert ref in box.text()
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(boxes(app, "info_box")), timeout=30000)
     shown = boxes(app, "info_box")[0].text()
     path = app.workspace.drop_folder() / f"{ref}{bundle.BUNDLE_SUFFIX}"
-    assert path.exists() and str(path) in shown
+    assert path.exists()
+    assert str(path) in shown
     assert hashlib.sha256(path.read_bytes()).hexdigest() in shown
     verified = verify_file(path, me, app.workspace.profile())
     assert verified.bag[verified.items[0]["file"]] == png
@@ -259,7 +272,8 @@ def test_no_answers_no_seal(app: StaffApp, made, qtbot) -> None:  # type: ignore
     box = app.sealing.confirm_box
     assert box is not None
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
-    assert app.vault.incident(ref).status is Status.DRAFT and not app.session.busy
+    assert app.vault.incident(ref).status is Status.DRAFT
+    assert not app.session.busy
 
 
 def test_idle_lock_closes_the_seal_confirmation_and_nothing_is_sealed(app: StaffApp, made, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -268,11 +282,15 @@ def test_idle_lock_closes_the_seal_confirmation_and_nothing_is_sealed(app: Staff
     ref, _png = ready_to_seal(app, me, qtbot)
     app.sealing.seal()
     box = app.sealing.confirm_box
-    assert box is not None and box.isVisible()
+    assert box is not None
+    assert box.isVisible()
     app.session.lock()  # what the idle timer calls
     assert app.session.locked
-    assert not box.isVisible() and app.sealing.confirm_box is None and app.lock.dialogs() == []
-    assert not app.session.busy and app.vault.incident(ref).status is Status.DRAFT
+    assert not box.isVisible()
+    assert app.sealing.confirm_box is None
+    assert app.lock.dialogs() == []
+    assert not app.session.busy
+    assert app.vault.incident(ref).status is Status.DRAFT
     assert not (app.workspace.drop_folder() / f"{ref}{bundle.BUNDLE_SUFFIX}").exists()
     assert boxes(app, "error_box") == []
 
@@ -289,7 +307,8 @@ def test_a_lock_during_the_seal_waits_for_it(app: StaffApp, made, qtbot) -> None
     assert not app.session.locked  # the seal is never interrupted
     with qtbot.waitSignal(app.session.locked_changed, timeout=30000):
         pass
-    assert app.session.locked and not app.session.busy
+    assert app.session.locked
+    assert not app.session.busy
     assert app.vault.incident(ref).status is Status.SHREDDED
     assert (app.workspace.drop_folder() / f"{ref}{bundle.BUNDLE_SUFFIX}").exists()
 
@@ -305,7 +324,8 @@ def test_the_lock_closes_an_open_provenance_dialog(app: StaffApp, made, qtbot, t
     assert dialog is not None
     qtbot.keyClicks(dialog.provided_by, "A parent")
     app.session.lock()
-    assert owned(app, QtReceiveDialog) is None and app.vault.items(ref) == []
+    assert owned(app, QtReceiveDialog) is None
+    assert app.vault.items(ref) == []
 
 
 def test_the_passphrase_dialog_is_not_closed_by_a_lock(app: StaffApp) -> None:
