@@ -13,7 +13,7 @@ import getpass
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -418,15 +418,20 @@ _COMMANDS = {
 }
 
 
+def _command_for(a: argparse.Namespace) -> Callable[[Workspace, argparse.Namespace], int]:
+    """The function of a verb (and its action), or a usage error naming what is missing."""
+    command = _COMMANDS.get((a.verb, getattr(a, "action", None)))
+    if command is None:
+        raise UsageError(f"evidence-capture {a.verb}: say what to do (see --help)")
+    return command
+
+
 def run(argv: Sequence[str]) -> int:
     """Run one CLI command; return the exit code. Errors are printed as one line."""
     try:
         a = build_parser().parse_args(list(argv))
         ws = Workspace(Paths.resolve(a.data_dir), Path(a.profile) if a.profile else None)
-        command = _COMMANDS.get((a.verb, getattr(a, "action", None)))
-        if command is None:
-            raise UsageError(f"evidence-capture {a.verb}: say what to do (see --help)")
-        return command(ws, a)
+        return _command_for(a)(ws, a)
     except (UsageError, AgeFormatError, WrongPassphraseError, IdentityError, ProfileError) as e:
         print(f"evidence-capture: error: {e}", file=sys.stderr)
         return EXIT_USAGE

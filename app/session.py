@@ -82,6 +82,15 @@ class Session(QObject):
             log.info("session locked")
         self.locked_changed.emit(True)
 
+    @property
+    def busy(self) -> bool:
+        """True while a capture, seal or other job that a lock must wait for is in flight."""
+        return self._busy > 0
+
+    def hold(self) -> Busy:
+        """Begin work that a lock must wait for; the returned token ends it (once, however often it is released)."""
+        return Busy(self)
+
     def begin_busy(self) -> None:
         """A capture or seal started: a lock request now waits for it."""
         self._busy += 1
@@ -106,3 +115,21 @@ class Session(QObject):
         if event.type() in _ACTIVITY:
             self.note_activity()
         return False
+
+
+class Busy:
+    """One piece of work in flight (see :meth:`Session.hold`).
+
+    A token, rather than paired calls, so that a callback that raises cannot leave the session busy for ever (and
+    a lock requested meanwhile pending for ever): release it in a ``finally``; a second release does nothing.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session: Session | None = session
+        session.begin_busy()
+
+    def release(self) -> None:
+        """End the work; a lock requested meanwhile happens now."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.end_busy()

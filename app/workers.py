@@ -8,7 +8,6 @@ Each job opens its own vault connection (SQLite connections belong to the thread
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +46,7 @@ class Job(QRunnable):
         except EvidenceError as e:
             self.signals.failed.emit(str(e))
         except Exception as e:  # a bug: keep the app alive, say so, and log the traceback (no personal data)
-            log.error("job failed: %s\n%s", type(e).__name__, traceback.format_exc())
+            log.exception("job failed: %s", type(e).__name__)  # the log file's formatter drops messages
             self.signals.failed.emit(f"Unexpected error ({type(e).__name__}). Nothing was lost; please try again.")
         else:
             self.signals.finished.emit(result)

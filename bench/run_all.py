@@ -41,7 +41,7 @@ def main() -> int:
         begun = time.perf_counter()
         try:
             tables = run(quick)
-        except Exception:
+        except Exception:  # noqa: BLE001 (one benchmark that breaks must not stop the others; its traceback is printed)
             failed.append(name)
             progress(f"{name} could not run:\n{traceback.format_exc()}")
             print(f"### {name}\n\nCould not run (see stderr).\n", flush=True)

@@ -5,14 +5,14 @@ as its first argument (which already has an identity), shows the main window, an
 
 1. records the largest gap between the ticks of a 2 ms precise QTimer for one idle second (the timer's own
    jitter on this machine: the peer);
-2. calls ``app.capture("full")`` (the toolbar's "Full screen" action) once to warm up, then N more times (second
-   argument), each time recording the largest gap between ticks from the call until the app's ``_captured``
-   handler has run (windows shown again, the incident list refreshed).
+2. calls ``app.capturing.capture("full")`` (the toolbar's "Full screen" action) once to warm up, then N more
+   times (second argument), each time recording the largest gap between ticks from the call until the capture
+   flow's ``_captured`` handler has run (windows shown again, the incident list refreshed).
 
 It prints one JSON line per measurement, in seconds: ``{"event": "idle", "max_gap": s}``, then per capture
 ``{"event": "capture", "max_gap": s, "total": s, "gap_ended": s, "handler": s}``, then ``{"event": "done"}``
 (or ``{"event": "failed", ...}``). ``total`` and ``gap_ended`` count from the trigger; ``handler`` is the time
-spent in the app's ``_captured`` handler on the UI thread.
+spent in the flow's ``_captured`` handler on the UI thread.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.gui import StaffApp
 from app.paths import Paths
+from app.staff import StaffApp
 from app.workspace import Workspace
 
 TICK_MS = 2
@@ -90,8 +90,9 @@ def main() -> int:
     app.window.show()
     meter = StallMeter()
     state: dict[str, Any] = {"phase": "settle", "until": time.perf_counter() + 1.0, "done_at": None, "left": count + 1}
-    original_captured = app._captured
-    original_failed = app._capture_failed
+    flow = app.capturing
+    original_captured = flow._captured
+    original_failed = flow._capture_failed
 
     def captured(result: tuple[str, str]) -> None:
         begun = time.perf_counter()
@@ -104,13 +105,13 @@ def main() -> int:
         say(event="failed", reason=message.splitlines()[0] if message else "capture failed")
         qapp.exit(3)
 
-    app._captured = captured  # type: ignore[method-assign]
-    app._capture_failed = failed  # type: ignore[method-assign]
+    flow._captured = captured  # type: ignore[method-assign]
+    flow._capture_failed = failed  # type: ignore[method-assign]
 
     def start_capture(now: float) -> None:
         state.update(phase="capture", started=now, done_at=None, deadline=now + TIMEOUT_S)
         meter.open()
-        app.capture("full")
+        flow.capture("full")
 
     def step(now: float) -> None:
         phase = state["phase"]

@@ -152,7 +152,8 @@ class XServer:
             stderr=subprocess.PIPE,
         )
         try:
-            assert process.stdin is not None and process.stdout is not None
+            assert process.stdin is not None
+            assert process.stdout is not None
             process.stdin.write(base64.b64encode(png.getvalue()))
             process.stdin.close()
             line = _readline(process.stdout.fileno(), STARTUP_TIMEOUT)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
 import platform
 import sys
 from typing import Any
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import QWidget
 WDA_MONITOR = 0x01
 WDA_EXCLUDEFROMCAPTURE = 0x11
 NS_WINDOW_SHARING_NONE = 0
+
+log = logging.getLogger(__name__)
 
 UNSUPPORTED_MESSAGE = (
     "This system cannot keep this window out of screenshots; make sure no one can see or record your screen."
@@ -49,7 +52,8 @@ def exclude_from_capture(widget: QWidget) -> str | None:
             return _exclude_windows(int(window.winId()), ctypes.windll.user32)
         if sys.platform == "darwin":
             return _exclude_macos(int(window.winId()))
-    except Exception:  # a protection attempt must never take the window down with it
+    except Exception:  # a protection attempt must never take the window down with it; the log keeps the failure
+        log.info("the window cannot be excluded from capture", exc_info=True)
         return WINDOWS_FAILED_MESSAGE if sys.platform == "win32" else UNSUPPORTED_MESSAGE
     return UNSUPPORTED_MESSAGE
 

@@ -1,6 +1,13 @@
-"""Small dialogs: the safeguarding gate, a received screenshot's provenance, the capture countdown."""
+"""Small dialogs: the safeguarding gate, a received screenshot's provenance, the capture countdown, the export.
+
+Each dialog only collects answers and hands them back as a typed request (a frozen dataclass); the app does the
+work. A pack passphrase typed here never appears in a request's ``repr``, so it cannot reach a log by accident.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -17,6 +24,38 @@ from PySide6.QtWidgets import (
 from evidence.case import policy
 
 
+@dataclass(frozen=True)
+class DslNoteRequest:
+    """A text-only record for the DSL, from :class:`QtSafeguardingDialog`."""
+
+    note: str
+
+
+@dataclass(frozen=True)
+class ReceiveRequest:
+    """Who provided received screenshots and how they reached us, from :class:`QtReceiveDialog`."""
+
+    provided_by: str
+    how: str
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What a police export needs, from :class:`QtExportDialog`.
+
+    Attributes:
+        folder: where the export folder is made.
+        officer_reference: the officer's name and crime reference.
+        pack_recipient: an ``age1…`` recipient for an encrypted copy, or None.
+        pack_passphrase: a passphrase for an encrypted copy, or None (never shown in ``repr``).
+    """
+
+    folder: Path
+    officer_reference: str
+    pack_recipient: str | None = None
+    pack_passphrase: str | None = field(default=None, repr=False)
+
+
 class QtSafeguardingDialog(QDialog):
     """Stops the capture of a nude or semi-nude image of a child and offers a text-only record for the DSL.
 
@@ -26,6 +65,7 @@ class QtSafeguardingDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("safeguarding_dialog")
         self.setWindowTitle("Do not capture this image")
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
@@ -62,12 +102,17 @@ class QtSafeguardingDialog(QDialog):
         """The DSL note."""
         return self.note.toPlainText().strip()
 
+    def request(self) -> DslNoteRequest:
+        """The answer."""
+        return DslNoteRequest(self.text())
+
 
 class QtReceiveDialog(QDialog):
     """Asks who provided a received screenshot and how it reached us."""
 
     def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("receive_dialog")
         self.setWindowTitle("Received screenshot")
         layout = QVBoxLayout(self)
         intro = QLabel(
@@ -96,6 +141,10 @@ class QtReceiveDialog(QDialog):
         layout.addWidget(buttons)
         for edit in (self.provided_by, self.how):
             edit.textChanged.connect(self._changed)
+
+    def request(self) -> ReceiveRequest:
+        """The answers, stripped."""
+        return ReceiveRequest(self.provided_by.text().strip(), self.how.text().strip())
 
     def _changed(self) -> None:
         self.ok.setEnabled(bool(self.provided_by.text().strip() and self.how.text().strip()))
@@ -161,6 +210,7 @@ class QtExportDialog(QDialog):
 
     def __init__(self, default_folder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("export_dialog")
         self.setWindowTitle("Export for the police")
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
@@ -199,6 +249,15 @@ class QtExportDialog(QDialog):
         layout.addWidget(buttons)
         for edit in (self.officer_reference, self.folder):
             edit.textChanged.connect(self._changed)
+
+    def request(self) -> ExportRequest:
+        """The answers; empty optional fields become None."""
+        return ExportRequest(
+            folder=Path(self.folder.text().strip()),
+            officer_reference=self.officer_reference.text().strip(),
+            pack_recipient=self.recipient.text().strip() or None,
+            pack_passphrase=self.passphrase.text() or None,
+        )
 
     def _changed(self) -> None:
         self.ok.setEnabled(bool(self.officer_reference.text().strip() and self.folder.text().strip()))

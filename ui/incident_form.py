@@ -436,13 +436,13 @@ class QtIncidentForm(QWidget):
             ("support_sought", self.support_sought_edit),
         ):
             edit.textChanged.connect(lambda _text, f=field: edited(f))
-        for field, box in (
+        for field, text_edit in (
             ("urls", self.urls_edit),
             ("description", self.description_edit),
             ("witnesses", self.witnesses_edit),
             ("safeguarding_note", self.safeguarding_note_edit),
         ):
-            box.textChanged.connect(lambda f=field: edited(f))
+            text_edit.textChanged.connect(lambda f=field: edited(f))
         for field, combo in (
             ("report_type", self.report_type_combo),
             ("platform", self.platform_combo),
@@ -461,7 +461,9 @@ class QtIncidentForm(QWidget):
         """The details as the widgets show them."""
         occurred = ""
         if self.occurred_edit.is_set():
-            when = self.occurred_edit.dateTime().toPython().astimezone()  # local time, with its offset
+            naive = self.occurred_edit.dateTime().toPython()
+            assert isinstance(naive, dt.datetime)
+            when = naive.astimezone()  # local time, with its offset
             occurred = when.isoformat(timespec="minutes" if when.second == 0 else "seconds")
         categories = [c.value for c in Category if self._category_box(c).isChecked()]
         urls = [line.strip() for line in self.urls_edit.toPlainText().splitlines() if line.strip()]

@@ -38,7 +38,7 @@ class QtCaptureBar(QToolBar):
     """The capture actions. The app connects them; this only shows them.
 
     Attributes:
-        full, region, window, import_file, safeguarding, lock: the actions.
+        full, region, pick_window, import_file, safeguarding, lock: the actions (``pick_window`` captures a window).
         monitor_menu: one action per monitor, rebuilt by :meth:`set_monitors`.
         delay: seconds to wait before capturing (0, 3, 5 or 10).
     """
@@ -57,7 +57,7 @@ class QtCaptureBar(QToolBar):
         self.monitor_button.setMenu(self.monitor_menu)
         self.addWidget(self.monitor_button)
         self.region = self._action("Region", "Ctrl+Shift+R", "Freeze the screen, then drag a rectangle")
-        self.window = self._action("Window", "Ctrl+Shift+W", "Freeze the screen, then click a window")
+        self.pick_window = self._action("Window", "Ctrl+Shift+W", "Freeze the screen, then click a window")
         self.addWidget(QLabel(" Delay: ", self))
         self.delay_box = QComboBox(self)
         self.delay_box.setObjectName("delay")
@@ -156,6 +156,8 @@ class QtIncidentList(QTreeWidget):
         self._titles = dict(titles)
         for index in range(self.topLevelItemCount()):
             item = self.topLevelItem(index)
+            if item is None:
+                continue
             ref = item.data(0, Qt.ItemDataRole.UserRole)
             item.setText(0, self._titles.get(ref) or ref)
 

@@ -270,9 +270,9 @@ def _keep_together(doc: QTextDocument, exhibit_refs: list[str]) -> None:
         rect = layout.frameBoundingRect(frame)
         page_end = (int(rect.top() // height) + 1) * height
         if rect.bottom() > page_end and rect.height() < height:
-            fmt = frame.frameFormat()
-            fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-            frame.setFrameFormat(fmt)
+            frame_format = frame.frameFormat()
+            frame_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+            frame.setFrameFormat(frame_format)
             doc.pageCount()
     block = doc.begin()
     while block.isValid():

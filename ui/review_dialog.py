@@ -8,7 +8,8 @@ reason (which closing a case does not need). The dialog only collects the answer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -56,6 +57,15 @@ def action_text(action: ReviewAction) -> str:
 def reason_required(action: ReviewAction) -> bool:
     """Every action records its reason, except closing the case."""
     return action is not ReviewAction.CLOSED
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """One review action as the reviewer answered it in :class:`QtReviewActionDialog`; the app signs it."""
+
+    action: ReviewAction
+    why: str
+    fields: Mapping[str, str]
 
 
 class QtReviewActionDialog(QDialog):
@@ -161,6 +171,10 @@ class QtReviewActionDialog(QDialog):
     def why(self) -> str:
         """The reason, stripped."""
         return self.why_edit.toPlainText().strip()
+
+    def request(self) -> ReviewRequest:
+        """The answers: the action, why, and the action's fields that have text."""
+        return ReviewRequest(self.action(), self.why(), self.fields())
 
     def is_complete(self) -> bool:
         """True when every required field and (where needed) the reason have text."""

@@ -69,7 +69,7 @@ class QtReviewerWindow(QMainWindow):
     Attributes:
         inbox, banner, items, custody: the views passed in.
         incident: read-only text of the incident record.
-        actions: the review records, oldest first.
+        action_list: the review records, oldest first.
         record_button, export_button: what the reviewer can do with a verified bundle.
         blur_box: the global "blur distressing images" setting.
         exclusion_note: shown when the OS cannot keep this window out of screenshots.
@@ -96,13 +96,13 @@ class QtReviewerWindow(QMainWindow):
         self.incident = QPlainTextEdit(right)
         self.incident.setReadOnly(True)
         self.incident.setObjectName("incident_text")
-        self.actions = QListWidget(right)
-        self.actions.setObjectName("actions")
+        self.action_list = QListWidget(right)
+        self.action_list.setObjectName("actions")
         self.tabs = QTabWidget(right)
         self.tabs.addTab(items, "Evidence")
         self.tabs.addTab(self.incident, "Incident")
         self.tabs.addTab(custody, "Custody")
-        self.tabs.addTab(self.actions, "Actions")
+        self.tabs.addTab(self.action_list, "Actions")
         buttons = QHBoxLayout()
         self.blur_box = QCheckBox("Blur distressing images until I reveal them", right)
         self.blur_box.setObjectName("blur_box")
@@ -131,7 +131,7 @@ class QtReviewerWindow(QMainWindow):
 
     def set_bundle(self, verified: VerifiedBundle | None, records: list[ReviewRecord] | None = None) -> None:
         """Show a verified bundle (or nothing, e.g. after a failure or a lock)."""
-        self.actions.clear()
+        self.action_list.clear()
         self.incident.clear()
         ok = verified is not None
         self.record_button.setEnabled(ok)
@@ -145,7 +145,7 @@ class QtReviewerWindow(QMainWindow):
         self.incident.setPlainText(incident_text(verified))
         for r in records:
             extra = "; ".join(v for v in r.fields.values() if v)
-            self.actions.addItem(
+            self.action_list.addItem(
                 f"{r.time_utc[:16].replace('T', ' ')}  {label(r.action)}{': ' + extra if extra else ''} — "
                 f"{r.by_name} <{r.by_principal}>, revision {r.revision}. {r.why}"
             )

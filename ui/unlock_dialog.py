@@ -1,8 +1,17 @@
-"""Asks for the passphrase that unlocks the identity."""
+"""Asks for the passphrase that unlocks the identity; the answer's ``repr`` never shows the passphrase."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+
+@dataclass(frozen=True)
+class UnlockRequest:
+    """The passphrase typed into :class:`QtUnlockDialog` (kept out of ``repr``, so out of logs)."""
+
+    passphrase: str = field(repr=False)
 
 
 class QtUnlockDialog(QDialog):
@@ -14,6 +23,7 @@ class QtUnlockDialog(QDialog):
 
     def __init__(self, who: str, parent: QWidget | None = None, error: str = "") -> None:
         super().__init__(parent)
+        self.setObjectName("unlock_dialog")
         self.setWindowTitle("Unlock Evidence Capture")
         layout = QVBoxLayout(self)
         intro = QLabel(f"Type the passphrase of {who} to view and seal evidence.", self)
@@ -30,7 +40,8 @@ class QtUnlockDialog(QDialog):
         self.error.setVisible(bool(error))
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Unlock")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -38,3 +49,7 @@ class QtUnlockDialog(QDialog):
     def text(self) -> str:
         """What was typed."""
         return self.passphrase.text()
+
+    def request(self) -> UnlockRequest:
+        """The answer."""
+        return UnlockRequest(self.text())

@@ -23,12 +23,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import logging
 import ntpath
 import os
 import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 _MAX_TITLE_BYTES = 64 * 1024
 
@@ -58,7 +61,8 @@ def active_window(display: str | None = None) -> WindowInfo | None:
     """
     try:
         return _platform_active_window(display)
-    except Exception:  # an adapter must never break a capture
+    except Exception:  # an adapter must never break a capture; the log keeps the failure (types and places only)
+        log.info("the active window cannot be read", exc_info=True)
         return None
 
 

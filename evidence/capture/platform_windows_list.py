@@ -26,12 +26,14 @@ user the click-to-select shortcut while the drag still works.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import sys
 
 from evidence.capture.platform_window import _X11, _x11_title, _XFailure
 from evidence.capture.screen import Rect
 
+log = logging.getLogger(__name__)
 MAX_WINDOWS = 4096
 """Windows beyond this many are ignored: no desktop has so many, and a hostile client must not stall us."""
 
@@ -51,7 +53,8 @@ def window_rects(display: str | None = None) -> list[tuple[Rect, str | None]]:
     """
     try:
         return _platform_window_rects(display)
-    except Exception:  # an adapter must never break a capture
+    except Exception:  # an adapter must never break a capture; the log keeps the failure (types and places only)
+        log.info("the windows cannot be listed", exc_info=True)
         return []
 
 

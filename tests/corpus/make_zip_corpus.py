@@ -90,7 +90,8 @@ def build(
         }
         lf.update(m.local)
         name, extra = lf.pop("name"), lf.pop("extra")
-        assert isinstance(name, bytes) and isinstance(extra, bytes)
+        assert isinstance(name, bytes)
+        assert isinstance(extra, bytes)
         entry = struct.pack(LOCAL, *lf.values(), len(name), len(extra)) + name + extra + m.data
         out += entry if m.cut_local is None else entry[: m.cut_local]
     out += before_central

@@ -17,9 +17,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.lock import LockCoordinator
 from app.paths import Paths
 from app.reviewer import ReviewerApp
-from app.session import Session
 from app.workspace import Workspace
 from evidence.crypto.keys import unlock_identity_file
 from evidence.review.actions import ReviewAction
@@ -33,12 +33,17 @@ def main() -> int:
     data, passphrase, exports = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     qapp = QApplication(sys.argv[:1])
     ws = Workspace(Paths(data))
-    session = Session(ws)
-    app = ReviewerApp(ws, session)
+    lock = LockCoordinator(ws)
+    app = ReviewerApp(ws, lock)
     app.window.show()
-    session.accept_identity(unlock_identity_file(ws.identity_file(), passphrase))  # type: ignore[arg-type]
+    lock.session.accept_identity(unlock_identity_file(ws.identity_file(), passphrase))  # type: ignore[arg-type]
     seen: dict[str, object] = {}
-    QMessageBox.information = lambda *a, **k: seen.__setitem__("exported", a[2])  # type: ignore[method-assign]
+
+    def exported() -> bool:
+        shown = [b for b in app.window.findChildren(QMessageBox, "info_box") if b.isVisible()]
+        if shown:
+            seen["exported"] = shown[0].text()
+        return bool(shown)
 
     def fill_action(action: ReviewAction, why: str, fields: dict[str, str]) -> None:
         def fill() -> None:
@@ -52,8 +57,8 @@ def main() -> int:
             QTest.keyClicks(dialog.why_edit, why)  # type: ignore[attr-defined]
             QTest.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
 
-        QTimer.singleShot(400, fill)
-        app.record_action()
+        QTest.mouseClick(app.window.record_button, Qt.MouseButton.LeftButton)  # the dialog opens without blocking
+        fill()
 
     def export() -> None:
         def fill() -> None:
@@ -65,11 +70,12 @@ def main() -> int:
             QTest.keyClicks(dialog.passphrase, "a phone passphrase")  # type: ignore[attr-defined]
             QTest.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
 
-        QTimer.singleShot(400, fill)
-        app.export()
+        QTest.mouseClick(app.window.export_button, Qt.MouseButton.LeftButton)
+        fill()
 
     def revisions() -> int:
-        return len(app.current.revisions) if app.current is not None else 0
+        current = app.review.current
+        return len(current.revisions) if current is not None else 0
 
     def open_from_inbox() -> None:
         tree = app.inbox.tree
@@ -78,7 +84,7 @@ def main() -> int:
         QTest.keyClick(tree, Qt.Key.Key_Return)
 
     steps: list[Callable[[], bool]] = [
-        lambda: app.inbox.tree.topLevelItemCount() >= 1 or (app.refresh(), False)[1],
+        lambda: app.inbox.tree.topLevelItemCount() >= 1 or (app.review.refresh(), False)[1],
         lambda: (open_from_inbox(), True)[1],
         lambda: revisions() == 1,
         lambda: (fill_action(ReviewAction.MEETING_HELD, "Met the pupil and her parent", {"who": "DSL, pupil"}), True)[
@@ -91,7 +97,7 @@ def main() -> int:
         )[1],
         lambda: revisions() == 3,
         lambda: (export(), True)[1],
-        lambda: "exported" in seen,
+        exported,
     ]
     state = {"deadline": time.monotonic() + 60}
 
@@ -106,7 +112,7 @@ def main() -> int:
         if not steps:
             say(
                 event="done",
-                ref=app.current.ref if app.current else None,
+                ref=app.review.current.ref if app.review.current else None,
                 banner=app.banner.text(),
                 exported=seen["exported"],
                 revisions=revisions(),

@@ -2,8 +2,10 @@
 
 It creates an identity (standalone profile), then, through the app's own actions: captures full screen, monitor 1,
 a delayed full screen (watching the countdown), a region (dragged with real xdotool mouse events on the frozen
-overlay) and a window (clicked); imports a received file; fills in the form; unlocks; seals. It prints
-``{"event": "done", ...}`` with the bundle's path, or ``{"event": "failed", ...}``.
+overlay) and a window (clicked); imports a received file through the real provenance dialog; fills in the form;
+unlocks; seals, answering the real confirmation. Each step waits for a condition (the overlay holds the dragged
+rectangle, xdotool has finished), never for a fixed time. It prints ``{"event": "done", ...}`` with the bundle's
+path, or ``{"event": "failed", ...}``.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.gui import StaffApp, create_from_wizard
+from app.gui import create_from_wizard
 from app.paths import Paths
+from app.staff import StaffApp
 from app.workspace import Workspace
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 from evidence.crypto.keys import Role, unlock_identity_file
+from ui.dialogs import QtReceiveDialog
 
 
 def say(**event: object) -> None:
@@ -43,38 +48,60 @@ def main() -> int:
     seen: dict[str, object] = {"countdown": []}
     steps: list[Callable[[], bool]] = []  # each returns True when it may move on
     state = {"deadline": time.monotonic() + 60}
+    running: list[subprocess.Popen[bytes]] = []
+    flow = app.capturing
 
     def items() -> int:
         return sum(len(app.vault.items(r.ref)) for r in app.vault.list_incidents())
 
     def wait_items(n: int) -> Callable[[], bool]:
-        return lambda: items() >= n and not app._hidden and app.window.isVisible()
+        return lambda: items() >= n and not flow.capturing and app.window.isVisible()
 
     def once(fn: Callable[[], None]) -> Callable[[], bool]:
         return lambda: (fn(), True)[1]
 
     def overlay_up() -> bool:
-        return app._overlay is not None and app._overlay.isVisible()
+        return flow.overlay is not None and flow.overlay.isVisible()
 
     def xdotool(*args: str) -> None:
-        subprocess.Popen(["xdotool", *args])
+        running.append(subprocess.Popen(["xdotool", *args]))
+
+    def xdotool_done() -> bool:
+        return all(p.poll() is not None for p in running)
+
+    def overlay_holds(rect: QRect | None, mode: str) -> Callable[[], bool]:
+        """xdotool has sent every event, and the overlay has taken them: it holds this selection (or any)."""
+
+        def ready() -> bool:
+            overlay = flow.overlay
+            if not xdotool_done() or overlay is None or overlay.selection_mode() != mode:
+                return False
+            selection = overlay.selection()
+            return not selection.isEmpty() and (rect is None or selection == rect)
+
+        return ready
 
     def countdown_text() -> bool:
-        if app._countdown is not None:
-            seen["countdown"].append(app._countdown.label.text())  # type: ignore[attr-defined,union-attr]
-        return items() >= 3 and not app._hidden
+        if flow.countdown is not None:
+            seen["countdown"].append(flow.countdown.label.text())  # type: ignore[attr-defined]
+        return items() >= 3 and not flow.capturing
 
     def set_delay(seconds: int) -> None:
         box = app.window.capture_bar.delay_box
         box.setCurrentIndex(box.findData(seconds))
 
-    class Accepting(QDialog):
-        def __init__(self) -> None:
-            super().__init__()
-            self.provided_by, self.how = QLineEdit("Parent of the pupil"), QLineEdit("forwarded by e-mail")
+    def receive() -> None:
+        flow.ask_provenance([received])
+        dialog = next(d for d in app.lock.dialogs() if isinstance(d, QtReceiveDialog))
+        QTest.keyClicks(dialog.provided_by, "Parent of the pupil")
+        QTest.keyClicks(dialog.how, "forwarded by e-mail")
+        QTest.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
 
-        def exec(self) -> int:
-            return QDialog.DialogCode.Accepted
+    def info_box() -> bool:
+        shown = [b for b in app.window.findChildren(QMessageBox, "info_box") if b.isVisible()]
+        if shown:
+            seen["sealed"] = shown[0].text()
+        return bool(shown)
 
     def fill_and_seal() -> None:
         app.session.accept_identity(unlock_identity_file(ws.identity_file(), passphrase))  # type: ignore[arg-type]
@@ -93,20 +120,21 @@ def main() -> int:
                 reported_to="The DSL",
             )
         )
-        QMessageBox.question = lambda *a, **k: QMessageBox.StandardButton.Yes  # type: ignore[method-assign]
-        QMessageBox.information = lambda *a, **k: seen.__setitem__("sealed", a[2])  # type: ignore[method-assign]
-        app.seal()
+        app.sealing.seal()
+        box = app.sealing.confirm_box
+        assert box is not None, app.window.problems.text()
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
 
     cx, cy = px + pw // 2, py + ph // 2
     steps += [
-        once(lambda: app.capture("full")),
+        once(lambda: flow.capture("full")),
         wait_items(1),
-        once(lambda: app.capture("monitor:1")),
+        once(lambda: flow.capture("monitor:1")),
         wait_items(2),
-        once(lambda: (set_delay(3), app.capture("full"))),
+        once(lambda: (set_delay(3), flow.capture("full"))),
         countdown_text,
         once(lambda: set_delay(0)),
-        once(lambda: app.capture("region")),
+        once(lambda: flow.capture("region")),
         overlay_up,
         once(
             lambda: xdotool(
@@ -125,19 +153,19 @@ def main() -> int:
                 "1",
             )
         ),
-        once(lambda: time.sleep(0.5)),
+        overlay_holds(QRect(px, py, pw, ph), "region"),
         once(lambda: xdotool("key", "Return")),
         wait_items(5),
-        once(lambda: app.capture("window")),
+        once(lambda: flow.capture("window")),
         overlay_up,
         once(lambda: xdotool("mousemove", str(cx), str(cy), "click", "1")),
-        once(lambda: time.sleep(0.5)),
+        overlay_holds(None, "window"),
         once(lambda: xdotool("key", "Return")),
         wait_items(7),
-        once(lambda: app.receive([received], Accepting())),
+        once(receive),
         wait_items(8),
         once(fill_and_seal),
-        lambda: "sealed" in seen,
+        info_box,
     ]
 
     def tick() -> None:
@@ -149,7 +177,7 @@ def main() -> int:
             steps.pop(0)
             state["deadline"] = time.monotonic() + 60
         if not steps:
-            ref = app.current_ref
+            ref = app.incidents.current_ref
             say(
                 event="done",
                 ref=ref,

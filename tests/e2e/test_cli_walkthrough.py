@@ -82,7 +82,8 @@ def test_walkthrough(tmp_path: Path) -> None:
             "--passphrase-file",
             str(passfile),
         ).stdout
-        assert "fingerprint: SHA256:" in out and (tmp_path / "jane.card").exists()
+        assert "fingerprint: SHA256:" in out
+        assert (tmp_path / "jane.card").exists()
         cli(env, data, "profile", "create", "--school", "Example Academy", "--out", str(tmp_path / "school.toml"))
         ref = cli(
             env,
@@ -101,13 +102,17 @@ def test_walkthrough(tmp_path: Path) -> None:
         digests = {}
         for mode in ("full", "monitor:1", f"region:{PATTERN_AT[0]},{PATTERN_AT[1]},120,80"):
             line = cli(env, data, "capture", "--mode", mode, "--incident", ref).stdout.split()
-            assert line[0] == ref and len(line[1]) == 64
+            assert line[0] == ref
+            assert len(line[1]) == 64
             digests[mode] = line[1]
         shown = cli(env, data, "incident", "show", ref, "--identity", str(ident), "--passphrase-file", str(passfile))
-        assert TITLE in shown.stdout and "custody chain: intact" in shown.stdout
+        assert TITLE in shown.stdout
+        assert "custody chain: intact" in shown.stdout
         assert "consider contacting the police" in shown.stdout
         listed = cli(env, data, "incident", "list").stdout
-        assert ref in listed and "(unlock to see)" in listed and TITLE not in listed
+        assert ref in listed
+        assert "(unlock to see)" in listed
+        assert TITLE not in listed
 
     # the region capture holds exactly the pattern's pixels
     db = sqlite3.connect(data / "vault.sqlite3")
@@ -136,7 +141,8 @@ def test_walkthrough(tmp_path: Path) -> None:
                 for secret in (TITLE.encode(), b"Chat window"):
                     assert secret not in blob, (path, secret)
                 if path.name.startswith("vault.sqlite3"):  # the vault names nobody in clear, not even its owner
-                    assert b"j.smith@school.example" not in blob and b"Jane Smith" not in blob
+                    assert b"j.smith@school.example" not in blob
+                    assert b"Jane Smith" not in blob
 
     # seal and verify (standalone profile: Jane is her own reviewer)
     env = {**os.environ, "PYTHONPATH": str(repo), "EVIDENCE_CAPTURE_TESTING": "1"}
@@ -154,7 +160,8 @@ def test_walkthrough(tmp_path: Path) -> None:
             str(tmp_path / "outbox"),
         ).stdout.strip()
     )
-    assert bundle.name == f"{ref}.zip.age" and bundle.exists()
+    assert bundle.name == f"{ref}.zip.age"
+    assert bundle.exists()
     verified = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(passfile))
     assert verified.stdout.startswith(f"Verified: {ref} sealed by Jane Smith")
     assert "3 items" in verified.stdout
@@ -167,13 +174,17 @@ def test_walkthrough(tmp_path: Path) -> None:
     failed = cli(
         env, data, "verify", str(bad), "--identity", str(ident), "--passphrase-file", str(passfile), check=False
     )
-    assert failed.returncode == 1 and failed.stdout == ""
-    assert len(failed.stderr.strip().splitlines()) == 1 and "decrypt" in failed.stderr
+    assert failed.returncode == 1
+    assert failed.stdout == ""
+    assert len(failed.stderr.strip().splitlines()) == 1
+    assert "decrypt" in failed.stderr
     # a wrong passphrase is one line, exit 2
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not the passphrase\n")
     failed = cli(
         env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(wrong), check=False
     )
-    assert failed.returncode == 2 and "wrong passphrase" in failed.stderr and "Traceback" not in failed.stderr
+    assert failed.returncode == 2
+    assert "wrong passphrase" in failed.stderr
+    assert "Traceback" not in failed.stderr
     _ = (shutil, tempfile)

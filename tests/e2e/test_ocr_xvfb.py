@@ -95,7 +95,8 @@ class ChatScreen:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         self.process.stdin.write(json.dumps(spec).encode())
         self.process.stdin.close()
         line = self.process.stdout.readline()
@@ -143,7 +144,7 @@ def screens() -> Iterator[list[tuple[Capture, TextLayer, dict[str, list[list[int
             finally:
                 window.close()
             out.append((cap, read_text(cap.png, source_sha256=cap.png_sha256), window.boxes))
-    yield out
+    return out
 
 
 def inside(word: Box, drawn: list[int], slack: int = 3) -> bool:
@@ -157,7 +158,8 @@ def test_tesseract_reads_the_planted_handles_and_phrases_off_a_real_capture(scre
     assert layer.source_sha256 == cap.png_sha256
     words = [w.text for w in layer.words]
     assert words.count("@jay_k_2009") == 3
-    assert "@big.mo_77" in words and "jay.k.2009@example.com" in words
+    assert "@big.mo_77" in words
+    assert "jay.k.2009@example.com" in words
     assert "https://www.instagram.com/jay_k_2009/?utm_source=ig_web" in words
     flat = " ".join(layer.text.split())
     for phrase in ("nobody likes you. everyone in 9B knows it", "ur so ugly, nobody likes you", "leave her alone jay"):
@@ -171,7 +173,9 @@ def test_the_proposals_include_the_planted_ids_with_their_boxes(screens: list) -
     (_, one, _), (_, two, _) = screens
     proposals = {p.key: p for p in propose(handle="@jay_k_2009", text_layers={1: one, 2: two})}
     jay = proposals["handle:jay_k_2009"]
-    assert jay.in_form and jay.items == (1, 2) and jay.platforms == ("instagram",)
+    assert jay.in_form
+    assert jay.items == (1, 2)
+    assert jay.platforms == ("instagram",)
     read_boxes = [s.boxes[0] for s in jay.sightings if s.item_seq == 1 and s.seen_as == "@jay_k_2009"]
     assert read_boxes == [w.box for w in one.words if w.text == "@jay_k_2009"]
     assert not any(s.may_be_cut for s in jay.sightings)  # a sender's name over its message is not a cut handle
@@ -179,7 +183,8 @@ def test_the_proposals_include_the_planted_ids_with_their_boxes(screens: list) -
     assert proposals["email:jay.k.2009@example.com"].kind is Kind.EMAIL
     url = proposals["url:instagram.com/jay_k_2009"]
     assert url.value == "https://www.instagram.com/jay_k_2009/"  # the tracking parameter is gone
-    assert "handle:sam" not in proposals and "handle:alex" not in proposals  # names are not handles
+    assert "handle:sam" not in proposals
+    assert "handle:alex" not in proposals
 
 
 def test_search_finds_the_handle_in_both_incidents_and_the_phrase_in_one(screens: list) -> None:

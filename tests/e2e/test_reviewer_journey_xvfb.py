@@ -42,7 +42,9 @@ def run_driver(x: XServer, script: str, *args: str) -> dict[str, object]:
         timeout=240,
     )
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert done.returncode == 0 and events and events[-1]["event"] == "done", (done.stdout, done.stderr[-3000:])
+    assert done.returncode == 0, (done.stdout, done.stderr[-3000:])
+    assert events, (done.stdout, done.stderr[-3000:])
+    assert events[-1]["event"] == "done", (done.stdout, done.stderr[-3000:])
     return events[-1]
 
 
@@ -74,7 +76,8 @@ def test_staff_to_reviewer_to_police(tmp_path: Path) -> None:
         )
         assert Path(str(staff["bundle"])).parent == drop
         reviewer = run_driver(x, "reviewer_driver.py", str(tmp_path / "dsl"), DSL_PASS, str(tmp_path / "exports"))
-    assert str(reviewer["banner"]).startswith("Verified") and reviewer["revisions"] == 4
+    assert str(reviewer["banner"]).startswith("Verified")
+    assert reviewer["revisions"] == 4
     ref = str(staff["ref"])
     folder = tmp_path / "exports" / f"{ref}-police-export"
 
@@ -108,10 +111,12 @@ def test_staff_to_reviewer_to_police(tmp_path: Path) -> None:
             input=manifest,
             capture_output=True,
         )
-        assert done.returncode == 0 and b"Good" in done.stdout + done.stderr, (k, done.stderr)
+        assert done.returncode == 0, (k, done.stderr)
+        assert b"Good" in done.stdout + done.stderr, (k, done.stderr)
         ok("sha256sum", "-c", f"seal/revisions/{k}/manifest-sha256.txt", cwd=bag)
     pdf = subprocess.run(["pdftotext", "report.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
-    assert "JS/1" in pdf and "CR/123/26" in pdf
+    assert "JS/1" in pdf
+    assert "CR/123/26" in pdf
     # the encrypted pack opens with the passphrase given by phone
     pack = tmp_path / "exports" / f"{ref}-police-export.zip.age"
     code, transcript = run_with_tty_input(

@@ -65,7 +65,9 @@ def test_staff_journey(tmp_path: Path) -> None:
             timeout=240,
         )
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert done.returncode == 0 and events and events[-1]["event"] == "done", (done.stdout, done.stderr[-3000:])
+    assert done.returncode == 0, (done.stdout, done.stderr[-3000:])
+    assert events, (done.stdout, done.stderr[-3000:])
+    assert events[-1]["event"] == "done", (done.stdout, done.stderr[-3000:])
     result = events[-1]
     assert any("Capturing in" in t for t in result["countdown"]), result["countdown"]
     bundle_path = Path(result["bundle"])
@@ -108,5 +110,6 @@ def test_staff_journey(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert cli.returncode == 0 and cli.stdout.startswith(f"Verified: {result['ref']}"), cli.stderr
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.startswith(f"Verified: {result['ref']}"), cli.stderr
     assert bundle.BUNDLE_SUFFIX in str(bundle_path)

@@ -32,7 +32,8 @@ def test_seal_then_verify(sealed) -> None:  # type: ignore[no-untyped-def]
     assert verified.incident["excluded"][0]["reason"] == "my own e-mail was on screen"
     assert verified.sealer.signer_principal == staff().card.principal
     assert verified.sealer.signer_fingerprint == staff().card.fingerprint
-    assert "2 items" in verified.summary() and "1 revision" in verified.summary()
+    assert "2 items" in verified.summary()
+    assert "1 revision" in verified.summary()
     actions = [e.action for e in verified.custody]
     assert actions == ["created", "captured", "captured", "captured", "excluded"]
 

@@ -36,7 +36,8 @@ PASSPHRASE = "correct horse battery staple"
 
 def _load_corpus() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_bundle_corpus", CORPUS_SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
@@ -103,7 +104,8 @@ def test_scenario_expectations_are_well_formed() -> None:
     for s in SCENARIOS:
         assert s.check in checks, s.name
         assert s.fragment, s.name
-        assert s.identity in corpus.IDENTITIES and s.profile in corpus.PROFILES
+        assert s.identity in corpus.IDENTITIES
+        assert s.profile in corpus.PROFILES
 
 
 @pytest.mark.parametrize("which", ["one", "two"])
@@ -133,14 +135,11 @@ def test_corpus_script_writes_one_vector_per_scenario(tmp_path: Path) -> None:
         check, fragment = fields["expect"].split(": ", 1)
         identity = corpus.IDENTITIES[fields.get("identity", "dsl")]()
         profile = corpus.PROFILES[fields.get("profile", "school")]()
-        try:
+        if s.name in KNOWN_WEAKNESSES:
+            continue  # its own test below is a strict xfail
+        with pytest.raises(BundleError) as caught:
             bundle.open_bundle((out / f"{s.name}.zip.age").read_bytes(), [identity.age_secret], profile)
-        except BundleError as e:
-            assert (e.check, fragment in str(e)) == (check, True), (s.name, str(e))
-        except Exception:
-            assert s.name in KNOWN_WEAKNESSES
-        else:
-            assert s.name in KNOWN_WEAKNESSES
+        assert (caught.value.check, fragment in str(caught.value)) == (check, True), (s.name, str(caught.value))
 
 
 # -- open_bundle ------------------------------------------------------------------------------------------------
@@ -260,7 +259,8 @@ def stage(tmp_path: Path, kit: CliKit, monkeypatch: pytest.MonkeyPatch) -> Itera
 def _expect_cli_failure(scenario: Any, path: Path, code: int, out: str, err: str) -> None:
     assert code == (cli.EXIT_USAGE if scenario.check == "unreadable" else cli.EXIT_FAILED), err
     assert out == ""
-    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.endswith("\n"), err
+    assert err.count("\n") == 1, err
     assert err.startswith(f"evidence-capture: FAILED: {path}: {scenario.check}: "), err
     assert scenario.fragment in err
     assert "Traceback" not in err

@@ -273,7 +273,8 @@ def test_context_json_has_a_stable_key_order_and_round_trips() -> None:
 def test_context_round_trips_unknown_fields_as_null() -> None:
     context = make_context(os_user=None, window_title=None, window_process=None, monitors=(MonitorInfo(0, 0, 9, 9),))
     data = json.loads(json.dumps(context.to_json_dict()))
-    assert data["window_title"] is None and data["monitors"][0]["scale_percent"] is None
+    assert data["window_title"] is None
+    assert data["monitors"][0]["scale_percent"] is None
     assert CaptureContext.from_json_dict(data) == context
 
 

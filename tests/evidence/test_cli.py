@@ -60,10 +60,12 @@ def test_identity_show_card_and_identity(capsys, made, monkeypatch) -> None:  # 
     base, data, _passfile = made
     capsys.readouterr()
     code, out, _ = run(capsys, "--data-dir", str(data), "identity", "show", str(base / "jane.card"))
-    assert code == 0 and "principal: j.smith@school.example" in out
+    assert code == 0
+    assert "principal: j.smith@school.example" in out
     monkeypatch.setattr("sys.stdin", io.StringIO(PASS + "\n"))  # a passphrase from stdin
     code, out2, _ = run(capsys, "--data-dir", str(data), "identity", "show", str(base / "jane.identity.age"))
-    assert code == 0 and out2 == out
+    assert code == 0
+    assert out2 == out
 
 
 def test_refuses_to_overwrite_an_identity(capsys, made) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +88,8 @@ def test_refuses_to_overwrite_an_identity(capsys, made) -> None:  # type: ignore
         "--passphrase-file",
         str(passfile),
     )
-    assert code == 2 and "already exists" in one_line(err)
+    assert code == 2
+    assert "already exists" in one_line(err)
     assert (base / "jane.identity.age").read_bytes() == before
 
 
@@ -105,7 +108,8 @@ def test_damaged_identity_and_wrong_passphrase(capsys, made, tmp_path: Path) -> 
         "--passphrase-file",
         str(passfile),
     )
-    assert code == 2 and str(damaged) in one_line(err)
+    assert code == 2
+    assert str(damaged) in one_line(err)
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("the wrong passphrase\n")
     code, _, err = run(
@@ -119,7 +123,8 @@ def test_damaged_identity_and_wrong_passphrase(capsys, made, tmp_path: Path) -> 
         "--passphrase-file",
         str(wrong),
     )
-    assert code == 2 and one_line(err).endswith("jane.identity.age: wrong passphrase")
+    assert code == 2
+    assert one_line(err).endswith("jane.identity.age: wrong passphrase")
 
 
 def test_damaged_profile_names_the_file(capsys, made, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -127,29 +132,37 @@ def test_damaged_profile_names_the_file(capsys, made, tmp_path: Path) -> None:  
     bad = tmp_path / "school.toml"
     bad.write_text("format = 1\nschool = \n")
     code, _, err = run(capsys, "--data-dir", str(data), "--profile", str(bad), "incident", "new", "--title", "t")
-    assert code == 2 and str(bad) in one_line(err) and "not valid TOML" in err
+    assert code == 2
+    assert str(bad) in one_line(err)
+    assert "not valid TOML" in err
 
 
 def test_usage_errors(capsys, made) -> None:  # type: ignore[no-untyped-def]
     _, data, _ = made
     code, _, err = run(capsys, "--data-dir", str(data), "incident", "show", "nonsense")
-    assert code == 2 and "not an incident reference" in one_line(err)
+    assert code == 2
+    assert "not an incident reference" in one_line(err)
     code, _, err = run(capsys, "--data-dir", str(data), "capture", "--mode", "sideways")
-    assert code == 2 and one_line(err)
+    assert code == 2
+    assert one_line(err)
     code, _, err = run(capsys, "--data-dir", str(data), "incident", "show", "EC-20261125-000000")
-    assert code == 1 and "no incident" in one_line(err)
+    assert code == 1
+    assert "no incident" in one_line(err)
     code, _, err = run(capsys, "--data-dir", str(data), "incident", "new")
-    assert code == 2 and "--title" in one_line(err)
+    assert code == 2
+    assert "--title" in one_line(err)
 
 
 def test_no_identity_yet(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, "--data-dir", str(tmp_path / "empty"), "incident", "new", "--title", "t")
-    assert code == 2 and "identity create" in one_line(err)
+    assert code == 2
+    assert "identity create" in one_line(err)
 
 
 def test_tests_never_use_the_real_data_dir(capsys) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, "incident", "list")
-    assert code == 2 and "--data-dir" in one_line(err)
+    assert code == 2
+    assert "--data-dir" in one_line(err)
 
 
 def test_safeguarding_category_blocks_capture(capsys, made) -> None:  # type: ignore[no-untyped-def]
@@ -165,10 +178,13 @@ def test_safeguarding_category_blocks_capture(capsys, made) -> None:  # type: ig
         "--category",
         "nude-image-of-child",
     )
-    assert code == 0 and "Tell the DSL now" in err
+    assert code == 0
+    assert "Tell the DSL now" in err
     ref = out.strip()
     code, out, err = run(capsys, "--data-dir", str(data), "capture", "--mode", "full", "--incident", ref)
-    assert code == 1 and "capture refused" in one_line(err) and out == ""
+    assert code == 1
+    assert "capture refused" in one_line(err)
+    assert out == ""
 
 
 def test_first_positional() -> None:
@@ -226,4 +242,5 @@ def test_receive_keeps_the_file_byte_for_byte(capsys, made, tmp_path: Path) -> N
         "y",
         str(not_image),
     )
-    assert code == 2 and "not a PNG or JPEG" in one_line(err)
+    assert code == 2
+    assert "not a PNG or JPEG" in one_line(err)

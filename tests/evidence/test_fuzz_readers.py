@@ -91,8 +91,10 @@ def only(
         try:
             return call()
         except errors as e:
-            assert str(e) and "\n" not in str(e), f"not a one-line message: {str(e)!r}"
-            return None
+            message = str(e)
+    assert message, f"not a one-line message: {message!r}"
+    assert "\n" not in message, f"not a one-line message: {message!r}"
+    return None
 
 
 def test_the_watch_sees_writes(quiet: tuple[Path, Path]) -> None:

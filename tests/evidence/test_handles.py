@@ -40,8 +40,12 @@ def test_form_fields_and_text_layers_meet_on_one_key() -> None:
     ]
     in_text = jay.sightings[2]
     assert (in_text.seen_as, in_text.word_indices, in_text.boxes) == ("@jay_k_2009", (0,), (layer.words[0].box,))
-    assert in_text.confidence == 95 and in_text.machine_read and not jay.sightings[0].machine_read
-    assert jay.in_form and jay.items == (3,) and jay.platforms == ("instagram",)
+    assert in_text.confidence == 95
+    assert in_text.machine_read
+    assert not jay.sightings[0].machine_read
+    assert jay.in_form
+    assert jay.items == (3,)
+    assert jay.platforms == ("instagram",)
     assert found["url:instagram.com/jay_k_2009"].value == "https://www.instagram.com/jay_k_2009/"
 
 
@@ -82,7 +86,8 @@ def test_a_handle_cut_by_a_line_break_is_not_joined() -> None:
     assert proposals[0].sightings[0].may_be_cut
     for lines in (["reply from @jay_k_2009 today", "was nasty"], ["it was nasty", "reply from @jay_k_2009"]):
         whole = propose(text_layers={1: make_layer([lines])})
-        assert [p.key for p in whole] == ["handle:jay_k_2009"] and not whole[0].sightings[0].may_be_cut
+        assert [p.key for p in whole] == ["handle:jay_k_2009"]
+        assert not whole[0].sightings[0].may_be_cut
     ended = propose(text_layers={1: make_layer([["reply from @jay_k_2009", "was nasty"]])})
     assert ended[0].sightings[0].may_be_cut  # it may go on: the reviewer is told, nothing is joined
     sender = propose(text_layers={1: make_layer([["@jay_k_2009", "ok"]])})
@@ -147,7 +152,8 @@ def test_what_a_word_shows(token: str, keys: tuple[str, ...]) -> None:
 )
 def test_urls_are_normalised(text: str, url: str, key: str | None) -> None:
     normal = normalise_url(text)
-    assert normal is not None and normal.url == url
+    assert normal is not None
+    assert normal.url == url
     if key is not None:
         assert normal.key == key
 
@@ -179,7 +185,9 @@ def test_profile_urls_name_their_user(url: str, named: tuple[str, str] | None) -
 
 def test_handle_keys_are_platform_agnostic_and_lower_case() -> None:
     assert handle_key("@Jay_K_2009") == handle_key("jay_k_2009") == "handle:jay_k_2009"
-    assert handle_key("jay k") is None and handle_key("") is None and handle_key("@") is None
+    assert handle_key("jay k") is None
+    assert handle_key("") is None
+    assert handle_key("@") is None
 
 
 def test_sightings_across_items_keep_their_order_and_boxes() -> None:
@@ -187,7 +195,8 @@ def test_sightings_across_items_keep_their_order_and_boxes() -> None:
     jay = by_key(propose(text_layers=[(7, two), (2, one)]))["handle:jay_k_2009"]
     assert [(s.item_seq, s.word_indices) for s in jay.sightings] == [(2, (1,)), (7, (0,)), (7, (3,))]
     assert jay.sightings[2].boxes == (two.words[3].box,)
-    assert jay.items == (2, 7) and not jay.in_form
+    assert jay.items == (2, 7)
+    assert not jay.in_form
 
 
 def test_nothing_seen_nothing_proposed() -> None:

@@ -39,9 +39,12 @@ def drop_with_one(tmp_path: Path) -> tuple[Path, Path]:
 def test_a_sealed_bundle_is_listed_with_its_verified_sender(tmp_path: Path) -> None:
     folder, path = drop_with_one(tmp_path)
     [entry] = scan(folder, school_profile())
-    assert entry.path == path and entry.ref == path.name.removesuffix(".zip.age") and entry.ref_is_valid
+    assert entry.path == path
+    assert entry.ref == path.name.removesuffix(".zip.age")
+    assert entry.ref_is_valid
     assert entry.size == path.stat().st_size
-    assert entry.modified_utc.endswith("Z") and entry.modified_utc[:4].isdigit()
+    assert entry.modified_utc.endswith("Z")
+    assert entry.modified_utc[:4].isdigit()
     assert entry.sha256 == bundle.sha256_hex(path.read_bytes())
     assert entry.origin.state is OriginState.VERIFIED
     assert entry.origin.principal == staff().card.principal
@@ -58,7 +61,8 @@ def test_a_reviewers_revision_is_listed_with_the_reviewers_name(tmp_path: Path) 
     write_bundle(verified.ref, bag, dsl(), profile, folder)
     [entry] = scan(folder, profile)
     assert entry.origin.state is OriginState.VERIFIED
-    assert entry.origin.name == "Dee Sell" and entry.origin.sender == "Dee Sell <dsl@school.example>"
+    assert entry.origin.name == "Dee Sell"
+    assert entry.origin.sender == "Dee Sell <dsl@school.example>"
 
 
 def test_a_bundle_without_its_signature_is_missing(tmp_path: Path) -> None:
@@ -66,7 +70,8 @@ def test_a_bundle_without_its_signature_is_missing(tmp_path: Path) -> None:
     signature_path_for(path).unlink()
     [entry] = scan(folder, school_profile())
     assert entry.origin.state is OriginState.MISSING
-    assert entry.origin.principal == "" and entry.origin.reason == ""
+    assert entry.origin.principal == ""
+    assert entry.origin.reason == ""
     assert entry.sha256 == bundle.sha256_hex(path.read_bytes())  # still indexable once opened
 
 
@@ -79,7 +84,8 @@ def test_a_tampered_signature_fails_with_one_line(tmp_path: Path) -> None:
     sig.write_text("\n".join(text) + "\n", "ascii")
     [entry] = scan(folder, school_profile())
     assert entry.origin.state is OriginState.FAILED
-    assert entry.origin.reason and "\n" not in entry.origin.reason
+    assert entry.origin.reason
+    assert "\n" not in entry.origin.reason
     assert not entry.origin.reason.startswith("origin:")
     assert entry.origin.principal == ""
 
@@ -109,10 +115,13 @@ def test_junk_is_listed_as_failed_or_missing_and_never_raises(tmp_path: Path) ->
     (folder / "holiday.zip.age.sig").write_bytes(os.urandom(200))
     entries = {e.path.name: e for e in scan(folder, school_profile())}
     assert entries[junk.name].origin.state is OriginState.MISSING
-    assert entries[junk.name].ref == JUNK_REF and entries[junk.name].ref_is_valid
+    assert entries[junk.name].ref == JUNK_REF
+    assert entries[junk.name].ref_is_valid
     holiday = entries["holiday.zip.age"]
-    assert holiday.origin.state is OriginState.FAILED and holiday.origin.reason
-    assert holiday.ref == "holiday" and not holiday.ref_is_valid
+    assert holiday.origin.state is OriginState.FAILED
+    assert holiday.origin.reason
+    assert holiday.ref == "holiday"
+    assert not holiday.ref_is_valid
 
 
 def test_only_bundles_at_the_top_of_the_folder_are_listed(tmp_path: Path) -> None:
@@ -144,7 +153,8 @@ def test_an_unreadable_bundle_is_failed(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(Path, "read_bytes", refuse)  # chmod does not bind when the tests run as root
     [entry] = scan(folder, school_profile())
-    assert entry.origin.state is OriginState.FAILED and entry.origin.reason == "cannot read the file: Permission denied"
+    assert entry.origin.state is OriginState.FAILED
+    assert entry.origin.reason == "cannot read the file: Permission denied"
     assert entry.sha256 is None
 
 
@@ -160,7 +170,8 @@ def test_entries_are_reused_until_the_bundle_or_its_signature_changes(tmp_path: 
     sig = signature_path_for(path)
     sig.unlink()
     changed = scan(folder, school_profile(), previous=again)
-    assert changed[0] is not first[0] and changed[0].origin.state is OriginState.MISSING
+    assert changed[0] is not first[0]
+    assert changed[0].origin.state is OriginState.MISSING
 
 
 def test_newest_first(tmp_path: Path) -> None:
@@ -201,11 +212,16 @@ def test_index_round_trip_holds_no_personal_data(tmp_path: Path) -> None:
 
     again = InboxIndex.load(index_path)
     assert again.get(entry.sha256) == record
-    assert record.verified and record.case_status is CaseStatus.NEW and record.failed_check is None
+    assert record.verified
+    assert record.case_status is CaseStatus.NEW
+    assert record.failed_check is None
     assert (record.revisions, record.item_count, record.sealed_utc) == (1, 2, verified.sealer.time_utc)
     failed = again.get(failed_digest)
-    assert failed is not None and failed.verdict == "failed: payload hash" and failed.failed_check == "payload hash"
-    assert failed.status is None and failed.item_count is None
+    assert failed is not None
+    assert failed.verdict == "failed: payload hash"
+    assert failed.failed_check == "payload hash"
+    assert failed.status is None
+    assert failed.item_count is None
 
     text = index_path.read_text("utf-8")
     assert json.loads(text)["format"] == INDEX_FORMAT
@@ -223,7 +239,8 @@ def test_index_follows_the_case_status(tmp_path: Path) -> None:
     revised = bundle.verify_bag(bundle.zip_bag(verified.ref, bag), profile)
     index = InboxIndex(tmp_path / "index.json")
     record = index.remember_verified("a" * 64, revised)
-    assert record.status == CaseStatus.REFERRED.value and record.revisions == 2
+    assert record.status == CaseStatus.REFERRED.value
+    assert record.revisions == 2
 
 
 def test_a_damaged_index_is_empty_and_bad_records_are_dropped(tmp_path: Path) -> None:

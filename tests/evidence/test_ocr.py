@@ -123,7 +123,8 @@ def test_the_layer_names_its_source_and_engine(screen: tuple[bytes, TextLayer, d
     assert (layer.width, layer.height) == (1280, 720)
     version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, check=True)
     assert f"tesseract {layer.engine.version}" in version.stdout + version.stderr
-    assert layer.engine.leptonica is not None and f"leptonica-{layer.engine.leptonica}" in version.stdout
+    assert layer.engine.leptonica is not None
+    assert f"leptonica-{layer.engine.leptonica}" in version.stdout
     listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=True).stdout
     folder = re.search(r'"([^"]+)"', listing)
     assert folder is not None

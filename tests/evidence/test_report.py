@@ -224,11 +224,13 @@ def test_initials_fall_back_to_the_principal() -> None:
 
 
 def test_exhibits_are_numbered_in_item_order_with_the_producers_initials(rep: report.Report) -> None:
-    assert rep.initials == "JS" and rep.producer_name == "Jane Smith"
+    assert rep.initials == "JS"
+    assert rep.producer_name == "Jane Smith"
     assert [e.ref for e in rep.exhibits] == ["JS/1", "JS/2", "JS/3"]
     assert [e.seq for e in rep.exhibits] == [1, 2, 3]
     assert [e.kind for e in rep.exhibits] == ["captured", "derived", "received"]
-    assert rep.exhibits[1].kind_text == "Crop of JS/1" and rep.exhibits[1].parent_ref == "JS/1"
+    assert rep.exhibits[1].kind_text == "Crop of JS/1"
+    assert rep.exhibits[1].parent_ref == "JS/1"
     assert rep.exhibit("JS/3").file == "data/items/003.jpg"
     with pytest.raises(KeyError):
         rep.exhibit("JS/4")
@@ -248,13 +250,16 @@ def test_capture_fields_come_from_the_context(rich: bundle.VerifiedBundle, rep: 
     item = rich.items[0]
     ctx = json.loads(rich.bag[item["context"]])
     js1 = rep.exhibit("JS/1")
-    assert js1.sha256 == item["sha256"] and js1.pixels_sha256 == item["pixels_sha256"]
+    assert js1.sha256 == item["sha256"]
+    assert js1.pixels_sha256 == item["pixels_sha256"]
     assert js1.captured_utc == ctx["utc"] == "2026-07-15T08:05:09.250Z"
     assert js1.captured_local == "Wed 15 Jul 2026 09:05:09 BST (UTC+01:00)"
     assert js1.local_iso == ctx["local_time"]
     assert js1.method == "The whole desktop (every screen)"
-    assert js1.window_title == "Instagram - Google Chrome" and js1.window_process == "chrome.exe"
-    assert "STAFF-PC-07" in js1.workstation and "jsmith" in js1.workstation
+    assert js1.window_title == "Instagram - Google Chrome"
+    assert js1.window_process == "chrome.exe"
+    assert "STAFF-PC-07" in js1.workstation
+    assert "jsmith" in js1.workstation
     assert js1.software == "Evidence Capture 0.1.0"
     assert (js1.width, js1.height, js1.size) == (64, 48, len(rich.bag[js1.file]))
     assert js1.time_note == ""
@@ -265,7 +270,8 @@ def test_crop_takes_the_time_of_its_original(rep: report.Report) -> None:
     assert js2.captured_utc == rep.exhibit("JS/1").captured_utc
     assert js2.captured_local == rep.exhibit("JS/1").captured_local
     assert "JS/1" in js2.time_note
-    assert "32 x 24 pixels at (8, 4)" in js2.method and "clicked a window" in js2.method
+    assert "32 x 24 pixels at (8, 4)" in js2.method
+    assert "clicked a window" in js2.method
     assert "2026-07-15T08:05:29.250Z" in js2.method  # when the selection was confirmed
 
 
@@ -273,9 +279,12 @@ def test_received_fields_come_from_the_context(rich: bundle.VerifiedBundle, rep:
     ctx = json.loads(rich.bag["data/items/003.context.json"])
     js3 = rep.exhibit("JS/3")
     assert js3.kind_text.startswith("Received")
-    assert js3.captured_utc == ctx["received_utc"] and js3.captured_local == ""
-    assert js3.provided_by == "Alex's mother" and js3.how == "forwarded by e-mail"
-    assert js3.original_name == "IMG_2041.jpg" and "IMG_2041.jpg" in js3.method
+    assert js3.captured_utc == ctx["received_utc"]
+    assert js3.captured_local == ""
+    assert js3.provided_by == "Alex's mother"
+    assert js3.how == "forwarded by e-mail"
+    assert js3.original_name == "IMG_2041.jpg"
+    assert "IMG_2041.jpg" in js3.method
     assert js3.media_type == "image/jpeg"
 
 
@@ -284,22 +293,27 @@ def test_incident_summary_in_words(rep: report.Report) -> None:
     assert inc.report_type == "Cyber bullying incident"
     assert inc.categories == ("Threatening", "Hate crime (religion)")
     assert inc.occurred == "2026-07-14T18:30"  # as entered, not the capture time
-    assert inc.platform == "Instagram" and inc.target == "Alex Pupil (pupil)"
-    assert inc.perpetrator == "Unknown" and inc.perpetrator_handle == "@nasty_account_99"
+    assert inc.platform == "Instagram"
+    assert inc.target == "Alex Pupil (pupil)"
+    assert inc.perpetrator == "Unknown"
+    assert inc.perpetrator_handle == "@nasty_account_99"
     assert inc.perpetrator_url == "https://www.instagram.com/nasty_account_99/"
     assert inc.urls == ("https://www.instagram.com/p/Cx1234abcd/",)
-    assert inc.not_responded and inc.reported_to == "Dee Sell (DSL)"
+    assert inc.not_responded
+    assert inc.reported_to == "Dee Sell (DSL)"
 
 
 def test_custody_reviews_and_revisions(rich: bundle.VerifiedBundle, rep: report.Report) -> None:
     assert [c.seq for c in rep.custody] == [e.seq for e in rich.custody]
     captured = [c for c in rep.custody if c.action in ("captured", "derived", "received")]
     assert [c.exhibit for c in captured] == ["JS/1", "JS/2", "JS/3", ""]  # item 4 was excluded
-    assert "sha256: " in captured[0].details and "…" in captured[0].details
+    assert "sha256: " in captured[0].details
+    assert "…" in captured[0].details
     assert rep.custody[-1].action == "exported"
     assert [r.action for r in rep.reviews] == ["Police contacted", "Exported for the police"]
     assert ("Crime reference", "CR/123/26") in rep.reviews[0].fields
-    assert rep.reviews[0].section == "§9.8" and rep.reviews[0].by == "Hedda Teacher <head@school.example>"
+    assert rep.reviews[0].section == "§9.8"
+    assert rep.reviews[0].by == "Hedda Teacher <head@school.example>"
     assert [(v.number, v.signer_principal) for v in rep.revisions] == [
         (1, "j.smith@school.example"),
         (2, "head@school.example"),
@@ -339,14 +353,18 @@ def test_statement_mentions_every_exhibit_and_digest(rep: report.Report) -> None
     assert "Statement of:        Jane Smith" in text
     for e in rep.exhibits:
         assert f"exhibit {e.ref}" in text
-        assert e.sha256 in text and e.pixels_sha256 in text
+        assert e.sha256 in text
+        assert e.pixels_sha256 in text
     assert "Wednesday 15 July 2026" in text  # the day the content was on screen
     assert "09:05:09 BST" in text
-    assert "Alex's mother" in text and "did not see this content on my own screen" in text
+    assert "Alex's mother" in text
+    assert "did not see this content on my own screen" in text
     assert "part of exhibit JS/1" in text
-    assert "encrypted it at once" in text and "SHA-256" in text
+    assert "encrypted it at once" in text
+    assert "SHA-256" in text
     assert rep.producer_fingerprint in text
-    assert text.count("Signature: ____") == 2 and "Date: ____" in text
+    assert text.count("Signature: ____") == 2
+    assert "Date: ____" in text
     assert "I have not responded" in text
     assert "my own inbox was on screen" in text
 
@@ -369,10 +387,14 @@ def test_dates_are_english_whatever_the_locale(rich: bundle.VerifiedBundle) -> N
 def test_plain_text_report_has_everything(rep: report.Report) -> None:
     text = report.report_text(rep)
     for e in rep.exhibits:
-        assert e.ref in text and e.sha256 in text and e.pixels_sha256 in text
+        assert e.ref in text
+        assert e.sha256 in text
+        assert e.pixels_sha256 in text
     for v in rep.revisions:
         assert v.fingerprint in text
-    assert "CR/123/26" in text and "@nasty_account_99" in text and "my own inbox was on screen" in text
+    assert "CR/123/26" in text
+    assert "@nasty_account_99" in text
+    assert "my own inbox was on screen" in text
     assert "sha256sum -c SHA256SUMS" in text
 
 
@@ -380,7 +402,8 @@ def test_verify_txt_lists_every_exhibit_and_revision(rep: report.Report) -> None
     text = report.verify_txt(rep)
     for e in rep.exhibits:
         assert re.search(rf"^{re.escape(e.ref)}  {re.escape(e.file)}", text, re.M)
-        assert e.sha256 in text and e.pixels_sha256 in text
+        assert e.sha256 in text
+        assert e.pixels_sha256 in text
     commands = _joined(text)
     for v in rep.revisions:
         k = v.number
@@ -390,7 +413,8 @@ def test_verify_txt_lists_every_exhibit_and_revision(rep: report.Report) -> None
         ) in commands
     assert max(len(line) for line in text.splitlines() if line.startswith("     ")) <= 5 + 104
     # the pixel check is offered for our own PNGs, not for a received JPEG
-    assert "pngtopnm data/items/001.png" in text and "pngtopnm data/items/003.jpg" not in text
+    assert "pngtopnm data/items/001.png" in text
+    assert "pngtopnm data/items/003.jpg" not in text
 
 
 def test_report_is_pure(rich: bundle.VerifiedBundle, rep: report.Report) -> None:
@@ -445,5 +469,7 @@ def test_statement_for_items_without_a_capture_time(tmp_path: Path) -> None:
     assert all(e.captured_utc == e.stored_utc for e in r.exhibits)
     text = report.statement_text(r)
     for e in r.exhibits:
-        assert f"exhibit {e.ref}" in text and e.sha256 in text
-    assert "UTC) I saw this content" not in text and " UTC I saw this content" in text
+        assert f"exhibit {e.ref}" in text
+        assert e.sha256 in text
+    assert "UTC) I saw this content" not in text
+    assert " UTC I saw this content" in text

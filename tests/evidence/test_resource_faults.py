@@ -86,7 +86,8 @@ def failed_seal(path: Path, ref: str, out: Path, *words: str) -> str:
     with pytest.raises(EvidenceError) as info:
         seal(path, ref, out)
     message = str(info.value)
-    assert "\n" not in message and all(w in message for w in words), message
+    assert "\n" not in message, message
+    assert all(w in message for w in words), message
     assert vault_rows(path) == before
     with Vault(path) as vault:
         assert vault.incident(ref).status is Status.DRAFT
@@ -245,7 +246,8 @@ def cli_draft(capsys: pytest.CaptureFixture[str], data: Path, shots: Path) -> st
 
 def one_line(err: str) -> str:
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
+    assert len(lines) == 1, err
+    assert "Traceback" not in err, err
     return lines[0]
 
 
@@ -276,9 +278,11 @@ def test_cli_seal_fault_is_one_line(
         out, err = capsys.readouterr()
         monkeypatch.undo()
         expected = {"read-only": "Read-only file system", "vanishes": "No such file", "full": "No space left"}[fault]
-        assert code == 1 and out == ""
+        assert code == 1
+        assert out == ""
         line = one_line(err)
-        assert line.startswith(f"evidence-capture: error: {drop}/") and expected in line, line
+        assert line.startswith(f"evidence-capture: error: {drop}/"), line
+        assert expected in line, line
         assert not drop.exists() or list(drop.iterdir()) == []
     assert cli.run(["--data-dir", str(data), "incident", "show", ref]) == 0
     assert "status: draft" in capsys.readouterr().out

@@ -30,7 +30,8 @@ def test_actions_along_the_chain(tmp_path: Path) -> None:
         assert case_status(reviews(v)) is status
     records = reviews(v)
     assert [r.action for r in records] == [s[1] for s in steps]
-    assert records[1].fields["crime_reference"] == "CR/123/26" and records[1].by_principal == head().card.principal
+    assert records[1].fields["crime_reference"] == "CR/123/26"
+    assert records[1].by_principal == head().card.principal
     assert [e.action for e in v.custody][-3:] == ["reviewed", "reviewed", "reviewed"]
     for k in range(1, 5):  # every revision's signature still verifies
         sshsig.verify(
@@ -123,7 +124,8 @@ def test_review_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     )
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert out.strip() == str(sealed.result.path) and "revision 2" in err
+    assert out.strip() == str(sealed.result.path)
+    assert "revision 2" in err
     again = bundle.open_bundle(sealed.result.path.read_bytes(), [head().age_secret], school_profile())
     assert reviews(again)[0].fields == {"crime_reference": "CR/9/26"}
     code = cli.run(
@@ -142,9 +144,12 @@ def test_review_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         ]
     )
     _, err = capsys.readouterr()
-    assert code == 2 and "crime reference" in err and len(err.strip().splitlines()) == 1
+    assert code == 2
+    assert "crime reference" in err
+    assert len(err.strip().splitlines()) == 1
     code = cli.run(
         [*base, "verify", str(sealed.result.path), "--identity", str(ident), "--passphrase-file", str(passfile)]
     )
     out, _ = capsys.readouterr()
-    assert code == 0 and "2 revisions" in out
+    assert code == 0
+    assert "2 revisions" in out

@@ -30,7 +30,8 @@ CORPUS_SCRIPT = Path(__file__).resolve().parents[1] / "corpus" / "make_zip_corpu
 
 def _load_corpus() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_zip_corpus", CORPUS_SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
@@ -175,7 +176,8 @@ def test_stdlib_zipfile_reads_fixed_fields() -> None:
         assert info.date_time == safezip.ZIP_EPOCH
         assert (info.create_system, info.create_version, info.extract_version) == (3, 20, 20)
         assert info.external_attr == 0o100644 << 16
-        assert info.internal_attr == 0 and not info.is_dir()
+        assert info.internal_attr == 0
+        assert not info.is_dir()
 
 
 @pytest.mark.interop

@@ -125,7 +125,8 @@ def test_adding_again_replaces_and_remove_and_clear_forget(index: SearchIndex) -
     assert index.remove("EC-2") == 2
     assert len(index) == 3
     index.clear()
-    assert len(index) == 0 and index.search(Query(platform="whatsapp")) == ()
+    assert len(index) == 0
+    assert index.search(Query(platform="whatsapp")) == ()
 
 
 def test_a_naive_occurred_time_is_refused() -> None:

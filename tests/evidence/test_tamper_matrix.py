@@ -78,7 +78,9 @@ def test_every_flipped_byte_is_rejected_by_the_age_layer(pair: Pair) -> None:
 def test_every_truncation_is_rejected_by_the_age_layer(pair: Pair) -> None:
     data = pair.a.ciphertext
     lengths = sorted({i * (len(data) - 1) // (TRUNCATIONS - 1) for i in range(TRUNCATIONS)})
-    assert len(lengths) == TRUNCATIONS and lengths[0] == 0 and lengths[-1] == len(data) - 1
+    assert len(lengths) == TRUNCATIONS
+    assert lengths[0] == 0
+    assert lengths[-1] == len(data) - 1
     for length in lengths:
         error = _rejected(data[:length])
         assert error.check in AGE_CHECKS, (length, str(error))

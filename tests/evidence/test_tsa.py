@@ -61,7 +61,8 @@ def test_online_token_is_checked_and_says_what_it_covers(tsa: TsaServer, token: 
     assert token.nonce is not None
     assert token.gen_time.tzinfo is not None
     assert abs((now - token.gen_time).total_seconds()) < 30
-    assert token.skew_seconds is not None and abs(token.skew_seconds) < 5
+    assert token.skew_seconds is not None
+    assert abs(token.skew_seconds) < 5
     assert tsa.requests == 1
 
 
@@ -75,7 +76,8 @@ def test_chain_pem_is_anchor_first_then_intermediates_without_the_signer(tsa: Ts
 def test_stored_token_rebuilds_the_same_record(tsa: TsaServer, token: Token) -> None:
     again = Token.parse(token.tsr, DIGEST, tsa.config().trust, tsa_url=token.tsa_url)
     assert again == token
-    assert again.local_time is None and again.skew_seconds is None
+    assert again.local_time is None
+    assert again.skew_seconds is None
 
 
 def test_without_nonce(tsa: TsaServer) -> None:
@@ -142,7 +144,8 @@ def test_offline_then_online(tsa: TsaServer) -> None:
     tsa.go_offline()
     with pytest.raises(TsaUnreachable) as caught:
         request_token(tsa.config(), MESSAGE, timeout_s=10)
-    assert type(caught.value) is TsaUnreachable and caught.value.transient
+    assert type(caught.value) is TsaUnreachable
+    assert caught.value.transient
     assert tsa.requests == 0
     tsa.go_online()
     assert request_token(tsa.config(), MESSAGE, timeout_s=10).digest == DIGEST

@@ -45,7 +45,8 @@ def test_disk_full_loses_nothing_already_stored(tmp_path: Path) -> None:
         stored = []
         with Vault(path) as vault:
             ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients())
-            with pytest.raises(VaultError, match="cannot write to the vault"):
+
+            def fill() -> None:  # until the disk is full
                 for i in range(100):
                     payload = os.urandom(200_000) + bytes([i])
                     vault.add_item(
@@ -59,6 +60,9 @@ def test_disk_full_loses_nothing_already_stored(tmp_path: Path) -> None:
                         recipients=recipients(),
                     )
                     stored.append(hashlib.sha256(payload).hexdigest())
+
+            with pytest.raises(VaultError, match="cannot write to the vault"):
+                fill()
         assert stored, "the disk filled before anything was stored: the test proves nothing"
         # free space and reopen: every acknowledged item is intact, the chain is whole
         (folder / "filler").unlink(missing_ok=True)

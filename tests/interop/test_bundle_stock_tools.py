@@ -66,7 +66,8 @@ def test_verify_txt_commands_pass_with_stock_tools(tmp_path: Path, monkeypatch: 
         done = subprocess.run(["bash", "-c", command], cwd=bag_dir, capture_output=True, text=True)
         assert done.returncode == 0, (command, done.stdout, done.stderr)
         if command.startswith("sha256sum -c"):
-            assert "FAILED" not in done.stdout and ": OK" in done.stdout
+            assert "FAILED" not in done.stdout
+            assert ": OK" in done.stdout
         if "ssh-keygen -lf" in command:
             assert staff().card.fingerprint in done.stdout
         if "-Y verify" in command:
@@ -79,7 +80,8 @@ def test_verify_txt_commands_pass_with_stock_tools(tmp_path: Path, monkeypatch: 
     evidence_file = bag_dir / "data/items/001.png"
     evidence_file.write_bytes(evidence_file.read_bytes()[:-1] + b"\0")
     done = subprocess.run(["sha256sum", "-c", bundle.MANIFEST], cwd=bag_dir, capture_output=True, text=True)
-    assert done.returncode != 0 and "data/items/001.png: FAILED" in done.stdout
+    assert done.returncode != 0
+    assert "data/items/001.png: FAILED" in done.stdout
 
 
 def test_fingerprint_in_bundle_matches_ssh_keygen(tmp_path: Path) -> None:

@@ -46,7 +46,8 @@ def test_export_police_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     folder = Path(out.splitlines()[0])
     assert folder.name == f"{sealed.ref}-police-export"
     done = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
-    assert done.returncode == 0 and "FAILED" not in done.stdout
+    assert done.returncode == 0
+    assert "FAILED" not in done.stdout
     done = subprocess.run(
         ["sha256sum", "-c", "manifest-sha256.txt"], cwd=folder / sealed.ref, capture_output=True, text=True
     )
@@ -60,6 +61,8 @@ def test_export_police_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     # exporting again into the same folder is refused, nothing half-written
     code = cli.run(args)
     _, err = capsys.readouterr()
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "already exists" in err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "already exists" in err
     again = bundle.open_bundle(sealed.result.path.read_bytes(), [head().age_secret], school_profile())
     assert len(reviews(again)) == 1  # the refused export was not logged

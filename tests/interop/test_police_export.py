@@ -113,7 +113,8 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
     )
     ref = case.verified.ref
     folder = out / f"{ref}-police-export"
-    assert result.folder == folder and result.pack_path == out / f"{ref}-police-export.zip.age"
+    assert result.folder == folder
+    assert result.pack_path == out / f"{ref}-police-export.zip.age"
     assert sorted(p.name for p in out.iterdir()) == sorted([folder.name, f"{folder.name}.zip.age"])
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [f"{ref}.zip", ref, "report.pdf", "statement-draft.txt", "VERIFY.txt", "SHA256SUMS"]
@@ -162,9 +163,8 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
                 text=True,
                 check=False,
             )
-        assert done.returncode == 0 and f'Good "{bundle.SEAL_NAMESPACE}" signature for {principal}' in (
-            done.stdout + done.stderr
-        )
+        assert done.returncode == 0
+        assert f'Good "{bundle.SEAL_NAMESPACE}" signature for {principal}' in (done.stdout + done.stderr)
         _run(["sha256sum", "-c", f"seal/revisions/{k}/manifest-sha256.txt"], bag_dir)
 
     # 4. the exhibits are the captured PNGs, byte for byte
@@ -192,22 +192,28 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
     if shutil.which("pngtopnm"):
         assert pixel_digests == [e.pixels_sha256 for e in case.report.exhibits]
     for e in case.report.exhibits:
-        assert e.ref in verify_text and e.sha256 in verify_text and e.pixels_sha256 in verify_text
+        assert e.ref in verify_text
+        assert e.sha256 in verify_text
+        assert e.pixels_sha256 in verify_text
 
     # 6. the statement draft names every exhibit and its digest
     statement = (folder / "statement-draft.txt").read_text()
     assert statement.startswith(report.DRAFT_WARNING)
     for e in case.report.exhibits:
-        assert e.ref in statement and e.sha256 in statement
+        assert e.ref in statement
+        assert e.sha256 in statement
 
     # 7. the report: every exhibit reference and both digests, as pdftotext reads them
     text = _run(["pdftotext", "-enc", "UTF-8", "report.pdf", "-"], folder).stdout
     flat = re.sub(r"[\s\-\u00ad]+", "", text)
-    assert case.verified.ref in text and OFFICER_REF in text
+    assert case.verified.ref in text
+    assert OFFICER_REF in text
     for e in case.report.exhibits:
         assert e.ref in text
-        assert e.sha256 in flat and e.pixels_sha256 in flat
-        assert e.sha256 in text and e.pixels_sha256 in text  # printed whole, never broken
+        assert e.sha256 in flat
+        assert e.pixels_sha256 in flat
+        assert e.sha256 in text
+        assert e.pixels_sha256 in text
     for v in case.report.revisions:
         assert v.fingerprint in text
     _run(["pdftoppm", "-png", "-r", "60", "report.pdf", str(tmp_path / "page")], folder)
@@ -292,7 +298,9 @@ def test_a_failure_half_way_leaves_nothing(
     monkeypatch.setattr(export, "_write_file", real_write)
     monkeypatch.setattr(export, "_rename", real_rename)
     result = _export(case, out, pack_recipient=recipient)
-    assert result.folder.is_dir() and result.pack_path is not None and result.pack_path.is_file()
+    assert result.folder.is_dir()
+    assert result.pack_path is not None
+    assert result.pack_path.is_file()
 
 
 def test_an_existing_export_is_never_overwritten(case: Case, tmp_path: Path) -> None:
@@ -327,4 +335,6 @@ def test_report_without_previews_still_lists_every_digest(qapp, case: Case, tmp_
     text = _run(["pdftotext", "-enc", "UTF-8", "report.pdf", "-"], tmp_path).stdout
     assert text.count("(no preview)") == len(refs)
     for e in case.report.exhibits:
-        assert e.ref in text and e.sha256 in text and e.pixels_sha256 in text
+        assert e.ref in text
+        assert e.sha256 in text
+        assert e.pixels_sha256 in text

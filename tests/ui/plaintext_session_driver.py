@@ -3,9 +3,9 @@
 Usage: ``plaintext_session_driver.py DATA_DIR PNG JPEG PERSONAL_JSON``. The caller sets HOME, TMPDIR and the
 XDG_* variables to fresh folders before Qt starts, so that everything Qt or the app might write lands where the
 test can scan it. The session: create an identity, start the app, type personal details into the form and save
-them, receive a PNG and a JPEG (an accepting provenance dialog), unlock, view the items full size and as
-thumbnails, caption one, exclude the other with a reason, lock, unlock, and seal (the confirmation patched to
-Yes). It prints one JSON line: the reference, the bundle path, the writable QStandardPaths locations, and every
+them, receive a PNG and a JPEG (through the real provenance dialog), unlock, view the items full size and as
+thumbnails, caption one, exclude the other with a reason, lock, unlock, and seal (answering the real
+confirmation). It prints one JSON line: the reference, the bundle path, the writable QStandardPaths locations, and every
 path Python code wrote, moved, removed or opened as a database during the session (seen by an audit hook), so
 that a temporary file deleted again before the scan is still caught.
 """
@@ -18,14 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.gui import StaffApp
 from app.paths import Paths
+from app.staff import StaffApp
 from app.workspace import Workspace
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 from evidence.crypto.keys import Role
+from ui.dialogs import QtReceiveDialog
 
 LOCATIONS = {
     "CacheLocation": QStandardPaths.StandardLocation.CacheLocation,
@@ -60,15 +62,13 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
             WRITTEN.append(os.fsdecode(args[1]))
 
 
-class Accepting(QDialog):
-    """The provenance dialog, answered."""
-
-    def __init__(self, provided_by: str) -> None:
-        super().__init__()
-        self.provided_by, self.how = QLineEdit(provided_by), QLineEdit("shown on their phone, then e-mailed")
-
-    def exec(self) -> int:
-        return QDialog.DialogCode.Accepted
+def receive(app: StaffApp, path: Path, provided_by: str) -> None:
+    """Import ``path``, answering the real provenance dialog."""
+    app.capturing.ask_provenance([path])
+    dialog = next(d for d in app.lock.dialogs() if isinstance(d, QtReceiveDialog))
+    QTest.keyClicks(dialog.provided_by, provided_by)
+    QTest.keyClicks(dialog.how, "shown on their phone, then e-mailed")
+    QTest.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
 
 
 def main() -> int:
@@ -83,10 +83,17 @@ def main() -> int:
                             data / "jane.identity.age")  # fmt: skip
     app = StaffApp(ws)
     errors: list[str] = []
-    app._error = lambda title, message: errors.append(f"{title}: {message}")  # type: ignore[method-assign]
+    show_error = app.feedback.error
+
+    def error(title: str, message: str) -> QMessageBox:
+        errors.append(f"{title}: {message}")
+        return show_error(title, message)
+
+    app.feedback.error = error  # type: ignore[method-assign]
     app.window.show()
 
-    ref = app.new_incident()
+    incidents = app.incidents
+    ref = incidents.new_incident()
     app.form.set_details(
         IncidentDetails(
             title=personal["title"],
@@ -103,29 +110,31 @@ def main() -> int:
             reported_to=personal["reported_to"],
         )
     )
-    assert app.save_details()
-    app.receive([png], Accepting(personal["provided_by"]))
-    app.receive([jpeg], Accepting(personal["provided_by"]))
+    assert incidents.save_details()
+    receive(app, png, personal["provided_by"])
+    receive(app, jpeg, personal["provided_by"])
     app.session.accept_identity(me)
-    app.open_incident(ref)
-    app.load_thumbnails()
+    incidents.open_incident(ref)
+    incidents.load_thumbnails()
     for seq in (1, 2):
-        app.open_item(seq)
+        incidents.open_item(seq)
         qapp.processEvents()
-    app.caption_item(1, personal["caption"])
-    app.exclude_item(2, personal["reason"])
+    incidents.caption_item(1, personal["caption"])
+    incidents.exclude_item(2, personal["reason"])
     app.session.lock()
     qapp.processEvents()
     app.session.accept_identity(me)
-    app.open_incident(ref)
+    incidents.open_incident(ref)
 
     sealed: list[str] = []
-    QMessageBox.question = lambda *a, **k: QMessageBox.StandardButton.Yes  # type: ignore[method-assign]
-    QMessageBox.information = lambda *a, **k: sealed.append(a[2])  # type: ignore[method-assign]
-    app.seal()
+    app.sealing.seal()
+    box = app.sealing.confirm_box
+    assert box is not None, app.window.problems.text()
+    QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     deadline = time.monotonic() + 60
     while not sealed and not errors and time.monotonic() < deadline:
         qapp.processEvents()
+        sealed = [b.text() for b in app.window.findChildren(QMessageBox, "info_box") if b.isVisible()]
         time.sleep(0.01)
     app.quit()
     qapp.processEvents()

@@ -28,22 +28,26 @@ def test_identity_page_needs_every_field(qtbot) -> None:  # type: ignore[no-unty
     assert page.strength.text() == "Strong."
     assert "not the same" in page.problem.text()
     qtbot.keyClicks(page.repeat, "purple elephants dance at noon")
-    assert page.isComplete() and page.problem.text() == ""
+    assert page.isComplete()
+    assert page.problem.text() == ""
     page.role.setCurrentIndex(1)
     assert wizard.role is Role.REVIEWER
     page.principal.setText("has space@school")
-    assert not page.isComplete() and "e-mail" in page.problem.text()
+    assert not page.isComplete()
+    assert "e-mail" in page.problem.text()
 
 
 def test_profile_page_standalone_or_import(qtbot) -> None:  # type: ignore[no-untyped-def]
     wizard = QtFirstRunWizard()
     qtbot.addWidget(wizard)
     page = wizard.profile_page
-    assert page.isComplete() and wizard.profile_file is None
+    assert page.isComplete()
+    assert wizard.profile_file is None
     page.import_choice.setChecked(True)
     assert not page.isComplete()
     qtbot.keyClicks(page.profile_path, "/somewhere/school.toml")
-    assert page.isComplete() and wizard.profile_file == "/somewhere/school.toml"
+    assert page.isComplete()
+    assert wizard.profile_file == "/somewhere/school.toml"
 
 
 def test_strength_hint() -> None:
@@ -58,10 +62,13 @@ def test_wizard_answers_create_a_working_identity(tmp_path: Path) -> None:
     create_from_wizard(ws, "Jane Smith", "j.smith@school.example", Role.STAFF, "purple elephants dance", None, "Oak")
     assert ws.has_identity()
     path = ws.identity_file()
-    assert path is not None and path.parent == tmp_path / "data"
+    assert path is not None
+    assert path.parent == tmp_path / "data"
     me = unlock_identity_file(path, "purple elephants dance")
     profile = ws.profile()
-    assert profile.standalone and profile.school == "Oak" and profile.is_reviewer(me.card)
+    assert profile.standalone
+    assert profile.school == "Oak"
+    assert profile.is_reviewer(me.card)
     assert ws.recipients() == [me.card.recipient]
 
 

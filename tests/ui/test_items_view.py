@@ -11,14 +11,11 @@ from PySide6.QtGui import QGuiApplication, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
 from evidence.vault.store import ItemRow
-from ui.items_view import (
-    LOCKED_TEXT,
-    THUMBNAIL_SIZE,
-    QtExcludeDialog,
-    QtItemsView,
-    QtItemViewer,
-    context_rows,
-)
+from ui.exclude_dialog import QtExcludeDialog
+from ui.item_text import context_rows
+from ui.item_tile import LOCKED_TEXT, THUMBNAIL_SIZE
+from ui.item_viewer import QtItemViewer
+from ui.items_view import QtItemsView
 
 REF = "JS-2026-0007"
 

@@ -228,7 +228,8 @@ def test_windows_are_placed_by_the_frames_desktop_origin(qtbot: QtBot, make_over
 
 def test_ratio_2_maps_logical_points_to_frame_pixels(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
     overlay = make_overlay(device_pixel_ratios=[2.0], windows=[(Rect(120, 80, 40, 20), "w")])
-    assert overlay.size().width() == 100 and overlay.size().height() == 75  # 200x150 frame pixels at ratio 2
+    assert overlay.size().width() == 100
+    assert overlay.size().height() == 75
     drag(qtbot, overlay, QPoint(5, 10), QPoint(30, 20), QPoint(55, 35))
     assert overlay.selection() == QRect(10, 20, 100, 50)
     qtbot.mouseMove(overlay, QPoint(59, 40))  # frame pixel (118, 80): just left of the window
@@ -330,7 +331,8 @@ def test_frame_is_dimmed_outside_the_selection_and_exact_inside(qtbot: QtBot, ma
 
 
 def test_hint_is_on_the_screen_with_the_cursor(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
-    assert "Esc to cancel" in HINT and "Enter to confirm" in HINT
+    assert "Esc to cancel" in HINT
+    assert "Enter to confirm" in HINT
     grab = make_grab(1200, 150, monitors=[(0, 0, 600, 150), (600, 0, 600, 150)])
     overlay = make_overlay(grab)
     first, second = overlay.panes

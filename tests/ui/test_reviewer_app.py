@@ -1,4 +1,7 @@
-"""The reviewer's controller, offscreen, on real sealed bundles: verdicts, wellbeing blur, actions, export."""
+"""The reviewer's controller, offscreen, on real sealed bundles: verdicts, wellbeing blur, actions, export.
+
+The action and export dialogs are the real ones, filled in as a reviewer would; a lock closes them (issue 9).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from bundles import dsl, make_sealed, school_profile
-from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
+from app.lock import LockCoordinator
 from app.paths import Paths
 from app.reviewer import ReviewerApp
-from app.session import Session
 from app.workspace import Workspace
 from evidence import bundle
 from evidence.case.profile import Profile
@@ -33,16 +37,34 @@ def reviewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
     )
     ws = Workspace(Paths(data))
     ws.install_profile(profile)
-    session = Session(ws)
-    app = ReviewerApp(ws, session)
+    lock = LockCoordinator(ws)
+    app = ReviewerApp(ws, lock)
     qtbot.addWidget(app.window)
-    session.accept_identity(dsl())
+    lock.session.accept_identity(dsl())
     return app, sealed
 
 
 def open_and_wait(qtbot, app: ReviewerApp, path: Path) -> None:  # type: ignore[no-untyped-def]
-    app.open_bundle(path)
+    app.review.open_bundle(path)
     qtbot.waitUntil(lambda: app.banner.text() != "", timeout=20000)
+
+
+def boxes(app: ReviewerApp, name: str) -> list[QMessageBox]:
+    """The message boxes on show in the reviewer window with this object name (error_box, info_box)."""
+    return [b for b in app.window.findChildren(QMessageBox, name) if b.isVisible()]
+
+
+def fill_action(qtbot, app: ReviewerApp, action: ReviewAction, why: str, fields: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Open the real action dialog and fill it in; the caller presses Record (or not)."""
+    qtbot.mouseClick(app.window.record_button, Qt.MouseButton.LeftButton)
+    dialog = app.review.action_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    dialog.action_combo.setCurrentIndex(dialog.action_combo.findData(action))
+    for key, value in fields.items():
+        qtbot.keyClicks(dialog.field_edits[key], value)
+    qtbot.keyClicks(dialog.why_edit, why)
+    return dialog
 
 
 def test_inbox_lists_the_bundle_with_its_verified_origin(reviewer) -> None:  # type: ignore[no-untyped-def]
@@ -54,16 +76,18 @@ def test_inbox_lists_the_bundle_with_its_verified_origin(reviewer) -> None:  # t
     assert entries[0].origin.state.value == "verified"
     row = app.inbox.tree.topLevelItem(0)
     shown = " ".join(row.text(c) for c in range(app.inbox.tree.columnCount()))
-    assert "Verified" in shown and ("Jane" in shown or "j.smith" in shown), shown
+    assert "Verified" in shown, shown
+    assert "Jane" in shown or "j.smith" in shown, shown
 
 
 def test_open_verified_bundle_shows_evidence_blurred(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
     app, sealed = reviewer
     open_and_wait(qtbot, app, sealed.result.path)
     assert app.banner.text().startswith("Verified")
-    assert app.current is not None and app.current.ref == sealed.ref
+    assert app.review.current is not None
+    assert app.review.current.ref == sealed.ref
     assert app.items.blur_by_default  # threatening is a sensitive category
-    assert app.custody.topLevelItemCount() == len(app.current.custody)
+    assert app.custody.topLevelItemCount() == len(app.review.current.custody)
     assert "Messages about Pupil Alex" in app.window.incident.toPlainText()
     assert app.window.export_button.isEnabled()
 
@@ -77,59 +101,92 @@ def test_damaged_bundle_shows_only_the_verdict(reviewer, qtbot, tmp_path: Path) 
     bad.write_bytes(bytes(blob))
     open_and_wait(qtbot, app, bad)
     assert "damaged" in app.banner.text().lower() or "decrypt" in app.banner.text().lower()
-    assert app.current is None and not app.window.export_button.isEnabled()
+    assert app.review.current is None
+    assert not app.window.export_button.isEnabled()
     assert app.window.incident.toPlainText() == ""
-
-
-class _Accept(QDialog):
-    def __init__(self, **values: object) -> None:
-        super().__init__()
-        self.values = values
-        for key, value in values.items():
-            if isinstance(value, str):
-                setattr(self, key, QLineEdit(value))
-
-    def exec(self) -> int:
-        return QDialog.DialogCode.Accepted
-
-    def action(self) -> ReviewAction:
-        return self.values["the_action"]  # type: ignore[return-value]
-
-    def why(self) -> str:
-        return str(self.values["the_why"])
-
-    def fields(self) -> dict[str, str]:
-        return self.values["the_fields"]  # type: ignore[return-value]
 
 
 def test_record_action_adds_a_signed_revision(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
     app, sealed = reviewer
     open_and_wait(qtbot, app, sealed.result.path)
-    app.record_action(
-        _Accept(the_action=ReviewAction.MEETING_HELD, the_why="Met the pupil", the_fields={"who": "DSL and pupil"})
-    )
-    qtbot.waitUntil(lambda: app.current is not None and len(app.current.revisions) == 2, timeout=20000)
+    dialog = fill_action(qtbot, app, ReviewAction.MEETING_HELD, "Met the pupil", {"who": "DSL and pupil"})
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.review.current is not None and len(app.review.current.revisions) == 2, timeout=20000)
     again = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
     assert [r.action for r in reviews(again)] == [ReviewAction.MEETING_HELD]
-    assert app.window.actions.count() == 1
+    assert reviews(again)[0].fields == {"who": "DSL and pupil"}
+    assert reviews(again)[0].why == "Met the pupil"
+    assert app.window.action_list.count() == 1
 
 
-def test_export_button(reviewer, qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_export_button(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app, sealed = reviewer
     open_and_wait(qtbot, app, sealed.result.path)
-    shown = []
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
-    app.export(
-        _Accept(folder=str(tmp_path / "exports"), officer_reference="PC 9, CR/1/26", recipient="", passphrase="")
-    )
+    qtbot.mouseClick(app.window.export_button, Qt.MouseButton.LeftButton)
+    dialog = app.exporting.dialog
+    assert dialog is not None
+    assert not dialog.ok.isEnabled()
+    dialog.folder.setText(str(tmp_path / "exports"))
+    qtbot.keyClicks(dialog.officer_reference, "PC 9, CR/1/26")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     folder = tmp_path / "exports" / f"{sealed.ref}-police-export"
     assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert shown and str(folder) in shown[0]
-    assert app.current is not None and reviews(app.current)[-1].action is ReviewAction.EXPORTED
+    shown = [b.text() for b in boxes(app, "info_box")]
+    assert shown
+    assert str(folder) in shown[0]
+    assert app.review.current is not None
+    assert reviews(app.review.current)[-1].action is ReviewAction.EXPORTED
+    assert not app.session.busy
 
 
 def test_lock_forgets_the_bundle(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
     app, sealed = reviewer
     open_and_wait(qtbot, app, sealed.result.path)
     app.session.lock()
-    assert app.current is None and app.banner.text() == "" and app.custody.topLevelItemCount() == 0
+    assert app.review.current is None
+    assert app.banner.text() == ""
+    assert app.custody.topLevelItemCount() == 0
+
+
+def test_idle_lock_closes_the_open_action_dialog_and_nothing_runs(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: the idle lock fired while the action dialog was open; Record then ran the job with no identity."""
+    app, sealed = reviewer
+    open_and_wait(qtbot, app, sealed.result.path)
+    dialog = fill_action(qtbot, app, ReviewAction.CLOSED, "", {})
+    assert dialog.ok_button.isEnabled()
+    app.session.lock()  # what the idle timer calls
+    assert not dialog.isVisible()
+    assert app.review.action_dialog is None
+    assert app.lock.dialogs() == []
+    assert not app.session.busy
+    assert boxes(app, "error_box") == []
+    again = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
+    assert len(again.revisions) == 1
+
+
+def test_idle_lock_closes_the_open_export_dialog(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app, sealed = reviewer
+    open_and_wait(qtbot, app, sealed.result.path)
+    app.exporting.export()
+    dialog = app.exporting.dialog
+    assert dialog is not None
+    dialog.folder.setText(str(tmp_path / "exports"))
+    qtbot.keyClicks(dialog.officer_reference, "PC 9")
+    app.session.lock()
+    assert not dialog.isVisible()
+    assert app.exporting.dialog is None
+    assert not (tmp_path / "exports").exists()
+
+
+def test_a_bundle_opened_while_locked_opens_after_the_unlock(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui.unlock_dialog import QtUnlockDialog
+
+    app, sealed = reviewer
+    app.session.lock()
+    app.review.open_bundle(sealed.result.path)
+    dialog = next(d for d in app.lock.dialogs() if isinstance(d, QtUnlockDialog))
+    qtbot.keyClicks(dialog.passphrase, "a long test passphrase")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.review.current is not None, timeout=30000)
+    assert app.review.current.ref == sealed.ref
+    assert app.banner.text().startswith("Verified")

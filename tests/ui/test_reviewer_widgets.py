@@ -61,16 +61,20 @@ def verified_of(folder: Path) -> bundle.VerifiedBundle:
 def test_banner_says_who_sealed_a_good_bundle(qtbot, drop: Path) -> None:
     banner = QtVerdictBanner()
     qtbot.addWidget(banner)
-    assert banner.isHidden() and banner.state is None
+    assert banner.isHidden()
+    assert banner.state is None
     banner.show_verified(verified_of(drop))
     text = banner.text()
     assert text.startswith(f"Verified: sealed by Jane Smith <j.smith@school.example> ({staff().card.fingerprint}) on ")
     assert ", 2 items, custody chain intact, 1 revision\n" in text
-    assert banner.state == "verified" and not banner.isHidden()
+    assert banner.state == "verified"
+    assert not banner.isHidden()
     assert "2026-11-25T12:00:00.000Z" in banner.toolTip()
     assert "#1e7e34" in banner.styleSheet()
     banner.clear()
-    assert banner.isHidden() and banner.text() == "" and banner.state is None
+    assert banner.isHidden()
+    assert banner.text() == ""
+    assert banner.state is None
 
 
 def test_banner_counts_revisions_and_items_left_out(qtbot, tmp_path: Path) -> None:
@@ -123,7 +127,8 @@ def test_banner_names_each_failed_check_in_words(
     qtbot.addWidget(banner)
     error = BundleError(f"{check}: {member or ''}: the details", check=check, member=member)
     banner.show_failed(error)
-    assert banner.state == "failed" and not banner.isHidden()
+    assert banner.state == "failed"
+    assert not banner.isHidden()
     assert banner.headline_label.text().startswith(f"Not verified: {phrase}")
     assert (then or INSPECT_TEXT) in banner.detail_label.text()
     assert f"Check “{check}”: {error}" in banner.detail_label.text()
@@ -149,7 +154,8 @@ def test_banner_never_shows_hostile_names_as_they_are(qtbot) -> None:
     qtbot.addWidget(banner)
     member = "data/items/\u202egnp.exe\n<b>x</b>"
     banner.show_failed(BundleError(f"bagit: {member}: is not listed", check="weird\ncheck", member=member))
-    assert "\u202e" not in banner.text() and "\n" not in banner.headline_label.text()
+    assert "\u202e" not in banner.text()
+    assert "\n" not in banner.headline_label.text()
     assert banner.headline_label.textFormat() == Qt.TextFormat.PlainText
     assert "the bundle failed the “weird check” check" in banner.headline_label.text()
 
@@ -187,8 +193,10 @@ def test_inbox_lists_entries_with_origin_and_status(qtbot, drop: Path, tmp_path:
     shown = {r[COL_REF]: r for r in rows(inbox)}
     assert set(shown) == {path.name.removesuffix(".zip.age"), "EC-20261125-ABCDEF", "EC-20261125-0000AA"}
     ok = shown[good.ref]
-    assert ok[COL_SENDER] == "j.smith@school.example" and ok[COL_ORIGIN] == "Verified"
-    assert ok[COL_STATUS] == "New" and ok[-2:] == ["1", "2"]
+    assert ok[COL_SENDER] == "j.smith@school.example"
+    assert ok[COL_ORIGIN] == "Verified"
+    assert ok[COL_STATUS] == "New"
+    assert ok[-2:] == ["1", "2"]
     assert shown["EC-20261125-ABCDEF"][COL_ORIGIN] == "No signature"
     assert shown["EC-20261125-ABCDEF"][COL_SENDER] == "Unknown"
     assert shown["EC-20261125-ABCDEF"][COL_STATUS] == NOT_OPENED_TEXT
@@ -210,7 +218,8 @@ def test_inbox_keeps_the_selection_across_refreshes(qtbot, drop: Path) -> None:
     path = only_bundle(drop)
     shutil.copy(path, drop / "EC-20261125-ABCDEF.zip.age")
     inbox.set_entries(scan(drop, school_profile(), previous=entries))
-    assert inbox.tree.topLevelItemCount() == 2 and inbox.current_path() == path
+    assert inbox.tree.topLevelItemCount() == 2
+    assert inbox.current_path() == path
 
 
 def test_inbox_notices_a_new_bundle(qtbot, drop: Path, tmp_path: Path) -> None:
@@ -220,13 +229,15 @@ def test_inbox_notices_a_new_bundle(qtbot, drop: Path, tmp_path: Path) -> None:
     qtbot.addWidget(inbox)
     inbox.set_folder(folder)
     inbox.set_entries(scan(folder, school_profile()))
-    assert inbox.empty_label.isVisibleTo(inbox) and not inbox.tree.isVisibleTo(inbox)
+    assert inbox.empty_label.isVisibleTo(inbox)
+    assert not inbox.tree.isVisibleTo(inbox)
     with qtbot.waitSignal(inbox.refresh_wanted, timeout=8000):  # the watcher, or else the 5 s timer
         shutil.copy(signature_path_for(only_bundle(drop)), folder)
         shutil.copy(only_bundle(drop), folder)
     inbox.set_entries(scan(folder, school_profile()))
     assert [r[COL_ORIGIN] for r in rows(inbox)] == ["Verified"]
-    assert inbox.tree.isVisibleTo(inbox) and not inbox.empty_label.isVisibleTo(inbox)
+    assert inbox.tree.isVisibleTo(inbox)
+    assert not inbox.empty_label.isVisibleTo(inbox)
 
 
 def test_inbox_timer_notices_what_the_watcher_cannot_see(qtbot, drop: Path, tmp_path: Path) -> None:
@@ -299,17 +310,21 @@ def test_custody_view_shows_the_chain_in_words(qtbot, drop: Path) -> None:
     assert whats[:3] == ["Started the incident", "Captured item 1", "Captured item 2"]
     last = view.topLevelItem(view.topLevelItemCount() - 1)
     assert last.text(COL_WHAT) == "Review: Police contacted"
-    assert last.text(COL_SEQ) == f"{len(revised.custody)} (rev 2)" and last.font(COL_WHAT).bold()
+    assert last.text(COL_SEQ) == f"{len(revised.custody)} (rev 2)"
+    assert last.font(COL_WHAT).bold()
     assert last.text(COL_WHO) == "Dee Sell <dsl@school.example>"
     assert last.text(COL_DETAILS) == "crime_reference: CR/9"
     first = view.topLevelItem(0)
-    assert first.text(COL_WHO) == "j.smith@school.example" and not first.font(COL_WHAT).bold()
+    assert first.text(COL_WHO) == "j.smith@school.example"
+    assert not first.font(COL_WHAT).bold()
     assert f"UTC: {revised.custody[0].time_utc}" in first.toolTip(COL_WHEN)
     captured = view.topLevelItem(1)
-    assert captured.text(COL_DETAILS).startswith("sha256: ") and "…" in captured.text(COL_DETAILS)
+    assert captured.text(COL_DETAILS).startswith("sha256: ")
+    assert "…" in captured.text(COL_DETAILS)
     assert revised.custody[1].details["sha256"] in captured.toolTip(COL_DETAILS)
     view.clear()
-    assert view.topLevelItemCount() == 0 and view.entries == ()
+    assert view.topLevelItemCount() == 0
+    assert view.entries == ()
 
 
 def test_custody_view_marks_a_clock_that_ran_backwards(qtbot) -> None:
@@ -333,7 +348,8 @@ def test_custody_view_marks_a_clock_that_ran_backwards(qtbot) -> None:
     view.set_entries([first, second])
     row = view.topLevelItem(1)
     assert row.text(COL_WHAT) == "Left item 3 out"
-    assert row.text(COL_WHEN).startswith("⚠") and "clock ran backwards" in row.toolTip(COL_WHEN)
+    assert row.text(COL_WHEN).startswith("⚠")
+    assert "clock ran backwards" in row.toolTip(COL_WHEN)
 
 
 # -- the review dialog -----------------------------------------------------------------------------------------------
@@ -354,12 +370,14 @@ def choose(dialog: QtReviewActionDialog, action: ReviewAction) -> None:
 def test_review_dialog_needs_a_reason(qtbot) -> None:
     dialog = QtReviewActionDialog("EC-20261125-ABCDEF")
     qtbot.addWidget(dialog)
-    assert dialog.action() is ReviewAction.NOTE and not dialog.ok_button.isEnabled()
+    assert dialog.action() is ReviewAction.NOTE
+    assert not dialog.ok_button.isEnabled()
     assert "EC-20261125-ABCDEF" in dialog.windowTitle()
     qtbot.keyClicks(dialog.why_edit, "   ")
     assert not dialog.ok_button.isEnabled()
     qtbot.keyClicks(dialog.why_edit, "Read the messages")
-    assert dialog.ok_button.isEnabled() and dialog.why() == "Read the messages"
+    assert dialog.ok_button.isEnabled()
+    assert dialog.why() == "Read the messages"
 
 
 def test_review_dialog_needs_the_required_fields(qtbot) -> None:
@@ -367,21 +385,24 @@ def test_review_dialog_needs_the_required_fields(qtbot) -> None:
     qtbot.addWidget(dialog)
     choose(dialog, ReviewAction.POLICE_CONTACTED)
     assert dialog.action_combo.currentText() == "Police contacted (§9.8)"
-    assert dialog.section_label.text().startswith("§9.8: ") and "consider contacting the police" in (
-        dialog.section_label.text()
-    )
+    assert dialog.section_label.text().startswith("§9.8: ")
+    assert "consider contacting the police" in (dialog.section_label.text())
     crime, officer = dialog.field_edits["crime_reference"], dialog.field_edits["officer"]
-    assert isinstance(crime, QLineEdit) and isinstance(officer, QLineEdit)
+    assert isinstance(crime, QLineEdit)
+    assert isinstance(officer, QLineEdit)
     labels = [label.text() for label in dialog.findChildren(QLabel)]
-    assert "Crime reference *:" in labels and "Officer:" in labels
+    assert "Crime reference *:" in labels
+    assert "Officer:" in labels
     qtbot.keyClicks(dialog.why_edit, "Threats of violence")
     qtbot.keyClicks(officer, "PC Jones")
     assert not dialog.ok_button.isEnabled()
     qtbot.keyClick(officer, Qt.Key.Key_Return)  # Return must not bypass the rule
-    assert dialog.result() == 0 and dialog.isVisible() is False
+    assert dialog.result() == 0
+    assert dialog.isVisible() is False
     qtbot.keyClicks(crime, "CR/123/26")
     assert dialog.ok_button.isEnabled()
-    assert next_by_tab(dialog.action_combo) is crime and next_by_tab(crime) is officer
+    assert next_by_tab(dialog.action_combo) is crime
+    assert next_by_tab(crime) is officer
     assert next_by_tab(officer) is dialog.why_edit
     assert dialog.fields() == {"crime_reference": "CR/123/26", "officer": "PC Jones"}
 
@@ -389,11 +410,13 @@ def test_review_dialog_needs_the_required_fields(qtbot) -> None:
 def test_review_dialog_close_needs_nothing_and_export_is_not_offered(qtbot) -> None:
     dialog = QtReviewActionDialog(initial=ReviewAction.CLOSED)
     qtbot.addWidget(dialog)
-    assert dialog.action() is ReviewAction.CLOSED and dialog.ok_button.isEnabled()
+    assert dialog.action() is ReviewAction.CLOSED
+    assert dialog.ok_button.isEnabled()
     assert "(optional)" in dialog.why_prompt.text()
     assert dialog.action_combo.findData(ReviewAction.EXPORTED) == -1
     choose(dialog, ReviewAction.MEETING_HELD)
-    assert not dialog.ok_button.isEnabled() and list(dialog.field_edits) == ["who"]
+    assert not dialog.ok_button.isEnabled()
+    assert list(dialog.field_edits) == ["who"]
 
 
 def test_review_dialog_status_is_a_choice(qtbot) -> None:
@@ -404,7 +427,8 @@ def test_review_dialog_status_is_a_choice(qtbot) -> None:
     qtbot.keyClicks(dialog.why_edit, "Waiting for the police")
     assert not dialog.ok_button.isEnabled()
     combo.setCurrentIndex(combo.findData("under review"))
-    assert dialog.ok_button.isEnabled() and dialog.fields() == {"status": "under review"}
+    assert dialog.ok_button.isEnabled()
+    assert dialog.fields() == {"status": "under review"}
 
 
 def test_review_dialog_answers_are_accepted_by_add_review(qtbot, drop: Path) -> None:

@@ -1,0 +1,238 @@
+"""Capture and import: grab the screen (full, a monitor, a region or a window) or add received screenshots.
+
+Capturing is write-only: it needs no unlock, and each capture is encrypted and committed on a worker before the
+user is told "captured". Our own windows are hidden first and the window system is given time to repaint, so
+the app never captures itself. A region or window capture freezes the screen into one grab, lets the user choose
+on it, and stores the full grab and the crop (a derived item naming its parent). From the grab to the store the
+session is busy, so a lock waits for the capture to finish; a cancelled choice stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QRect, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+
+import evidence
+from evidence.core.errors import EvidenceError, VaultError
+
+if TYPE_CHECKING:  # mss and Pillow load on the first capture, not at start-up
+    from app.flows.incident import IncidentFlow, StaffViews
+    from app.lock import LockCoordinator
+    from app.session import Busy
+    from app.workspace import Workspace
+    from evidence.capture import screen as capture_mod
+    from ui.dialogs import QtCountdown, ReceiveRequest
+    from ui.region_overlay import QtRegionOverlay
+
+log = logging.getLogger(__name__)
+
+SETTLE_MS = 350
+"""How long to wait after hiding our windows before grabbing, so the window system has repainted."""
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)"
+
+
+class CaptureFlow(QObject):
+    """Screen captures and received screenshots, into the open draft (or a new incident).
+
+    Attributes:
+        countdown: the delayed capture's countdown while it runs, or None.
+        overlay: the frozen screen while the user chooses a region or window, or None.
+        hidden: our windows hidden for the capture, shown again when it ends.
+
+    Signals:
+        captured(str, str): a capture was stored: the incident's reference and the stored item's SHA-256.
+    """
+
+    captured = Signal(str, str)
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        lock: LockCoordinator,
+        incidents: IncidentFlow,
+        views: StaffViews,
+        parent: QObject | None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.lock = lock
+        self.incidents = incidents
+        self.views = views
+        self.countdown: QtCountdown | None = None
+        self.overlay: QtRegionOverlay | None = None
+        self.hidden: list[QWidget] = []
+        self._busy: Busy | None = None
+
+    @property
+    def capturing(self) -> bool:
+        """True from the moment a capture starts until our windows are back."""
+        return self._busy is not None or self.countdown is not None or bool(self.hidden)
+
+    # -- screen captures ----------------------------------------------------------------------------------------
+
+    def capture(self, mode: str) -> None:
+        """Capture ``mode`` (full, monitor:N, region or window) into the open incident."""
+        if self.capturing:
+            return
+        self.incidents.save_details()
+        ref = self.incidents.target_incident()
+        try:
+            self.incidents.vault.check_capture_allowed(ref)
+        except VaultError as e:
+            self.views.feedback.error("Capture refused", str(e))
+            return
+        delay = self.views.window.capture_bar.delay
+        self._hide_windows()
+        if delay:
+            from ui.dialogs import QtCountdown
+
+            countdown = QtCountdown(delay)
+            self.countdown = countdown
+            countdown.finished.connect(lambda: QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode)))
+            countdown.cancelled.connect(self._end_capture)
+            countdown.start()
+        else:
+            QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode))
+
+    def _hide_windows(self) -> None:
+        self.hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+        for w in self.hidden:
+            w.hide()
+
+    def _end_capture(self) -> None:
+        """Show our windows again and end the busy state (a lock requested meanwhile happens now)."""
+        self.countdown = None
+        self._close_overlay()
+        for w in self.hidden:
+            w.show()
+        self.hidden = []
+        busy, self._busy = self._busy, None
+        if busy is not None:
+            busy.release()
+
+    def _grab(self, ref: str, mode: str) -> None:
+        from evidence.capture import screen as capture_mod
+
+        self.countdown = None
+        self._busy = self.lock.session.hold()
+        if mode in ("region", "window"):
+            self.lock.runner.start(
+                lambda: capture_mod.grab(capture_mod.CaptureMode.parse("full")),
+                lambda frame: self._show_overlay(ref, frame, mode),
+                self._capture_failed,
+            )
+            return
+
+        def job() -> tuple[str, str]:
+            shot = capture_mod.capture(capture_mod.CaptureMode.parse(mode), app_version=evidence.__version__)
+            self.workspace.store_capture(ref, shot)
+            return ref, shot.png_sha256
+
+        self.lock.runner.start(job, self._captured, self._capture_failed)
+
+    def _show_overlay(self, ref: str, frame: capture_mod.Grab, mode: str) -> None:
+        from evidence.capture.platform_windows_list import window_rects
+        from ui.region_overlay import QtRegionOverlay
+
+        try:
+            windows = window_rects() if mode == "window" else []
+            overlay = QtRegionOverlay(frame, windows)
+        except BaseException:
+            self._end_capture()
+            raise
+        self.overlay = overlay
+        overlay.selected.connect(lambda rect, how: self._store_region(ref, frame, rect, how, overlay.selection_title()))
+        overlay.cancelled.connect(self._region_cancelled)
+        overlay.show()
+
+    def _region_cancelled(self) -> None:
+        self._end_capture()
+        self.views.feedback.status("Capture cancelled: nothing was stored", 5000)
+
+    def _close_overlay(self) -> None:
+        overlay, self.overlay = self.overlay, None
+        if overlay is not None:
+            overlay.close()
+            overlay.deleteLater()
+
+    def _store_region(self, ref: str, frame: capture_mod.Grab, rect: QRect, how: str, title: str | None) -> None:
+        from evidence.capture import crop, platform_window
+        from evidence.capture import screen as capture_mod
+
+        self._close_overlay()
+        box = capture_mod.Rect(rect.x(), rect.y(), rect.width(), rect.height())
+
+        def job() -> tuple[str, str]:
+            window = platform_window.active_window()
+            shot = capture_mod.from_grab(frame, app_version=evidence.__version__, window=window)
+            parent_seq = self.workspace.store_capture(ref, shot)
+            derived = crop.derived_capture(
+                shot,
+                frame.rgb,
+                box,
+                app_version=evidence.__version__,
+                reason=how,
+                window_title=title if how == "window" else None,
+            )
+            self.workspace.store_capture(ref, derived, kind="derived", parent_seq=parent_seq)
+            return ref, derived.png_sha256
+
+        self.lock.runner.start(job, self._captured, self._capture_failed)
+
+    def _captured(self, result: tuple[str, str]) -> None:
+        ref, digest = result
+        log.info("captured into %s: sha256 %s", ref, digest)
+        try:
+            self.incidents.show_incident(ref)
+            self.views.window.tabs.setCurrentIndex(1)
+            self.views.feedback.status(f"Captured and encrypted: SHA-256 {digest[:16]}…", 8000)
+        finally:
+            self._end_capture()
+        self.captured.emit(ref, digest)
+
+    def _capture_failed(self, message: str) -> None:
+        self._end_capture()
+        self.views.feedback.error("The capture failed", f"{message}\n\nNothing was stored. Please try again.")
+
+    # -- received screenshots -----------------------------------------------------------------------------------
+
+    def import_files(self) -> None:
+        """Choose received screenshots (PNG or JPEG), then ask where they came from."""
+        names, _ = QFileDialog.getOpenFileNames(self.views.window, "Received screenshots", "", IMAGE_FILTER)
+        if names:
+            self.ask_provenance([Path(n) for n in names])
+
+    def ask_provenance(self, paths: Sequence[Path]) -> None:
+        """Check the open draft accepts imports, then ask who provided ``paths`` and how; store them on OK."""
+        from ui.dialogs import QtReceiveDialog
+
+        self.incidents.save_details()
+        ref = self.incidents.target_incident()
+        try:
+            self.incidents.vault.check_capture_allowed(ref)
+        except VaultError as e:
+            self.views.feedback.error("Import refused", str(e))
+            return
+        dialog = QtReceiveDialog([p.name for p in paths], self.views.window)
+        dialog.accepted.connect(lambda: self.receive(ref, paths, dialog.request()))
+        self.lock.own(dialog)
+
+    def receive(self, ref: str, paths: Sequence[Path], request: ReceiveRequest) -> None:
+        """Store each file into ``ref``, byte for byte, with its provenance."""
+        from evidence.capture.received import receive_file
+
+        try:
+            for path in paths:
+                received = receive_file(path, provided_by=request.provided_by, how=request.how)
+                seq = self.workspace.store_received(ref, received)
+                log.info("received into %s: item %d, sha256 %s", ref, seq, received.sha256)
+        except EvidenceError as e:
+            self.views.feedback.error("Could not add the screenshot", str(e))
+        self.incidents.show_incident(ref)
+        self.views.window.tabs.setCurrentIndex(1)

@@ -1,0 +1,170 @@
+"""Open, verify and review sealed bundles: the reviewer's inbox, a bundle's verdict, and signed actions.
+
+A bundle's content reaches the views only after every check passed (``VerifiedBundle``); a failed bundle shows
+its verdict and nothing else, because unverified plaintext is never released. Verifying needs the identity, so
+a bundle opened while locked waits for the unlock. Recording an action signs a new revision on a worker, with
+the identity the job started with; a lock that comes while the action dialog is open closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from evidence import bundle
+from evidence.bundle import seal as sealing
+from evidence.core.errors import BundleError, EvidenceError
+from evidence.review import actions as review
+from evidence.review.inbox import InboxIndex, scan
+
+if TYPE_CHECKING:
+    from app.feedback import Feedback
+    from app.lock import LockCoordinator
+    from app.workspace import Workspace
+    from evidence.case.profile import Profile
+    from ui.inbox import QtInbox
+    from ui.review_dialog import QtReviewActionDialog, ReviewRequest
+    from ui.verdict import QtVerdictBanner
+
+log = logging.getLogger(__name__)
+
+
+class ReviewFlow(QObject):
+    """The bundle on show: open and verify it, record actions on it.
+
+    Attributes:
+        current: the bundle on show, if it verified.
+        current_path: its file.
+        index: what the inbox remembers of bundles already checked.
+        action_dialog: the open action dialog, or None.
+
+    Signals:
+        shown(object): a bundle verified and is now ``current`` (the ``VerifiedBundle``).
+        cleared(): nothing is on show any more (a failed check).
+    """
+
+    shown = Signal(object)
+    cleared = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        profile: Profile,
+        lock: LockCoordinator,
+        inbox: QtInbox,
+        banner: QtVerdictBanner,
+        feedback: Feedback,
+        parent: QObject | None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.profile = profile
+        self.lock = lock
+        self.inbox = inbox
+        self.banner = banner
+        self.feedback = feedback
+        self.index = InboxIndex.load(workspace.paths.data_dir / "inbox-index.json")
+        self.current: bundle.VerifiedBundle | None = None
+        self.current_path: Path | None = None
+        self.action_dialog: QtReviewActionDialog | None = None
+        inbox.set_folder(workspace.drop_folder())
+
+    # -- inbox --------------------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Rescan the drop folder (origin checks only: nothing is decrypted)."""
+        self.inbox.set_entries(scan(self.workspace.drop_folder(), self.profile), self.index)
+
+    def open_file(self) -> None:
+        """Open a bundle from anywhere."""
+        path, _ = QFileDialog.getOpenFileName(
+            self.feedback.window, "Open a sealed bundle", "", "Sealed bundles (*.zip.age)"
+        )
+        if path:
+            self.open_bundle(Path(path))
+
+    def open_bundle(self, path: Path) -> None:
+        """Decrypt and verify ``path`` on a worker, then show the verdict (unlocking first if needed)."""
+        identity = self.lock.identity
+        if identity is None:
+            self.lock.unlock(self.feedback, then=lambda: self.open_bundle(path))
+            return
+        self.banner.clear()
+        self.clear()
+        self.feedback.status(f"Checking {path.name}…")
+        profile = self.profile
+        self.lock.run(
+            lambda: (path, sealing.verify_file(path, identity, profile)),
+            self.verified,
+            lambda message: self._failed(path, message),
+        )
+
+    def verified(self, result: tuple[Path, bundle.VerifiedBundle]) -> None:
+        """Show a bundle that passed every check (after opening, recording or exporting)."""
+        path, verified = result
+        digest_hex = bundle.sha256_hex(path.read_bytes())
+        log.info("bundle %s verified: sha256 %s", verified.ref, digest_hex)
+        self.current, self.current_path = verified, path
+        self.banner.show_verified(verified)
+        self.shown.emit(verified)
+        self.index.remember_verified(digest_hex, verified)
+        self.index.save()
+        self.refresh()
+        self.feedback.status(verified.summary(), 10000)
+
+    def _failed(self, path: Path, message: str) -> None:
+        self.clear()
+        check = message.split(":", 1)[0] if ":" in message else "bundle"
+        log.info("bundle %s failed a check: %s", path.name, check)
+        error = BundleError(message, check=check)
+        self.banner.show_failed(error)
+        try:
+            self.index.remember_failed(bundle.sha256_hex(path.read_bytes()), error)
+            self.index.save()
+        except (OSError, EvidenceError):
+            pass
+        self.refresh()
+
+    def clear(self) -> None:
+        """Show no bundle."""
+        self.current = None
+        self.cleared.emit()
+
+    # -- actions ------------------------------------------------------------------------------------------------
+
+    def record_action(self) -> None:
+        """Ask for an action; on Record, sign it into the bundle as a new revision."""
+        from ui.review_dialog import QtReviewActionDialog
+
+        if self.current is None or self.current_path is None or self.lock.locked:
+            return
+        dialog = QtReviewActionDialog(self.current.ref, self.feedback.window)
+        self.action_dialog = dialog
+        verified, path = self.current, self.current_path
+        dialog.accepted.connect(lambda: self._record(verified, path, dialog.request()))
+        dialog.finished.connect(lambda _result: self._forget(dialog))
+        self.lock.own(dialog)
+
+    def _forget(self, dialog: QtReviewActionDialog) -> None:
+        if self.action_dialog is dialog:
+            self.action_dialog = None
+
+    def _record(self, verified: bundle.VerifiedBundle, path: Path, request: ReviewRequest) -> None:
+        identity, profile = self.lock.identity, self.profile
+        if identity is None:  # the lock closes the dialog first; this is the rule, not a path we expect
+            return
+        log.info("recording %s on %s", request.action.value, verified.ref)
+
+        def job() -> tuple[Path, bundle.VerifiedBundle]:
+            bag = review.add_review(verified, identity, profile, request.action, request.why, dict(request.fields))
+            new_path = review.write_bundle(verified.ref, bag, identity, profile, path.parent)
+            return new_path, sealing.verify_file(new_path, identity, profile)
+
+        self.lock.run(job, self.verified, self._action_failed)
+
+    def _action_failed(self, message: str) -> None:
+        self.feedback.error("Not recorded", f"{message}\n\nThe bundle is unchanged.")
