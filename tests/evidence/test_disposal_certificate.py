@@ -45,7 +45,8 @@ def test_certificate_states_what_when_who_rule_and_how_to_check(tmp_path: Path) 
         "Certificate issued 2033-02-01T09:00:00.000Z.",
     ):
         assert expected in text
-    assert text.endswith("\n") and "\r" not in text
+    assert text.endswith("\n")
+    assert "\r" not in text
 
 
 def test_sections_feed_text_and_a_later_pdf_alike(tmp_path: Path) -> None:
@@ -65,7 +66,8 @@ def test_sections_feed_text_and_a_later_pdf_alike(tmp_path: Path) -> None:
         for _, value in section.rows:
             assert value in text
         for command, expected in section.commands:
-            assert command in text and expected in text
+            assert command in text
+            assert expected in text
 
 
 def test_note_and_trust_are_shown_and_cleaned(tmp_path: Path) -> None:
@@ -92,5 +94,6 @@ def test_note_and_trust_are_shown_and_cleaned(tmp_path: Path) -> None:
         school="Evil\x1b[2J\u202eSchool\nFAIL",
     )
     out = hostile.to_text()
-    assert "\x1b" not in out and "\u202e" not in out
+    assert "\x1b" not in out
+    assert "\u202e" not in out
     assert "Evil [2JSchool FAIL" in out

@@ -86,7 +86,9 @@ def test_record_links_the_copy_to_its_original() -> None:
     assert record.pixels_sha256 == pixels_sha256(copy.rgb, copy.width, copy.height)
     assert (record.width, record.height, record.boxes, record.method) == (160, 90, BOXES, Method.SOLID_FILL)
     value = json.loads(record.to_bytes())
-    assert value["format"] == FORMAT and value["kind"] == KIND == "redacted" and value["method"] == "solid fill"
+    assert value["format"] == FORMAT
+    assert value["kind"] == KIND == "redacted"
+    assert value["method"] == "solid fill"
     assert Redaction.parse(record.to_bytes()) == record
     check(original, result.png, record)
 
@@ -108,7 +110,9 @@ def test_the_copy_is_a_fresh_png_with_no_trace_of_the_originals_metadata() -> No
     assert SECRET.encode() not in zlib.decompress(b"".join(_idat(result.png)))
     assert SECRET.encode() not in result.png
     with Image.open(io.BytesIO(result.png)) as back:
-        assert back.mode == "RGB" and not back.info and not back.getexif()
+        assert back.mode == "RGB"
+        assert not back.info
+        assert not back.getexif()
 
 
 def _idat(png: bytes) -> list[bytes]:

@@ -72,7 +72,8 @@ def test_appended_entries_verify_and_chain(tmp_path: Path) -> None:
     for v in report.entries:
         data = _entry_bytes(folder, v.entry.name)
         assert hashlib.sha256(data).hexdigest() == v.sha256
-        assert data.endswith(b"\n") and data.count(b"\n") == 1
+        assert data.endswith(b"\n")
+        assert data.count(b"\n") == 1
         assert canonical.dumps(json.loads(data)) + b"\n" == data
     assert (folder / VERIFY_FILE).read_text() == register.verify_text()
     assert sorted(p.name for p in folder.iterdir()) == ["000001", "000002", "000003", VERIFY_FILE]
@@ -441,7 +442,8 @@ def test_a_writer_killed_before_its_commit_leaves_the_old_state(tmp_path: Path) 
     folder = tmp_path / "register"
     made = _build(folder, 2)
     proc = _driver(folder, "head@school.example", 10, 1, "pause")
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     proc.stdin.write("go\n")
     proc.stdin.flush()
     assert proc.stdout.readline() == "PAUSED\n"
@@ -466,7 +468,7 @@ def test_threads_appending_at_once_all_land(tmp_path: Path) -> None:
         try:
             for n in range(start, start + 5):
                 append(folder, disposal(n), dsl() if n % 2 else head(), allowed_signers())
-        except BaseException as e:  # collected and asserted on below
+        except BaseException as e:  # noqa: BLE001 - collected and asserted on below
             errors.append(e)
 
     threads = [threading.Thread(target=work, args=(s,)) for s in (1, 101, 201, 301)]

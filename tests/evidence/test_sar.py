@@ -104,7 +104,8 @@ def test_each_field_is_decided_with_its_reason() -> None:
         assert decided[field] == (Disclosure.WITHHELD, Withhold.THIRD_PARTY)
     assert decided["urls"] == (Disclosure.WITHHELD, Withhold.LINKS)
     assert decided["safeguarding_note"] == (Disclosure.WITHHELD, Withhold.SAFEGUARDING)
-    assert "title" in decided and "protected_characteristic" not in decided  # empty fields are left out
+    assert "title" in decided
+    assert "protected_characteristic" not in decided
     withheld = [w.what for w in copy.withheld]
     assert withheld[:5] == [
         "Name of the person said to have done it",
@@ -125,7 +126,8 @@ def test_the_perpetrator_gets_their_own_fields_and_not_the_targets() -> None:
     assert decided["perpetrator_name"] is Disclosure.DISCLOSED
     assert decided["perpetrator_handle"] is Disclosure.DISCLOSED
     assert decided["target_name"] is Disclosure.WITHHELD
-    assert "Amelia" not in copy.text and "Hart" not in copy.text
+    assert "Amelia" not in copy.text
+    assert "Hart" not in copy.text
     assert "Title: TOM JONES posted abuse about [another pupil A] on Instagram" in copy.text
     for word in ("priya", "shah", "zoe", "clare", "dawson", "mark"):
         assert not re.search(rf"(?<!\w){word}(?!\w)", fold(copy.text)), word
@@ -154,7 +156,9 @@ def test_matching_ignores_case_accents_apostrophes_and_line_breaks() -> None:
     scrub = Scrubber(PEOPLE, AMELIA)
     for text in ("ZOE O\u2019NEILL", "Zoë O'Neill", "zoe\no'neill", "Zoe", "O'Neill's phone", "ZOË"):
         out, count = scrub.scrub(text)
-        assert count >= 1 and "zo" not in fold(out) and "neill" not in fold(out), (text, out)
+        assert count >= 1, (text, out)
+        assert "zo" not in fold(out), (text, out)
+        assert "neill" not in fold(out), (text, out)
     assert scrub.scrub("Tomorrow at the Tombola") == ("Tomorrow at the Tombola", 0)  # whole words only
     assert scrub.scrub("Straße") == ("Straße", 0)
 
@@ -197,5 +201,6 @@ def test_a_name_that_survives_stops_the_copy(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_hostile_text_is_cleaned() -> None:
     copy = subject_access_copy({"title": "Tom\x1b[2J\u202esaid"}, PEOPLE, "Amelia Hart")
-    assert "\x1b" not in copy.text and "\u202e" not in copy.text
+    assert "\x1b" not in copy.text
+    assert "\u202e" not in copy.text
     assert "Title: [another pupil A] [2Jsaid" in copy.text

@@ -31,7 +31,8 @@ def _sh(command: str, cwd: Path) -> bytes:
 def _ppm(data: bytes) -> tuple[int, int, bytes]:
     """Width, height and RGB of a binary PPM as netpbm writes it (maxval 255)."""
     fields = data.split(maxsplit=4)
-    assert fields[0] == b"P6" and fields[3] == b"255"
+    assert fields[0] == b"P6"
+    assert fields[3] == b"255"
     width, height, rgb = int(fields[1]), int(fields[2]), fields[4]
     assert len(rgb) == width * height * 3
     return width, height, rgb

@@ -73,7 +73,8 @@ def folder(tmp_path: Path) -> Path:
 def test_verify_txt_has_two_steps() -> None:
     steps = _steps()
     assert len(steps) == 2
-    assert "ssh-keygen -Y verify" in steps[0] and "sha256sum" in steps[1]
+    assert "ssh-keygen -Y verify" in steps[0]
+    assert "sha256sum" in steps[1]
 
 
 def test_a_sound_register_passes_the_stock_steps(folder: Path, allowed: Path) -> None:
