@@ -20,6 +20,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 import evidence
+from app import appinfo
 from app.paths import Paths
 from app.session import Session
 from app.workers import Runner
@@ -692,8 +693,7 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
     sweep_stale_temp_files(workspace.paths.data_dir)
     qapp = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(qapp, QApplication)
-    qapp.setApplicationName("Evidence Capture")
-    qapp.setOrganizationName("Evidence Capture")
+    appinfo.apply(qapp)  # names, desktop file name and window icon, as the desktop entry has them
     qapp.setQuitOnLastWindowClosed(True)
     if not workspace.has_identity() and not first_run(workspace):
         return 0

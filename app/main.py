@@ -39,5 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return gui.run(args)
 
 
+def gui_main() -> int:
+    """The desktop app, whatever the arguments (``evidence-capture-gui [--data-dir DIR] [BUNDLE...]``)."""
+    from app import gui
+
+    return gui.run(sys.argv[1:])
+
+
 if __name__ == "__main__":
     sys.exit(main())
