@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+APP_ID := org.evidencecapture.EvidenceCapture
+ICON_SIZES := 16 24 32 48 64 128 256
+PREFIX ?= $(HOME)/.local
 
-.PHONY: run test sysdeps venv lint pytest bench stress clean
+.PHONY: run test sysdeps venv lint pytest bench stress clean dist deb icons install-desktop
 
 run: sysdeps $(STAMP)
 	$(BIN)/evidence-capture
@@ -42,5 +45,26 @@ STRESS_SUITES := tests/evidence/test_crash_seal.py tests/evidence/test_vault.py 
 stress: sysdeps $(STAMP)
 	EVIDENCE_CAPTURE_TESTING=1 EC_STRESS=1 EC_CRASH_KILLS=200 $(BIN)/python -m pytest $(STRESS_SUITES)
 
+# The one-folder application (dist/evidence-capture/), rebuilt only when an input changed (see build_dist.py).
+dist: sysdeps $(STAMP)
+	$(BIN)/python packaging/build_dist.py
+
+# dist/evidence-capture_VERSION_ARCH.deb, made from that folder with plain dpkg-deb.
+deb: dist
+	$(BIN)/python packaging/build_deb.py
+
+# Re-render resources/icons/*.png from resources/icon.svg (commit the result).
+icons: $(STAMP)
+	$(BIN)/python packaging/make_icons.py
+
+# The desktop entry, metainfo and icons for a pip or pipx install (PREFIX=/usr/local for every user).
+install-desktop:
+	install -Dm644 packaging/linux/$(APP_ID).desktop $(DESTDIR)$(PREFIX)/share/applications/$(APP_ID).desktop
+	install -Dm644 packaging/linux/$(APP_ID).metainfo.xml $(DESTDIR)$(PREFIX)/share/metainfo/$(APP_ID).metainfo.xml
+	install -Dm644 resources/icon.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/$(APP_ID).svg
+	for s in $(ICON_SIZES); do \
+	  install -Dm644 resources/icons/$${s}x$${s}.png $(DESTDIR)$(PREFIX)/share/icons/hicolor/$${s}x$${s}/apps/$(APP_ID).png; \
+	done
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

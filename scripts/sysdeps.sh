@@ -13,6 +13,8 @@ packages=(
   age openssh-client openssl coreutils unzip poppler-utils netpbm
   # peers for the benchmarks
   scrot
+  # validators of the desktop entry and the AppStream metainfo (make test checks the packaging)
+  desktop-file-utils appstream
 )
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   packages+=(python3-venv)
