@@ -20,7 +20,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 import evidence
-from app import appinfo
+from app import appinfo, installation
 from app.paths import Paths
 from app.session import Session
 from app.workers import Runner
@@ -63,7 +63,7 @@ class StaffApp(QObject):
         self.workspace = workspace
         self.profile: Profile = workspace.profile()
         self.session = Session(workspace, self)
-        self.session.set_idle_minutes(self.profile.idle_lock_minutes)
+        self.session.set_idle_minutes(workspace.idle_lock_minutes())
         self.runner = Runner(self)
         self.vault = workspace.open_vault()
         self.form = QtIncidentForm(IncidentDetails())
@@ -704,6 +704,7 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
         return 2
     qapp.installEventFilter(app.session)
     qapp.aboutToQuit.connect(app.quit)
+    installation.add_about_action(app.window, workspace)
     app.window.show()
     if args.files or app.profile.is_reviewer(workspace.own_card()):
         from app.reviewer import ReviewerApp
