@@ -139,8 +139,9 @@ class MacLocations:
         return Path("/Library/Application Support") / APP_DIR_NAME / DEFAULTS_FILE_NAME
 
 
-def for_platform(platform: str = sys.platform) -> DataLocations:
+def for_platform(platform: str | None = None) -> DataLocations:
     """The data locations of ``platform`` (a ``sys.platform`` value)."""
+    platform = platform or sys.platform
     if platform == "win32":
         return WindowsLocations()
     if platform == "darwin":

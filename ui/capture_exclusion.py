@@ -81,8 +81,9 @@ class UnsupportedCaptureExclusion:
         return UNSUPPORTED_MESSAGE
 
 
-def for_platform(platform: str = sys.platform) -> CaptureExclusion:
+def for_platform(platform: str | None = None) -> CaptureExclusion:
     """The capture exclusion for ``platform`` (a ``sys.platform`` value)."""
+    platform = platform or sys.platform
     if platform == "win32":
         return WindowsCaptureExclusion()
     if platform == "darwin":

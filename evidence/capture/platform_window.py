@@ -390,13 +390,14 @@ if sys.platform == "win32":
             return _windows_active_window()
 
 
-def for_platform(platform: str = sys.platform, display: str | None = None) -> ActiveWindowSource:
-    """The active-window source for ``platform`` (a ``sys.platform`` value; only this system's can run).
+def for_platform(platform: str | None = None, display: str | None = None) -> ActiveWindowSource:
+    """The active-window source for ``platform`` (a ``sys.platform`` value); only this system's can run.
 
     Args:
-        platform: the system; the running one by default.
+        platform: the system; None for the running one.
         display: X11 display name (X11 only); None means ``$DISPLAY``.
     """
+    platform = platform or sys.platform
     if platform == "win32":
         if sys.platform == "win32":
             return WindowsActiveWindow()
