@@ -15,6 +15,8 @@ packages=(
   scrot
   # validators of the desktop entry and the AppStream metainfo (make test checks the packaging)
   desktop-file-utils appstream
+  # setfacl, for the drop-folder recipe's test (docs/guide-it.md)
+  acl
 )
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   packages+=(python3-venv)
