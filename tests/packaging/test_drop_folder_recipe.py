@@ -3,69 +3,33 @@ users, the recipe run as root, then each person's access tried as that person wi
 
 Staff may create files but not list the folder, nor read, delete, overwrite or replace anyone else's file;
 reviewers may list and read everything; the folder's owner (whom the reviewers' Samba share acts as) may replace
-and delete; nobody else may do anything. Root only (CI runs as root); skipped elsewhere with the reason.
+and delete; nobody else may do anything. Root only (CI runs as root); skipped elsewhere with the reason. The app
+itself sealing into such a folder is tested with the installed .deb (``test_frozen.py``).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dropfolder import People, can_make_users, make_drop_folder, run_as, throwaway_people
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "packaging" / "drop-folder" / "setup-linux.sh"
-
-pytestmark = [
-    pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="creates users and groups: root only"),
-    pytest.mark.skipif(
-        any(shutil.which(t) is None for t in ("setfacl", "useradd", "groupadd", "runuser")),
-        reason="needs setfacl (acl), useradd and groupadd (passwd) and runuser (util-linux)",
-    ),
-]
-
-
-@dataclass(frozen=True)
-class People:
-    staff_group: str
-    reviewer_group: str
-    owner: str
-    staff1: str
-    staff2: str
-    reviewer: str
-    outsider: str
+pytestmark = pytest.mark.skipif(can_make_users() is not None, reason=str(can_make_users()))
 
 
 @pytest.fixture
 def people() -> Iterator[People]:
-    tag = secrets.token_hex(3)
-    p = People(f"ect{tag}s", f"ect{tag}r", f"ect{tag}o", f"ect{tag}a", f"ect{tag}b", f"ect{tag}v", f"ect{tag}x")
-    users = [p.staff1, p.staff2, p.reviewer, p.outsider, p.owner]
-    groups = [p.staff_group, p.reviewer_group]
-    try:
-        for group in groups:
-            subprocess.run(["groupadd", group], check=True)
-        for user, group in ((p.staff1, p.staff_group), (p.staff2, p.staff_group), (p.reviewer, p.reviewer_group)):
-            subprocess.run(["useradd", "-M", "-N", "-G", group, "-s", "/bin/sh", user], check=True)
-        subprocess.run(["useradd", "-M", "-N", "-s", "/bin/sh", p.outsider], check=True)
+    with throwaway_people() as p:
         yield p
-    finally:
-        for user in users:
-            subprocess.run(["userdel", user], check=False, capture_output=True)
-        for group in groups:
-            subprocess.run(["groupdel", group], check=False, capture_output=True)
 
 
 def _as(user: str, script: str) -> bool:
-    """Run ``script`` with sh as ``user``; True when it succeeded."""
-    return subprocess.run(["runuser", "-u", user, "--", "sh", "-c", script], capture_output=True).returncode == 0
+    return run_as(user, script).returncode == 0
 
 
 def test_staff_drop_reviewers_read_nobody_else(people: People) -> None:
@@ -73,11 +37,7 @@ def test_staff_drop_reviewers_read_nobody_else(people: People) -> None:
     try:
         base.chmod(0o755)
         drop = base / "drop"
-        subprocess.run(
-            [str(SCRIPT), str(drop), people.staff_group, people.reviewer_group, people.owner],
-            check=True,
-            capture_output=True,
-        )
+        make_drop_folder(drop, people)
         info = drop.stat()
         assert stat.S_IMODE(info.st_mode) == 0o3770 and info.st_mode & stat.S_ISGID and info.st_mode & stat.S_ISVTX
         a, b = drop / "EC-1.zip.age", drop / "EC-2.zip.age"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import mss
 import pytest
-from installed import clean_env, cli_round_trip, wait_for_window
+from dropfolder import can_make_users, make_drop_folder, run_as, throwaway_people
+from installed import clean_env, cli_round_trip, pattern, wait_for_window
 from PIL import Image
 from xserver import XServer, have_tk, have_xvfb
 
@@ -155,8 +156,44 @@ def test_deb_installs_runs_and_removes_cleanly(installed_deb: Path, tmp_path: Pa
     with XServer(800, 600) as x:
         done = cli_round_trip(["/usr/bin/evidence-capture"], tmp_path / "work", x)
     assert "1 item" in done.verify_output
+    if can_make_users() is None:
+        _seal_into_the_recipes_drop_folder_as_staff(tmp_path)
 
     subprocess.run(["dpkg", "-r", appinfo.APP_SLUG], check=True, capture_output=True)
     assert _left_behind() == []
     status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", appinfo.APP_SLUG], capture_output=True, text=True)
     assert "installed" not in status.stdout.split()
+
+
+def _seal_into_the_recipes_drop_folder_as_staff(tmp_path: Path) -> None:
+    """A member of staff seals into a drop folder made by the guide's recipe, which they cannot list."""
+    base = tmp_path / "share"
+    base.mkdir()
+    for folder in (tmp_path, base):
+        folder.chmod(0o755)
+    with throwaway_people() as people:
+        drop = base / "drop"
+        make_drop_folder(drop, people)
+        home = tmp_path / "staff1"
+        home.mkdir()
+        pattern().save(home / "shot.png")
+        shutil.chown(home, people.staff1)
+        shutil.chown(home / "shot.png", people.staff1)
+        ec = "/usr/bin/evidence-capture --data-dir data"
+        script = (
+            "set -e; umask 077; printf 'a long test passphrase\\n' > pass; "
+            f"{ec} identity create --name S --principal s@school.example --role staff --out s.identity.age "
+            "--passphrase-file pass > /dev/null; "
+            f"{ec} profile create --school X --drop-folder {drop} --out school.toml > /dev/null; "
+            f"ref=$({ec} incident new --title T); "
+            f"{ec} receive --incident $ref --provided-by Parent --how e-mail shot.png > /dev/null; "
+            f"{ec} seal $ref --identity s.identity.age --passphrase-file pass"
+        )
+        done = run_as(people.staff1, script, cwd=home)
+        assert done.returncode == 0, done.stderr
+        bundle = Path(done.stdout.strip())
+        assert bundle.parent == drop and bundle.is_file()
+        assert oct(bundle.stat().st_mode & 0o777) == oct(0o640) and bundle.owner() == people.staff1
+        assert run_as(people.reviewer, f"cat {bundle} > /dev/null").returncode == 0
+        assert run_as(people.staff2, f"cat {bundle} > /dev/null").returncode != 0
+        assert run_as(people.staff1, f"ls {drop}").returncode != 0  # sealing never needed a listing
