@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,7 +158,7 @@ def test_deb_installs_runs_and_removes_cleanly(installed_deb: Path, tmp_path: Pa
         done = cli_round_trip(["/usr/bin/evidence-capture"], tmp_path / "work", x)
     assert "1 item" in done.verify_output
     if can_make_users() is None:
-        _seal_into_the_recipes_drop_folder_as_staff(tmp_path)
+        _seal_into_the_recipes_drop_folder_as_staff()
 
     subprocess.run(["dpkg", "-r", appinfo.APP_SLUG], check=True, capture_output=True)
     assert _left_behind() == []
@@ -165,12 +166,19 @@ def test_deb_installs_runs_and_removes_cleanly(installed_deb: Path, tmp_path: Pa
     assert "installed" not in status.stdout.split()
 
 
-def _seal_into_the_recipes_drop_folder_as_staff(tmp_path: Path) -> None:
+def _seal_into_the_recipes_drop_folder_as_staff() -> None:
     """A member of staff seals into a drop folder made by the guide's recipe, which they cannot list."""
+    top = Path(tempfile.mkdtemp(prefix="ec-deb-staff-"))  # pytest's tmp_path is private to root: /tmp is not
+    try:
+        top.chmod(0o755)
+        _seal_as_staff(top)
+    finally:
+        shutil.rmtree(top)
+
+
+def _seal_as_staff(tmp_path: Path) -> None:
     base = tmp_path / "share"
-    base.mkdir()
-    for folder in (tmp_path, base):
-        folder.chmod(0o755)
+    base.mkdir(mode=0o755)
     with throwaway_people() as people:
         drop = base / "drop"
         make_drop_folder(drop, people)
