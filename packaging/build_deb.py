@@ -12,8 +12,8 @@ dpkg triggers, and dpkg alone removes every file on ``dpkg -r``. ``Depends`` nam
 plugin loads from the system (the same list scripts/sysdeps.sh installs). Files are root-owned, 0644, and
 0755 where executable, whatever the build machine's umask.
 
-Usage: ``python packaging/build_deb.py [--dist DIR] [--out DIR] [--compression xz|gzip|zstd]``; prints the
-.deb's path.
+Usage: ``python packaging/build_deb.py [--dist DIR] [--out DIR] [--compression xz|gzip|zstd] [--level N]``;
+prints the .deb's path.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def stage(folder: Path, root: Path) -> None:
         path.chmod(0o755 if executable else 0o644)
 
 
-def build_deb(folder: Path, out: Path, compression: str) -> Path:
+def build_deb(folder: Path, out: Path, compression: str, level: int | None = None) -> Path:
     """Build the .deb from ``folder`` into ``out``; return its path."""
     if not (folder / PACKAGE).is_file():
         raise SystemExit(f"{folder / PACKAGE}: no built application; run make dist first")
@@ -105,7 +105,15 @@ def build_deb(folder: Path, out: Path, compression: str) -> Path:
         os.chmod(root / "DEBIAN" / "control", 0o644)
         partial = target.with_suffix(".deb.part")
         subprocess.run(
-            ["dpkg-deb", "--root-owner-group", f"-Z{compression}", "--build", str(root), str(partial)],
+            [
+                "dpkg-deb",
+                "--root-owner-group",
+                f"-Z{compression}",
+                *([f"-z{level}"] if level is not None else []),
+                "--build",
+                str(root),
+                str(partial),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -119,8 +127,9 @@ def main() -> int:
     parser.add_argument("--dist", default=str(ROOT / "dist"), help="where build_dist.py put the folder")
     parser.add_argument("--out", default=str(ROOT / "dist"), help="where the .deb goes")
     parser.add_argument("--compression", default="xz", choices=["xz", "gzip", "zstd"])
+    parser.add_argument("--level", type=int, choices=range(10), help="compression level (default: dpkg-deb's)")
     args = parser.parse_args()
-    print(build_deb(Path(args.dist).resolve() / PACKAGE, Path(args.out).resolve(), args.compression))
+    print(build_deb(Path(args.dist).resolve() / PACKAGE, Path(args.out).resolve(), args.compression, args.level))
     return 0
 
 
