@@ -72,13 +72,15 @@ def throwaway_people() -> Iterator[People]:
             subprocess.run(["groupdel", group], check=False, capture_output=True)
 
 
-def make_drop_folder(folder: Path, people: People) -> None:
-    """Run the recipe on ``folder`` (whose parent must be traversable by everyone)."""
-    subprocess.run(
+def make_drop_folder(folder: Path, people: People) -> str:
+    """Run the recipe on ``folder`` (whose parent must be traversable by everyone); return the Samba shares it
+    printed."""
+    return subprocess.run(
         [str(SCRIPT), str(folder), people.staff_group, people.reviewer_group, people.owner],
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout
 
 
 def run_as(user: str, script: str, *, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
