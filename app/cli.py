@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
+from app import installation
 from app.paths import Paths
 from app.workspace import Workspace
 from evidence.bundle import seal as sealing
@@ -134,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--officer-reference", required=True, help="the officer's or crime reference")
     exp.add_argument("--pack-recipient", help="also write the pack as one file encrypted to this age1… key")
     exp.add_argument("--pack-passphrase-file", help="or encrypted with the passphrase in this file")
+
+    installation.add_parser(verbs)
 
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle")
     ver.add_argument("bundle")
@@ -415,6 +418,7 @@ _COMMANDS = {
     ("verify", None): cmd_verify,
     ("review", None): cmd_review,
     ("export-police", None): cmd_export_police,
+    **installation.COMMANDS,
 }
 
 

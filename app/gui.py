@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 import evidence
+from app import appinfo, installation
 from app.crash import CrashHandler
 from app.logs import setup_logging
 from app.paths import Paths
@@ -98,8 +99,7 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
 def _run_windows(
     qapp: QApplication, workspace: Workspace, files: list[Path], exec_: Callable[[QApplication], int] | None
 ) -> int:
-    qapp.setApplicationName("Evidence Capture")
-    qapp.setOrganizationName("Evidence Capture")
+    appinfo.apply(qapp)  # names, desktop file name and window icon, as the desktop entry has them
     qapp.setQuitOnLastWindowClosed(True)
     if not workspace.has_identity() and not first_run(workspace):
         return 0
@@ -110,6 +110,7 @@ def _run_windows(
         return 2
     qapp.installEventFilter(app.session)
     qapp.aboutToQuit.connect(app.quit)
+    installation.add_about_action(app.window, workspace)
     app.window.show()
     if files or app.profile.is_reviewer(workspace.own_card()):
         from app.reviewer import ReviewerApp

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 
 VERBS = frozenset(
-    {"identity", "profile", "capture", "receive", "incident", "seal", "verify", "review", "export-police"}
+    {"identity", "profile", "capture", "receive", "incident", "seal", "verify", "review", "export-police", "settings"}
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})
 
@@ -37,6 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app import gui
 
     return gui.run(args)
+
+
+def gui_main() -> int:
+    """The desktop app, whatever the arguments (``evidence-capture-gui [--data-dir DIR] [BUNDLE...]``)."""
+    from app import gui
+
+    return gui.run(sys.argv[1:])
 
 
 if __name__ == "__main__":

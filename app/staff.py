@@ -62,7 +62,7 @@ class StaffApp(QObject):
         self.profile: Profile = workspace.profile()
         self.lock = lock or LockCoordinator(workspace, self)
         self.session = self.lock.session
-        self.session.set_idle_minutes(self.profile.idle_lock_minutes)
+        self.session.set_idle_minutes(workspace.idle_lock_minutes())
         self.vault = workspace.open_vault()
         self.form = QtIncidentForm(IncidentDetails())
         self.items = QtItemsView()

@@ -6,11 +6,12 @@ they are logged as.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.paths import Paths
+from app.settings import Layers, Settings, Source
 from evidence.case.custody import utc_now
 from evidence.case.profile import Profile
 from evidence.core.errors import UsageError
@@ -26,10 +27,11 @@ if TYPE_CHECKING:  # capture, crop and received pull in mss and Pillow: not need
 
 @dataclass
 class Workspace:
-    """The data dir plus an optional ``--profile`` override."""
+    """The data dir plus an optional ``--profile`` override, and the user's and IT's settings."""
 
     paths: Paths
     profile_override: Path | None = None
+    layers: Layers = field(default_factory=Layers.load)
 
     def own_card(self) -> PublicCard:
         """The data dir's own identity card.
@@ -77,9 +79,14 @@ class Workspace:
         return Path(text) if text else None
 
     def profile(self) -> Profile:
-        """The profile in force: ``--profile``, else the data dir's, else a standalone one (saved on first use)."""
-        if self.profile_override is not None:
-            return Profile.load(self.profile_override)
+        """The profile in force (see :mod:`app.settings`).
+
+        ``--profile``, else the file the user's or IT's settings name, else the data dir's, else a standalone one
+        (saved on first use).
+        """
+        where = self.layers.profile_setting(self.profile_override, self.paths.data_dir)
+        if where.source is not Source.BUILT_IN:
+            return Profile.load(Path(where.value).expanduser())
         if self.paths.profile.exists():
             return Profile.load(self.paths.profile)
         profile = Profile.standalone_for(self.own_card())
@@ -100,10 +107,23 @@ class Workspace:
         """Who the custody log names for actions taken here."""
         return self.own_card().principal
 
+    def settings(self) -> Settings:
+        """Every setting in force, with where it came from (see :mod:`app.settings`).
+
+        Before an identity exists there is no profile yet, and the settings say so by their sources.
+        """
+        where = self.layers.profile_setting(self.profile_override, self.paths.data_dir)
+        named = where.source is not Source.BUILT_IN
+        profile = self.profile() if named or self.paths.profile.exists() or self.has_identity() else None
+        return self.layers.resolve(override=self.profile_override, data_dir=self.paths.data_dir, profile=profile)
+
     def drop_folder(self) -> Path:
-        """Where sealed bundles go."""
-        folder = self.profile().drop_folder
-        return Path(folder).expanduser() if folder else self.paths.outbox
+        """Where sealed bundles go: the user's or IT's setting, else the profile's, else the data dir's outbox."""
+        return self.settings().drop_folder_path
+
+    def idle_lock_minutes(self) -> int:
+        """Minutes of inactivity before the app locks (never more than the school profile allows)."""
+        return self.settings().idle_minutes
 
     def store_capture(
         self, ref: str, shot: Capture | Derived, *, kind: str = "captured", parent_seq: int | None = None

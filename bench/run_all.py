@@ -1,6 +1,7 @@
 """Run every benchmark in order and print one table per benchmark: ``make bench`` (or ``--quick``).
 
-Order: capture latency and UI stall, seal and verify throughput, peak memory, start-up. Progress goes to stderr;
+Order: capture latency and UI stall, seal and verify throughput, peak memory, start-up, and the installs' footprint
+and start-up (frozen build beside the source installs). Progress goes to stderr;
 the tables go to stdout as Markdown, headed by a description of the machine, ready to paste into RESULTS.md.
 The benchmarks print figures; they do not assert, so this exits 0 unless a benchmark could not run at all.
 
@@ -15,6 +16,7 @@ import traceback
 from collections.abc import Callable
 
 import capture_latency
+import install
 import memory
 import seal_verify
 import startup
@@ -25,6 +27,7 @@ BENCHMARKS: list[tuple[str, Callable[[bool], list[Table]]]] = [
     ("seal and verify", seal_verify.run),
     ("memory", memory.run),
     ("start-up", startup.run),
+    ("install footprint and start-up", install.run),
 ]
 
 

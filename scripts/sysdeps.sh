@@ -15,6 +15,10 @@ packages=(
   scrot
   # OCR: the engine and its English model (the text layer), and strace, with which a test proves it writes nothing
   tesseract-ocr tesseract-ocr-eng strace
+  # validators of the desktop entry and the AppStream metainfo (make test checks the packaging)
+  desktop-file-utils appstream
+  # setfacl, for the drop-folder recipe's test (docs/guide-it.md)
+  acl
 )
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   packages+=(python3-venv)

@@ -9,6 +9,10 @@ mechanism, nor does the offscreen platform.
 
 :func:`exclude_from_capture` never raises. It returns None when the window is protected, or a sentence to show
 the user, who must then make sure that no one can see or record the screen.
+
+Each system's code sits behind one interface, :class:`CaptureExclusion`, and :func:`for_platform` chooses it.
+Only the "unsupported" one (X11, Wayland, offscreen) runs in this project's tests; the Windows and macOS ones are
+written to the documented APIs and type-checked (``mypy --platform win32`` / ``darwin``), not run.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import ctypes.util
 import logging
 import platform
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtWidgets import QWidget
 
@@ -40,6 +45,55 @@ MAC_PARTIAL_MESSAGE = (
 )
 
 
+@runtime_checkable
+class CaptureExclusion(Protocol):
+    """Keeps a window out of screen captures; one implementation per system, chosen by :func:`for_platform`."""
+
+    def exclude(self, widget: QWidget) -> str | None:
+        """Protect ``widget``'s top-level window; None on success, else a message for the user. May raise;
+        callers use :func:`exclude_from_capture`, which never does."""
+        ...
+
+
+@dataclass(frozen=True)
+class WindowsCaptureExclusion:
+    """Windows: ``SetWindowDisplayAffinity`` (see the module docstring)."""
+
+    def exclude(self, widget: QWidget) -> str | None:
+        """Exclude the window, or say that Windows could not."""
+        if sys.platform == "win32":
+            return _exclude_windows(int(widget.window().winId()), ctypes.windll.user32)
+        return WINDOWS_FAILED_MESSAGE
+
+
+@dataclass(frozen=True)
+class MacCaptureExclusion:
+    """macOS: ``NSWindowSharingNone`` (see the module docstring)."""
+
+    def exclude(self, widget: QWidget) -> str | None:
+        """Exclude the window where macOS still honours it; otherwise say so."""
+        return _exclude_macos(int(widget.window().winId()))
+
+
+@dataclass(frozen=True)
+class UnsupportedCaptureExclusion:
+    """X11, Wayland and the offscreen platform: no such mechanism, so the user is always told."""
+
+    def exclude(self, widget: QWidget) -> str | None:
+        """The message that tells the user to make sure no one can see or record the screen."""
+        return UNSUPPORTED_MESSAGE
+
+
+def for_platform(platform: str | None = None) -> CaptureExclusion:
+    """The capture exclusion for ``platform`` (a ``sys.platform`` value)."""
+    platform = platform or sys.platform
+    if platform == "win32":
+        return WindowsCaptureExclusion()
+    if platform == "darwin":
+        return MacCaptureExclusion()
+    return UnsupportedCaptureExclusion()
+
+
 def exclude_from_capture(widget: QWidget) -> str | None:
     """Exclude ``widget``'s top-level window from screen capture; None on success, else a message for the user.
 
@@ -47,15 +101,10 @@ def exclude_from_capture(widget: QWidget) -> str | None:
     which asking for creates.
     """
     try:
-        window = widget.window()
-        if sys.platform == "win32":
-            return _exclude_windows(int(window.winId()), ctypes.windll.user32)
-        if sys.platform == "darwin":
-            return _exclude_macos(int(window.winId()))
+        return for_platform().exclude(widget)
     except Exception:  # a protection attempt must never take the window down with it; the log keeps the failure
         log.info("the window cannot be excluded from capture", exc_info=True)
         return WINDOWS_FAILED_MESSAGE if sys.platform == "win32" else UNSUPPORTED_MESSAGE
-    return UNSUPPORTED_MESSAGE
 
 
 def _exclude_windows(hwnd: int, user32: Any) -> str | None:

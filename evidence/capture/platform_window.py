@@ -16,6 +16,9 @@ Every adapter returns None (or None fields) instead of raising, and never guesse
   QueryFullProcessImageNameW. Only the executable's file name is kept, since the full path can hold the user name.
 - macOS: there is no simple and safe ctypes route (the frontmost app needs the Objective-C runtime, and window
   titles need the Screen Recording permission), so we report None.
+
+Each system's code sits behind one interface, :class:`ActiveWindowSource`, and :func:`for_platform` chooses it.
+Only the X11 one runs in this project's tests; the Windows one is type-checked (``mypy --platform win32``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,7 @@ def active_window(display: str | None = None) -> WindowInfo | None:
         display: X11 display name (Linux and BSD only); None means ``$DISPLAY``.
     """
     try:
-        return _platform_active_window(display)
+        return for_platform(display=display).active_window()
     except Exception:  # an adapter must never break a capture; the log keeps the failure (types and places only)
         log.info("the active window cannot be read", exc_info=True)
         return None
@@ -340,21 +344,68 @@ if sys.platform == "win32":
         return WindowInfo(title=title, process=process, pid=pid)
 
 
-# --- Dispatch --------------------------------------------------------------------------------------------------
+# --- The interface ----------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class ActiveWindowSource(Protocol):
+    """Tells which window is active; one implementation per system, chosen by :func:`for_platform`."""
+
+    def active_window(self) -> WindowInfo | None:
+        """The active window, or None when there is none or it cannot be known. May raise; callers use the
+        module's :func:`active_window`, which never does."""
+        ...
+
+
+@dataclass(frozen=True)
+class X11ActiveWindow:
+    """Linux and the BSDs under X11 (libX11). Reports nothing in a Wayland session unless a display is named.
+
+    Attributes:
+        display: the X11 display; None means ``$DISPLAY``.
+    """
+
+    display: str | None = None
+
+    def active_window(self) -> WindowInfo | None:
+        """See the module docstring."""
+        if self.display is None and os.environ.get("WAYLAND_DISPLAY"):
+            return None
+        return _x11_active_window(self.display)
+
+
+@dataclass(frozen=True)
+class UnknownActiveWindow:
+    """Systems with no safe way to tell (macOS: see the module docstring): always None."""
+
+    def active_window(self) -> WindowInfo | None:
+        """None: the system gives no safe answer."""
+        return None
+
 
 if sys.platform == "win32":
 
-    def _platform_active_window(display: str | None) -> WindowInfo | None:
-        return _windows_active_window()
+    @dataclass(frozen=True)
+    class WindowsActiveWindow:
+        """Windows (user32, kernel32); written to the documented API, not run in this project's tests."""
 
-elif sys.platform == "darwin":
+        def active_window(self) -> WindowInfo | None:
+            """See the module docstring."""
+            return _windows_active_window()
 
-    def _platform_active_window(display: str | None) -> WindowInfo | None:
-        return None
 
-else:
+def for_platform(platform: str | None = None, display: str | None = None) -> ActiveWindowSource:
+    """The active-window source for ``platform`` (a ``sys.platform`` value); only this system's can run.
 
-    def _platform_active_window(display: str | None) -> WindowInfo | None:
-        if display is None and os.environ.get("WAYLAND_DISPLAY"):
-            return None
-        return _x11_active_window(display)
+    Args:
+        platform: the system; None for the running one.
+        display: X11 display name (X11 only); None means ``$DISPLAY``.
+    """
+    platform = platform or sys.platform
+    if platform == "win32":
+        if sys.platform == "win32":
+            return WindowsActiveWindow()
+        raise ValueError("the Windows source runs on Windows only")
+    if platform == "darwin":
+        return UnknownActiveWindow()
+    return X11ActiveWindow(display)

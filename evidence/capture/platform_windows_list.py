@@ -21,6 +21,9 @@ user the click-to-select shortcut while the drag still works.
   and mss both make the process so).
 - macOS: listing other apps' windows needs the Screen Recording permission and the Objective-C runtime, so the
   answer is an empty list.
+
+Each system's code sits behind one interface, :class:`WindowListSource`, and :func:`for_platform` chooses it.
+Only the X11 one runs in this project's tests; the Windows one is type-checked (``mypy --platform win32``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import ctypes
 import logging
 import os
 import sys
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from evidence.capture.platform_window import _X11, _x11_title, _XFailure
 from evidence.capture.screen import Rect
@@ -52,7 +57,7 @@ def window_rects(display: str | None = None) -> list[tuple[Rect, str | None]]:
         display: X11 display name (Linux and BSD only); None means ``$DISPLAY``.
     """
     try:
-        return _platform_window_rects(display)
+        return for_platform(display=display).window_rects()
     except Exception:  # an adapter must never break a capture; the log keeps the failure (types and places only)
         log.info("the windows cannot be listed", exc_info=True)
         return []
@@ -262,21 +267,68 @@ if sys.platform == "win32":
         return found
 
 
-# --- Dispatch --------------------------------------------------------------------------------------------------
+# --- The interface ----------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class WindowListSource(Protocol):
+    """Lists the visible top-level windows; one implementation per system, chosen by :func:`for_platform`."""
+
+    def window_rects(self) -> list[tuple[Rect, str | None]]:
+        """The windows' rectangles and titles, top of the stack first. May raise; callers use the module's
+        :func:`window_rects`, which never does."""
+        ...
+
+
+@dataclass(frozen=True)
+class X11WindowList:
+    """Linux and the BSDs under X11 (libX11). Lists nothing in a Wayland session unless a display is named.
+
+    Attributes:
+        display: the X11 display; None means ``$DISPLAY``.
+    """
+
+    display: str | None = None
+
+    def window_rects(self) -> list[tuple[Rect, str | None]]:
+        """See the module docstring."""
+        if self.display is None and os.environ.get("WAYLAND_DISPLAY"):
+            return []
+        return _x11_window_rects(self.display)
+
+
+@dataclass(frozen=True)
+class NoWindowList:
+    """Systems whose windows we do not list (macOS): always empty; dragging a region still works."""
+
+    def window_rects(self) -> list[tuple[Rect, str | None]]:
+        """Nothing."""
+        return []
+
 
 if sys.platform == "win32":
 
-    def _platform_window_rects(display: str | None) -> list[tuple[Rect, str | None]]:
-        return _windows_window_rects()
+    @dataclass(frozen=True)
+    class WindowsWindowList:
+        """Windows (user32, dwmapi); written to the documented API, not run in this project's tests."""
 
-elif sys.platform == "darwin":
+        def window_rects(self) -> list[tuple[Rect, str | None]]:
+            """See the module docstring."""
+            return _windows_window_rects()
 
-    def _platform_window_rects(display: str | None) -> list[tuple[Rect, str | None]]:
-        return []
 
-else:
+def for_platform(platform: str | None = None, display: str | None = None) -> WindowListSource:
+    """The window-list source for ``platform`` (a ``sys.platform`` value); only this system's can run.
 
-    def _platform_window_rects(display: str | None) -> list[tuple[Rect, str | None]]:
-        if display is None and os.environ.get("WAYLAND_DISPLAY"):
-            return []
-        return _x11_window_rects(display)
+    Args:
+        platform: the system; None for the running one.
+        display: X11 display name (X11 only); None means ``$DISPLAY``.
+    """
+    platform = platform or sys.platform
+    if platform == "win32":
+        if sys.platform == "win32":
+            return WindowsWindowList()
+        raise ValueError("the Windows source runs on Windows only")
+    if platform == "darwin":
+        return NoWindowList()
+    return X11WindowList(display)

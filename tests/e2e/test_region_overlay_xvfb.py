@@ -266,7 +266,7 @@ def test_window_list_fails_soft(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(display: str | None) -> list[tuple[Rect, str | None]]:
         raise OSError("libX11 went away")
 
-    monkeypatch.setattr(platform_windows_list, "_platform_window_rects", broken)
+    monkeypatch.setattr(platform_windows_list, "_x11_window_rects", broken)
     assert window_rects(":0") == []
 
 

@@ -22,6 +22,7 @@ from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app import appinfo
 from app.paths import Paths
 from app.staff import StaffApp
 from app.workspace import Workspace
@@ -76,8 +77,7 @@ def main() -> int:
     personal = json.loads(sys.argv[4])
     sys.addaudithook(_audit)
     qapp = QApplication(sys.argv[:1])
-    qapp.setApplicationName("Evidence Capture")  # as app.gui.run names it, so the app's own locations are used
-    qapp.setOrganizationName("Evidence Capture")
+    appinfo.apply(qapp)  # as app.gui.run names it, so the app's own locations are used
     ws = Workspace(Paths(data))
     me = ws.create_identity("Jane Smith", "j.smith@school.example", Role.STAFF, "a long test passphrase",
                             data / "jane.identity.age")  # fmt: skip
