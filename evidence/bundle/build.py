@@ -36,9 +36,7 @@ from evidence.bundle.layout import (
 from evidence.case.custody import CustodyEntry, to_jsonl
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
-from evidence.core.errors import (
-    UsageError,
-)
+from evidence.core.errors import DigestMismatchError, UsageError
 from evidence.crypto import ageio, sshsig
 from evidence.crypto.keys import Identity
 
@@ -100,7 +98,10 @@ def build_bag(snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str) -> 
             excluded.append({"seq": item.seq, "reason": item.excluded_reason, **dict(item.meta)})
             continue
         if sha256_hex(item.content) != item.meta.get("sha256"):
-            raise UsageError(f"{snapshot.ref}/{item.seq}: content does not match its recorded SHA-256")
+            raise DigestMismatchError(
+                f"{snapshot.ref}/{item.seq}: content does not match its recorded SHA-256",
+                subject=f"{snapshot.ref}/{item.seq}",
+            )
         payload[item.file_name] = item.content
         payload[item.context_name] = pretty_json(dict(item.context))
         item_list.append(

@@ -48,6 +48,7 @@ from evidence.core.errors import (
     CustodyError,
     DecryptionError,
     EvidenceError,
+    NoMatchingIdentityError,
     SignatureError,
     UsageError,
 )
@@ -128,9 +129,9 @@ def decrypt_bundle(ciphertext: bytes, identities: Sequence[str]) -> bytes:
         return ageio.decrypt(ciphertext, identities)
     except AgeFormatError as e:
         raise _fail("decrypt", f"damaged age header: {e}") from e
+    except NoMatchingIdentityError as e:
+        raise _fail("unreadable", "this bundle is not encrypted to your identity") from e
     except DecryptionError as e:
-        if "no match" in str(e) or "no identity" in str(e):
-            raise _fail("unreadable", "this bundle is not encrypted to your identity") from e
         raise _fail("decrypt", f"the encrypted bundle is damaged or was altered: {e}") from e
 
 

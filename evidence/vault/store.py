@@ -26,7 +26,7 @@ from typing import Any
 from evidence.case.custody import Action, CustodyEntry, make_entry, utc_now, verify_chain
 from evidence.case.incident import IncidentDetails, Status, check_ref, new_ref
 from evidence.core import canonical
-from evidence.core.errors import CustodyError, EvidenceError, VaultError
+from evidence.core.errors import CustodyError, DigestMismatchError, EvidenceError, VaultError
 from evidence.crypto import ageio
 
 SCHEMA_VERSION = 1
@@ -556,15 +556,23 @@ class Vault:
         return IncidentDetails.from_json_dict(value)
 
     def item_content(self, ref: str, seq: int, identities: Sequence[str]) -> bytes:
-        """Decrypt an item's original bytes and check them against the stored digest."""
+        """Decrypt an item's original bytes and check them against the stored digest.
+
+        Raises:
+            DigestMismatchError: the decrypted bytes are not the ones recorded (a swapped or damaged blob).
+            VaultError: there is no such item, or it was shredded.
+        """
         row = self._db.execute("SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
         if row is None:
             raise VaultError(f"no item {ref}/{seq} in this vault")
         if row[0] is None:
             raise VaultError(f"item {ref}/{seq} was shredded")
         data = ageio.decrypt(row[0], identities)
-        if hashlib.sha256(data).hexdigest() != row[1]:
-            raise VaultError(f"item {ref}/{seq} does not match its recorded SHA-256")
+        if hashlib.sha256(data).hexdigest() != row[1]:  # anyone can encrypt to the public recipients
+            raise DigestMismatchError(
+                f"item {ref}/{seq} does not match its recorded SHA-256 (its stored content was replaced or damaged)",
+                subject=f"{ref}/{seq}",
+            )
         return data
 
     def item_context(self, ref: str, seq: int, identities: Sequence[str]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from helpers import identity
 
 from evidence.case.custody import Action
 from evidence.case.incident import Category, IncidentDetails, Status
-from evidence.core.errors import CustodyError, DecryptionError, VaultError
+from evidence.core.errors import CustodyError, DecryptionError, DigestMismatchError, VaultError
+from evidence.crypto import ageio
 from evidence.crypto.keys import Role
 from evidence.vault.store import Vault
 
@@ -130,6 +131,52 @@ def test_tampered_custody_row_is_detected(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with Vault(path) as vault, pytest.raises(CustodyError, match="entry 2 has seq 3"):
+        vault.custody(ref, secrets_)
+
+
+def test_swapped_content_blob_is_refused(tmp_path: Path) -> None:
+    """Anyone can encrypt to the public recipients, so a replaced blob decrypts fine: the digest must catch it."""
+    recipients, secrets_ = keys()
+    path = tmp_path / "v.sqlite3"
+    with Vault(path) as vault:
+        ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
+        one = add_png(vault, ref, b"the real capture", recipients)
+        two = add_png(vault, ref, b"another real capture", recipients)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE items SET content = ? WHERE seq = ?", (ageio.encrypt(b"forged", recipients), one))
+    db.execute("UPDATE items SET content = (SELECT content FROM items WHERE seq = ?) WHERE seq = ?", (one, two))
+    db.commit()
+    db.close()
+    with Vault(path) as vault:
+        for seq in (one, two):
+            with pytest.raises(DigestMismatchError) as e:
+                vault.item_content(ref, seq, secrets_)
+            assert e.value.subject == f"{ref}/{seq}"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("time_utc", "2026-01-01T00:00:00.000Z"),
+        ("action", "opened"),
+        ("prev_hash", "0" * 64),
+        ("hash", "f" * 64),
+    ],
+)
+def test_custody_index_row_must_match_its_entry(tmp_path: Path, column: str, value: str) -> None:
+    """The plain columns give the chain tip without a key, so a changed column must not pass unseen."""
+    recipients, secrets_ = keys()
+    path = tmp_path / "v.sqlite3"
+    with Vault(path) as vault:
+        ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
+        add_png(vault, ref, b"one", recipients)
+        add_png(vault, ref, b"two", recipients)
+        assert len(vault.custody(ref, secrets_)) == 3
+    db = sqlite3.connect(path)
+    db.execute(f"UPDATE custody SET {column} = ? WHERE seq = 2", (value,))  # noqa: S608 (a fixed column name)
+    db.commit()
+    db.close()
+    with Vault(path) as vault, pytest.raises(CustodyError):
         vault.custody(ref, secrets_)
 
 
