@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.paths import Paths
-from evidence.case.custody import utc_now
 from evidence.case.profile import Profile
 from evidence.core.errors import UsageError
 from evidence.core.fsutil import atomic_write
+from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
 from evidence.vault.store import Vault
 

@@ -209,8 +209,8 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
     """
     from app.paths import Paths
     from app.workspace import Workspace
-    from evidence.case.custody import utc_now
     from evidence.case.profile import Profile
+    from evidence.core.timefmt import utc_now
     from evidence.crypto.keys import Identity, PublicCard, Role
     from evidence.crypto.sshsig import AllowedSigner
 
@@ -230,7 +230,7 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
 
 def bench_identity() -> Any:
     """A fresh staff identity that is also its own reviewer (standalone), as :class:`evidence.crypto.keys.Identity`."""
-    from evidence.case.custody import utc_now
+    from evidence.core.timefmt import utc_now
     from evidence.crypto.keys import Identity, Role
 
     return Identity.generate("Bench User", "bench.user@school.example", Role.STAFF, utc_now())

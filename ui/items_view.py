@@ -54,8 +54,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.case.custody import parse_utc
-from evidence.core.errors import EvidenceError
+from evidence.core.timefmt import local_time_text
 from evidence.vault.store import ItemRow
 
 LOCKED_TEXT = "Locked — unlock to see"
@@ -156,16 +155,6 @@ def kind_words(row: ItemRow) -> str:
     if row.kind == "derived":
         return "Crop" if row.parent_seq is None else f"Crop of item {row.parent_seq}"
     return KIND_WORDS.get(row.kind, row.kind.capitalize())
-
-
-def local_time_text(utc_text: str) -> str:
-    """A vault UTC time in the computer's own time zone, for people; the UTC text itself if it does not parse."""
-    try:
-        when = parse_utc(utc_text)
-    except EvidenceError:
-        return utc_text
-    local = when.astimezone()
-    return local.strftime("%d %b %Y, %H:%M:%S ") + (local.tzname() or "")
 
 
 def file_size_text(size: int) -> str:

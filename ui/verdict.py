@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from evidence.bundle import VerifiedBundle
 from evidence.core.errors import BundleError
-from ui.items_view import local_time_text
+from evidence.core.timefmt import local_time_text
 
 CHECK_PHRASES = {
     "decrypt": "the encrypted file is damaged",

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evidence import bundle
-from evidence.case.custody import Action, utc_now
+from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, EvidenceError, UsageError
 from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity
 from evidence.vault.store import Vault

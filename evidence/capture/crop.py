@@ -32,6 +32,7 @@ import mss.tools
 
 from evidence.capture.screen import PNG_LEVEL, Capture, Rect, pixels_sha256
 from evidence.core.errors import CaptureError, UsageError
+from evidence.core.timefmt import format_utc
 
 DERIVED_CONTEXT_FORMAT = 1
 """Version of the context dict written by :func:`derived_capture`."""
@@ -194,5 +195,4 @@ def _on_desktop(rect: Rect, area: Rect, width: int, height: int) -> Rect:
 def _utc_iso(now: datetime | None) -> str:
     if now is not None and now.utcoffset() is None:
         raise UsageError("the derivation time must be timezone-aware")
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return format_utc(now or datetime.now(UTC))

@@ -19,8 +19,8 @@ from typing import Any
 from PIL import Image
 
 from evidence.capture.screen import pixels_sha256
-from evidence.case.custody import format_utc, utc_now
 from evidence.core.errors import UsageError
+from evidence.core.timefmt import format_utc, utc_now
 
 MAX_RECEIVED_BYTES = 64 * 1024 * 1024
 MAX_RECEIVED_PIXELS = 80_000_000

@@ -52,6 +52,7 @@ from PIL import Image
 
 from evidence.capture import platform_window
 from evidence.core.errors import CaptureError, EvidenceError, UsageError
+from evidence.core.timefmt import format_offset, format_utc
 
 CONTEXT_FORMAT = 1
 """Version of the context JSON written by :meth:`CaptureContext.to_json_dict`."""
@@ -311,7 +312,7 @@ class CaptureContext:
     @property
     def utc_iso(self) -> str:
         """UTC time as ISO 8601 with milliseconds and ``Z``: ``2026-11-25T10:51:49.123Z``."""
-        return self.utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.utc.microsecond // 1000:03d}Z"
+        return format_utc(self.utc)
 
     @property
     def local_iso(self) -> str:
@@ -321,7 +322,7 @@ class CaptureContext:
     @property
     def utc_offset(self) -> str:
         """The local offset from UTC as ``+HH:MM`` or ``-HH:MM``."""
-        return _format_offset(self.local.utcoffset() or timedelta(0))
+        return format_offset(self.local.utcoffset() or timedelta(0))
 
     @classmethod
     def from_grab(cls, grab: Grab, *, app_version: str, window: platform_window.WindowInfo | None) -> CaptureContext:
@@ -334,7 +335,7 @@ class CaptureContext:
         return cls(
             utc=grab.utc,
             local=local,
-            local_zone=local.tzname() or _format_offset(local.utcoffset() or timedelta(0)),
+            local_zone=local.tzname() or format_offset(local.utcoffset() or timedelta(0)),
             monotonic_ns=grab.monotonic_ns,
             host=socket.gethostname(),
             os_user=os_user,
@@ -636,13 +637,6 @@ else:
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _format_offset(offset: timedelta) -> str:
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}:{mins:02d}"
 
 
 def _check_rgb(rgb: bytes, width: int, height: int) -> None:

@@ -28,6 +28,7 @@ from evidence import APP_NAME, __version__, bundle
 from evidence.case import policy
 from evidence.case.custody import CustodyEntry
 from evidence.case.incident import Category, PerpetratorType, ReportType, TargetRole
+from evidence.core.timefmt import day_text, format_offset, parse_aware, recorded_time_text
 from evidence.review.actions import ACTIONS, ReviewRecord, reviews
 from evidence.review.actions import label as review_label
 
@@ -486,67 +487,10 @@ def _summary(verified: bundle.VerifiedBundle) -> IncidentSummary:
     )
 
 
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _day(when: dt.date, *, long: bool = False) -> str:
-    """``Wed 25 Nov 2026`` (or ``Wednesday 25 November 2026``), in English whatever the process locale is."""
-    day, month = _DAYS[when.weekday()], _MONTHS[when.month - 1]
-    return f"{day} {when.day} {month} {when.year}" if long else f"{day[:3]} {when.day:02d} {month[:3]} {when.year}"
-
-
-def _parse_time(text: str) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.utcoffset() is not None else None
-
-
-def local_time_text(local_iso: str, zone: str, offset: str) -> str:
-    """A local time as people read it: ``Wed 25 Nov 2026 10:51:49 GMT (UTC+00:00)``; "" if it does not parse."""
-    when = _parse_time(local_iso)
-    if when is None:
-        return ""
-    if not offset:
-        offset = _format_offset(when.utcoffset() or dt.timedelta(0))
-    shown_zone = zone if zone and zone != offset else ""
-    return f"{_day(when)} {when:%H:%M:%S} {shown_zone + ' ' if shown_zone else ''}(UTC{offset})"
-
-
-def utc_time_text(utc_iso: str) -> str:
-    """A UTC time as people read it: ``Wed 25 Nov 2026 10:51:49 UTC``; the input itself if it does not parse."""
-    when = _parse_time(utc_iso)
-    if when is None:
-        return utc_iso
-    when = when.astimezone(dt.UTC)
-    return f"{_day(when)} {when:%H:%M:%S} UTC"
-
-
 def _long_day(e: Exhibit) -> str:
     """The exhibit's day in words, local where known: ``Wednesday 25 November 2026``."""
-    when = _parse_time(e.local_iso) or _parse_time(e.captured_utc)
-    return _day(when, long=True) if when else ""
-
-
-def _format_offset(offset: dt.timedelta) -> str:
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    when = parse_aware(e.local_iso) or parse_aware(e.captured_utc)
+    return day_text(when, long=True) if when else ""
 
 
 def _mode_text(mode: str) -> str:
@@ -565,7 +509,7 @@ def _when(context: Mapping[str, Any]) -> tuple[str, str, str, str]:
     utc = _text(context.get("utc"))
     zone = _text(context.get("local_zone") or context.get("time_zone"))
     local_iso = _text(context.get("local_time"))
-    local = local_time_text(local_iso, zone, _text(context.get("utc_offset")))
+    local = recorded_time_text(local_iso, zone, _text(context.get("utc_offset")))
     return (utc, local, local_iso, zone) if local else (utc, "", "", "")
 
 
@@ -852,16 +796,16 @@ def verify_txt(report: Report) -> str:
 
 def _on_at(utc_iso: str, local_iso: str = "", zone: str = "") -> str:
     """``On Wednesday 15 July 2026 at 09:05:09 BST (08:05:09 UTC)``, or in UTC alone when no local time is known."""
-    utc = _parse_time(utc_iso)
-    local = _parse_time(local_iso)
+    utc = parse_aware(utc_iso)
+    local = parse_aware(local_iso)
     if utc is None:
         return f"At {utc_iso or '[time]'}"
     utc = utc.astimezone(dt.UTC)
     if local is None:
-        return f"On {_day(utc, long=True)} at {utc:%H:%M:%S} UTC"
-    zone = zone or f"UTC{_format_offset(local.utcoffset() or dt.timedelta(0))}"
-    utc_day = "" if utc.date() == local.date() else f" on {_day(utc, long=True)}"
-    return f"On {_day(local, long=True)} at {local:%H:%M:%S} {zone} ({utc:%H:%M:%S} UTC{utc_day})"
+        return f"On {day_text(utc, long=True)} at {utc:%H:%M:%S} UTC"
+    zone = zone or f"UTC{format_offset(local.utcoffset() or dt.timedelta(0))}"
+    utc_day = "" if utc.date() == local.date() else f" on {day_text(utc, long=True)}"
+    return f"On {day_text(local, long=True)} at {local:%H:%M:%S} {zone} ({utc:%H:%M:%S} UTC{utc_day})"
 
 
 def _exhibit_paragraph(e: Exhibit, report: Report) -> str:

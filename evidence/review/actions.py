@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
-from evidence.case.custody import Action, make_entry, utc_now
+from evidence.case.custody import Action, make_entry
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, UsageError
 from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 
 REVIEW_FORMAT = "evidence-capture-review/1"

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence.case.custody import Action, CustodyEntry, make_entry, utc_now, verify_chain
+from evidence.case.custody import Action, CustodyEntry, make_entry, verify_chain
 from evidence.case.incident import IncidentDetails, Status, check_ref, new_ref
 from evidence.core import canonical
 from evidence.core.errors import CustodyError, DigestMismatchError, EvidenceError, VaultError
+from evidence.core.timefmt import utc_now
 from evidence.crypto import ageio
 
 SCHEMA_VERSION = 1

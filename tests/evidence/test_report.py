@@ -22,6 +22,7 @@ from evidence.capture.received import receive_bytes
 from evidence.capture.screen import Capture, CaptureContext, CaptureMode, MonitorInfo, Rect, pixels_sha256
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, TargetRole
 from evidence.case.profile import Profile
+from evidence.core import timefmt
 from evidence.crypto.sshsig import AllowedSigner
 from evidence.police import report
 from evidence.review.actions import ReviewAction, add_review
@@ -430,12 +431,12 @@ def test_long_commands_wrap_where_bash_can_join_them(command: str, lines: list[s
 
 
 def test_times_in_words() -> None:
-    assert report.local_time_text("2026-01-05T23:30:00.000+00:00", "GMT", "+00:00") == (
+    assert timefmt.recorded_time_text("2026-01-05T23:30:00.000+00:00", "GMT", "+00:00") == (
         "Mon 05 Jan 2026 23:30:00 GMT (UTC+00:00)"
     )
-    assert report.local_time_text("2026-01-05T23:30:00.000-05:00", "", "") == "Mon 05 Jan 2026 23:30:00 (UTC-05:00)"
-    assert report.local_time_text("not a time", "GMT", "+00:00") == ""
-    assert report.utc_time_text("2026-07-15T08:05:09.250Z") == "Wed 15 Jul 2026 08:05:09 UTC"
+    assert timefmt.recorded_time_text("2026-01-05T23:30:00.000-05:00", "", "") == "Mon 05 Jan 2026 23:30:00 (UTC-05:00)"
+    assert timefmt.recorded_time_text("not a time", "GMT", "+00:00") == ""
+    assert timefmt.utc_time_text("2026-07-15T08:05:09.250Z") == "Wed 15 Jul 2026 08:05:09 UTC"
 
 
 def test_statement_for_items_without_a_capture_time(tmp_path: Path) -> None:
