@@ -257,7 +257,8 @@ def cmd_incident_new(ws: Workspace, a: argparse.Namespace) -> int:
             occurred = dt.datetime.fromisoformat(a.occurred).isoformat()
         except ValueError as e:
             raise UsageError(f"--occurred {a.occurred!r} is not an ISO 8601 date and time") from e
-    details = IncidentDetails(title=a.title, categories=list(a.category), platform=a.platform or "", occurred=occurred)
+    categories = tuple(Category(c) for c in a.category)
+    details = IncidentDetails(title=a.title, categories=categories, platform=a.platform or "", occurred=occurred)
     with ws.open_vault() as vault:
         ref = vault.create_incident(details, actor=ws.actor, recipients=ws.recipients())
     if details.safeguarding_block:
@@ -297,7 +298,7 @@ def cmd_incident_show(ws: Workspace, a: argparse.Namespace) -> int:
             print(f"title: {d.title}")
             print(f"occurred: {d.occurred or '-'}")
             print(f"platform: {d.platform or '-'}")
-            print(f"categories: {', '.join(d.categories) or '-'}")
+            print(f"categories: {', '.join(c.value for c in d.categories) or '-'}")
             if d.consider_police:
                 print("note: consider contacting the police (policy §9.8)")
         for item in vault.items(ref):

@@ -474,7 +474,7 @@ class StaffApp(QObject):
         self.save_details()
         details = IncidentDetails(
             title="Safeguarding: report to the DSL (no image)",
-            categories=[Category.NUDE_IMAGE_OF_CHILD.value],
+            categories=(Category.NUDE_IMAGE_OF_CHILD,),
             safeguarding_note=note,
         )
         ref = self.vault.create_incident(details, actor=self.workspace.actor, recipients=self._recipients())

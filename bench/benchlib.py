@@ -251,7 +251,7 @@ def fill_incident(vault_path: Path, identity: Any, contents: Iterable[tuple[byte
     actor = identity.card.principal
     details = IncidentDetails(
         title="Messages about a pupil",
-        categories=[Category.THREATENING.value],
+        categories=(Category.THREATENING,),
         platform="Instagram",
         occurred="2026-11-24T18:30:00",
     )

@@ -81,7 +81,7 @@ def make_sealed(tmp_path: Path, *, items: int = 2, profile: Profile | None = Non
     with Vault(vault_path) as vault:
         details = IncidentDetails(
             title="Messages about Pupil Alex",
-            categories=[Category.THREATENING.value],
+            categories=(Category.THREATENING,),
             platform="Instagram",
             occurred="2026-11-24T18:30:00",
         )

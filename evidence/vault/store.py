@@ -554,7 +554,7 @@ class Vault:
         if row is None:
             raise VaultError(f"no incident {ref} in this vault")
         value = self._open_json(row[0], identities, f"{ref} details")
-        return IncidentDetails.from_json_dict(value)
+        return IncidentDetails.parse(value)
 
     def item_content(self, ref: str, seq: int, identities: Sequence[str]) -> bytes:
         """Decrypt an item's original bytes and check them against the stored digest.

@@ -20,7 +20,7 @@ from evidence.bundle.seal import seal_incident
 from evidence.capture.crop import Selection, derived_capture
 from evidence.capture.received import receive_bytes
 from evidence.capture.screen import Capture, CaptureContext, CaptureMode, MonitorInfo, Rect, pixels_sha256
-from evidence.case.incident import Category, IncidentDetails, PerpetratorType, TargetRole
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 from evidence.case.profile import Profile
 from evidence.core import timefmt
 from evidence.crypto.sshsig import AllowedSigner
@@ -75,17 +75,17 @@ def make_rich_bundle(
     recipients = [me.card.recipient, *profile.reviewer_recipients]
     details = IncidentDetails(
         title="Threats to a pupil on Instagram",
-        report_type="cyber-bullying",
+        report_type=ReportType.CYBER_BULLYING,
         occurred="2026-07-14T18:30",
         platform="Instagram",
-        categories=[Category.THREATENING.value, Category.HATE_CRIME.value],
+        categories=(Category.THREATENING, Category.HATE_CRIME),
         protected_characteristic="religion",
         target_name="Alex Pupil",
-        target_role=TargetRole.PUPIL.value,
-        perpetrator_type=PerpetratorType.UNKNOWN.value,
+        target_role=TargetRole.PUPIL,
+        perpetrator_type=PerpetratorType.UNKNOWN,
         perpetrator_handle="@nasty_account_99",
         perpetrator_url="https://www.instagram.com/nasty_account_99/",
-        urls=["https://www.instagram.com/p/Cx1234abcd/"],
+        urls=("https://www.instagram.com/p/Cx1234abcd/",),
         description="Three messages threatening Alex, sent to the class group chat.",
         not_responded=True,
         reported_to="Dee Sell (DSL)",

@@ -91,7 +91,7 @@ def test_safeguarding_block_refuses_capture(tmp_path: Path) -> None:
     recipients, secrets_ = keys()
     with Vault(tmp_path / "v.sqlite3") as vault:
         ref = vault.create_incident(
-            IncidentDetails(categories=[Category.NUDE_IMAGE_OF_CHILD.value]),
+            IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,)),
             actor="j@s",
             recipients=recipients,
         )
@@ -106,7 +106,7 @@ def test_block_added_later_stops_further_capture(tmp_path: Path) -> None:
     recipients, secrets_ = keys()
     with Vault(tmp_path / "v.sqlite3") as vault:
         ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
-        details = IncidentDetails(categories=[Category.NUDE_IMAGE_OF_CHILD.value])
+        details = IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,))
         vault.update_details(ref, details, actor="j@s", recipients=recipients)
         with pytest.raises(VaultError, match="capture refused"):
             add_png(vault, ref, b"anything", recipients)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -45,13 +46,13 @@ def app(qtbot, made, tmp_path: Path):  # type: ignore[no-untyped-def]
 def filled(title: str = "Threats on Instagram") -> IncidentDetails:
     return IncidentDetails(
         title=title,
-        report_type=ReportType.CYBER_BULLYING.value,
+        report_type=ReportType.CYBER_BULLYING,
         occurred="2026-11-24T18:30:00+00:00",
         platform="Instagram",
-        categories=[Category.THREATENING.value],
+        categories=(Category.THREATENING,),
         target_name="A pupil",
-        target_role=TargetRole.PUPIL.value,
-        perpetrator_type=PerpetratorType.UNKNOWN.value,
+        target_role=TargetRole.PUPIL,
+        perpetrator_type=PerpetratorType.UNKNOWN,
         perpetrator_handle="@someone",
         description="Messages threatening a pupil after school.",
         not_responded=True,
@@ -135,8 +136,7 @@ def test_safeguarding_record_blocks_capture_and_import(app: StaffApp, monkeypatc
 
 def test_ticking_the_safeguarding_category_blocks_the_open_incident(app: StaffApp) -> None:
     ref = app.new_incident()
-    details = filled()
-    details.categories = [Category.NUDE_IMAGE_OF_CHILD.value]
+    details = dataclasses.replace(filled(), categories=(Category.NUDE_IMAGE_OF_CHILD,))
     app.form.set_details(details)
     app.form.safeguarding_changed.emit(True)
     assert app.vault.incident(ref).status is Status.BLOCKED
