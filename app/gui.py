@@ -230,7 +230,7 @@ class StaffApp(QObject):
         self.viewer.set_item(
             row,
             self.vault.item_content(row.ref, seq, keys),
-            self.vault.item_context(row.ref, seq, keys),
+            self.vault.item_context(row.ref, seq, keys).to_json_dict(),
             self.vault.item_notes(row.ref, seq, keys),
         )
         self.viewer.show()

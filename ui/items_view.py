@@ -54,8 +54,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from evidence.capture.items import ItemFacts
 from evidence.core.timefmt import local_time_text
-from evidence.vault.store import ItemRow
 
 LOCKED_TEXT = "Locked — unlock to see"
 """What every tile shows in place of its image while the app is locked."""
@@ -150,7 +150,7 @@ QLabel#excluded_label { color: #6b2b2b; font-style: italic; }
 # --- formatting -------------------------------------------------------------------------------------------------
 
 
-def kind_words(row: ItemRow) -> str:
+def kind_words(row: ItemFacts) -> str:
     """The item's kind as the user reads it: "Captured", "Received, not captured" or "Crop of item N"."""
     if row.kind == "derived":
         return "Crop" if row.parent_seq is None else f"Crop of item {row.parent_seq}"
@@ -166,7 +166,7 @@ def file_size_text(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def dimensions_text(row: ItemRow) -> str:
+def dimensions_text(row: ItemFacts) -> str:
     """ "1920 × 1080 px · 245 KB", or the file size alone where the pixel size is unknown."""
     if row.width is None or row.height is None:
         return file_size_text(row.size)
@@ -375,7 +375,7 @@ class _ItemTile(QFrame):
     exclude_clicked = Signal(int)
     caption_edited = Signal(int, str)
 
-    def __init__(self, row: ItemRow, parent: QWidget) -> None:
+    def __init__(self, row: ItemFacts, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("item_tile")
         self.setFixedWidth(TILE_WIDTH)
@@ -456,7 +456,7 @@ class _ItemTile(QFrame):
 
     # --- state from the view ---
 
-    def set_row(self, row: ItemRow) -> None:
+    def set_row(self, row: ItemFacts) -> None:
         """Show a (possibly updated) row of the same item."""
         if row.sha256 != self.row.sha256:
             self.thumbnail = None
@@ -604,7 +604,7 @@ class _ItemTile(QFrame):
 
 
 class QtItemsView(QWidget):
-    """The items of one incident as a grid of tiles: a view of the incident's :class:`ItemRow` list.
+    """The items of one incident as a grid of tiles: a view of its items' :class:`~evidence.capture.items.ItemFacts`.
 
     The view holds no pixels while locked and never writes any: thumbnails arrive as bytes through
     :meth:`set_thumbnail` after :attr:`thumbnails_wanted`, and edits go back to the app as signals.
@@ -631,7 +631,7 @@ class QtItemsView(QWidget):
 
     def __init__(
         self,
-        rows: Sequence[ItemRow] = (),
+        rows: Sequence[ItemFacts] = (),
         parent: QWidget | None = None,
         *,
         locked: bool = True,
@@ -694,7 +694,7 @@ class QtItemsView(QWidget):
 
     # --- model in ---
 
-    def set_items(self, rows: list[ItemRow]) -> None:
+    def set_items(self, rows: Sequence[ItemFacts]) -> None:
         """Show these items (one incident's), in item-number order, keeping what is known of unchanged items."""
         wanted = {row.seq: row for row in rows}
         for seq in [s for s in self.tiles if s not in wanted]:
@@ -966,7 +966,7 @@ class QtItemViewer(QWidget):
     def __init__(self, parent: QWidget | None = None, *, blur_by_default: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("item_viewer")
-        self.row: ItemRow | None = None
+        self.row: ItemFacts | None = None
         self.fit_mode = True
         self._blur_by_default = blur_by_default
         self._drag_from: QPoint | None = None
@@ -1084,7 +1084,9 @@ class QtItemViewer(QWidget):
 
     # --- model in ---
 
-    def set_item(self, row: ItemRow, image_bytes: bytes, context: Mapping[str, Any], notes: Mapping[str, str]) -> None:
+    def set_item(
+        self, row: ItemFacts, image_bytes: bytes, context: Mapping[str, Any], notes: Mapping[str, str]
+    ) -> None:
         """Show one item: decode its image in memory, fit it, and list its details. Blurred if blurring by default."""
         self.row = row
         image = decode_image(image_bytes)
@@ -1213,7 +1215,7 @@ class QtItemViewer(QWidget):
         self.detail_fields[label_text] = field
         return field
 
-    def _fill_details(self, row: ItemRow, context: Mapping[str, Any], notes: Mapping[str, str]) -> None:
+    def _fill_details(self, row: ItemFacts, context: Mapping[str, Any], notes: Mapping[str, str]) -> None:
         self._clear_details()
         self.title_label.setText(f"Item {row.seq} · {kind_words(row)}")
         self._section("Item")

@@ -20,14 +20,13 @@ from PySide6.QtWidgets import (
 
 from evidence.bundle import VerifiedBundle
 from evidence.case import policy
-from evidence.case.incident import IncidentDetails
 from evidence.review.actions import ReviewRecord, case_status, label
 
 
 def incident_text(verified: VerifiedBundle) -> str:
     """The incident record as plain text for the read-only tab."""
-    d = IncidentDetails.parse(verified.incident.get("details") or {})
-    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.get('school', '')}", f"Title: {d.title}"]
+    d = verified.incident.details
+    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.school}", f"Title: {d.title}"]
     lines.append(f"Report type: {policy.label(d.report_type)}")
     categories = [policy.label(c) for c in d.categories]
     role = d.target_role.value if d.target_role else ""
@@ -52,8 +51,8 @@ def incident_text(verified: VerifiedBundle) -> str:
         lines += ["", advice]
     if d.safeguarding_note:
         lines += ["", "Safeguarding note for the DSL:", d.safeguarding_note]
-    for item in verified.incident.get("excluded") or []:
-        lines.append(f"Excluded item {item.get('seq')}: {item.get('reason')}")
+    for item in verified.excluded:
+        lines.append(f"Excluded item {item.seq}: {item.reason}")
     return "\n".join(lines)
 
 
@@ -134,7 +133,7 @@ class QtReviewerWindow(QMainWindow):
             self.heading.setText("Choose a bundle in the inbox.")
             return
         records = records or []
-        title = (verified.incident.get("details") or {}).get("title", "")
+        title = verified.incident.details.title
         self.heading.setText(f"{title} — {verified.ref} ({case_status(records).value})")
         self.incident.setPlainText(incident_text(verified))
         for r in records:

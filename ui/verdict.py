@@ -144,8 +144,7 @@ class QtVerdictBanner(QFrame):
         if sealer.signer_name:
             who += f" <{safe_text(sealer.signer_principal)}>"
         items = len(verified.items)
-        excluded = verified.incident.get("excluded")
-        left_out = len(excluded) if isinstance(excluded, list) else 0
+        left_out = len(verified.excluded)
         revisions = len(verified.revisions)
         headline = (
             f"Verified: sealed by {who} ({sealer.signer_fingerprint}) on {local_time_text(sealer.time_utc)}, "

@@ -43,25 +43,30 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
     items = []
     for item in vault.items(ref):
         notes = vault.item_notes(ref, item.seq, keys)
-        meta = {
-            "sha256": item.sha256,
-            "pixels_sha256": item.pixels_sha256,
-            "width": item.width,
-            "height": item.height,
-            "size": item.size,
-            "created_utc": item.created_utc,
-            "parent_seq": item.parent_seq,
-            "caption": notes.get("caption", ""),
-        }
         excluded = notes.get("excluded_reason", "(no reason recorded)") if item.excluded else None
-        content = b"" if excluded is not None else vault.item_content(ref, item.seq, keys)
-        context = {} if excluded is not None else vault.item_context(ref, item.seq, keys)
-        items.append(bundle.SealItem(item.seq, item.kind, item.media_type, content, context, meta, excluded))
+        items.append(
+            bundle.SealItem(
+                seq=item.seq,
+                kind=item.kind,
+                media_type=item.media_type,
+                content=b"" if excluded is not None else vault.item_content(ref, item.seq, keys),
+                context=None if excluded is not None else vault.item_context(ref, item.seq, keys),
+                sha256=item.sha256,
+                pixels_sha256=item.pixels_sha256,
+                width=item.width,
+                height=item.height,
+                size=item.size,
+                created_utc=item.created_utc,
+                parent_seq=item.parent_seq,
+                caption=notes.get("caption", ""),
+                excluded_reason=excluded,
+            )
+        )
     return bundle.IncidentSnapshot(
         ref=ref,
         school=profile.school,
         created_utc=row.created_utc,
-        details=details.to_json_dict(),
+        details=details,
         items=items,
         custody=vault.custody(ref, keys),
     )

@@ -17,6 +17,7 @@ import pytest
 
 from evidence import bundle
 from evidence.bundle.seal import verify_file
+from evidence.capture.items import ItemKind
 from evidence.case.custody import parse_jsonl
 from evidence.case.profile import Profile
 from evidence.crypto.keys import Identity, PublicCard, Role, unlock_identity_file
@@ -83,32 +84,58 @@ def test_golden_bundle_verifies_with_both_revisions() -> None:
 
 
 def test_golden_bundle_is_rebuilt_byte_for_byte(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Today's writer, given the golden bundle's own inputs, writes exactly the golden bag (both revisions)."""
+    """Today's writer, given the golden bundle's own inputs parsed into today's typed records (incident details,
+    items, the capture, crop and received contexts, revision and review records), writes exactly the golden bag."""
     verified = _open()
-    software = verified.revisions[0].record["software"]
+    software = verified.revisions[0].record.software
     version = software.removeprefix("Evidence Capture ")
     for module in ("evidence.bundle.build", "evidence.bundle.revise"):  # the version is written into each record
         monkeypatch.setattr(importlib.import_module(module), "__version__", version)
     staff, reviewer = _unlock("staff"), _unlock("reviewer")
     profile = Profile.load(GOLDEN / "profile.toml")
     incident = verified.incident
-    items = []
-    for item in incident["items"]:
-        meta = {k: v for k, v in item.items() if k not in ("seq", "kind", "media_type", "file", "context")}
-        context = json.loads(verified.bag[item["context"]])
-        items.append(
-            bundle.SealItem(
-                item["seq"], item["kind"], item["media_type"], verified.bag[item["file"]], context, meta, None
-            )
+    items = [
+        bundle.SealItem(
+            seq=item.seq,
+            kind=item.kind,
+            media_type=item.media_type,
+            content=verified.item_content(item),
+            context=verified.item_context(item),
+            sha256=item.sha256,
+            pixels_sha256=item.pixels_sha256,
+            width=item.width,
+            height=item.height,
+            size=item.size,
+            created_utc=item.created_utc,
+            parent_seq=item.parent_seq,
+            caption=item.caption,
         )
-    for item in incident["excluded"]:
-        meta = {k: v for k, v in item.items() if k not in ("seq", "reason")}
-        items.append(bundle.SealItem(item["seq"], "captured", "image/png", b"", {}, meta, item["reason"]))
+        for item in incident.items
+    ]
+    items += [
+        bundle.SealItem(
+            seq=x.seq,
+            kind=ItemKind.CAPTURED,
+            media_type="image/png",
+            content=b"",
+            context=None,
+            sha256=x.sha256,
+            pixels_sha256=x.pixels_sha256,
+            width=x.width,
+            height=x.height,
+            size=x.size,
+            created_utc=x.created_utc,
+            parent_seq=x.parent_seq,
+            caption=x.caption,
+            excluded_reason=x.reason,
+        )
+        for x in incident.excluded
+    ]
     snapshot = bundle.IncidentSnapshot(
         ref=REF,
-        school=incident["school"],
-        created_utc=incident["created_utc"],
-        details=incident["details"],
+        school=incident.school,
+        created_utc=incident.created_utc,
+        details=incident.details,
         items=items,
         custody=parse_jsonl(verified.bag[bundle.CUSTODY_JSONL]),
     )

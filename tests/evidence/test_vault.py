@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import identity
+from helpers import capture_context, identity, new_capture
 
 from evidence.case.custody import Action
 from evidence.case.incident import Category, IncidentDetails, Status
@@ -29,18 +29,8 @@ def keys() -> tuple[list[str], list[str]]:
 
 
 def add_png(vault: Vault, ref: str, payload: bytes, recipients: list[str]) -> int:
-    row = vault.add_item(
-        ref,
-        kind="captured",
-        media_type="image/png",
-        content=payload,
-        sha256=hashlib.sha256(payload).hexdigest(),
-        context={"window_title": PERSONAL},
-        actor="j.smith@school.example",
-        recipients=recipients,
-        width=1,
-        height=1,
-    )
+    item = new_capture(payload, window_title=PERSONAL, width=1, height=1)
+    row = vault.add_item(ref, item, actor="j.smith@school.example", recipients=recipients)
     return row.seq
 
 
@@ -54,7 +44,7 @@ def test_capture_needs_no_secret_and_lists_without_unlock(tmp_path: Path) -> Non
         item = vault.item(ref, seq)
         assert item.sha256 == hashlib.sha256(b"\x89PNG fake image bytes").hexdigest()
         assert vault.item_content(ref, seq, secrets_) == b"\x89PNG fake image bytes"
-        assert vault.item_context(ref, seq, secrets_) == {"window_title": PERSONAL}
+        assert vault.item_context(ref, seq, secrets_) == capture_context(window_title=PERSONAL, width=1, height=1)
         assert vault.details(ref, secrets_).title == PERSONAL
         # the reviewer can read it too
         dsl = identity("Dee Sell", "dsl@school.example", Role.REVIEWER)
@@ -188,9 +178,9 @@ def test_damaged_vault_is_a_clear_error(tmp_path: Path) -> None:
 
 
 WRITER = r"""
-import hashlib, os, sys
+import os, sys
 sys.path.insert(0, sys.argv[1])
-from helpers import identity
+from helpers import identity, new_capture
 from evidence.crypto.keys import Role
 from evidence.vault.store import Vault
 from evidence.case.incident import IncidentDetails
@@ -200,9 +190,7 @@ recipients = [me.card.recipient, dsl.card.recipient]
 with Vault(__import__("pathlib").Path(path)) as vault:
     for i in range(count):
         payload = f"{tag}-{i}".encode() + os.urandom(2000)
-        row = vault.add_item(ref, kind="captured", media_type="image/png", content=payload,
-                             sha256=hashlib.sha256(payload).hexdigest(), context={}, actor=tag,
-                             recipients=recipients)
+        row = vault.add_item(ref, new_capture(payload), actor=tag, recipients=recipients)
         print("ACK", row.seq, row.sha256, flush=True)
 """
 

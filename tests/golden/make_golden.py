@@ -44,13 +44,13 @@ from PIL import Image  # noqa: E402
 from evidence import bundle  # noqa: E402
 from evidence.bundle.seal import seal_incident  # noqa: E402
 from evidence.capture import crop, received, screen  # noqa: E402
-from evidence.case.custody import utc_now  # noqa: E402
-from evidence.case.incident import IncidentDetails, new_ref  # noqa: E402
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole, new_ref  # noqa: E402
 from evidence.case.profile import Profile  # noqa: E402
+from evidence.core.timefmt import utc_now  # noqa: E402
 from evidence.crypto.keys import Identity, Role, write_identity_file  # noqa: E402
 from evidence.crypto.sshsig import AllowedSigner  # noqa: E402
 from evidence.review import actions as review  # noqa: E402
-from evidence.vault.store import Vault  # noqa: E402
+from evidence.vault.store import NewItem, Vault  # noqa: E402
 
 APP_VERSION = "0.1.0"
 PASSPHRASES = {"staff": "golden staff passphrase v1", "reviewer": "golden reviewer passphrase v1"}
@@ -148,17 +148,17 @@ def make(out: Path) -> None:
         with Vault(Path(tmp) / "vault.sqlite3") as vault:
             details = IncidentDetails(
                 title="Threats in a Year 9 group chat",
-                report_type="cyber-bullying",
+                report_type=ReportType.CYBER_BULLYING,
                 occurred="2026-11-24T18:30",
                 platform="Instagram",
-                categories=["threatening", "harassment"],
+                categories=(Category.THREATENING, Category.HARASSMENT),
                 target_name="Pupil A",
-                target_role="pupil",
-                perpetrator_type="current-pupil",
+                target_role=TargetRole.PUPIL,
+                perpetrator_type=PerpetratorType.CURRENT_PUPIL,
                 perpetrator_name="Pupil B",
                 perpetrator_handle="@pupil_b",
                 perpetrator_url="https://social.example/pupil_b",
-                urls=["https://social.example/p/1"],
+                urls=("https://social.example/p/1",),
                 description="Messages in the form group chat saying Pupil A would be hurt after school.",
                 not_responded=True,
                 reported_to="Form tutor",
@@ -168,19 +168,7 @@ def make(out: Path) -> None:
             ref = vault.create_incident(details, actor=actor, recipients=recipients, ref=new_ref())
             now = dt.datetime.fromisoformat(utc_now().replace("Z", "+00:00"))
             shot, rgb = _capture(1, now, "Year 9 chat - Instagram")
-            seq1 = vault.add_item(
-                ref,
-                kind="captured",
-                media_type="image/png",
-                content=shot.png,
-                sha256=shot.png_sha256,
-                pixels_sha256=shot.pixels_sha256,
-                width=shot.width,
-                height=shot.height,
-                context=shot.context.to_json_dict(),
-                actor=actor,
-                recipients=recipients,
-            ).seq
+            seq1 = vault.add_item(ref, NewItem.from_shot(shot), actor=actor, recipients=recipients).seq
             derived = crop.derived_capture(
                 shot,
                 rgb,
@@ -189,20 +177,7 @@ def make(out: Path) -> None:
                 reason=crop.Selection.WINDOW,
                 window_title="Year 9 chat - Instagram",
             )
-            vault.add_item(
-                ref,
-                kind="derived",
-                media_type="image/png",
-                content=derived.png,
-                sha256=derived.png_sha256,
-                pixels_sha256=derived.pixels_sha256,
-                width=derived.width,
-                height=derived.height,
-                context=derived.context,
-                actor=actor,
-                recipients=recipients,
-                parent_seq=seq1,
-            )
+            vault.add_item(ref, NewItem.from_shot(derived, parent_seq=seq1), actor=actor, recipients=recipients)
             got = received.receive_bytes(
                 _jpeg(),
                 original_name="screenshot.jpg",
@@ -210,33 +185,9 @@ def make(out: Path) -> None:
                 how="forwarded by e-mail",
                 file_time_utc="2026-11-24T19:02:11.000Z",
             )
-            vault.add_item(
-                ref,
-                kind="received",
-                media_type=got.media_type,
-                content=got.content,
-                sha256=got.sha256,
-                pixels_sha256=got.pixels_sha256,
-                width=got.width,
-                height=got.height,
-                context=got.context,
-                actor=actor,
-                recipients=recipients,
-            )
+            vault.add_item(ref, NewItem.from_received(got), actor=actor, recipients=recipients)
             spare, _ = _capture(4, dt.datetime.fromisoformat(utc_now().replace("Z", "+00:00")), "Inbox - Mail")
-            seq4 = vault.add_item(
-                ref,
-                kind="captured",
-                media_type="image/png",
-                content=spare.png,
-                sha256=spare.png_sha256,
-                pixels_sha256=spare.pixels_sha256,
-                width=spare.width,
-                height=spare.height,
-                context=spare.context.to_json_dict(),
-                actor=actor,
-                recipients=recipients,
-            ).seq
+            seq4 = vault.add_item(ref, NewItem.from_shot(spare), actor=actor, recipients=recipients).seq
             vault.caption_item(ref, seq1, "The first threat", actor=actor, recipients=recipients)
             vault.exclude_item(ref, seq4, "my own inbox was on screen", actor=actor, recipients=recipients)
             sealed = seal_incident(vault, ref, staff, profile, drop)
@@ -263,7 +214,7 @@ def make(out: Path) -> None:
         "zip_sha256": hashlib.sha256(final.zip_bytes).hexdigest(),
         "manifest_sha256": hashlib.sha256(final.bag[bundle.MANIFEST]).hexdigest(),
         "revisions": len(final.revisions),
-        "items": [i["seq"] for i in final.items],
+        "items": [i.seq for i in final.items],
         "staff_fingerprint": staff.card.fingerprint,
         "reviewer_fingerprint": reviewer.card.fingerprint,
     }

@@ -177,7 +177,7 @@ def test_seal_writes_a_bundle_that_verifies(app: StaffApp, made, qtbot, monkeypa
     assert path.exists() and str(path) in shown[0]
     assert hashlib.sha256(path.read_bytes()).hexdigest() in shown[0]
     verified = verify_file(path, me, app.workspace.profile())
-    assert verified.bag[verified.items[0]["file"]] == png
+    assert verified.bag[verified.items[0].file] == png
     # the standalone profile keeps no local copy: the local evidence is gone, the record of it stays
     assert app.vault.incident(ref).status is Status.SHREDDED
     assert app.vault.items(ref)[0].shredded
