@@ -320,9 +320,11 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
     profile = ws.profile()
     out = Path(a.out) if a.out else ws.drop_folder()
     with ws.open_vault() as vault:
-        result = sealing.seal_incident(vault, ref, identity, profile, out)
+        result = sealing.seal_and_settle(vault, ref, identity, profile, out)
     print(result.path)
     print(f"sha256: {result.sha256}", file=sys.stderr)
+    if result.local_copy is not None:
+        print(f"local copy: {result.local_copy.value} (as the school profile says)", file=sys.stderr)
     return EXIT_OK
 
 

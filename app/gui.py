@@ -26,7 +26,6 @@ from app.workers import Runner
 from app.workspace import Workspace
 from evidence.bundle import seal as sealing
 from evidence.case import policy
-from evidence.case.custody import Action
 from evidence.case.incident import Category, IncidentDetails, Status
 from evidence.case.profile import Profile
 from evidence.core.errors import EvidenceError, VaultError
@@ -564,7 +563,8 @@ class StaffApp(QObject):
         self.window.problems.setText("")
         drop = self.workspace.drop_folder()
         reviewers = ", ".join(f"{r.name} <{r.principal}>" for r in self.profile.reviewers)
-        keep = "kept on this computer" if self.profile.keep_local_after_seal else "deleted from this computer"
+        kept = sealing.local_copy_rule(self.profile) is sealing.LocalCopy.KEPT
+        keep = "kept on this computer" if kept else "deleted from this computer"
         text = (
             f"Seal “{details.title}” ({ref})?\n\n"
             f"• {len(carried)} item(s) go in; {len(rows) - len(carried)} excluded item(s) are listed with their "
@@ -584,23 +584,7 @@ class StaffApp(QObject):
 
         def job() -> sealing.SealResult:
             with workspace.open_vault() as vault:
-                result = sealing.seal_incident(vault, ref, identity, profile, drop)
-                if profile.keep_local_after_seal:
-                    vault.log(
-                        ref,
-                        Action.ANNOTATED,
-                        actor=identity.card.principal,
-                        recipients=workspace.recipients(),
-                        details={"what": "local copy kept after sealing, as the school profile asks"},
-                    )
-                else:
-                    vault.shred(
-                        ref,
-                        actor=identity.card.principal,
-                        recipients=workspace.recipients(),
-                        reason="the school profile keeps no local copy after sealing",
-                    )
-            return result
+                return sealing.seal_and_settle(vault, ref, identity, profile, drop)
 
         self.runner.start(job, self._sealed, self._seal_failed)
 
