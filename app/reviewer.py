@@ -122,11 +122,21 @@ class ReviewerApp(QObject):
         self.window.statusBar().showMessage(f"Checking {path.name}…")
         self.session.begin_busy()
         profile = self.profile
-        self.runner.start(
-            lambda: (path, sealing.verify_file(path, identity, profile)),
-            self._verified,
-            lambda message: self._failed(path, message),
-        )
+
+        def job() -> tuple[Path, bundle.VerifiedBundle | BundleError]:
+            try:
+                return path, sealing.verify_file(path, identity, profile)
+            except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
+                return path, e
+
+        self.runner.start(job, self._opened, lambda message: self._failed(path, BundleError(message)))
+
+    def _opened(self, result: tuple[Path, bundle.VerifiedBundle | BundleError]) -> None:
+        path, outcome = result
+        if isinstance(outcome, BundleError):
+            self._failed(path, outcome)
+        else:
+            self._verified((path, outcome))
 
     def _verified(self, result: tuple[Path, bundle.VerifiedBundle]) -> None:
         self.session.end_busy()
@@ -139,11 +149,9 @@ class ReviewerApp(QObject):
         self.refresh()
         self.window.statusBar().showMessage(verified.summary(), 10000)
 
-    def _failed(self, path: Path, message: str) -> None:
+    def _failed(self, path: Path, error: BundleError) -> None:
         self.session.end_busy()
         self.current = None
-        check = message.split(":", 1)[0] if ":" in message else "bundle"
-        error = BundleError(message, check=check)
         self.banner.show_failed(error)
         try:
             self.index.remember_failed(bundle.sha256_hex(path.read_bytes()), error)

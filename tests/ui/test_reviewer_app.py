@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import dsl, make_sealed, school_profile
+from bundles import dsl, make_sealed, rezip, school_profile
 from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox
 
 from app.paths import Paths
@@ -133,3 +133,18 @@ def test_lock_forgets_the_bundle(reviewer, qtbot) -> None:  # type: ignore[no-un
     open_and_wait(qtbot, app, sealed.result.path)
     app.session.lock()
     assert app.current is None and app.banner.text() == "" and app.custody.topLevelItemCount() == 0
+
+
+def test_a_failed_check_reaches_the_banner_and_the_index_by_type(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: the check used to be guessed from the message text (and the file was lost on the way)."""
+    app, sealed = reviewer
+    swapped = rezip(sealed.zip_bytes, {"data/items/001.png": sealed.pngs[1]})
+    bad = tmp_path / "bad" / sealed.result.path.name
+    bad.parent.mkdir()
+    bad.write_bytes(bundle.encrypt_bundle(swapped, school_profile()))
+    open_and_wait(qtbot, app, bad)
+    text = app.banner.text()
+    assert "“payload hash”" in text and "item 1's image" in text, text
+    assert app.current is None
+    record = app.index.records[bundle.sha256_hex(bad.read_bytes())]
+    assert record.verdict.endswith("payload hash")
