@@ -29,6 +29,7 @@ from evidence.capture.items import ItemKind, parse_context
 from evidence.case.incident import IncidentDetails
 from evidence.core.errors import BundleError, RecordError, UsageError
 from evidence.crypto.keys import Role
+from evidence.review.actions import ReviewAction, ReviewRecord
 from evidence.vault.store import NewItem, Vault
 
 DERIVED = DerivedContext(
@@ -229,3 +230,23 @@ def test_the_vault_and_the_bundle_reader_load_neither_mss_nor_pillow() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"action": "shrugged"}, "action"),
+        ({"revision": "2"}, "revision"),
+        ({"by": {"name": "Dee"}}, "by.principal"),
+        ({"fields": {"who": 1}}, "fields"),
+        ({"format": "evidence-capture-review/2"}, "format"),
+    ],
+)
+def test_review_record_errors_name_the_field(change: dict[str, Any], field: str) -> None:
+    good = ReviewRecord(2, ReviewAction.MEETING_HELD, "2026-11-25T13:00:00.000Z", "Dee", "dsl@school.example", "why")
+    assert ReviewRecord.parse(good.to_json_dict(), where="r") == good
+    with pytest.raises(BundleError) as e:
+        ReviewRecord.parse({**good.to_json_dict(), **change}, where="data/reviews/r2-meeting-held.json")
+    assert (e.value.check, e.value.member) == ("consistency", "data/reviews/r2-meeting-held.json")
+    assert isinstance(e.value.__cause__, RecordError)
+    assert (e.value.__cause__.record, e.value.__cause__.field) == ("review record", field)
