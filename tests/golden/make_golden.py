@@ -23,6 +23,8 @@ What is in the folder:
 - ``SHA256SUMS``: every other file, for ``sha256sum -c SHA256SUMS``.
 
 Times and the incident reference are real (the moment the script ran). Names, hosts and texts are invented.
+The v1 files were made by the code before the typed records of issue 9; the script has since followed the API
+(``Vault.add_item(ref, NewItem)``, enum-typed incident details), not the bytes, which the tests hold fixed.
 """
 
 from __future__ import annotations
