@@ -260,7 +260,8 @@ def cmd_incident_new(ws: Workspace, a: argparse.Namespace) -> int:
             occurred = dt.datetime.fromisoformat(a.occurred).isoformat()
         except ValueError as e:
             raise UsageError(f"--occurred {a.occurred!r} is not an ISO 8601 date and time") from e
-    details = IncidentDetails(title=a.title, categories=list(a.category), platform=a.platform or "", occurred=occurred)
+    categories = tuple(Category(c) for c in a.category)
+    details = IncidentDetails(title=a.title, categories=categories, platform=a.platform or "", occurred=occurred)
     with ws.open_vault() as vault:
         ref = vault.create_incident(details, actor=ws.actor, recipients=ws.recipients())
     if details.safeguarding_block:
@@ -300,7 +301,7 @@ def cmd_incident_show(ws: Workspace, a: argparse.Namespace) -> int:
             print(f"title: {d.title}")
             print(f"occurred: {d.occurred or '-'}")
             print(f"platform: {d.platform or '-'}")
-            print(f"categories: {', '.join(d.categories) or '-'}")
+            print(f"categories: {', '.join(c.value for c in d.categories) or '-'}")
             if d.consider_police:
                 print("note: consider contacting the police (policy §9.8)")
         for item in vault.items(ref):
@@ -322,9 +323,11 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
     profile = ws.profile()
     out = Path(a.out) if a.out else ws.drop_folder()
     with ws.open_vault() as vault:
-        result = sealing.seal_incident(vault, ref, identity, profile, out)
+        result = sealing.seal_and_settle(vault, ref, identity, profile, out)
     print(result.path)
     print(f"sha256: {result.sha256}", file=sys.stderr)
+    if result.local_copy is not None:
+        print(f"local copy: {result.local_copy.value} (as the school profile says)", file=sys.stderr)
     return EXIT_OK
 
 

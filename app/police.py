@@ -13,9 +13,9 @@ from pathlib import Path
 
 from evidence import bundle
 from evidence.bundle import seal as sealing
-from evidence.case.custody import utc_now
 from evidence.case.profile import Profile
 from evidence.core.errors import UsageError
+from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 from evidence.police.export import EXPORT_SUFFIX, ExportResult, export_police
 from evidence.police.report import build_report

@@ -20,46 +20,17 @@ from app.flows.review import ReviewFlow
 from app.lock import LockCoordinator, run_every
 from app.workspace import Workspace
 from evidence import bundle
-from evidence.case.incident import SENSITIVE_CATEGORIES, Category
+from evidence.case.incident import SENSITIVE_CATEGORIES
 from evidence.case.profile import Profile
 from evidence.core.fsutil import atomic_write
 from evidence.review import actions as review
-from evidence.vault.store import ItemRow
 
 log = logging.getLogger(__name__)
 
 
-def item_rows(verified: bundle.VerifiedBundle) -> list[ItemRow]:
-    """The bundle's items as the rows the evidence view shows."""
-    return [
-        ItemRow(
-            ref=verified.ref,
-            seq=int(i["seq"]),
-            kind=str(i["kind"]),
-            created_utc=str(i.get("created_utc", "")),
-            media_type=str(i["media_type"]),
-            sha256=str(i["sha256"]),
-            pixels_sha256=i.get("pixels_sha256"),
-            width=i.get("width"),
-            height=i.get("height"),
-            size=int(i.get("size", 0)),
-            parent_seq=i.get("parent_seq"),
-            excluded=False,
-            shredded=False,
-        )
-        for i in verified.items
-    ]
-
-
 def is_sensitive(verified: bundle.VerifiedBundle) -> bool:
     """True when a ticked category is one that opens blurred (sexual, hate, threats, self-harm)."""
-    categories = set()
-    for c in (verified.incident.get("details") or {}).get("categories", []):
-        try:
-            categories.add(Category(c))
-        except ValueError:
-            continue
-    return bool(categories & SENSITIVE_CATEGORIES)
+    return bool(verified.incident.details.category_set() & SENSITIVE_CATEGORIES)
 
 
 class ReviewerApp(QObject):
@@ -138,9 +109,9 @@ class ReviewerApp(QObject):
         self.items.blur_by_default = blur
         self.viewer.blur_by_default = blur
         self.items.set_locked(False)
-        self.items.set_items(item_rows(verified))
+        self.items.set_items(list(verified.items))
         for i in verified.items:
-            self.items.set_notes(int(i["seq"]), {"caption": str(i.get("caption", ""))})
+            self.items.set_notes(i.seq, {"caption": i.caption})
         self._thumbnails()
         self.custody.set_entries(list(verified.custody))
 
@@ -149,17 +120,16 @@ class ReviewerApp(QObject):
         if current is None:
             return
         for i in current.items:
-            self.items.set_thumbnail(int(i["seq"]), current.bag[i["file"]])
+            self.items.set_thumbnail(i.seq, current.item_content(i))
 
     def open_item(self, seq: int) -> None:
         """Full view of one verified item."""
         current = self.review.current
         if current is None:
             return
-        rows = {r.seq: r for r in item_rows(current)}
-        item = next(i for i in current.items if int(i["seq"]) == seq)
-        context = json.loads(current.bag[item["context"]].decode("utf-8"))
-        self.viewer.set_item(rows[seq], current.bag[item["file"]], context, {"caption": item.get("caption", "")})
+        item = current.item(seq)
+        context = current.item_context(item).to_json_dict()
+        self.viewer.set_item(item, current.item_content(item), context, {"caption": item.caption})
         self.viewer.show()
 
     def _clear(self) -> None:

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from app.paths import Paths
 from app.settings import Layers, Settings, Source
-from evidence.case.custody import utc_now
 from evidence.case.profile import Profile
 from evidence.core.errors import UsageError
 from evidence.core.fsutil import atomic_write
+from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
-from evidence.vault.store import Vault
+from evidence.vault.store import NewItem, Vault
 
 if TYPE_CHECKING:  # capture, crop and received pull in mss and Pillow: not needed to start the app
     from evidence.capture.crop import Derived
@@ -131,42 +131,22 @@ class Workspace:
         """Encrypt and commit a capture (or a derived crop) on its own connection; return its item number.
 
         Safe on a worker thread: it opens and closes its own vault connection.
+
+        Raises:
+            UsageError: ``kind`` is not the kind of ``shot`` (a crop is derived, and names its parent).
         """
         recipients, actor = self.recipients(), self.actor
-        context = shot.context if isinstance(shot.context, dict) else shot.context.to_json_dict()
+        item = NewItem.from_shot(shot, parent_seq=parent_seq)
+        if item.kind != kind:
+            raise UsageError(f"a {item.kind.value} item cannot be stored as {kind}")
         with self.open_vault() as vault:
-            row = vault.add_item(
-                ref,
-                kind=kind,
-                media_type="image/png",
-                content=shot.png,
-                sha256=shot.png_sha256,
-                pixels_sha256=shot.pixels_sha256,
-                width=shot.width,
-                height=shot.height,
-                context=context,
-                actor=actor,
-                recipients=recipients,
-                parent_seq=parent_seq,
-            )
+            row = vault.add_item(ref, item, actor=actor, recipients=recipients)
         return row.seq
 
     def store_received(self, ref: str, received: Received) -> int:
         """Encrypt and commit a received screenshot, byte for byte; return its item number."""
         with self.open_vault() as vault:
-            row = vault.add_item(
-                ref,
-                kind="received",
-                media_type=received.media_type,
-                content=received.content,
-                sha256=received.sha256,
-                pixels_sha256=received.pixels_sha256,
-                width=received.width,
-                height=received.height,
-                context=received.context,
-                actor=self.actor,
-                recipients=self.recipients(),
-            )
+            row = vault.add_item(ref, NewItem.from_received(received), actor=self.actor, recipients=self.recipients())
         return row.seq
 
     def open_vault(self) -> Vault:

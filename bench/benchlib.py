@@ -7,6 +7,7 @@ peer measured in the same run, with the ratio between them.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import importlib.util
 import os
@@ -209,8 +210,8 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
     """
     from app.paths import Paths
     from app.workspace import Workspace
-    from evidence.case.custody import utc_now
     from evidence.case.profile import Profile
+    from evidence.core.timefmt import utc_now
     from evidence.crypto.keys import Identity, PublicCard, Role
     from evidence.crypto.sshsig import AllowedSigner
 
@@ -230,7 +231,7 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
 
 def bench_identity() -> Any:
     """A fresh staff identity that is also its own reviewer (standalone), as :class:`evidence.crypto.keys.Identity`."""
-    from evidence.case.custody import utc_now
+    from evidence.core.timefmt import utc_now
     from evidence.crypto.keys import Identity, Role
 
     return Identity.generate("Bench User", "bench.user@school.example", Role.STAFF, utc_now())
@@ -244,33 +245,51 @@ def fill_incident(vault_path: Path, identity: Any, contents: Iterable[tuple[byte
         identity: The owner; the incident is encrypted to it alone (a standalone profile).
         contents: ``(png_bytes, pixels_sha256 or None, width, height)`` per item.
     """
+    from evidence.capture.context import CaptureContext, CaptureMode, MonitorInfo, Rect
+    from evidence.capture.items import ItemKind
     from evidence.case.incident import Category, IncidentDetails
-    from evidence.vault.store import Vault
+    from evidence.vault.store import NewItem, Vault
 
     recipients = [identity.card.recipient]
     actor = identity.card.principal
     details = IncidentDetails(
         title="Messages about a pupil",
-        categories=[Category.THREATENING.value],
+        categories=(Category.THREATENING,),
         platform="Instagram",
         occurred="2026-11-24T18:30:00",
     )
     with Vault(vault_path) as vault:
         ref = vault.create_incident(details, actor=actor, recipients=recipients)
         for i, (content, pixels, width, height) in enumerate(contents, start=1):
-            vault.add_item(
-                ref,
-                kind="captured",
+            when = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            area = Rect(0, 0, width, height)
+            context = CaptureContext(
+                utc=when,
+                local=when,
+                local_zone="UTC",
+                monotonic_ns=i,
+                host="bench",
+                os_user=None,
+                os="bench",
+                app_version="bench",
+                mode=CaptureMode.parse("full"),
+                desktop=area,
+                monitors=(MonitorInfo(0, 0, width, height),),
+                captured=area,
+                window_title=f"Chat {i}",
+                window_process=None,
+            )
+            item = NewItem(
+                kind=ItemKind.CAPTURED,
                 media_type="image/png",
                 content=content,
                 sha256=hashlib.sha256(content).hexdigest(),
+                context=context,
                 pixels_sha256=pixels,
                 width=width,
                 height=height,
-                context={"mode": "full", "window_title": f"Chat {i}", "app_version": "bench"},
-                actor=actor,
-                recipients=recipients,
             )
+            vault.add_item(ref, item, actor=actor, recipients=recipients)
     return ref
 
 

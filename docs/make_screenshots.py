@@ -130,13 +130,13 @@ def child(tmp: str) -> None:
         app.form.set_details(
             IncidentDetails(
                 title="Threats to a Year 9 pupil on Instagram",
-                report_type=ReportType.CYBER_BULLYING.value,
+                report_type=ReportType.CYBER_BULLYING,
                 occurred="2026-11-24T18:31:00+00:00",
                 platform="Instagram",
-                categories=[Category.THREATENING.value, Category.ABUSIVE.value],
+                categories=(Category.THREATENING, Category.ABUSIVE),
                 target_name="A Year 9 pupil",
-                target_role=TargetRole.PUPIL.value,
-                perpetrator_type=PerpetratorType.UNKNOWN.value,
+                target_role=TargetRole.PUPIL,
+                perpetrator_type=PerpetratorType.UNKNOWN,
                 perpetrator_handle="@anon_4417",
                 description="The pupil showed me these messages at break. They arrived last night.",
                 not_responded=True,

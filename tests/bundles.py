@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import identity
+from helpers import identity, new_capture
 from PIL import Image
 
 from evidence import bundle
@@ -81,26 +81,19 @@ def make_sealed(tmp_path: Path, *, items: int = 2, profile: Profile | None = Non
     with Vault(vault_path) as vault:
         details = IncidentDetails(
             title="Messages about Pupil Alex",
-            categories=[Category.THREATENING.value],
+            categories=(Category.THREATENING,),
             platform="Instagram",
             occurred="2026-11-24T18:30:00",
         )
         ref = vault.create_incident(details, actor=me.card.principal, recipients=recipients)
         for i in range(items + (1 if exclude else 0)):
             data, rgb = png(i)
-            vault.add_item(
-                ref,
-                kind="captured",
-                media_type="image/png",
-                content=data,
-                sha256=hashlib.sha256(data).hexdigest(),
+            item = new_capture(
+                data,
+                window_title=f"Chat {i}",
                 pixels_sha256=hashlib.sha256(b"P6\n64 48\n255\n" + rgb).hexdigest(),
-                width=64,
-                height=48,
-                context={"mode": "full", "window_title": f"Chat {i}"},
-                actor=me.card.principal,
-                recipients=recipients,
             )
+            vault.add_item(ref, item, actor=me.card.principal, recipients=recipients)
             pngs.append(data)
         if exclude:
             vault.exclude_item(

@@ -6,9 +6,14 @@ by a test gets the same identity as the test itself. Each principal gets its own
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import hashlib
 
+from evidence.capture.context import CaptureContext, CaptureMode, MonitorInfo, Rect
+from evidence.capture.items import ItemKind
 from evidence.crypto.keys import Identity, Role
+from evidence.vault.store import NewItem
 
 _TEST_SECRETS = [
     "AGE-SECRET-KEY-1KUSUJAHWGQ00NCMD70YGRMKDGYJQG4CXCL58W0ZJLGV9SNTSKMRQSVAU0L",
@@ -32,3 +37,48 @@ def identity(name: str = "Jane Smith", principal: str = "j.smith@school.example"
     }
     secret = _TEST_SECRETS[known.get(principal, 5)]
     return Identity._build(secret, name, principal, role, "2026-11-25T10:00:00.000Z")
+
+
+def capture_context(
+    *, window_title: str | None = "Chat", width: int = 64, height: int = 48, utc: str = "2026-11-25T10:51:49.123Z"
+) -> CaptureContext:
+    """A well-formed capture context of a ``width`` x ``height`` full-desktop capture at ``utc`` (invented facts)."""
+    when = dt.datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    area = Rect(0, 0, width, height)
+    return CaptureContext(
+        utc=when,
+        local=when.astimezone(dt.timezone(dt.timedelta(hours=1))),
+        local_zone="CET",
+        monotonic_ns=123_456_789,
+        host="WS-TEST-01",
+        os_user="jsmith",
+        os="Linux-6.1.0-x86_64-with-glibc2.36",
+        app_version="0.1.0",
+        mode=CaptureMode.parse("full"),
+        desktop=area,
+        monitors=(MonitorInfo(0, 0, width, height, 100),),
+        captured=area,
+        window_title=window_title,
+        window_process="firefox",
+    )
+
+
+def new_capture(
+    content: bytes,
+    *,
+    window_title: str | None = "Chat",
+    width: int = 64,
+    height: int = 48,
+    pixels_sha256: str | None = None,
+) -> NewItem:
+    """A captured PNG item for ``Vault.add_item`` (``content`` need not be a real PNG)."""
+    return NewItem(
+        kind=ItemKind.CAPTURED,
+        media_type="image/png",
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        context=capture_context(window_title=window_title, width=width, height=height),
+        pixels_sha256=pixels_sha256,
+        width=width,
+        height=height,
+    )

@@ -16,8 +16,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from evidence.case.custody import Action, CustodyEntry
+from evidence.core.timefmt import local_time_text
 from evidence.review.actions import ReviewAction, label
-from ui.item_text import local_time_text
 from ui.verdict import safe_text
 
 COLUMNS = ("#", "When", "Who", "What", "Subject", "Details")

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from evidence.core.timefmt import local_time_text
 from evidence.review.inbox import InboxEntry, InboxIndex, OriginState, folder_stamp
-from ui.item_text import file_size_text, local_time_text
+from ui.item_text import file_size_text
 from ui.verdict import check_phrase, safe_text
 
 COLUMNS = ("Bundle", "Sender", "Origin", "File time", "Status", "Revisions", "Items")

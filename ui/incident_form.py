@@ -465,19 +465,20 @@ class QtIncidentForm(QWidget):
             assert isinstance(naive, dt.datetime)
             when = naive.astimezone()  # local time, with its offset
             occurred = when.isoformat(timespec="minutes" if when.second == 0 else "seconds")
-        categories = [c.value for c in Category if self._category_box(c).isChecked()]
-        urls = [line.strip() for line in self.urls_edit.toPlainText().splitlines() if line.strip()]
+        categories = tuple(c for c in Category if self._category_box(c).isChecked())
+        urls = tuple(line.strip() for line in self.urls_edit.toPlainText().splitlines() if line.strip())
+        role, perpetrator = self.target_role_combo.currentData(), self.perpetrator_type_combo.currentData()
         return IncidentDetails(
             title=self.title_edit.text().strip(),
-            report_type=self.report_type_combo.currentData(),
+            report_type=ReportType(self.report_type_combo.currentData()),
             occurred=occurred,
             platform=self.platform_combo.currentData(),
             platform_other=self.platform_other_edit.text().strip(),
             categories=categories,
             protected_characteristic=self.protected_characteristic_edit.text().strip(),
             target_name=self.target_name_edit.text().strip(),
-            target_role=self.target_role_combo.currentData(),
-            perpetrator_type=self.perpetrator_type_combo.currentData(),
+            target_role=TargetRole(role) if role else None,
+            perpetrator_type=PerpetratorType(perpetrator) if perpetrator else None,
             perpetrator_name=self.perpetrator_name_edit.text().strip(),
             perpetrator_handle=self.perpetrator_handle_edit.text().strip(),
             perpetrator_url=self.perpetrator_url_edit.text().strip(),
@@ -493,13 +494,13 @@ class QtIncidentForm(QWidget):
     def set_details(self, details: IncidentDetails) -> None:
         """Show these details, replacing what the form showed, and clear any problems shown.
 
-        Emits ``safeguarding_changed`` if the safeguarding state changes, but not ``changed``. Category values the
-        form does not know are dropped; other unknown values (a platform no longer listed) are kept as extra items.
+        Emits ``safeguarding_changed`` if the safeguarding state changes, but not ``changed``. A platform the form
+        does not list (one no longer listed) is kept as an extra item.
         """
         self._loading = True
         try:
             self.title_edit.setText(details.title)
-            self._select(self.report_type_combo, details.report_type)
+            self._select(self.report_type_combo, details.report_type.value)
             self._set_occurred(details.occurred)
             self._select(self.platform_combo, details.platform)
             self.platform_other_edit.setText(details.platform_other)
@@ -508,8 +509,10 @@ class QtIncidentForm(QWidget):
                 self._category_box(category).setChecked(category in ticked)
             self.protected_characteristic_edit.setText(details.protected_characteristic)
             self.target_name_edit.setText(details.target_name)
-            self._select(self.target_role_combo, details.target_role)
-            self._select(self.perpetrator_type_combo, details.perpetrator_type)
+            self._select(self.target_role_combo, details.target_role.value if details.target_role else "")
+            self._select(
+                self.perpetrator_type_combo, details.perpetrator_type.value if details.perpetrator_type else ""
+            )
             self.perpetrator_name_edit.setText(details.perpetrator_name)
             self.perpetrator_handle_edit.setText(details.perpetrator_handle)
             self.perpetrator_url_edit.setText(details.perpetrator_url)
@@ -600,14 +603,9 @@ class QtIncidentForm(QWidget):
     def _refresh(self) -> None:
         """Update everything the policy derives from the details: routes, banner, conditional fields."""
         details = self.details()
-        try:
-            self.report_route_label.setText(policy.route_for(ReportType(details.report_type)).describe())
-        except ValueError:
-            self.report_route_label.setText("")
-        try:
-            self.perpetrator_route_label.setText(policy.perpetrator_route(PerpetratorType(details.perpetrator_type)))
-        except ValueError:
-            self.perpetrator_route_label.setText("")
+        self.report_route_label.setText(policy.route_for(details.report_type).describe())
+        perpetrator = details.perpetrator_type
+        self.perpetrator_route_label.setText(policy.perpetrator_route(perpetrator) if perpetrator else "")
         self.perpetrator_route_label.setVisible(bool(self.perpetrator_route_label.text()))
         advice = policy.police_advice(details)
         self.police_banner.setText(advice or "")

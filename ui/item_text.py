@@ -1,7 +1,8 @@
 """An item's facts as text for people: its kind, times, sizes and capture context.
 
-Everything here is plain text built from vault rows and context records (which come from a capture or from a
-bundle, so from outside): the widgets show it with ``Qt.PlainText`` only, never as rich text.
+Everything here is plain text built from item facts (vault rows or bundle items) and context records (which come
+from a capture or from a bundle, so from outside): the widgets show it with ``Qt.PlainText`` only, never as rich
+text. Stored times are shown with :func:`evidence.core.timefmt.local_time_text`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from evidence.case.custody import parse_utc
-from evidence.core.errors import EvidenceError
-from evidence.vault.store import ItemRow
+from evidence.capture.items import ItemFacts
 
 KIND_WORDS = {"captured": "Captured", "received": "Received, not captured"}
 
@@ -77,21 +76,11 @@ FIRST_KEYS = (
 _RECT_KEYS = ("left", "top", "width", "height")
 
 
-def kind_words(row: ItemRow) -> str:
+def kind_words(row: ItemFacts) -> str:
     """The item's kind as the user reads it: "Captured", "Received, not captured" or "Crop of item N"."""
     if row.kind == "derived":
         return "Crop" if row.parent_seq is None else f"Crop of item {row.parent_seq}"
     return KIND_WORDS.get(row.kind, row.kind.capitalize())
-
-
-def local_time_text(utc_text: str) -> str:
-    """A vault UTC time in the computer's own time zone, for people; the UTC text itself if it does not parse."""
-    try:
-        when = parse_utc(utc_text)
-    except EvidenceError:
-        return utc_text
-    local = when.astimezone()
-    return local.strftime("%d %b %Y, %H:%M:%S ") + (local.tzname() or "")
 
 
 def file_size_text(size: int) -> str:
@@ -103,7 +92,7 @@ def file_size_text(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def dimensions_text(row: ItemRow) -> str:
+def dimensions_text(row: ItemFacts) -> str:
     """ "1920 × 1080 px · 245 KB", or the file size alone where the pixel size is unknown."""
     if row.width is None or row.height is None:
         return file_size_text(row.size)

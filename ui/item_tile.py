@@ -11,9 +11,10 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from evidence.vault.store import ItemRow
+from evidence.capture.items import ItemFacts
+from evidence.core.timefmt import local_time_text
 from ui.item_pixels import blurred, greyed
-from ui.item_text import dimensions_text, kind_words, local_time_text
+from ui.item_text import dimensions_text, kind_words
 from ui.widget_helpers import mono, plain_label
 
 LOCKED_TEXT = "Locked — unlock to see"
@@ -42,7 +43,8 @@ QLabel#excluded_label { color: #6b2b2b; font-style: italic; }
 
 
 class QtItemTile(QFrame):
-    """One item in the grid (a view of its :class:`ItemRow`); :class:`QtItemsView` owns the state and the signals.
+    """One item in the grid (a view of its :class:`~evidence.capture.items.ItemFacts`); :class:`QtItemsView` owns
+    the state and the signals.
 
     Attributes:
         row: the item's row.
@@ -60,7 +62,7 @@ class QtItemTile(QFrame):
     exclude_clicked = Signal(int)
     caption_edited = Signal(int, str)
 
-    def __init__(self, row: ItemRow, parent: QWidget) -> None:
+    def __init__(self, row: ItemFacts, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("item_tile")
         self.setFixedWidth(TILE_WIDTH)
@@ -141,7 +143,7 @@ class QtItemTile(QFrame):
 
     # --- state from the view ---
 
-    def set_row(self, row: ItemRow) -> None:
+    def set_row(self, row: ItemFacts) -> None:
         """Show a (possibly updated) row of the same item."""
         if row.sha256 != self.row.sha256:
             self.thumbnail = None

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.vault.store import ItemRow
+from evidence.capture.items import ItemFacts
+from evidence.core.timefmt import local_time_text
 from ui.digest_text import QtDigestText
 from ui.image_canvas import QtImageCanvas
 from ui.item_pixels import decode_image
-from ui.item_text import context_rows, dimensions_text, is_digest, kind_words, local_time_text
+from ui.item_text import context_rows, dimensions_text, is_digest, kind_words
 from ui.widget_helpers import plain_label, tell_scroll_area
 
 ZOOM_MIN = 0.05
@@ -67,7 +68,7 @@ class QtItemViewer(QWidget):
     def __init__(self, parent: QWidget | None = None, *, blur_by_default: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("item_viewer")
-        self.row: ItemRow | None = None
+        self.row: ItemFacts | None = None
         self.fit_mode = True
         self._blur_by_default = blur_by_default
         self._drag_from: QPoint | None = None
@@ -185,7 +186,9 @@ class QtItemViewer(QWidget):
 
     # --- model in ---
 
-    def set_item(self, row: ItemRow, image_bytes: bytes, context: Mapping[str, Any], notes: Mapping[str, str]) -> None:
+    def set_item(
+        self, row: ItemFacts, image_bytes: bytes, context: Mapping[str, Any], notes: Mapping[str, str]
+    ) -> None:
         """Show one item: decode its image in memory, fit it, and list its details. Blurred if blurring by default."""
         self.row = row
         image = decode_image(image_bytes)
@@ -314,7 +317,7 @@ class QtItemViewer(QWidget):
         self.detail_fields[label_text] = field
         return field
 
-    def _fill_details(self, row: ItemRow, context: Mapping[str, Any], notes: Mapping[str, str]) -> None:
+    def _fill_details(self, row: ItemFacts, context: Mapping[str, Any], notes: Mapping[str, str]) -> None:
         self._clear_details()
         self.title_label.setText(f"Item {row.seq} · {kind_words(row)}")
         self._section("Item")

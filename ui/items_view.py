@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
-from evidence.vault.store import ItemRow
+from evidence.capture.items import ItemFacts
 from ui.exclude_dialog import QtExcludeDialog
 from ui.item_pixels import decode_image
 from ui.item_tile import THUMBNAIL_SIZE, TILE_STYLE, TILE_WIDTH, QtItemTile
@@ -33,7 +33,7 @@ from ui.widget_helpers import plain_label, tell_scroll_area
 
 
 class QtItemsView(QWidget):
-    """The items of one incident as a grid of tiles: a view of the incident's :class:`ItemRow` list.
+    """The items of one incident as a grid of tiles: a view of its items' :class:`~evidence.capture.items.ItemFacts`.
 
     The view holds no pixels while locked and never writes any: thumbnails arrive as bytes through
     :meth:`set_thumbnail` after :attr:`thumbnails_wanted`, and edits go back to the app as signals.
@@ -60,7 +60,7 @@ class QtItemsView(QWidget):
 
     def __init__(
         self,
-        rows: Sequence[ItemRow] = (),
+        rows: Sequence[ItemFacts] = (),
         parent: QWidget | None = None,
         *,
         locked: bool = True,
@@ -123,7 +123,7 @@ class QtItemsView(QWidget):
 
     # --- model in ---
 
-    def set_items(self, rows: list[ItemRow]) -> None:
+    def set_items(self, rows: Sequence[ItemFacts]) -> None:
         """Show these items (one incident's), in item-number order, keeping what is known of unchanged items."""
         wanted = {row.seq: row for row in rows}
         for seq in [s for s in self.tiles if s not in wanted]:

@@ -20,30 +20,23 @@ from PySide6.QtWidgets import (
 
 from evidence.bundle import VerifiedBundle
 from evidence.case import policy
-from evidence.case.incident import Category, IncidentDetails, ReportType
 from evidence.review.actions import ReviewRecord, case_status, label
 
 
 def incident_text(verified: VerifiedBundle) -> str:
     """The incident record as plain text for the read-only tab."""
-    d = IncidentDetails.from_json_dict(dict(verified.incident.get("details") or {}))
-    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.get('school', '')}", f"Title: {d.title}"]
-    try:
-        lines.append(f"Report type: {policy.label(ReportType(d.report_type))}")
-    except ValueError:
-        lines.append(f"Report type: {d.report_type}")
-    categories = []
-    for c in d.categories:
-        try:
-            categories.append(policy.label(Category(c)))
-        except ValueError:
-            categories.append(c)
+    d = verified.incident.details
+    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.school}", f"Title: {d.title}"]
+    lines.append(f"Report type: {policy.label(d.report_type)}")
+    categories = [policy.label(c) for c in d.categories]
+    role = d.target_role.value if d.target_role else ""
+    perpetrator = d.perpetrator_type.value if d.perpetrator_type else ""
     lines += [
         f"When it happened: {d.occurred or 'not given'}",
         f"Platform: {d.platform_other or d.platform or 'not given'}",
         f"Categories: {', '.join(categories) or 'none'}",
-        f"Who was targeted: {d.target_name} ({d.target_role})",
-        f"Alleged perpetrator: {d.perpetrator_type} {d.perpetrator_name} {d.perpetrator_handle} {d.perpetrator_url}",
+        f"Who was targeted: {d.target_name} ({role})",
+        f"Alleged perpetrator: {perpetrator} {d.perpetrator_name} {d.perpetrator_handle} {d.perpetrator_url}",
         f"Web addresses: {', '.join(d.urls) or 'none'}",
         f"Not responded or retaliated: {'yes' if d.not_responded else 'not confirmed'}",
         f"Reported to: {d.reported_to}",
@@ -58,8 +51,8 @@ def incident_text(verified: VerifiedBundle) -> str:
         lines += ["", advice]
     if d.safeguarding_note:
         lines += ["", "Safeguarding note for the DSL:", d.safeguarding_note]
-    for item in verified.incident.get("excluded") or []:
-        lines.append(f"Excluded item {item.get('seq')}: {item.get('reason')}")
+    for item in verified.excluded:
+        lines.append(f"Excluded item {item.seq}: {item.reason}")
     return "\n".join(lines)
 
 
@@ -140,7 +133,7 @@ class QtReviewerWindow(QMainWindow):
             self.heading.setText("Choose a bundle in the inbox.")
             return
         records = records or []
-        title = (verified.incident.get("details") or {}).get("title", "")
+        title = verified.incident.details.title
         self.heading.setText(f"{title} — {verified.ref} ({case_status(records).value})")
         self.incident.setPlainText(incident_text(verified))
         for r in records:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from evidence.bundle import VerifiedBundle
 from evidence.core.errors import BundleError
-from ui.item_text import local_time_text
+from evidence.core.timefmt import local_time_text
 
 CHECK_PHRASES = {
     "decrypt": "the encrypted file is damaged",
@@ -144,8 +144,7 @@ class QtVerdictBanner(QFrame):
         if sealer.signer_name:
             who += f" <{safe_text(sealer.signer_principal)}>"
         items = len(verified.items)
-        excluded = verified.incident.get("excluded")
-        left_out = len(excluded) if isinstance(excluded, list) else 0
+        left_out = len(verified.excluded)
         revisions = len(verified.revisions)
         headline = (
             f"Verified: sealed by {who} ({sealer.signer_fingerprint}) on {local_time_text(sealer.time_utc)}, "

@@ -165,7 +165,7 @@ class IncidentFlow(QObject):
         viewer.set_item(
             row,
             self.vault.item_content(row.ref, seq, keys),
-            self.vault.item_context(row.ref, seq, keys),
+            self.vault.item_context(row.ref, seq, keys).to_json_dict(),
             self.vault.item_notes(row.ref, seq, keys),
         )
         viewer.show()
@@ -248,7 +248,7 @@ class IncidentFlow(QObject):
         self.save_details()
         details = IncidentDetails(
             title="Safeguarding: report to the DSL (no image)",
-            categories=[Category.NUDE_IMAGE_OF_CHILD.value],
+            categories=(Category.NUDE_IMAGE_OF_CHILD,),
             safeguarding_note=request.note,
         )
         ref = self.vault.create_incident(details, actor=self.workspace.actor, recipients=self.workspace.recipients())

@@ -97,11 +97,21 @@ class ReviewFlow(QObject):
         self.clear()
         self.feedback.status(f"Checking {path.name}…")
         profile = self.profile
-        self.lock.run(
-            lambda: (path, sealing.verify_file(path, identity, profile)),
-            self.verified,
-            lambda message: self._failed(path, message),
-        )
+
+        def job() -> tuple[Path, bundle.VerifiedBundle | BundleError]:
+            try:
+                return path, sealing.verify_file(path, identity, profile)
+            except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
+                return path, e
+
+        self.lock.run(job, self._opened, lambda message: self._failed(path, BundleError(message)))
+
+    def _opened(self, result: tuple[Path, bundle.VerifiedBundle | BundleError]) -> None:
+        path, outcome = result
+        if isinstance(outcome, BundleError):
+            self._failed(path, outcome)
+        else:
+            self.verified((path, outcome))
 
     def verified(self, result: tuple[Path, bundle.VerifiedBundle]) -> None:
         """Show a bundle that passed every check (after opening, recording or exporting)."""
@@ -116,11 +126,9 @@ class ReviewFlow(QObject):
         self.refresh()
         self.feedback.status(verified.summary(), 10000)
 
-    def _failed(self, path: Path, message: str) -> None:
+    def _failed(self, path: Path, error: BundleError) -> None:
         self.clear()
-        check = message.split(":", 1)[0] if ":" in message else "bundle"
-        log.info("bundle %s failed a check: %s", path.name, check)
-        error = BundleError(message, check=check)
+        log.info("bundle %s failed a check: %s", path.name, error.check)
         self.banner.show_failed(error)
         try:
             self.index.remember_failed(bundle.sha256_hex(path.read_bytes()), error)

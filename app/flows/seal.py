@@ -16,36 +16,14 @@ from PySide6.QtWidgets import QMessageBox
 
 from evidence.bundle import seal as sealing
 from evidence.case import policy
-from evidence.case.custody import Action
 
 if TYPE_CHECKING:
     from app.flows.incident import IncidentFlow, StaffViews
     from app.lock import LockCoordinator
     from app.workspace import Workspace
     from evidence.case.profile import Profile
-    from evidence.crypto.keys import Identity
-    from evidence.vault.store import Vault
 
 log = logging.getLogger(__name__)
-
-
-def keep_or_shred(vault: Vault, ref: str, identity: Identity, profile: Profile, recipients: list[str]) -> None:
-    """After sealing, keep the local copy (logged) or shred it, as the school profile says."""
-    if profile.keep_local_after_seal:
-        vault.log(
-            ref,
-            Action.ANNOTATED,
-            actor=identity.card.principal,
-            recipients=recipients,
-            details={"what": "local copy kept after sealing, as the school profile asks"},
-        )
-    else:
-        vault.shred(
-            ref,
-            actor=identity.card.principal,
-            recipients=recipients,
-            reason="the school profile keeps no local copy after sealing",
-        )
 
 
 class SealFlow(QObject):
@@ -95,7 +73,8 @@ class SealFlow(QObject):
         drop = self.workspace.drop_folder()
         profile = self.profile
         reviewers = ", ".join(f"{r.name} <{r.principal}>" for r in profile.reviewers)
-        keep = "kept on this computer" if profile.keep_local_after_seal else "deleted from this computer"
+        kept = sealing.local_copy_rule(profile) is sealing.LocalCopy.KEPT
+        keep = "kept on this computer" if kept else "deleted from this computer"
         text = (
             f"Seal “{details.title}” ({ref})?\n\n"
             f"• {len(carried)} item(s) go in; {len(rows) - len(carried)} excluded item(s) are listed with their "
@@ -128,11 +107,9 @@ class SealFlow(QObject):
         self.views.feedback.status("Sealing… the app stays usable meanwhile.")
         log.info("sealing %s", ref)
 
-        def job() -> sealing.SealResult:
+        def job() -> sealing.SealResult:  # the keep-or-shred rule is the core's, shared with the command line
             with workspace.open_vault() as vault:
-                result = sealing.seal_incident(vault, ref, identity, profile, drop)
-                keep_or_shred(vault, ref, identity, profile, workspace.recipients())
-            return result
+                return sealing.seal_and_settle(vault, ref, identity, profile, drop)
 
         self.lock.run(job, self._sealed, self._seal_failed, busy=busy)
 

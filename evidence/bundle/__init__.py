@@ -20,7 +20,8 @@ files, one of which, ``data/revisions/K.json``, names the digest of the previous
 The reader trusts nothing: the zip is parsed by :mod:`evidence.bundle.safezip` (no extractall, strict layout), and
 every check runs in a fixed order, stopping at the first failure with its own ``check`` name.
 
-Modules: :mod:`~evidence.bundle.layout` (names and derived tag files), :mod:`~evidence.bundle.build` (revision 1),
+Modules: :mod:`~evidence.bundle.layout` (names and derived tag files), :mod:`~evidence.bundle.records` (the typed
+JSON records), :mod:`~evidence.bundle.build` (revision 1),
 :mod:`~evidence.bundle.verify` (the reader), :mod:`~evidence.bundle.revise` (later revisions),
 :mod:`~evidence.bundle.seal` (vault to drop folder) and :mod:`~evidence.bundle.safezip`. This package re-exports
 the public names of the first four, so ``from evidence import bundle; bundle.open_bundle(...)`` reads as before.
@@ -42,14 +43,12 @@ from evidence.bundle.layout import (
     BAGIT_TXT,
     BUNDLE_SUFFIX,
     CUSTODY_JSONL,
-    INCIDENT_FORMAT,
     INCIDENT_JSON,
     MANIFEST,
     MAX_BUNDLE_BYTES,
     MEDIA_SUFFIX,
     ORIGIN_NAMESPACE,
     ORIGIN_SUFFIX,
-    REVISION_FORMAT,
     SEAL_NAMESPACE,
     SIGNATURE,
     TAG_FILES,
@@ -65,6 +64,16 @@ from evidence.bundle.layout import (
     sha256_hex,
     signer_json,
     verify_txt,
+)
+from evidence.bundle.records import (
+    INCIDENT_FORMAT,
+    REVISION_FORMAT,
+    BundleItem,
+    ExcludedItem,
+    IncidentRecord,
+    PreviousRevision,
+    RevisionRecord,
+    Signer,
 )
 from evidence.bundle.revise import (
     revise,
@@ -96,9 +105,15 @@ __all__ = [
     "TAGMANIFEST",
     "TAG_FILES",
     "VERIFY_TXT",
+    "BundleItem",
+    "ExcludedItem",
+    "IncidentRecord",
     "IncidentSnapshot",
+    "PreviousRevision",
     "Revision",
+    "RevisionRecord",
     "SealItem",
+    "Signer",
     "VerifiedBundle",
     "allowed_signers_text",
     "bag_info",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from evidence import __version__
 from evidence.bundle import safezip
@@ -13,12 +12,10 @@ from evidence.bundle.layout import (
     ALLOWED_SIGNERS,
     BAGIT_TXT,
     CUSTODY_JSONL,
-    INCIDENT_FORMAT,
     INCIDENT_JSON,
     MANIFEST,
     MEDIA_SUFFIX,
     ORIGIN_NAMESPACE,
-    REVISION_FORMAT,
     SEAL_NAMESPACE,
     SIGNATURE,
     TAGMANIFEST,
@@ -30,15 +27,14 @@ from evidence.bundle.layout import (
     revision_manifest_path,
     revision_signature_path,
     sha256_hex,
-    signer_json,
     verify_txt,
 )
+from evidence.bundle.records import BundleItem, ExcludedItem, IncidentRecord, RevisionRecord, Signer
+from evidence.capture.items import ItemContext, ItemKind, check_context
 from evidence.case.custody import CustodyEntry, to_jsonl
-from evidence.case.incident import check_ref
+from evidence.case.incident import IncidentDetails, check_ref
 from evidence.case.profile import Profile
-from evidence.core.errors import (
-    UsageError,
-)
+from evidence.core.errors import DigestMismatchError, UsageError
 from evidence.crypto import ageio, sshsig
 from evidence.crypto.keys import Identity
 
@@ -52,17 +48,25 @@ class SealItem:
         kind: captured, received or derived.
         media_type: image/png or image/jpeg.
         content: the original bytes (empty for an excluded item, which is listed but not carried).
-        context: the capture or receipt context.
-        meta: plain facts (sha256, pixels_sha256, width, height, size, created_utc, parent_seq, caption).
+        context: the item's context record (None for an excluded item).
+        sha256, pixels_sha256, width, height, size, created_utc, parent_seq: the plain facts the vault keeps.
+        caption: the staff member's caption ("" if none).
         excluded_reason: why it was left out, or None.
     """
 
     seq: int
-    kind: str
+    kind: ItemKind
     media_type: str
-    content: bytes
-    context: Mapping[str, Any]
-    meta: Mapping[str, Any]
+    content: bytes = field(repr=False)
+    context: ItemContext | None
+    sha256: str
+    pixels_sha256: str | None
+    width: int | None
+    height: int | None
+    size: int
+    created_utc: str
+    parent_seq: int | None
+    caption: str = ""
     excluded_reason: str | None = None
 
     @property
@@ -75,6 +79,40 @@ class SealItem:
         """``data/items/NNN.context.json``."""
         return f"data/items/{self.seq:03d}.context.json"
 
+    def bundle_item(self, ref: str) -> BundleItem:
+        """The item's entry in ``data/incident.json``."""
+        return BundleItem(
+            ref=ref,
+            seq=self.seq,
+            kind=self.kind,
+            media_type=self.media_type,
+            file=self.file_name,
+            context_name=self.context_name,
+            sha256=self.sha256,
+            pixels_sha256=self.pixels_sha256,
+            width=self.width,
+            height=self.height,
+            size=self.size,
+            created_utc=self.created_utc,
+            parent_seq=self.parent_seq,
+            caption=self.caption,
+        )
+
+    def excluded_item(self) -> ExcludedItem:
+        """The item's entry in the ``excluded`` list."""
+        return ExcludedItem(
+            seq=self.seq,
+            reason=self.excluded_reason or "",
+            sha256=self.sha256,
+            pixels_sha256=self.pixels_sha256,
+            width=self.width,
+            height=self.height,
+            size=self.size,
+            created_utc=self.created_utc,
+            parent_seq=self.parent_seq,
+            caption=self.caption,
+        )
+
 
 @dataclass(frozen=True)
 class IncidentSnapshot:
@@ -83,60 +121,55 @@ class IncidentSnapshot:
     ref: str
     school: str
     created_utc: str
-    details: Mapping[str, Any]
+    details: IncidentDetails
     items: Sequence[SealItem]
     custody: Sequence[CustodyEntry]
 
 
 def build_bag(snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str) -> dict[str, bytes]:
-    """Build revision 1 of the bag: bag-relative name → bytes. Pure: same inputs, same bytes."""
+    """Build revision 1 of the bag: bag-relative name → bytes. Pure: same inputs, same bytes.
+
+    Raises:
+        DigestMismatchError: an item's bytes are not the ones its SHA-256 names.
+        UsageError: the incident has no custody log, or a carried item has no context.
+    """
     check_ref(snapshot.ref)
     if not snapshot.custody:
         raise UsageError(f"{snapshot.ref}: has no custody log; refusing to seal")
     payload: dict[str, bytes] = {}
-    item_list, excluded = [], []
+    items: list[BundleItem] = []
+    excluded: list[ExcludedItem] = []
     for item in sorted(snapshot.items, key=lambda i: i.seq):
         if item.excluded_reason is not None:
-            excluded.append({"seq": item.seq, "reason": item.excluded_reason, **dict(item.meta)})
+            excluded.append(item.excluded_item())
             continue
-        if sha256_hex(item.content) != item.meta.get("sha256"):
-            raise UsageError(f"{snapshot.ref}/{item.seq}: content does not match its recorded SHA-256")
+        if sha256_hex(item.content) != item.sha256:
+            raise DigestMismatchError(
+                f"{snapshot.ref}/{item.seq}: content does not match its recorded SHA-256",
+                subject=f"{snapshot.ref}/{item.seq}",
+            )
+        if item.context is None:
+            raise UsageError(f"{snapshot.ref}/{item.seq}: has no context; refusing to seal")
+        check_context(item.kind, item.context)
         payload[item.file_name] = item.content
-        payload[item.context_name] = pretty_json(dict(item.context))
-        item_list.append(
-            {
-                "seq": item.seq,
-                "kind": item.kind,
-                "media_type": item.media_type,
-                "file": item.file_name,
-                "context": item.context_name,
-                **dict(item.meta),
-            }
-        )
-    payload[INCIDENT_JSON] = pretty_json(
-        {
-            "format": INCIDENT_FORMAT,
-            "ref": snapshot.ref,
-            "school": snapshot.school,
-            "created_utc": snapshot.created_utc,
-            "details": dict(snapshot.details),
-            "items": item_list,
-            "excluded": excluded,
-        }
+        payload[item.context_name] = pretty_json(item.context.to_json_dict())
+        items.append(item.bundle_item(snapshot.ref))
+    incident = IncidentRecord(
+        snapshot.ref, snapshot.school, snapshot.created_utc, snapshot.details, tuple(items), tuple(excluded)
     )
+    payload[INCIDENT_JSON] = pretty_json(incident.to_json_dict())
     payload[CUSTODY_JSONL] = to_jsonl(snapshot.custody)
-    revision = {
-        "format": REVISION_FORMAT,
-        "revision": 1,
-        "action": "sealed",
-        "software": f"Evidence Capture {__version__}",
-        "signer": signer_json(sealer.card),
-        "time_utc": sealed_utc,
-        "previous": None,
-        "custody_head": snapshot.custody[-1].hash,
-        "files": sorted([*payload, "data/revisions/1.json"]),
-    }
-    payload["data/revisions/1.json"] = pretty_json(revision)
+    revision = RevisionRecord(
+        revision=1,
+        action="sealed",
+        software=f"Evidence Capture {__version__}",
+        signer=Signer.from_card(sealer.card),
+        time_utc=sealed_utc,
+        previous=None,
+        custody_head=snapshot.custody[-1].hash,
+        files=tuple(sorted([*payload, "data/revisions/1.json"])),
+    )
+    payload["data/revisions/1.json"] = pretty_json(revision.to_json_dict())
     return finish_revision(snapshot.ref, snapshot.school, payload, {}, [revision], sealer, sealed_utc)
 
 
@@ -145,10 +178,11 @@ def finish_revision(
     school: str,
     payload: dict[str, bytes],
     earlier_seal: Mapping[str, bytes],
-    revisions: Sequence[Mapping[str, Any]],
+    revisions: Sequence[RevisionRecord],
     signer: Identity,
     when: str,
 ) -> dict[str, bytes]:
+    """Sign revision ``len(revisions)`` over ``payload`` and derive every tag file; return the whole bag."""
     k = len(revisions)
     manifest = manifest_text(payload)
     signature = sshsig.sign(signer.signing_key, manifest, SEAL_NAMESPACE).encode("ascii")
@@ -156,7 +190,7 @@ def finish_revision(
     tags[revision_manifest_path(k)] = manifest
     tags[revision_signature_path(k)] = signature
     tags["bagit.txt"] = BAGIT_TXT
-    software = str(revisions[-1].get("software", ""))
+    software = revisions[-1].software
     tags["bag-info.txt"] = bag_info(ref, school, signer.card.name, signer.card.principal, when, payload, k, software)
     tags[MANIFEST] = manifest
     tags[SIGNATURE] = signature

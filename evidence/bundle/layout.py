@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evidence.bundle.records import RevisionRecord, Signer
 from evidence.crypto import sshsig
 from evidence.crypto.keys import PublicCard
 from evidence.crypto.sshsig import AllowedSigner
@@ -26,10 +27,6 @@ ORIGIN_NAMESPACE = "evidence-capture-origin-v1"
 BUNDLE_SUFFIX = ".zip.age"
 
 ORIGIN_SUFFIX = ".zip.age.sig"
-
-INCIDENT_FORMAT = "evidence-capture-incident/1"
-
-REVISION_FORMAT = "evidence-capture-revision/1"
 
 MAX_BUNDLE_BYTES = 2 * 1024**3
 
@@ -107,8 +104,9 @@ def _tag_safe(line: str) -> str:
     return " ".join(line.split())
 
 
-def verify_txt(ref: str, revisions: Sequence[Mapping[str, Any]]) -> bytes:
-    latest = revisions[-1]["signer"]["principal"]
+def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
+    """``VERIFY.txt``: the stock commands that check a bag with these revisions."""
+    latest = revisions[-1].signer.principal
     out = [
         f"How to check this evidence bundle ({ref}) with standard tools only",
         "=" * 72,
@@ -132,9 +130,9 @@ def verify_txt(ref: str, revisions: Sequence[Mapping[str, Any]]) -> bytes:
         "",
     ]
     for rev in revisions:
-        k, who = rev["revision"], rev["signer"]["principal"]
+        k, who = rev.revision, rev.signer.principal
         out += [
-            f"     # revision {k}, signed by {rev['signer']['name']} <{who}> ({rev['signer']['fingerprint']})",
+            f"     # revision {k}, signed by {rev.signer.name} <{who}> ({rev.signer.fingerprint})",
             f"     ssh-keygen -Y verify -f {ALLOWED_SIGNERS} -I {who} -n {SEAL_NAMESPACE} \\",
             f"       -s {revision_signature_path(k)} < {revision_manifest_path(k)}",
             f"     sha256sum -c {revision_manifest_path(k)}",
@@ -147,8 +145,7 @@ def verify_txt(ref: str, revisions: Sequence[Mapping[str, Any]]) -> bytes:
         "",
         "6. Who produced the encrypted file you received (its detached signature lies beside it):",
         "",
-        f"     ssh-keygen -Y verify -f {ALLOWED_SIGNERS} -I {revisions[-1]['signer']['principal']} "
-        f"-n {ORIGIN_NAMESPACE} \\",
+        f"     ssh-keygen -Y verify -f {ALLOWED_SIGNERS} -I {latest} -n {ORIGIN_NAMESPACE} \\",
         f"       -s ../{ref}{ORIGIN_SUFFIX} < ../{ref}{BUNDLE_SUFFIX}",
         "",
         "The custody log is data/custody.jsonl (then data/custody-rK.jsonl per revision): each line's hash is the",
@@ -158,27 +155,22 @@ def verify_txt(ref: str, revisions: Sequence[Mapping[str, Any]]) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def allowed_signers_text(revisions: Sequence[Mapping[str, Any]]) -> bytes:
+def allowed_signers_text(revisions: Sequence[RevisionRecord]) -> bytes:
+    """``seal/allowed_signers``: every signer of any revision, once, for both namespaces."""
     seen: dict[tuple[str, str], AllowedSigner] = {}
     for rev in revisions:
-        signer = rev["signer"]
-        key = sshsig.parse_public_key_line(signer["ssh"])
+        signer = rev.signer
+        key = sshsig.parse_public_key_line(signer.ssh)
         seen.setdefault(
-            (signer["principal"], signer["fingerprint"]),
-            AllowedSigner(signer["principal"], key, (SEAL_NAMESPACE, ORIGIN_NAMESPACE)),
+            (signer.principal, signer.fingerprint),
+            AllowedSigner(signer.principal, key, (SEAL_NAMESPACE, ORIGIN_NAMESPACE)),
         )
     return sshsig.format_allowed_signers(seen.values()).encode("utf-8")
 
 
 def signer_json(card: PublicCard) -> dict[str, Any]:
-    return {
-        "name": card.name,
-        "principal": card.principal,
-        "role": card.role.value,
-        "age": card.recipient,
-        "ssh": sshsig.public_key_line(card.ssh_key),
-        "fingerprint": card.fingerprint,
-    }
+    """The ``signer`` object of a revision made with ``card``'s keys."""
+    return Signer.from_card(card).to_json_dict()
 
 
 def custody_files(count: int) -> list[str]:

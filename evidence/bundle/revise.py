@@ -8,13 +8,12 @@ from evidence import __version__
 from evidence.bundle import safezip
 from evidence.bundle.build import finish_revision
 from evidence.bundle.layout import (
-    REVISION_FORMAT,
     pretty_json,
     revision_manifest_path,
     revision_signature_path,
     sha256_hex,
-    signer_json,
 )
+from evidence.bundle.records import PreviousRevision, RevisionRecord, Signer
 from evidence.bundle.verify import VerifiedBundle
 from evidence.case.custody import CustodyEntry, to_jsonl, verify_chain
 from evidence.case.profile import Profile
@@ -55,20 +54,19 @@ def revise(
     added[f"data/custody-r{k}.jsonl"] = to_jsonl(custody_entries)
     prev_manifest = verified.bag[revision_manifest_path(k - 1)]
     prev_sig = verified.bag[revision_signature_path(k - 1)]
-    record = {
-        "format": REVISION_FORMAT,
-        "revision": k,
-        "action": action,
-        "software": f"Evidence Capture {__version__}",
-        "signer": signer_json(reviewer.card),
-        "time_utc": when,
-        "previous": {"manifest_sha256": sha256_hex(prev_manifest), "signature_sha256": sha256_hex(prev_sig)},
-        "custody_head": custody_entries[-1].hash,
-        "files": sorted([*added, f"data/revisions/{k}.json"]),
-    }
-    added[f"data/revisions/{k}.json"] = pretty_json(record)
+    record = RevisionRecord(
+        revision=k,
+        action=action,
+        software=f"Evidence Capture {__version__}",
+        signer=Signer.from_card(reviewer.card),
+        time_utc=when,
+        previous=PreviousRevision(sha256_hex(prev_manifest), sha256_hex(prev_sig)),
+        custody_head=custody_entries[-1].hash,
+        files=tuple(sorted([*added, f"data/revisions/{k}.json"])),
+    )
+    added[f"data/revisions/{k}.json"] = pretty_json(record.to_json_dict())
     payload.update(added)
     earlier = {n: d for n, d in verified.bag.items() if n.startswith("seal/revisions/")}
     revisions = [r.record for r in verified.revisions] + [record]
-    school_name = school or str(verified.incident.get("school", profile.school))
+    school_name = school or verified.incident.school
     return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when)

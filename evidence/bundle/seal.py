@@ -4,34 +4,52 @@ Sealing reads an incident from the vault with the sealer's identity, builds the 
 encrypts it to the profile's reviewers and writes ``REF.zip.age`` plus its origin signature ``REF.zip.age.sig``
 atomically into the drop folder (the signature first, so an inbox never sees a bundle without it). Only then is
 ``sealed`` logged in the vault with the bundle's SHA-256.
+
+What happens to the local copy after a successful seal is one rule, here, for the desktop app and the command line
+alike (:func:`seal_and_settle`): it is shredded unless the school profile says to keep it, and the custody log says
+which.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from evidence import bundle
-from evidence.case.custody import Action, utc_now
+from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, EvidenceError, UsageError
 from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity
 from evidence.vault.store import Vault
 
 
+class LocalCopy(enum.Enum):
+    """What became of an incident's local copy once its bundle was sealed."""
+
+    KEPT = "kept"
+    SHREDDED = "shredded"
+
+
 @dataclass(frozen=True)
 class SealResult:
-    """Where the bundle went and how to recognise it."""
+    """Where the bundle went and how to recognise it.
+
+    Attributes:
+        local_copy: what became of the local copy (None when only :func:`seal_incident` ran).
+    """
 
     ref: str
     path: Path
     signature_path: Path
     sha256: str
     item_count: int
+    local_copy: LocalCopy | None = None
 
 
 def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bundle.IncidentSnapshot:
@@ -42,25 +60,30 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
     items = []
     for item in vault.items(ref):
         notes = vault.item_notes(ref, item.seq, keys)
-        meta = {
-            "sha256": item.sha256,
-            "pixels_sha256": item.pixels_sha256,
-            "width": item.width,
-            "height": item.height,
-            "size": item.size,
-            "created_utc": item.created_utc,
-            "parent_seq": item.parent_seq,
-            "caption": notes.get("caption", ""),
-        }
         excluded = notes.get("excluded_reason", "(no reason recorded)") if item.excluded else None
-        content = b"" if excluded is not None else vault.item_content(ref, item.seq, keys)
-        context = {} if excluded is not None else vault.item_context(ref, item.seq, keys)
-        items.append(bundle.SealItem(item.seq, item.kind, item.media_type, content, context, meta, excluded))
+        items.append(
+            bundle.SealItem(
+                seq=item.seq,
+                kind=item.kind,
+                media_type=item.media_type,
+                content=b"" if excluded is not None else vault.item_content(ref, item.seq, keys),
+                context=None if excluded is not None else vault.item_context(ref, item.seq, keys),
+                sha256=item.sha256,
+                pixels_sha256=item.pixels_sha256,
+                width=item.width,
+                height=item.height,
+                size=item.size,
+                created_utc=item.created_utc,
+                parent_seq=item.parent_seq,
+                caption=notes.get("caption", ""),
+                excluded_reason=excluded,
+            )
+        )
     return bundle.IncidentSnapshot(
         ref=ref,
         school=profile.school,
         created_utc=row.created_utc,
-        details=details.to_json_dict(),
+        details=details,
         items=items,
         custody=vault.custody(ref, keys),
     )
@@ -112,6 +135,48 @@ def seal_incident(
         },
     )
     return SealResult(ref, path, sig_path, digest, len(carried))
+
+
+def local_copy_rule(profile: Profile) -> LocalCopy:
+    """What happens to an incident's local copy after a successful seal: shredded, unless the profile keeps it."""
+    return LocalCopy.KEPT if profile.keep_local_after_seal else LocalCopy.SHREDDED
+
+
+def settle_local_copy(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> LocalCopy:
+    """Apply :func:`local_copy_rule` to the sealed incident ``ref``, and log which in its custody.
+
+    Raises:
+        VaultError: ``ref`` is not sealed (nothing is shredded then).
+    """
+    rule = local_copy_rule(profile)
+    recipients = _recipients(sealer, profile)
+    if rule is LocalCopy.KEPT:
+        vault.log(
+            ref,
+            Action.ANNOTATED,
+            actor=sealer.card.principal,
+            recipients=recipients,
+            details={"what": "local copy kept after sealing, as the school profile asks"},
+        )
+    else:
+        vault.shred(
+            ref,
+            actor=sealer.card.principal,
+            recipients=recipients,
+            reason="the school profile keeps no local copy after sealing",
+        )
+    return rule
+
+
+def seal_and_settle(
+    vault: Vault, ref: str, sealer: Identity, profile: Profile, out_dir: Path, *, when: str | None = None
+) -> SealResult:
+    """Seal ``ref`` (:func:`seal_incident`), then keep or shred its local copy as the profile says.
+
+    A failed seal shreds nothing.
+    """
+    result = seal_incident(vault, ref, sealer, profile, out_dir, when=when)
+    return replace(result, local_copy=settle_local_copy(vault, ref, sealer, profile))
 
 
 def _may_sign(profile: Profile, sealer: Identity) -> bool:

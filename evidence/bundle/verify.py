@@ -21,12 +21,10 @@ from evidence.bundle.layout import (
     ALLOWED_SIGNERS,
     BAGIT_TXT,
     CUSTODY_JSONL,
-    INCIDENT_FORMAT,
     INCIDENT_JSON,
     MANIFEST,
     MAX_BUNDLE_BYTES,
     ORIGIN_NAMESPACE,
-    REVISION_FORMAT,
     SEAL_NAMESPACE,
     SIGNATURE,
     TAG_FILES,
@@ -39,6 +37,15 @@ from evidence.bundle.layout import (
     sha256_hex,
     verify_txt,
 )
+from evidence.bundle.records import (
+    INCIDENT_FORMAT,
+    REVISION_FORMAT,
+    BundleItem,
+    ExcludedItem,
+    IncidentRecord,
+    RevisionRecord,
+)
+from evidence.capture.items import ItemContext, parse_context
 from evidence.case.custody import CustodyEntry, parse_jsonl, verify_chain
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
@@ -48,6 +55,8 @@ from evidence.core.errors import (
     CustodyError,
     DecryptionError,
     EvidenceError,
+    NoMatchingIdentityError,
+    RecordError,
     SignatureError,
     UsageError,
 )
@@ -57,7 +66,7 @@ from evidence.crypto.sshsig import AllowedSigner
 
 @dataclass(frozen=True)
 class Revision:
-    """One verified revision."""
+    """One verified revision: its number, who signed it and when, and its whole record."""
 
     number: int
     action: str
@@ -66,7 +75,7 @@ class Revision:
     signer_fingerprint: str
     time_utc: str
     files: tuple[str, ...]
-    record: Mapping[str, Any]
+    record: RevisionRecord
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,7 @@ class VerifiedBundle:
     ref: str
     bag: Mapping[str, bytes]
     revisions: tuple[Revision, ...]
-    incident: Mapping[str, Any]
+    incident: IncidentRecord
     custody: tuple[CustodyEntry, ...]
     zip_bytes: bytes = field(repr=False)
 
@@ -95,9 +104,37 @@ class VerifiedBundle:
         return self.revisions[0]
 
     @property
-    def items(self) -> list[Mapping[str, Any]]:
-        """The incident's items as listed in incident.json."""
-        return list(self.incident["items"])
+    def items(self) -> tuple[BundleItem, ...]:
+        """The carried items, in the order incident.json lists them."""
+        return self.incident.items
+
+    @property
+    def excluded(self) -> tuple[ExcludedItem, ...]:
+        """The items left out, each with its reason."""
+        return self.incident.excluded
+
+    def item(self, seq: int) -> BundleItem:
+        """The carried item numbered ``seq``.
+
+        Raises:
+            KeyError: the bundle carries no such item.
+        """
+        for item in self.incident.items:
+            if item.seq == seq:
+                return item
+        raise KeyError(seq)
+
+    def item_content(self, item: BundleItem) -> bytes:
+        """The item's original bytes (their SHA-256 was checked against the signed manifest)."""
+        return self.bag[item.file]
+
+    def item_context(self, item: BundleItem) -> ItemContext:
+        """The item's context record, parsed by the item's kind.
+
+        Raises:
+            ContextError: the context file is not a record of the item's kind.
+        """
+        return parse_context(item.kind, json.loads(self.bag[item.context_name].decode("utf-8")))
 
     def summary(self) -> str:
         """One line for the CLI and the verdict banner."""
@@ -128,9 +165,9 @@ def decrypt_bundle(ciphertext: bytes, identities: Sequence[str]) -> bytes:
         return ageio.decrypt(ciphertext, identities)
     except AgeFormatError as e:
         raise _fail("decrypt", f"damaged age header: {e}") from e
+    except NoMatchingIdentityError as e:
+        raise _fail("unreadable", "this bundle is not encrypted to your identity") from e
     except DecryptionError as e:
-        if "no match" in str(e) or "no identity" in str(e):
-            raise _fail("unreadable", "this bundle is not encrypted to your identity") from e
         raise _fail("decrypt", f"the encrypted bundle is damaged or was altered: {e}") from e
 
 
@@ -260,17 +297,17 @@ def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], pro
         fp = _check_revision_signer(k, record, key, trust)
         _check_revision_chain(k, record, rk_manifest, previous)
         _check_revision_file_list(k, record, rk_manifest, previous)
-        signer = record["signer"]
+        typed = _typed_record(k, record)
         revisions.append(
             Revision(
                 k,
-                str(record.get("action", "")),
-                str(signer.get("name", "")),
-                signer["principal"],
+                typed.action,
+                typed.signer.name,
+                typed.signer.principal,
                 fp,
-                str(record.get("time_utc", "")),
-                tuple(record["files"]),
-                record,
+                typed.time_utc,
+                typed.files,
+                typed,
             )
         )
         previous = (bag[revision_manifest_path(k)], bag[revision_signature_path(k)])
@@ -406,6 +443,14 @@ def _check_revision_file_list(
         raise _fail("consistency", f"revision {k}'s file list does not match its manifest", f"data/revisions/{k}.json")
 
 
+def _typed_record(k: int, record: Mapping[str, Any]) -> RevisionRecord:
+    """Revision ``k``'s record, which passed every rule above, as a typed value (any other flaw: consistency)."""
+    try:
+        return RevisionRecord.parse(record)
+    except RecordError as e:
+        raise _fail("consistency", str(e), f"data/revisions/{k}.json") from e
+
+
 def _check_root_is_latest(bag: Mapping[str, bytes], count: int) -> None:
     """The root manifest and signature are the latest revision's."""
     if bag[MANIFEST] != bag[revision_manifest_path(count)]:
@@ -419,17 +464,17 @@ def _check_derived_tag_files(bag: Mapping[str, bytes], revisions: Sequence[Revis
     records = [r.record for r in revisions]
     if bag[VERIFY_TXT] != verify_txt(_ref_of(bag), records):
         raise _fail("consistency", "is not the text the revision records imply (it was edited)", VERIFY_TXT)
-    latest = revisions[-1].record
+    latest = records[-1]
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
     expected_info = bag_info(
         _ref_of(bag),
         _school_of(bag),
-        latest["signer"]["name"],
-        latest["signer"]["principal"],
-        str(latest.get("time_utc", "")),
+        latest.signer.name,
+        latest.signer.principal,
+        latest.time_utc,
         payload,
         len(revisions),
-        str(latest.get("software", "")),
+        latest.software,
     )
     if bag["bag-info.txt"] != expected_info:
         raise _fail("consistency", "is not the text the revision records imply (it was edited)", "bag-info.txt")
@@ -468,7 +513,7 @@ def _verify_custody(bag: Mapping[str, bytes], revisions: Sequence[Revision]) -> 
             verify_chain(entries)
         except CustodyError as e:
             raise _fail("custody", str(e), name) from e
-        head = revisions[k - 1].record.get("custody_head")
+        head = revisions[k - 1].record.custody_head
         if head != part[-1].hash:
             raise _fail("custody", f"revision {k} does not sign this log's last entry", name)
     return entries
@@ -480,7 +525,7 @@ def _verify_consistency(
     manifest: Mapping[str, str],
     custody: Sequence[CustodyEntry],
     revisions: Sequence[Revision],
-) -> dict[str, Any]:
+) -> IncidentRecord:
     incident = _load_json(bag, INCIDENT_JSON)
     if not isinstance(incident, dict) or incident.get("format") != INCIDENT_FORMAT or incident.get("ref") != ref:
         raise _fail("consistency", f"is not the incident record of {ref}", INCIDENT_JSON)
@@ -537,7 +582,10 @@ def _verify_consistency(
     orphans = {n for n in manifest if n.startswith("data/items/")} - seen_files
     if orphans:
         raise _fail("consistency", "is in the bag but belongs to no item", sorted(orphans)[0])
-    return incident
+    try:  # every rule above passed; any other flaw (a mistyped field, an unknown category) is still a failure
+        return IncidentRecord.parse(incident)
+    except RecordError as e:
+        raise _fail("consistency", str(e), INCIDENT_JSON) from e
 
 
 def open_bundle(ciphertext: bytes, identities: Sequence[str], profile: Profile) -> VerifiedBundle:

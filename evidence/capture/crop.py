@@ -22,29 +22,18 @@ so the same pixels give the same bytes whether they were grabbed as a region or 
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import mss.tools
 
+from evidence.capture.context import DERIVED_CONTEXT_FORMAT, DerivedContext, DerivedFrom, Selection
 from evidence.capture.screen import PNG_LEVEL, Capture, Rect, pixels_sha256
 from evidence.core.errors import CaptureError, UsageError
+from evidence.core.timefmt import format_utc
 
-DERIVED_CONTEXT_FORMAT = 1
-"""Version of the context dict written by :func:`derived_capture`."""
-
-
-class Selection(enum.Enum):
-    """How the user chose the rectangle on the frozen frame."""
-
-    REGION = "region"
-    """Dragged a rectangle."""
-
-    WINDOW = "window"
-    """Clicked a window; the rectangle is that window's, clipped to the frame."""
+__all__ = ["DERIVED_CONTEXT_FORMAT", "Derived", "DerivedContext", "Selection", "crop", "derived_capture"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +47,7 @@ class Derived:
         width: Crop width in pixels.
         height: Crop height in pixels.
         rect: The crop's rectangle in the original's frame pixels.
-        context: JSON-ready record of the derivation, keys in a fixed order (see :func:`derived_capture`).
+        context: the record of the derivation (see :func:`derived_capture`).
     """
 
     png: bytes
@@ -67,7 +56,7 @@ class Derived:
     width: int
     height: int
     rect: Rect
-    context: dict[str, Any]
+    context: DerivedContext
 
 
 def crop(grab_rgb: bytes, width: int, height: int, rect: Rect) -> bytes:
@@ -143,22 +132,15 @@ def derived_capture(
     if png is None:  # only when an output path is given; kept for the type checker
         raise CaptureError("cannot encode the crop as PNG")
     on_desktop = _on_desktop(rect, parent.context.captured, parent.width, parent.height)
-    context: dict[str, Any] = {
-        "context_format": DERIVED_CONTEXT_FORMAT,
-        "derivation": "crop",
-        "selection": selection.value,
-        "derived_from": {
-            "png_sha256": parent.png_sha256,
-            "pixels_sha256": parent.pixels_sha256,
-            "width": parent.width,
-            "height": parent.height,
-        },
-        "rect_frame": rect.to_json_dict(),
-        "rect_desktop": on_desktop.to_json_dict(),
-        "window_title": window_title,
-        "derived_utc": _utc_iso(now),
-        "app_version": app_version,
-    }
+    context = DerivedContext(
+        selection=selection,
+        derived_from=DerivedFrom(parent.png_sha256, parent.pixels_sha256, parent.width, parent.height),
+        rect_frame=rect,
+        rect_desktop=on_desktop,
+        window_title=window_title,
+        derived_utc=_utc_iso(now),
+        app_version=app_version,
+    )
     return Derived(
         png=png,
         png_sha256=hashlib.sha256(png).hexdigest(),
@@ -194,5 +176,4 @@ def _on_desktop(rect: Rect, area: Rect, width: int, height: int) -> Rect:
 def _utc_iso(now: datetime | None) -> str:
     if now is not None and now.utcoffset() is None:
         raise UsageError("the derivation time must be timezone-aware")
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return format_utc(now or datetime.now(UTC))

@@ -14,13 +14,13 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
+from evidence.capture.context import ReceivedContext
 from evidence.capture.screen import pixels_sha256
-from evidence.case.custody import format_utc, utc_now
 from evidence.core.errors import UsageError
+from evidence.core.timefmt import format_utc, utc_now
 
 MAX_RECEIVED_BYTES = 64 * 1024 * 1024
 MAX_RECEIVED_PIXELS = 80_000_000
@@ -37,7 +37,7 @@ class Received:
     pixels_sha256: str
     width: int
     height: int
-    context: dict[str, Any]
+    context: ReceivedContext
 
 
 def sniff(data: bytes) -> str | None:
@@ -83,19 +83,17 @@ def receive_bytes(
     except (OSError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
         raise UsageError(f"{original_name}: cannot read the image: {e}") from e
     sha = hashlib.sha256(data).hexdigest()
-    context: dict[str, Any] = {
-        "kind": "received",
-        "received_utc": utc_now(),
-        "provided_by": provided_by.strip(),
-        "how": how.strip(),
-        "original_name": original_name,
-        "file_time_utc": file_time_utc,
-        "media_type": media_type,
-        "size": len(data),
-        "width": width,
-        "height": height,
-        "note": "received, not captured: this image was provided to staff, not seen on their own screen",
-    }
+    context = ReceivedContext(
+        received_utc=utc_now(),
+        provided_by=provided_by.strip(),
+        how=how.strip(),
+        original_name=original_name,
+        file_time_utc=file_time_utc,
+        media_type=media_type,
+        size=len(data),
+        width=width,
+        height=height,
+    )
     return Received(data, media_type, sha, pixels_sha256(rgb, width, height), width, height, context)
 
 

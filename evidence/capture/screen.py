@@ -33,17 +33,12 @@ dropped on purpose, as are location and network hardware addresses, which are ne
 from __future__ import annotations
 
 import ctypes
-import enum
-import getpass
 import hashlib
-import platform
-import re
-import socket
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import mss
@@ -51,193 +46,38 @@ import mss.tools
 from PIL import Image
 
 from evidence.capture import platform_window
-from evidence.core.errors import CaptureError, EvidenceError, UsageError
+from evidence.capture.context import (
+    CONTEXT_FORMAT,
+    CaptureContext,
+    CaptureKind,
+    CaptureMode,
+    ContextError,
+    MonitorInfo,
+    Rect,
+)
+from evidence.core.errors import CaptureError, UsageError
 
-CONTEXT_FORMAT = 1
-"""Version of the context JSON written by :meth:`CaptureContext.to_json_dict`."""
+__all__ = [
+    "CONTEXT_FORMAT",
+    "PNG_LEVEL",
+    "Capture",
+    "CaptureContext",
+    "CaptureKind",
+    "CaptureMode",
+    "ContextError",
+    "Grab",
+    "MonitorInfo",
+    "Rect",
+    "capture",
+    "encode_png",
+    "from_grab",
+    "grab",
+    "pixels_sha256",
+]
+"""The context records live in :mod:`evidence.capture.context` (no mss, no Pillow); they are re-exported here."""
 
 PNG_LEVEL = 1
 """zlib level for PNG encoding (see the module docstring for the measurements behind it)."""
-
-_MODE_HELP = "use full, monitor:N or region:X,Y,W,H"
-_POS = r"[1-9][0-9]*"
-_INT = r"-?[1-9][0-9]*|0"
-_MONITOR_RE = re.compile(rf"monitor:({_POS})")
-_REGION_RE = re.compile(rf"region:({_INT}),({_INT}),({_POS}),({_POS})")
-_UTC_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
-_LOCAL_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}")
-
-
-class ContextError(EvidenceError):
-    """A capture context JSON is malformed (missing or unknown keys, wrong types, inconsistent times)."""
-
-
-@dataclass(frozen=True)
-class Rect:
-    """A rectangle in virtual-desktop coordinates (pixels; left and top may be negative).
-
-    Attributes:
-        left: X of the top-left corner.
-        top: Y of the top-left corner.
-        width: Width, at least 1.
-        height: Height, at least 1.
-    """
-
-    left: int
-    top: int
-    width: int
-    height: int
-
-    @property
-    def right(self) -> int:
-        """X just past the right edge."""
-        return self.left + self.width
-
-    @property
-    def bottom(self) -> int:
-        """Y just past the bottom edge."""
-        return self.top + self.height
-
-    def contains(self, other: Rect) -> bool:
-        """Whether ``other`` lies wholly inside this rectangle."""
-        return (
-            self.left <= other.left
-            and self.top <= other.top
-            and other.right <= self.right
-            and other.bottom <= self.bottom
-        )
-
-    def to_json_dict(self) -> dict[str, int]:
-        """The rectangle as JSON, keys in a fixed order."""
-        return {"left": self.left, "top": self.top, "width": self.width, "height": self.height}
-
-    @classmethod
-    def from_json_dict(cls, data: object, where: str) -> Rect:
-        """Parse :meth:`to_json_dict` output; ``where`` names the field in errors.
-
-        Raises:
-            ContextError: The value is not a rectangle.
-        """
-        obj = _exact_keys(data, ("left", "top", "width", "height"), where)
-        rect = cls(*(_int(obj[k], f"{where}.{k}") for k in ("left", "top", "width", "height")))
-        if rect.width < 1 or rect.height < 1:
-            raise ContextError(f"capture context: {where} has an empty size")
-        return rect
-
-    def __str__(self) -> str:
-        return f"{self.width}x{self.height}{self.left:+d}{self.top:+d}"
-
-
-@dataclass(frozen=True)
-class MonitorInfo:
-    """One monitor's place on the virtual desktop.
-
-    Attributes:
-        left: X of the top-left corner.
-        top: Y of the top-left corner.
-        width: Width in pixels.
-        height: Height in pixels.
-        scale_percent: The OS's display scale as a whole percentage (100, 125, 200…) where known, else None.
-            A percentage, not a factor, because canonical JSON (what the vault stores) has no fractions.
-    """
-
-    left: int
-    top: int
-    width: int
-    height: int
-    scale_percent: int | None = None
-
-    @property
-    def rect(self) -> Rect:
-        """The monitor's rectangle."""
-        return Rect(self.left, self.top, self.width, self.height)
-
-    def to_json_dict(self) -> dict[str, int | None]:
-        """The monitor as JSON, keys in a fixed order."""
-        return {**self.rect.to_json_dict(), "scale_percent": self.scale_percent}
-
-    @classmethod
-    def from_json_dict(cls, data: object, where: str) -> MonitorInfo:
-        """Parse :meth:`to_json_dict` output; ``where`` names the field in errors.
-
-        Raises:
-            ContextError: The value is not a monitor.
-        """
-        obj = _exact_keys(data, ("left", "top", "width", "height", "scale_percent"), where)
-        rect = Rect.from_json_dict({k: obj[k] for k in ("left", "top", "width", "height")}, where)
-        scale = obj["scale_percent"]
-        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or not scale > 0):
-            raise ContextError(f"capture context: {where}.scale_percent must be a positive whole number or null")
-        return cls(rect.left, rect.top, rect.width, rect.height, scale)
-
-
-class CaptureKind(enum.Enum):
-    """What part of the screen a capture covers."""
-
-    FULL = "full"
-    MONITOR = "monitor"
-    REGION = "region"
-
-
-@dataclass(frozen=True)
-class CaptureMode:
-    """A parsed capture mode: the whole desktop, one monitor or a region.
-
-    Only canonical spellings parse, so ``str(CaptureMode.parse(s)) == s`` for every accepted ``s``.
-
-    Attributes:
-        kind: Which kind of capture.
-        monitor: The 1-based monitor number (as mss counts them) for ``MONITOR``, else None.
-        rect: The region in virtual-desktop coordinates for ``REGION``, else None.
-    """
-
-    kind: CaptureKind
-    monitor: int | None = None
-    rect: Rect | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind is CaptureKind.MONITOR:
-            ok = self.monitor is not None and self.monitor >= 1 and self.rect is None
-        elif self.kind is CaptureKind.REGION:
-            ok = self.monitor is None and self.rect is not None and self.rect.width >= 1 and self.rect.height >= 1
-        else:
-            ok = self.monitor is None and self.rect is None
-        if not ok:
-            raise UsageError(f"inconsistent capture mode: {self!r}")
-
-    @classmethod
-    def parse(cls, text: str) -> CaptureMode:
-        """Parse ``full``, ``monitor:N`` (N from 1) or ``region:X,Y,W,H`` (W and H from 1).
-
-        Raises:
-            UsageError: The text is not one of these, in canonical form.
-        """
-        if text == "full":
-            return cls(CaptureKind.FULL)
-        shown = repr(text if len(text) <= 40 else text[:40] + "...")
-        if text.startswith("monitor:"):
-            if text == "monitor:0":
-                raise UsageError(f"capture mode {shown}: monitors are numbered from 1 (use full for all of them)")
-            m = _MONITOR_RE.fullmatch(text)
-            if m is None:
-                raise UsageError(f"capture mode {shown}: N in monitor:N must be a whole number from 1")
-            return cls(CaptureKind.MONITOR, monitor=int(m.group(1)))
-        if text.startswith("region:"):
-            m = _REGION_RE.fullmatch(text)
-            if m is None:
-                raise UsageError(f"capture mode {shown}: region:X,Y,W,H needs four whole numbers, W and H at least 1")
-            x, y, w, h = (int(g) for g in m.groups())
-            return cls(CaptureKind.REGION, rect=Rect(x, y, w, h))
-        raise UsageError(f"capture mode {shown} is not valid: {_MODE_HELP}")
-
-    def __str__(self) -> str:
-        if self.kind is CaptureKind.MONITOR:
-            return f"monitor:{self.monitor}"
-        if self.kind is CaptureKind.REGION:
-            assert self.rect is not None
-            r = self.rect
-            return f"region:{r.left},{r.top},{r.width},{r.height}"
-        return "full"
 
 
 @dataclass(frozen=True)
@@ -270,174 +110,6 @@ class Grab:
     mode: CaptureMode
     utc: datetime
     monotonic_ns: int
-
-
-@dataclass(frozen=True)
-class CaptureContext:
-    """Facts recorded with a capture. Nothing else personal: no location, serial numbers or MAC addresses.
-
-    Attributes:
-        utc: Capture time in UTC (aware, whole milliseconds).
-        local: The same instant in the workstation's local time (aware, fixed offset).
-        local_zone: The OS's name for the local zone at that instant ("GMT", "BST"...).
-        monotonic_ns: Monotonic clock at capture, to order captures made within one boot.
-        host: Host name.
-        os_user: Login name of the OS user, None if the OS cannot tell.
-        os: ``platform.platform()``.
-        app_version: Version of this app.
-        mode: The capture mode.
-        desktop: Virtual desktop geometry.
-        monitors: Every monitor's geometry and scale.
-        captured: The captured rectangle on the virtual desktop.
-        window_title: Title of the active window, None when unknown.
-        window_process: Process name of the active window, None when unknown.
-    """
-
-    utc: datetime
-    local: datetime
-    local_zone: str
-    monotonic_ns: int
-    host: str
-    os_user: str | None
-    os: str
-    app_version: str
-    mode: CaptureMode
-    desktop: Rect
-    monitors: tuple[MonitorInfo, ...]
-    captured: Rect
-    window_title: str | None
-    window_process: str | None
-
-    @property
-    def utc_iso(self) -> str:
-        """UTC time as ISO 8601 with milliseconds and ``Z``: ``2026-11-25T10:51:49.123Z``."""
-        return self.utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.utc.microsecond // 1000:03d}Z"
-
-    @property
-    def local_iso(self) -> str:
-        """Local time as ISO 8601 with milliseconds and offset: ``2026-11-25T10:51:49.123+00:00``."""
-        return self.local.isoformat(timespec="milliseconds")
-
-    @property
-    def utc_offset(self) -> str:
-        """The local offset from UTC as ``+HH:MM`` or ``-HH:MM``."""
-        return _format_offset(self.local.utcoffset() or timedelta(0))
-
-    @classmethod
-    def from_grab(cls, grab: Grab, *, app_version: str, window: platform_window.WindowInfo | None) -> CaptureContext:
-        """Assemble the context of ``grab`` from this workstation."""
-        try:
-            os_user: str | None = getpass.getuser()
-        except (OSError, KeyError, ImportError):
-            os_user = None
-        local = grab.utc.astimezone()
-        return cls(
-            utc=grab.utc,
-            local=local,
-            local_zone=local.tzname() or _format_offset(local.utcoffset() or timedelta(0)),
-            monotonic_ns=grab.monotonic_ns,
-            host=socket.gethostname(),
-            os_user=os_user,
-            os=platform.platform(),
-            app_version=app_version,
-            mode=grab.mode,
-            desktop=grab.desktop,
-            monitors=grab.monitors,
-            captured=grab.area,
-            window_title=None if window is None else window.title,
-            window_process=None if window is None else window.process,
-        )
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """The context as a JSON-ready dict; its key order is stable and part of the format."""
-        return {
-            "context_format": CONTEXT_FORMAT,
-            "utc": self.utc_iso,
-            "local_time": self.local_iso,
-            "local_zone": self.local_zone,
-            "utc_offset": self.utc_offset,
-            "monotonic_ns": self.monotonic_ns,
-            "host": self.host,
-            "os_user": self.os_user,
-            "os": self.os,
-            "app_version": self.app_version,
-            "mode": str(self.mode),
-            "desktop": self.desktop.to_json_dict(),
-            "monitors": [m.to_json_dict() for m in self.monitors],
-            "captured": self.captured.to_json_dict(),
-            "window_title": self.window_title,
-            "window_process": self.window_process,
-        }
-
-    @classmethod
-    def from_json_dict(cls, data: Mapping[str, object]) -> CaptureContext:
-        """Parse :meth:`to_json_dict` output strictly: exact keys, exact types, consistent times.
-
-        Raises:
-            ContextError: Anything is missing, unknown, mistyped or inconsistent.
-        """
-        obj = _exact_keys(data, _CONTEXT_KEYS, "context")
-        if _int(obj["context_format"], "context_format") != CONTEXT_FORMAT:
-            raise ContextError(f"capture context: unsupported context_format {obj['context_format']!r}")
-        utc_text = _str(obj["utc"], "utc")
-        local_text = _str(obj["local_time"], "local_time")
-        if not _UTC_RE.fullmatch(utc_text):
-            raise ContextError("capture context: utc must look like 2026-11-25T10:51:49.123Z")
-        if not _LOCAL_RE.fullmatch(local_text):
-            raise ContextError("capture context: local_time must look like 2026-11-25T10:51:49.123+00:00")
-        try:
-            utc = datetime.fromisoformat(utc_text)
-            local = datetime.fromisoformat(local_text)
-        except ValueError as e:
-            raise ContextError(f"capture context: bad time: {e}") from e
-        if utc != local:
-            raise ContextError("capture context: utc and local_time are different instants")
-        monitors_raw = obj["monitors"]
-        if not isinstance(monitors_raw, list):
-            raise ContextError("capture context: monitors must be a list")
-        try:
-            mode = CaptureMode.parse(_str(obj["mode"], "mode"))
-        except UsageError as e:
-            raise ContextError(f"capture context: {e}") from e
-        context = cls(
-            utc=utc,
-            local=local,
-            local_zone=_str(obj["local_zone"], "local_zone"),
-            monotonic_ns=_int(obj["monotonic_ns"], "monotonic_ns"),
-            host=_str(obj["host"], "host"),
-            os_user=_opt_str(obj["os_user"], "os_user"),
-            os=_str(obj["os"], "os"),
-            app_version=_str(obj["app_version"], "app_version"),
-            mode=mode,
-            desktop=Rect.from_json_dict(obj["desktop"], "desktop"),
-            monitors=tuple(MonitorInfo.from_json_dict(m, f"monitors[{i}]") for i, m in enumerate(monitors_raw)),
-            captured=Rect.from_json_dict(obj["captured"], "captured"),
-            window_title=_opt_str(obj["window_title"], "window_title"),
-            window_process=_opt_str(obj["window_process"], "window_process"),
-        )
-        if context.utc_offset != obj["utc_offset"]:
-            raise ContextError("capture context: utc_offset does not match local_time")
-        return context
-
-
-_CONTEXT_KEYS = (
-    "context_format",
-    "utc",
-    "local_time",
-    "local_zone",
-    "utc_offset",
-    "monotonic_ns",
-    "host",
-    "os_user",
-    "os",
-    "app_version",
-    "mode",
-    "desktop",
-    "monitors",
-    "captured",
-    "window_title",
-    "window_process",
-)
 
 
 @dataclass(frozen=True)
@@ -638,13 +310,6 @@ def _now_ms() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _format_offset(offset: timedelta) -> str:
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}:{mins:02d}"
-
-
 def _check_rgb(rgb: bytes, width: int, height: int) -> None:
     if width < 1 or height < 1 or len(rgb) != width * height * 3:
         raise UsageError(f"pixel buffer of {len(rgb)} bytes does not hold a {width}x{height} RGB image")
@@ -652,31 +317,3 @@ def _check_rgb(rgb: bytes, width: int, height: int) -> None:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split()) or "unknown error"
-
-
-def _exact_keys(data: object, keys: tuple[str, ...], where: str) -> Mapping[str, object]:
-    if not isinstance(data, Mapping):
-        raise ContextError(f"capture context: {where} must be an object")
-    missing = [k for k in keys if k not in data]
-    unknown = sorted(str(k) for k in data if k not in keys)
-    if missing:
-        raise ContextError(f"capture context: {where} lacks {', '.join(missing)}")
-    if unknown:
-        raise ContextError(f"capture context: {where} has unknown keys {', '.join(unknown)}")
-    return data
-
-
-def _int(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ContextError(f"capture context: {where} must be an integer")
-    return value
-
-
-def _str(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise ContextError(f"capture context: {where} must be a string")
-    return value
-
-
-def _opt_str(value: object, where: str) -> str | None:
-    return None if value is None else _str(value, where)

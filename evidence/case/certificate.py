@@ -16,7 +16,6 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from evidence.case.custody import utc_now
 from evidence.case.register import (
     ENTRY_FILE,
     NAMESPACE,
@@ -28,6 +27,7 @@ from evidence.case.register import (
     VerifiedEntry,
 )
 from evidence.core.text import clean_line
+from evidence.core.timefmt import utc_now
 
 TITLE = "Certificate of disposal"
 WRAP = 100

@@ -10,7 +10,6 @@ appended, and carries a ``clock_anomaly`` detail so that the anomaly is visible 
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 
 from evidence.core import canonical
 from evidence.core.errors import CustodyError, EvidenceError
+from evidence.core.timefmt import parse_utc, utc_now
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first entry of every chain."""
@@ -43,33 +43,13 @@ class Action(enum.Enum):
     DISPOSED = "disposed"
 
 
-def utc_now() -> str:
-    """The current UTC time as ISO 8601 with milliseconds and a ``Z``."""
-    return format_utc(dt.datetime.now(dt.UTC))
-
-
-def format_utc(when: dt.datetime) -> str:
-    """Format an aware datetime as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def parse_utc(text: str) -> dt.datetime:
-    """Parse a time written by :func:`format_utc`."""
-    try:
-        if not text.endswith("Z"):
-            raise ValueError("no Z")
-        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-    except ValueError as e:
-        raise EvidenceError(f"time {text!r} is not UTC ISO 8601 with milliseconds") from e
-
-
 @dataclass(frozen=True)
 class CustodyEntry:
     """One link of the chain.
 
     Attributes:
         seq: 1-based position in the chain.
-        time_utc: when, as written by :func:`format_utc`.
+        time_utc: when, as written by :func:`evidence.core.timefmt.format_utc`.
         actor: who (a principal such as ``j.smith@school.example``).
         action: what (an :class:`Action` value).
         subject: what it was done to (an incident reference, ``REF/3`` for an item, a bundle name).

@@ -11,10 +11,10 @@ import datetime as dt
 import enum
 import re
 import secrets
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
-from evidence.core.errors import UsageError
+from evidence.core.errors import RecordError, UsageError
 
 
 class ReportType(enum.Enum):
@@ -90,6 +90,7 @@ class Status(enum.Enum):
 
 
 _REF_RE = re.compile(r"^EC-[0-9]{8}-[0-9A-F]{6}$")
+_E = TypeVar("_E", bound=enum.Enum)
 
 
 def new_ref(today: dt.date | None = None) -> str:
@@ -105,28 +106,48 @@ def check_ref(ref: str) -> str:
     return ref
 
 
-@dataclass
+_RECORD = "incident details"
+
+
+def _fail(field: str, problem: str) -> RecordError:
+    return RecordError(f"{_RECORD}: {field} {problem}", record=_RECORD, field=field)
+
+
+def _member(enum_type: type[_E], value: object, field: str, *, optional: bool) -> _E | None:
+    """The enum member whose value is ``value``; None for "" when the field may be unset."""
+    if optional and value == "":
+        return None
+    if isinstance(value, str):
+        for member in enum_type:
+            if member.value == value:
+                return member
+    raise _fail(field, f"has the unknown value {str(value)[:40]!r}")
+
+
+@dataclass(frozen=True)
 class IncidentDetails:
     """Everything the staff member records. All of it is personal data and is stored encrypted.
 
-    Attributes mirror the incident form; times are ISO 8601 strings as entered (the incident's own time, which
-    is not the capture time).
+    Attributes mirror the incident form. Closed sets are enums; ``target_role`` and ``perpetrator_type`` are None
+    until the form sets them. ``occurred`` is ISO 8601 as entered (the incident's own time, not the capture
+    time). The JSON form (:meth:`to_json_dict`) stores each enum as its value and an unset one as ``""``, exactly
+    as the first release wrote them, so vaults and sealed bundles stay readable.
     """
 
     title: str = ""
-    report_type: str = ReportType.CYBER_BULLYING.value
+    report_type: ReportType = ReportType.CYBER_BULLYING
     occurred: str = ""
     platform: str = ""
     platform_other: str = ""
-    categories: list[str] = field(default_factory=list)
+    categories: tuple[Category, ...] = ()
     protected_characteristic: str = ""
     target_name: str = ""
-    target_role: str = ""
-    perpetrator_type: str = ""
+    target_role: TargetRole | None = None
+    perpetrator_type: PerpetratorType | None = None
     perpetrator_name: str = ""
     perpetrator_handle: str = ""
     perpetrator_url: str = ""
-    urls: list[str] = field(default_factory=list)
+    urls: tuple[str, ...] = ()
     description: str = ""
     not_responded: bool = False
     reported_to: str = ""
@@ -134,32 +155,111 @@ class IncidentDetails:
     witnesses: str = ""
     safeguarding_note: str = ""
 
+    def __post_init__(self) -> None:
+        # A string where an enum belongs would compare unequal to every member and silently drop out of
+        # category_set(): refuse it at construction, where the caller's mistake is.
+        checks: tuple[tuple[str, object, type | tuple[type, ...]], ...] = (
+            ("report_type", self.report_type, ReportType),
+            ("target_role", self.target_role, (TargetRole, type(None))),
+            ("perpetrator_type", self.perpetrator_type, (PerpetratorType, type(None))),
+            ("not_responded", self.not_responded, bool),
+        )
+        for name, value, kind in checks:
+            if not isinstance(value, kind):
+                raise TypeError(f"IncidentDetails.{name} must be {kind}, not {type(value).__name__}")
+        if not isinstance(self.categories, tuple) or not all(isinstance(c, Category) for c in self.categories):
+            raise TypeError("IncidentDetails.categories must be a tuple of Category")
+        if not isinstance(self.urls, tuple) or not all(isinstance(u, str) for u in self.urls):
+            raise TypeError("IncidentDetails.urls must be a tuple of str")
+        for f in fields(self):
+            if f.name in _TEXT_FIELDS and not isinstance(getattr(self, f.name), str):
+                raise TypeError(f"IncidentDetails.{f.name} must be str")
+
     def to_json_dict(self) -> dict[str, Any]:
-        """A plain dict for canonical JSON."""
-        return asdict(self)
+        """The JSON form stored in the vault and in ``data/incident.json`` (enum values; unset as ``""``).
+
+        Its keys are in the form's order (the fields' order, as the first release's ``asdict`` gave them), for
+        readers that walk the form field by field, such as a subject access copy.
+        """
+        typed: dict[str, Any] = {
+            "report_type": self.report_type.value,
+            "categories": [c.value for c in self.categories],
+            "target_role": self.target_role.value if self.target_role else "",
+            "perpetrator_type": self.perpetrator_type.value if self.perpetrator_type else "",
+            "urls": list(self.urls),
+        }
+        return {f.name: typed[f.name] if f.name in typed else getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_json_dict(cls, value: dict[str, Any]) -> IncidentDetails:
-        """Build from a dict, ignoring unknown keys (newer versions may add fields)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in value.items() if k in known})
+    def parse(cls, value: object) -> IncidentDetails:
+        """Parse the JSON form. Unknown keys are ignored (a newer version may add fields); a missing key takes
+        its default; every known key must have its type, and every enum value must be known.
 
-    def category_set(self) -> set[Category]:
-        """The categories as enum members (unknown strings are ignored)."""
-        out = set()
-        for c in self.categories:
-            try:
-                out.add(Category(c))
-            except ValueError:
+        Raises:
+            RecordError: naming the field (``categories`` for an unknown category: never silently dropped).
+        """
+        if not isinstance(value, dict):
+            raise RecordError(f"{_RECORD} are not a JSON object", record=_RECORD, field="")
+        known: dict[str, Any] = {}
+        for name in _TEXT_FIELDS:
+            if name in value:
+                if not isinstance(value[name], str):
+                    raise _fail(name, "is not text")
+                known[name] = value[name]
+        if "not_responded" in value:
+            if not isinstance(value["not_responded"], bool):
+                raise _fail("not_responded", "is not true or false")
+            known["not_responded"] = value["not_responded"]
+        if "report_type" in value:
+            known["report_type"] = _member(ReportType, value["report_type"], "report_type", optional=False)
+        if "target_role" in value:
+            known["target_role"] = _member(TargetRole, value["target_role"], "target_role", optional=True)
+        if "perpetrator_type" in value:
+            known["perpetrator_type"] = _member(
+                PerpetratorType, value["perpetrator_type"], "perpetrator_type", optional=True
+            )
+        for name, enum_type in (("categories", Category), ("urls", None)):
+            if name not in value:
                 continue
-        return out
+            items = value[name]
+            if not isinstance(items, list):
+                raise _fail(name, "is not a list")
+            if enum_type is None:
+                if not all(isinstance(u, str) for u in items):
+                    raise _fail(name, "is not a list of text")
+                known[name] = tuple(items)
+            else:
+                known[name] = tuple(_member(Category, c, name, optional=False) for c in items)
+        return cls(**known)
+
+    def category_set(self) -> frozenset[Category]:
+        """The categories as a set."""
+        return frozenset(self.categories)
 
     @property
     def safeguarding_block(self) -> bool:
         """True when the incident concerns a nude or semi-nude image of a child: nothing may be captured."""
-        return Category.NUDE_IMAGE_OF_CHILD in self.category_set()
+        return Category.NUDE_IMAGE_OF_CHILD in self.categories
 
     @property
     def consider_police(self) -> bool:
         """True when a ticked category means "consider contacting the police" (§9.8)."""
         return bool(self.category_set() & POLICE_CATEGORIES)
+
+
+_TEXT_FIELDS = (
+    "title",
+    "occurred",
+    "platform",
+    "platform_other",
+    "protected_characteristic",
+    "target_name",
+    "perpetrator_name",
+    "perpetrator_handle",
+    "perpetrator_url",
+    "description",
+    "reported_to",
+    "support_sought",
+    "witnesses",
+    "safeguarding_note",
+)

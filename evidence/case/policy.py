@@ -277,12 +277,7 @@ def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | No
 
     need(bool(details.title.strip()), "title", 'Give the incident a short title, such as "Abusive comments on X".')
 
-    report_type: ReportType | None
-    try:
-        report_type = ReportType(details.report_type)
-    except ValueError:
-        report_type = None
-    need(report_type is not None, "report_type", "Choose what kind of report this is.")
+    report_type = details.report_type
 
     occurred_problem = _check_occurred(details.occurred, now)
     if occurred_problem:
@@ -297,11 +292,7 @@ def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | No
     if "platform_other" in shown:
         need(bool(details.platform_other.strip()), "platform_other", "Name the platform (you chose Other).")
 
-    categories = details.category_set()
-    unknown = [c for c in details.categories if c not in {k.value for k in Category}]
-    if unknown:
-        problems.append(Problem("categories", f"Untick the unknown category {unknown[0]!r} and choose from the list."))
-    elif not categories:
+    if not details.categories:  # an unknown category cannot get this far: IncidentDetails.parse refuses it
         problems.append(Problem("categories", "Tick at least one category for what the content is."))
     if "protected_characteristic" in shown:
         need(
@@ -313,12 +304,12 @@ def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | No
     if report_type is ReportType.CYBER_BULLYING:
         need(bool(details.target_name.strip()), "target_name", "Say who was targeted (their name).")
         need(
-            details.target_role in {r.value for r in TargetRole},
+            details.target_role is not None,
             "target_role",
             "Say whether the person targeted is a pupil, a member of staff, a parent or someone else.",
         )
     need(
-        details.perpetrator_type in {p.value for p in PerpetratorType},
+        details.perpetrator_type is not None,
         "perpetrator_type",
         "Say who is said to have done it: a current pupil, a colleague, an adult or parent, or unknown.",
     )
@@ -342,7 +333,7 @@ def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | No
             'Tick "I have not responded or retaliated" (policy §9.3), or, if you did reply, say what you said in'
             " the description.",
         )
-    goes_to = f" This kind of report goes to {route_for(report_type).to}." if report_type is not None else ""
+    goes_to = f" This kind of report goes to {route_for(report_type).to}."
     need(bool(details.reported_to.strip()), "reported_to", f"Say who you reported it to, by name.{goes_to}")
 
     if details.safeguarding_block:

@@ -47,7 +47,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence.case.custody import parse_utc, utc_now
 from evidence.case.incident import check_ref
 from evidence.case.retention import RuleKey
 from evidence.core import canonical
@@ -55,6 +54,7 @@ from evidence.core.errors import EvidenceError, UnsafeFileError, UsageError
 from evidence.core.fsutil import STALE_TEMP_SECONDS, TEMP_PREFIX, fsync_dir
 from evidence.core.safefile import read_regular
 from evidence.core.text import is_clean_line
+from evidence.core.timefmt import parse_utc, utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity
 from evidence.crypto.sshsig import AllowedSigner

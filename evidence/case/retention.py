@@ -54,10 +54,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidence.case.custody import format_utc, parse_utc
 from evidence.case.incident import Category, IncidentDetails, ReportType, TargetRole, check_ref
 from evidence.core.errors import EvidenceError, ProfileError, UsageError
 from evidence.core.text import is_clean_line
+from evidence.core.timefmt import format_utc, parse_utc
 
 TABLE = "retention"
 """Name of the profile's retention table."""
@@ -659,7 +659,7 @@ def suggest_safeguarding(details: IncidentDetails) -> bool:
     categories = details.category_set()
     if details.safeguarding_block or Category.SELF_HARM in categories:
         return True
-    if Category.SEXUAL in categories and details.target_role == TargetRole.PUPIL.value:
+    if Category.SEXUAL in categories and details.target_role is TargetRole.PUPIL:
         return True
     return bool(details.safeguarding_note.strip())
 

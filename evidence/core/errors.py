@@ -28,6 +28,38 @@ class WrongPassphraseError(DecryptionError):
     """The passphrase does not open the identity file."""
 
 
+class NoMatchingIdentityError(DecryptionError):
+    """No identity given opens any recipient stanza of an age file: it is not addressed to us (age "no match")."""
+
+
+class HeaderMacError(DecryptionError):
+    """An age header's MAC does not verify: the header was damaged or tampered with (age "HMAC failure")."""
+
+
+class PayloadError(DecryptionError):
+    """An age payload does not authenticate, is truncated or has data after its last chunk (age "payload failure")."""
+
+
+class DigestMismatchError(EvidenceError):
+    """Bytes do not match the SHA-256 recorded for them: a damaged or swapped blob. ``subject`` names the item."""
+
+    def __init__(self, message: str, *, subject: str) -> None:
+        super().__init__(message)
+        self.subject = subject
+
+
+class RecordError(EvidenceError):
+    """A typed record (incident, context, item, revision or review record) is malformed.
+
+    ``record`` names the kind of record and ``field`` the field that failed (dotted for nested fields).
+    """
+
+    def __init__(self, message: str, *, record: str, field: str) -> None:
+        super().__init__(message)
+        self.record = record
+        self.field = field
+
+
 class SignatureError(EvidenceError):
     """An SSHSIG signature is malformed, does not verify, or was made by an untrusted key."""
 

@@ -13,11 +13,13 @@ accepts only canonical encodings, because pyrage 1.4.0 does not:
   than as a malformed file (CCTV ``stream_no_nonce``, ``stream_short_nonce``); we check the nonce length first.
 
 pyrage's own failures arrive as two exception types with free-text messages; :func:`_map_failure` sorts them
-into the families the CCTV vectors distinguish (header failure, no match, HMAC failure, payload failure). Two
-more pyrage behaviours shape the streaming API: ``decrypt_io`` hands plaintext to its writer before it has
-checked the end of the STREAM (truncation, trailing data), and ``encrypt_io`` silently swallows an exception
-raised by its writer on the final flush. So :func:`decrypt_stream` documents that its sink sees provisional
-data, and both stream functions wrap the caller's objects to re-raise their errors themselves.
+into the families the CCTV vectors distinguish, each its own type so that callers never match message text:
+header failure (:class:`AgeFormatError`), no match (:class:`NoMatchingIdentityError`), HMAC failure
+(:class:`HeaderMacError`) and payload failure (:class:`PayloadError`). Two more pyrage behaviours shape the
+streaming API: ``decrypt_io`` hands plaintext to its writer before it has checked the end of the STREAM
+(truncation, trailing data), and ``encrypt_io`` silently swallows an exception raised by its writer on the final
+flush. So :func:`decrypt_stream` documents that its sink sees provisional data, and both stream functions wrap
+the caller's objects to re-raise their errors themselves.
 
 ASCII armor is refused: we never write it, and decoding it ourselves would add a second parser to keep strict.
 """
@@ -33,7 +35,15 @@ from typing import BinaryIO
 
 import pyrage
 
-from evidence.core.errors import AgeFormatError, DecryptionError, UsageError, WrongPassphraseError
+from evidence.core.errors import (
+    AgeFormatError,
+    DecryptionError,
+    HeaderMacError,
+    NoMatchingIdentityError,
+    PayloadError,
+    UsageError,
+    WrongPassphraseError,
+)
 
 MAX_SCRYPT_LOG_N = 22
 """Highest scrypt work factor (log2 N) we let pyrage compute: 2^22 takes about 4 s and 4 GiB."""
@@ -276,17 +286,17 @@ def _map_failure(error: Exception, *, passphrase: bool = False) -> AgeFormatErro
         return AgeFormatError(f"age header refused by pyrage: {message}")
     if message.startswith("No matching keys found"):
         if passphrase:
-            return DecryptionError("age no match: the file is not passphrase-encrypted")
-        return DecryptionError("age no match: no identity opens any recipient stanza")
+            return NoMatchingIdentityError("age no match: the file is not passphrase-encrypted")
+        return NoMatchingIdentityError("age no match: no identity opens any recipient stanza")
     if message.startswith("Decryption failed") and passphrase:
         # pyrage cannot tell a wrong passphrase from a damaged scrypt stanza body (CCTV scrypt_bad_tag): the
         # body's authentication tag fails either way.
         return WrongPassphraseError("wrong passphrase")
     if message.startswith("Header MAC is invalid"):
-        return DecryptionError("age HMAC failure: the header MAC does not verify (damaged or tampered)")
+        return HeaderMacError("age HMAC failure: the header MAC does not verify (damaged or tampered)")
     for prefix, text in _PAYLOAD_MESSAGES.items():
         if message.startswith(prefix):
-            return DecryptionError(text)
+            return PayloadError(text)
     return DecryptionError(f"age decryption failed: {message}")
 
 
@@ -325,7 +335,7 @@ def _identities(identities: Sequence[str]) -> list[object]:
 
 def _refuse_scrypt(header: Header) -> None:
     if any(stanza.type == "scrypt" for stanza in header.stanzas):
-        raise DecryptionError("age no match: the file is passphrase-encrypted, not for an identity")
+        raise NoMatchingIdentityError("age no match: the file is passphrase-encrypted, not for an identity")
 
 
 def encrypt(plaintext: bytes, recipients: Sequence[str]) -> bytes:
@@ -361,7 +371,10 @@ def decrypt(ciphertext: bytes, identities: Sequence[str]) -> bytes:
 
     Raises:
         AgeFormatError: Header failure (malformed, armored, or refused by our guards).
-        DecryptionError: No identity matches, the header MAC does not verify, or the payload is damaged.
+        NoMatchingIdentityError: No identity opens any recipient stanza (the file is not addressed to us).
+        HeaderMacError: The header MAC does not verify.
+        PayloadError: The payload is damaged or truncated.
+        DecryptionError: Any other pyrage failure.
         UsageError: No identities, or one is not an age X25519 identity.
     """
     header = parse_header(ciphertext)
@@ -419,7 +432,7 @@ def decrypt_with_passphrase(ciphertext: bytes, passphrase: str) -> bytes:
     header = parse_header(ciphertext)
     _check_nonce(header, len(ciphertext))
     if [stanza.type for stanza in header.stanzas] != ["scrypt"]:
-        raise DecryptionError("age no match: the file is not passphrase-encrypted")
+        raise NoMatchingIdentityError("age no match: the file is not passphrase-encrypted")
     try:
         plaintext: bytes = pyrage.passphrase.decrypt(ciphertext, passphrase)
     except (pyrage.DecryptError, OSError) as e:
@@ -517,8 +530,9 @@ def decrypt_stream(reader: BinaryIO, sink: BinaryIO | Callable[[bytes], object],
 
     Raises:
         AgeFormatError: Header failure (malformed, armored, or refused by our guards); the sink saw nothing.
-        DecryptionError: No identity matches or the header MAC does not verify (the sink saw nothing), or the
-            payload is damaged (the sink may have seen data: discard it).
+        NoMatchingIdentityError, HeaderMacError: No identity matches, or the header MAC does not verify (the
+            sink saw nothing).
+        PayloadError: The payload is damaged (the sink may have seen data: discard it).
         UsageError: No identities, or one is not an age X25519 identity.
     """
     head = b""

@@ -25,9 +25,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evidence import APP_NAME, __version__, bundle
+from evidence.bundle.records import BundleItem
+from evidence.capture.items import ItemKind
 from evidence.case import policy
 from evidence.case.custody import CustodyEntry
 from evidence.case.incident import Category, PerpetratorType, ReportType, TargetRole
+from evidence.core.timefmt import day_text, format_offset, parse_aware, recorded_time_text
 from evidence.review.actions import ACTIONS, ReviewRecord, reviews
 from evidence.review.actions import label as review_label
 
@@ -135,7 +138,7 @@ class Exhibit:
     number: int
     seq: int
     file: str
-    kind: str
+    kind: ItemKind
     kind_text: str
     parent_ref: str
     media_type: str
@@ -370,20 +373,13 @@ def build_report(
     """
     sealer = verified.sealer
     prefix = initials(sealer.signer_name, sealer.signer_principal)
-    items = sorted((dict(i) for i in verified.incident.get("items", [])), key=lambda i: int(i.get("seq", 0)))
-    contexts = {int(i["seq"]): _context(verified.bag, str(i.get("context", ""))) for i in items}
-    refs = {int(i["seq"]): f"{prefix}/{n}" for n, i in enumerate(items, start=1)}
-    exhibits = tuple(
-        _exhibit(item, n, refs, contexts, {int(i["seq"]): i for i in items}) for n, item in enumerate(items, start=1)
-    )
+    items = sorted(verified.items, key=lambda i: i.seq)
+    contexts = {i.seq: _context(verified.bag, i.context_name) for i in items}
+    refs = {i.seq: f"{prefix}/{n}" for n, i in enumerate(items, start=1)}
+    exhibits = tuple(_exhibit(item, n, refs, contexts) for n, item in enumerate(items, start=1))
     excluded = tuple(
-        ExcludedItem(
-            seq=int(x.get("seq", 0)),
-            reason=str(x.get("reason", "")),
-            sha256=str(x.get("sha256") or ""),
-            stored_utc=str(x.get("created_utc") or ""),
-        )
-        for x in sorted(verified.incident.get("excluded", []), key=lambda x: int(x.get("seq", 0)))
+        ExcludedItem(seq=x.seq, reason=x.reason, sha256=x.sha256, stored_utc=x.created_utc)
+        for x in sorted(verified.excluded, key=lambda x: x.seq)
     )
     revisions = tuple(
         RevisionRow(
@@ -391,7 +387,7 @@ def build_report(
             action=r.action,
             signer_name=r.signer_name,
             signer_principal=r.signer_principal,
-            signer_role=str(r.record.get("signer", {}).get("role", "")),
+            signer_role=r.record.signer.role.value,
             fingerprint=r.signer_fingerprint,
             time_utc=r.time_utc,
         )
@@ -399,7 +395,7 @@ def build_report(
     )
     partial = Report(
         ref=verified.ref,
-        school=str(verified.incident.get("school", "")),
+        school=verified.incident.school,
         exported_by=exported_by,
         officer_reference=officer_reference,
         exported_utc=exported_utc,
@@ -427,6 +423,8 @@ def exhibit_images(report: Report, verified: bundle.VerifiedBundle) -> dict[str,
 
 
 def _context(bag: Mapping[str, bytes], name: str) -> dict[str, Any]:
+    """An item's context as the bag holds it, read leniently: the report shows what a context records and says
+    so where it records nothing (a verified bundle's contexts are JSON objects, of any version)."""
     try:
         value = json.loads(bag[name].decode("utf-8"))
     except (KeyError, UnicodeDecodeError, ValueError):
@@ -438,115 +436,56 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _labelled(enum_type: type[ReportType | Category | TargetRole | PerpetratorType], value: str) -> str:
+def _labelled(value: ReportType | Category | TargetRole | PerpetratorType) -> str:
     try:
-        return policy.label(enum_type(value))
-    except (ValueError, KeyError):
-        return value
+        return policy.label(value)
+    except KeyError:
+        return str(value.value)
 
 
 def _summary(verified: bundle.VerifiedBundle) -> IncidentSummary:
-    d: Mapping[str, Any] = verified.incident.get("details", {}) or {}
-    platform = _text(d.get("platform"))
-    if platform == policy.OTHER_PLATFORM and _text(d.get("platform_other")):
-        platform = f"Other: {_text(d.get('platform_other'))}"
+    d = verified.incident.details
+    platform = _text(d.platform)
+    if platform == policy.OTHER_PLATFORM and _text(d.platform_other):
+        platform = f"Other: {_text(d.platform_other)}"
     categories = []
-    for c in d.get("categories", []) or []:
-        words = _labelled(Category, str(c))
-        if c == Category.HATE_CRIME.value and _text(d.get("protected_characteristic")):
-            words = f"{words} ({_text(d.get('protected_characteristic'))})"
+    for c in d.categories:
+        words = _labelled(c)
+        if c is Category.HATE_CRIME and _text(d.protected_characteristic):
+            words = f"{words} ({_text(d.protected_characteristic)})"
         categories.append(words)
-    target = _text(d.get("target_name"))
-    role = _labelled(TargetRole, _text(d.get("target_role"))) if _text(d.get("target_role")) else ""
+    target = _text(d.target_name)
+    role = _labelled(d.target_role) if d.target_role else ""
     if role:
         target = f"{target} ({role.lower()})" if target else role
-    perp_type = _text(d.get("perpetrator_type"))
-    perpetrator = _labelled(PerpetratorType, perp_type) if perp_type else ""
-    if _text(d.get("perpetrator_name")):
-        perpetrator = f"{_text(d.get('perpetrator_name'))}" + (f" ({perpetrator.lower()})" if perpetrator else "")
-    report_type = _text(d.get("report_type"))
+    perpetrator = _labelled(d.perpetrator_type) if d.perpetrator_type else ""
+    if _text(d.perpetrator_name):
+        perpetrator = f"{_text(d.perpetrator_name)}" + (f" ({perpetrator.lower()})" if perpetrator else "")
     return IncidentSummary(
         ref=verified.ref,
-        school=str(verified.incident.get("school", "")),
-        title=_text(d.get("title")),
-        report_type=_labelled(ReportType, report_type) if report_type else "",
+        school=verified.incident.school,
+        title=_text(d.title),
+        report_type=_labelled(d.report_type),
         platform=platform,
-        occurred=_text(d.get("occurred")),
+        occurred=_text(d.occurred),
         categories=tuple(categories),
         target=target,
         perpetrator=perpetrator,
-        perpetrator_handle=_text(d.get("perpetrator_handle")),
-        perpetrator_url=_text(d.get("perpetrator_url")),
-        urls=tuple(_text(u) for u in d.get("urls", []) or [] if _text(u)),
-        description=_text(d.get("description")),
-        not_responded=bool(d.get("not_responded")),
-        reported_to=_text(d.get("reported_to")),
-        witnesses=_text(d.get("witnesses")),
-        created_utc=str(verified.incident.get("created_utc", "")),
+        perpetrator_handle=_text(d.perpetrator_handle),
+        perpetrator_url=_text(d.perpetrator_url),
+        urls=tuple(_text(u) for u in d.urls if _text(u)),
+        description=_text(d.description),
+        not_responded=d.not_responded,
+        reported_to=_text(d.reported_to),
+        witnesses=_text(d.witnesses),
+        created_utc=verified.incident.created_utc,
     )
-
-
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _day(when: dt.date, *, long: bool = False) -> str:
-    """``Wed 25 Nov 2026`` (or ``Wednesday 25 November 2026``), in English whatever the process locale is."""
-    day, month = _DAYS[when.weekday()], _MONTHS[when.month - 1]
-    return f"{day} {when.day} {month} {when.year}" if long else f"{day[:3]} {when.day:02d} {month[:3]} {when.year}"
-
-
-def _parse_time(text: str) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.utcoffset() is not None else None
-
-
-def local_time_text(local_iso: str, zone: str, offset: str) -> str:
-    """A local time as people read it: ``Wed 25 Nov 2026 10:51:49 GMT (UTC+00:00)``; "" if it does not parse."""
-    when = _parse_time(local_iso)
-    if when is None:
-        return ""
-    if not offset:
-        offset = _format_offset(when.utcoffset() or dt.timedelta(0))
-    shown_zone = zone if zone and zone != offset else ""
-    return f"{_day(when)} {when:%H:%M:%S} {shown_zone + ' ' if shown_zone else ''}(UTC{offset})"
-
-
-def utc_time_text(utc_iso: str) -> str:
-    """A UTC time as people read it: ``Wed 25 Nov 2026 10:51:49 UTC``; the input itself if it does not parse."""
-    when = _parse_time(utc_iso)
-    if when is None:
-        return utc_iso
-    when = when.astimezone(dt.UTC)
-    return f"{_day(when)} {when:%H:%M:%S} UTC"
 
 
 def _long_day(e: Exhibit) -> str:
     """The exhibit's day in words, local where known: ``Wednesday 25 November 2026``."""
-    when = _parse_time(e.local_iso) or _parse_time(e.captured_utc)
-    return _day(when, long=True) if when else ""
-
-
-def _format_offset(offset: dt.timedelta) -> str:
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    when = parse_aware(e.local_iso) or parse_aware(e.captured_utc)
+    return day_text(when, long=True) if when else ""
 
 
 def _mode_text(mode: str) -> str:
@@ -565,27 +504,22 @@ def _when(context: Mapping[str, Any]) -> tuple[str, str, str, str]:
     utc = _text(context.get("utc"))
     zone = _text(context.get("local_zone") or context.get("time_zone"))
     local_iso = _text(context.get("local_time"))
-    local = local_time_text(local_iso, zone, _text(context.get("utc_offset")))
+    local = recorded_time_text(local_iso, zone, _text(context.get("utc_offset")))
     return (utc, local, local_iso, zone) if local else (utc, "", "", "")
 
 
 def _exhibit(
-    item: Mapping[str, Any],
-    number: int,
-    refs: Mapping[int, str],
-    contexts: Mapping[int, Mapping[str, Any]],
-    by_seq: Mapping[int, Mapping[str, Any]],
+    item: BundleItem, number: int, refs: Mapping[int, str], contexts: Mapping[int, Mapping[str, Any]]
 ) -> Exhibit:
-    seq = int(item["seq"])
-    kind = str(item.get("kind", ""))
+    seq, kind = item.seq, item.kind
     ctx = contexts.get(seq, {})
-    stored = str(item.get("created_utc", ""))
-    parent_seq = item.get("parent_seq")
-    parent_ref = refs.get(parent_seq, "") if isinstance(parent_seq, int) else ""
+    stored = item.created_utc
+    parent_seq = item.parent_seq
+    parent_ref = refs.get(parent_seq, "") if parent_seq is not None else ""
     utc, local, local_iso, zone, note = "", "", "", "", ""
     method, title, process, workstation = "", _text(ctx.get("window_title")), _text(ctx.get("window_process")), ""
     provided_by, how, original_name = "", "", ""
-    if kind == "received":
+    if kind is ItemKind.RECEIVED:
         kind_text = "Received (provided to staff, not seen on their own screen)"
         utc = _text(ctx.get("received_utc"))
         note = "the time it was received"
@@ -597,8 +531,8 @@ def _exhibit(
         file_time = _text(ctx.get("file_time_utc"))
         if file_time:
             method += f"; the file's own time was {file_time}, which may not be when the image was made"
-    elif kind == "derived":
-        parent_ctx = contexts.get(parent_seq, {}) if isinstance(parent_seq, int) else {}
+    elif kind is ItemKind.DERIVED:
+        parent_ctx = contexts.get(parent_seq, {}) if parent_seq is not None else {}
         shown_parent = parent_ref or (f"item {parent_seq} (not in this bundle)" if parent_seq else "another item")
         kind_text = f"Crop of {shown_parent}"
         utc, local, local_iso, zone = _when(parent_ctx)
@@ -628,16 +562,16 @@ def _exhibit(
         ref=refs[seq],
         number=number,
         seq=seq,
-        file=str(item.get("file", "")),
+        file=item.file,
         kind=kind,
         kind_text=kind_text,
         parent_ref=parent_ref,
-        media_type=str(item.get("media_type", "")),
-        sha256=str(item.get("sha256", "")),
-        pixels_sha256=str(item.get("pixels_sha256") or ""),
-        width=int(item.get("width") or 0),
-        height=int(item.get("height") or 0),
-        size=int(item.get("size") or 0),
+        media_type=item.media_type,
+        sha256=item.sha256,
+        pixels_sha256=item.pixels_sha256 or "",
+        width=item.width or 0,
+        height=item.height or 0,
+        size=item.size,
         captured_utc=utc,
         captured_local=local,
         local_iso=local_iso,
@@ -651,7 +585,7 @@ def _exhibit(
         provided_by=provided_by,
         how=how,
         original_name=original_name,
-        caption=_text(item.get("caption")),
+        caption=_text(item.caption),
         stored_utc=stored,
     )
 
@@ -765,7 +699,9 @@ def verify_steps(report: Report) -> tuple[VerifyStep, ...]:
             "each fingerprint appears in the list of revisions",
         )
     )
-    pixels = [e for e in report.exhibits if e.media_type == "image/png" and e.kind in ("captured", "derived")]
+    pixels = [
+        e for e in report.exhibits if e.media_type == "image/png" and e.kind in (ItemKind.CAPTURED, ItemKind.DERIVED)
+    ]
     if pixels:
         steps.append(
             VerifyStep(
@@ -852,16 +788,16 @@ def verify_txt(report: Report) -> str:
 
 def _on_at(utc_iso: str, local_iso: str = "", zone: str = "") -> str:
     """``On Wednesday 15 July 2026 at 09:05:09 BST (08:05:09 UTC)``, or in UTC alone when no local time is known."""
-    utc = _parse_time(utc_iso)
-    local = _parse_time(local_iso)
+    utc = parse_aware(utc_iso)
+    local = parse_aware(local_iso)
     if utc is None:
         return f"At {utc_iso or '[time]'}"
     utc = utc.astimezone(dt.UTC)
     if local is None:
-        return f"On {_day(utc, long=True)} at {utc:%H:%M:%S} UTC"
-    zone = zone or f"UTC{_format_offset(local.utcoffset() or dt.timedelta(0))}"
-    utc_day = "" if utc.date() == local.date() else f" on {_day(utc, long=True)}"
-    return f"On {_day(local, long=True)} at {local:%H:%M:%S} {zone} ({utc:%H:%M:%S} UTC{utc_day})"
+        return f"On {day_text(utc, long=True)} at {utc:%H:%M:%S} UTC"
+    zone = zone or f"UTC{format_offset(local.utcoffset() or dt.timedelta(0))}"
+    utc_day = "" if utc.date() == local.date() else f" on {day_text(utc, long=True)}"
+    return f"On {day_text(local, long=True)} at {local:%H:%M:%S} {zone} ({utc:%H:%M:%S} UTC{utc_day})"
 
 
 def _exhibit_paragraph(e: Exhibit, report: Report) -> str:
@@ -871,14 +807,14 @@ def _exhibit_paragraph(e: Exhibit, report: Report) -> str:
     if e.window_title:
         window = f' while the window titled "{e.window_title}"' + (f" ({e.window_process})" if e.window_process else "")
         window += " was active"
-    if e.kind == "received":
+    if e.kind is ItemKind.RECEIVED:
         text = (
             f"{when}, {e.provided_by or '[who]'} provided me with an image ({e.how or '[how]'}). I did not see"
             f" this content on my own screen. The app kept the file exactly as I received it"
             + (f" (its name was {e.original_name})" if e.original_name else "")
             + f" and saved it, {size}, as {e.file}."
         )
-    elif e.kind == "derived":
+    elif e.kind is ItemKind.DERIVED:
         text = (
             f"I selected part of exhibit {e.parent_ref or '[the original]'}, and the app saved that part, without"
             f" changing any pixel, as {e.file} ({size}). {e.parent_ref or 'The original'} remains the complete"
@@ -952,7 +888,7 @@ def statement_text(report: Report) -> str:
     out += [about, ""]
     if dates:
         kinds = {e.kind for e in report.exhibits}
-        saw = "saw the content on screen" if "received" not in kinds else "saw or received the content"
+        saw = "saw the content on screen" if ItemKind.RECEIVED not in kinds else "saw or received the content"
         out += [f"I {saw} on {' and '.join(dates)}.", ""]
     for e in report.exhibits:
         out += [_exhibit_paragraph(e, report), ""]
@@ -1015,7 +951,7 @@ def exhibit_rows(e: Exhibit) -> list[tuple[str, str]]:
         ("Kind", e.kind_text),
         ("SHA-256 (file)", e.sha256),
         ("SHA-256 (pixels)", e.pixels_sha256),
-        ("On screen (UTC)" if e.kind != "received" else "Received (UTC)", e.captured_utc),
+        ("On screen (UTC)" if e.kind is not ItemKind.RECEIVED else "Received (UTC)", e.captured_utc),
         ("Local time", e.captured_local),
         ("Time source", e.time_note),
         ("Method", e.method),

@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
-from evidence.case.custody import Action, make_entry, utc_now
+from evidence.case.custody import Action, make_entry
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, UsageError
+from evidence.core.errors import BundleError, RecordError, UsageError
 from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 
 REVIEW_FORMAT = "evidence-capture-review/1"
+
+_RECORD = "review record"
 
 
 class ReviewAction(enum.Enum):
@@ -141,27 +144,57 @@ class ReviewRecord:
 
     @classmethod
     def parse(cls, value: Any, *, where: str) -> ReviewRecord:
-        """Parse a record written by :meth:`to_json_dict`."""
+        """Parse a record written by :meth:`to_json_dict`.
+
+        Raises:
+            BundleError: check ``consistency`` on ``where``, caused by a :class:`RecordError` naming the field.
+        """
         try:
-            if value.get("format") != REVIEW_FORMAT:
-                raise ValueError("not a review record")
-            by = value["by"]
-            fields = value.get("fields") or {}
-            if not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
-                raise ValueError("fields must be text")
-            return cls(
-                revision=int(value["revision"]),
-                action=ReviewAction(value["action"]),
-                time_utc=str(value["time_utc"]),
-                by_name=str(by["name"]),
-                by_principal=str(by["principal"]),
-                why=str(value.get("why", "")),
-                fields=dict(fields),
-            )
-        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            return cls._parse(value)
+        except RecordError as e:
             raise BundleError(
                 f"consistency: {where}: not a review record ({e})", check="consistency", member=where
             ) from e
+
+    @classmethod
+    def _parse(cls, value: Any) -> ReviewRecord:
+        def fail(field: str, problem: str) -> RecordError:
+            return RecordError(f"{_RECORD}: {field} {problem}", record=_RECORD, field=field)
+
+        def text(obj: Any, key: str, field: str) -> str:
+            if not isinstance(obj.get(key), str):
+                raise fail(field, "is not text")
+            return str(obj[key])
+
+        if not isinstance(value, dict) or value.get("format") != REVIEW_FORMAT:
+            raise fail("format", f"is not {REVIEW_FORMAT}")
+        revision = value.get("revision")
+        if not isinstance(revision, int) or isinstance(revision, bool):
+            raise fail("revision", "is not a number")
+        try:
+            action = ReviewAction(value.get("action"))
+        except ValueError as e:
+            raise fail("action", "is not a known review action") from e
+        by = value.get("by")
+        if not isinstance(by, dict):
+            raise fail("by", "is not an object")
+        fields = value.get("fields") or {}
+        if not isinstance(fields, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
+        ):
+            raise fail("fields", "must be text")
+        why = value.get("why", "")
+        if not isinstance(why, str):
+            raise fail("why", "is not text")
+        return cls(
+            revision=revision,
+            action=action,
+            time_utc=text(value, "time_utc", "time_utc"),
+            by_name=text(by, "name", "by.name"),
+            by_principal=text(by, "principal", "by.principal"),
+            why=why,
+            fields=dict(fields),
+        )
 
     @property
     def summary(self) -> str:

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
-from evidence.case.custody import format_utc, utc_now
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, EvidenceError, UsageError
 from evidence.core.fsutil import TEMP_PREFIX, atomic_write
+from evidence.core.timefmt import format_utc, utc_now
 from evidence.review import actions as review
 
 INDEX_FORMAT = "evidence-capture-inbox-index/1"

@@ -19,15 +19,23 @@ import hashlib
 import io
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evidence.case.custody import Action, CustodyEntry, make_entry, utc_now, verify_chain
+from evidence.capture.context import DerivedContext
+from evidence.capture.items import MEDIA_TYPES, ItemContext, ItemKind, check_context, parse_context
+from evidence.case.custody import Action, CustodyEntry, make_entry, verify_chain
 from evidence.case.incident import IncidentDetails, Status, check_ref, new_ref
 from evidence.core import canonical
-from evidence.core.errors import CustodyError, EvidenceError, VaultError
+from evidence.core.errors import CustodyError, DigestMismatchError, EvidenceError, UsageError, VaultError
+from evidence.core.timefmt import utc_now
 from evidence.crypto import ageio
+
+if TYPE_CHECKING:  # the capture modules pull in mss and Pillow; the vault needs only their records' fields
+    from evidence.capture.crop import Derived
+    from evidence.capture.received import Received
+    from evidence.capture.screen import Capture
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 15000
@@ -87,11 +95,80 @@ class IncidentRow:
 
 
 @dataclass(frozen=True)
-class ItemRow:
-    """What the vault shows of an item without an unlock.
+class NewItem:
+    """One item to store, with everything :meth:`Vault.add_item` writes about it.
 
     Attributes:
-        kind: ``captured``, ``received`` or ``derived``.
+        kind: captured, received or derived.
+        media_type: image/png or image/jpeg.
+        content: the original bytes, exactly as captured or received.
+        sha256: hex SHA-256 of ``content``.
+        context: the context record of ``kind`` (a crop's names its original by digest).
+        pixels_sha256: hex SHA-256 of the pixels as a binary PPM, where known.
+        width, height: the image's size in pixels, where known.
+        parent_seq: for a derived item, the item it was cut from (required); None otherwise.
+
+    Raises:
+        UsageError: on construction, when the fields do not fit together (a context of another kind, a crop
+            without its parent, an unknown media type).
+    """
+
+    kind: ItemKind
+    media_type: str
+    content: bytes = field(repr=False)
+    sha256: str
+    context: ItemContext
+    pixels_sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
+    parent_seq: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, ItemKind):
+            raise UsageError(f"item kind {self.kind!r} is not an ItemKind")
+        if self.media_type not in MEDIA_TYPES:
+            raise UsageError(f"media type {self.media_type!r} is not one of {', '.join(MEDIA_TYPES)}")
+        check_context(self.kind, self.context)
+        if (self.kind is ItemKind.DERIVED) != (self.parent_seq is not None):
+            raise UsageError("a derived item, and only a derived item, names the item it was cut from")
+
+    @classmethod
+    def from_shot(cls, shot: Capture | Derived, *, parent_seq: int | None = None) -> NewItem:
+        """A screen capture, or a crop (PNG) of item ``parent_seq``; the kind follows the shot's context."""
+        kind = ItemKind.DERIVED if isinstance(shot.context, DerivedContext) else ItemKind.CAPTURED
+        return cls(
+            kind=kind,
+            media_type="image/png",
+            content=shot.png,
+            sha256=shot.png_sha256,
+            context=shot.context,
+            pixels_sha256=shot.pixels_sha256,
+            width=shot.width,
+            height=shot.height,
+            parent_seq=parent_seq,
+        )
+
+    @classmethod
+    def from_received(cls, received: Received) -> NewItem:
+        """A received image, byte for byte."""
+        return cls(
+            kind=ItemKind.RECEIVED,
+            media_type=received.media_type,
+            content=received.content,
+            sha256=received.sha256,
+            context=received.context,
+            pixels_sha256=received.pixels_sha256,
+            width=received.width,
+            height=received.height,
+        )
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """What the vault shows of an item without an unlock (it provides :class:`~evidence.capture.items.ItemFacts`).
+
+    Attributes:
+        kind: captured, received or derived.
         sha256: digest (hex) of the original file bytes.
         pixels_sha256: digest (hex) of the pixels as a binary PPM, where known.
         parent_seq: for a derived crop, the full frame it was cut from.
@@ -99,7 +176,7 @@ class ItemRow:
 
     ref: str
     seq: int
-    kind: str
+    kind: ItemKind
     created_utc: str
     media_type: str
     sha256: str
@@ -288,31 +365,22 @@ class Vault:
                     recipients=recipients,
                 )
 
-    def add_item(
-        self,
-        ref: str,
-        *,
-        kind: str,
-        media_type: str,
-        content: bytes,
-        sha256: str,
-        context: dict[str, Any],
-        actor: str,
-        recipients: Sequence[str],
-        pixels_sha256: str | None = None,
-        width: int | None = None,
-        height: int | None = None,
-        parent_seq: int | None = None,
-    ) -> ItemRow:
+    def add_item(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> ItemRow:
         """Encrypt and store one item with its custody entry, in one transaction.
 
         Raises:
             VaultError: the incident does not exist, is blocked by the safeguarding gate, is sealed, or the
                 write failed (nothing is stored then).
         """
-        action = {"captured": Action.CAPTURED, "received": Action.RECEIVED, "derived": Action.DERIVED}[kind]
+        action = {
+            ItemKind.CAPTURED: Action.CAPTURED,
+            ItemKind.RECEIVED: Action.RECEIVED,
+            ItemKind.DERIVED: Action.DERIVED,
+        }[item.kind]
+        kind, media_type, content, sha256 = item.kind.value, item.media_type, item.content, item.sha256
+        pixels_sha256, width, height, parent_seq = item.pixels_sha256, item.width, item.height, item.parent_seq
         content_blob = _encrypt_large(content, recipients)
-        context_blob = ageio.encrypt(canonical.dumps(context), recipients)
+        context_blob = ageio.encrypt(canonical.dumps(item.context.to_json_dict()), recipients)
         with self._write() as db:
             _refuse_items(ref, self._status_in_tx(ref))
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE ref = ?", (ref,)).fetchone()[0]
@@ -523,7 +591,7 @@ class Vault:
             ItemRow(
                 ref=r[0],
                 seq=r[1],
-                kind=r[2],
+                kind=ItemKind(r[2]),
                 created_utc=r[3],
                 media_type=r[4],
                 sha256=r[5],
@@ -553,29 +621,41 @@ class Vault:
         if row is None:
             raise VaultError(f"no incident {ref} in this vault")
         value = self._open_json(row[0], identities, f"{ref} details")
-        return IncidentDetails.from_json_dict(value)
+        return IncidentDetails.parse(value)
 
     def item_content(self, ref: str, seq: int, identities: Sequence[str]) -> bytes:
-        """Decrypt an item's original bytes and check them against the stored digest."""
+        """Decrypt an item's original bytes and check them against the stored digest.
+
+        Raises:
+            DigestMismatchError: the decrypted bytes are not the ones recorded (a swapped or damaged blob).
+            VaultError: there is no such item, or it was shredded.
+        """
         row = self._db.execute("SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
         if row is None:
             raise VaultError(f"no item {ref}/{seq} in this vault")
         if row[0] is None:
             raise VaultError(f"item {ref}/{seq} was shredded")
         data = ageio.decrypt(row[0], identities)
-        if hashlib.sha256(data).hexdigest() != row[1]:
-            raise VaultError(f"item {ref}/{seq} does not match its recorded SHA-256")
+        if hashlib.sha256(data).hexdigest() != row[1]:  # anyone can encrypt to the public recipients
+            raise DigestMismatchError(
+                f"item {ref}/{seq} does not match its recorded SHA-256 (its stored content was replaced or damaged)",
+                subject=f"{ref}/{seq}",
+            )
         return data
 
-    def item_context(self, ref: str, seq: int, identities: Sequence[str]) -> dict[str, Any]:
-        """Decrypt an item's capture context."""
-        row = self._db.execute("SELECT context FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
+    def item_context(self, ref: str, seq: int, identities: Sequence[str]) -> ItemContext:
+        """Decrypt an item's context record (capture, crop or receipt, by the item's kind).
+
+        Raises:
+            ContextError: the stored context is not a record of the item's kind.
+            VaultError: there is no such item, or it was shredded.
+        """
+        row = self._db.execute("SELECT context, kind FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
         if row is None:
             raise VaultError(f"no item {ref}/{seq} in this vault")
-        value = self._open_json(row[0], identities, f"{ref}/{seq} context")
-        if not isinstance(value, dict):
-            raise VaultError(f"{ref}/{seq} context is not an object")
-        return value
+        if not row[0]:
+            raise VaultError(f"item {ref}/{seq} was shredded")
+        return parse_context(ItemKind(row[1]), self._open_json(row[0], identities, f"{ref}/{seq} context"))
 
     def custody(self, ref: str, identities: Sequence[str]) -> list[CustodyEntry]:
         """Decrypt and verify the incident's custody chain.

@@ -51,6 +51,7 @@ from evidence.case.custody import Action, CustodyEntry, make_entry  # noqa: E402
 from evidence.case.profile import Profile  # noqa: E402
 from evidence.crypto import ageio, sshsig  # noqa: E402
 from evidence.crypto.keys import Identity  # noqa: E402
+from evidence.review import actions as review  # noqa: E402
 
 SEAL_NAMESPACE = "evidence-capture-seal-v1"
 ORIGIN_NAMESPACE = "evidence-capture-origin-v1"
@@ -830,6 +831,50 @@ def _revision_scenarios(base: Base) -> list[Scenario]:
             "revision: data/revisions/1.json: revision 1 cannot have a predecessor",
         ),
         bag("revision_2_adds_an_item_file", reseal(added_item), "revision: data/items/009.png"),
+        *_readded_review_scenarios(base),
+    ]
+
+
+def _four_revisions(base: Base) -> dict[str, bytes]:
+    """``base.two`` after two more real revisions by the DSL (notes ``r3-note.json`` and ``r4-note.json``)."""
+    bag = dict(base.two)
+    for k in (3, 4):
+        verified = bundle.verify_bag(zip_bag(base.ref, bag), school_profile())
+        bag = review.add_review(
+            verified, dsl(), school_profile(), review.ReviewAction.NOTE, f"Note {k}", when=f"2026-11-25T1{k}:30:00.000Z"
+        )
+    return bag
+
+
+def _readded_review_scenarios(base: Base) -> list[Scenario]:
+    """Revision 3 drops revision 2's review file and revision 4 adds it back: signed, linked and chained.
+
+    Revision 2's manifest and signature are kept as the DSL signed them. With the same content every file of
+    revision 2 still has the digest revision 2 signed today, so only the rule that each revision keeps all of
+    the previous one's files stands in the way; with other content, the rule that no signed file changes later
+    also does, and comes first.
+    """
+    four = _four_revisions(base)
+
+    def without_note(k: int, manifest: bytes) -> bytes:
+        lines = manifest.splitlines(keepends=True)
+        return b"".join(line for line in lines if k != 3 or not line.endswith(f"  {NOTE}\n".encode()))
+
+    def readded(content: bytes) -> bytes:
+        bag = _with_file(four, 4, NOTE, content)
+        return encrypt(zip_bag(base.ref, reseal(bag, keep={1, 2}, edit_manifest=without_note)))
+
+    return [
+        Scenario(
+            "revision_3_drops_a_review_and_revision_4_adds_it_back",
+            readded(four[NOTE]),
+            f"revision: {NOTE}: revision 3 changed or dropped a file of revision 2",
+        ),
+        Scenario(
+            "revision_3_drops_a_review_and_revision_4_adds_other_content",
+            readded(pretty({"note": "Nothing happened"})),
+            f"revision: {NOTE}: revision 2's file was changed or removed later",
+        ),
     ]
 
 

@@ -227,8 +227,12 @@ def scenarios() -> list[tuple[str, bytes, str]]:
         ("name_newline", one(b"a\n.txt"), S + "character outside [A-Za-z0-9._-]"),
         ("duplicate_name", build([Member(b"a.txt", b"one"), Member(b"a.txt", b"two")]), S + "duplicate name"),
         ("case_clash", build([Member(b"A.txt", b"one"), Member(b"a.txt", b"two")]), S + "differs only in case"),
+        ("case_clash_lower_first", build([Member(b"a.txt", b"one"), Member(b"A.txt")]), S + "differs only in case"),
+        ("case_clash_in_folder", build([Member(b"Bag/a.txt"), Member(b"bag/a.txt")]), S + "differs only in case"),
         ("file_and_directory", build([Member(b"bag"), Member(b"bag/a.txt")]), S + "both a file and a directory"),
         ("directory_and_file", build([Member(b"bag/a.txt"), Member(b"BAG")]), S + "both a file and a directory"),
+        ("upper_directory_and_file", build([Member(b"BAG/a.txt"), Member(b"bag")]), S + "both a file and a directory"),
+        ("upper_file_and_directory", build([Member(b"BAG"), Member(b"bag/a.txt")]), S + "both a file and a directory"),
         # -- entry types and encodings
         ("symlink", build(two(data=b"/etc/passwd", external=0o120777 << 16)), S + "is a symbolic link"),
         ("directory_unix_mode", one(b"bag", data=b"", external=0o040755 << 16), S + "is a directory (unix mode)"),

@@ -108,13 +108,13 @@ def main() -> int:
         app.form.set_details(
             IncidentDetails(
                 title="Threats to a pupil",
-                report_type=ReportType.CYBER_BULLYING.value,
+                report_type=ReportType.CYBER_BULLYING,
                 occurred="2026-11-24T18:31:00+00:00",
                 platform="Instagram",
-                categories=[Category.THREATENING.value],
+                categories=(Category.THREATENING,),
                 target_name="A pupil",
-                target_role=TargetRole.PUPIL.value,
-                perpetrator_type=PerpetratorType.UNKNOWN.value,
+                target_role=TargetRole.PUPIL,
+                perpetrator_type=PerpetratorType.UNKNOWN,
                 description="Seen at break.",
                 not_responded=True,
                 reported_to="The DSL",

@@ -211,7 +211,7 @@ def test_drag_and_enter_crops_exactly_the_pattern(server: XServer, overlay_of: A
     assert crop(rgb, parent.width, parent.height, rect) == PATTERN.tobytes()
     derived = derived_capture(parent, rgb, rect, app_version="t", reason=report["mode"])
     assert derived.pixels_sha256 == pixels_sha256(PATTERN.tobytes(), PATTERN.width, PATTERN.height)
-    assert derived.context["rect_desktop"] == PATTERN_RECT.to_json_dict()
+    assert derived.context.to_json_dict()["rect_desktop"] == PATTERN_RECT.to_json_dict()
 
 
 def test_double_click_confirms_and_the_outside_is_dimmed(server: XServer, overlay_of: Any) -> None:
@@ -283,7 +283,7 @@ def test_click_a_window_and_enter_selects_its_rectangle(server: XServer, overlay
     assert report == {"event": "selected", "rect": [200, 150, 96, 64], "mode": "window", "title": TITLE}
     rect = as_rect(report["rect"])
     derived = derived_capture(parent, rgb, rect, app_version="t", reason="window", window_title=report["title"])
-    assert derived.context["selection"] == "window"
+    assert derived.context.to_json_dict()["selection"] == "window"
     assert derived.pixels_sha256 == pixels_sha256(PATTERN.tobytes(), PATTERN.width, PATTERN.height)
 
 

@@ -76,19 +76,19 @@ def test_staff_journey(tmp_path: Path) -> None:
     from app.workspace import Workspace
 
     verified = verify_file(bundle_path, me, Workspace(Paths(tmp_path / "data")).profile())
-    kinds = [i["kind"] for i in verified.items]
+    kinds = [i.kind for i in verified.items]
     assert kinds == ["captured", "captured", "captured", "captured", "derived", "captured", "derived", "received"]
     want = pattern().tobytes()
     # the full captures hold the pattern exactly where it was: our own window was hidden while capturing
     for item in verified.items[:4]:
-        img = Image.open(io.BytesIO(verified.bag[item["file"]])).convert("RGB")
-        assert img.crop((AT[0], AT[1], AT[0] + SIZE[0], AT[1] + SIZE[1])).tobytes() == want, item["file"]
+        img = Image.open(io.BytesIO(verified.bag[item.file])).convert("RGB")
+        assert img.crop((AT[0], AT[1], AT[0] + SIZE[0], AT[1] + SIZE[1])).tobytes() == want, item.file
     region = verified.items[4]
-    assert (region["width"], region["height"], region["parent_seq"]) == (SIZE[0], SIZE[1], 4)
-    assert Image.open(io.BytesIO(verified.bag[region["file"]])).convert("RGB").tobytes() == want
+    assert (region.width, region.height, region.parent_seq) == (SIZE[0], SIZE[1], 4)
+    assert Image.open(io.BytesIO(verified.bag[region.file])).convert("RGB").tobytes() == want
     window = verified.items[6]
-    assert Image.open(io.BytesIO(verified.bag[window["file"]])).convert("RGB").tobytes() == want
-    assert verified.bag[verified.items[7]["file"]] == received.read_bytes()
+    assert Image.open(io.BytesIO(verified.bag[window.file])).convert("RGB").tobytes() == want
+    assert verified.bag[verified.items[7].file] == received.read_bytes()
     # and the stock verify verb agrees
     cli = subprocess.run(
         [

@@ -19,7 +19,6 @@ status), prints ``PAUSED PAUSE`` and waits on stdin, so that the test can kill i
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import random
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bundles import school_profile, staff
+from helpers import new_capture
 from PIL import Image
 
 from evidence.bundle.seal import seal_incident
@@ -96,16 +96,7 @@ def main() -> int:
             say("INCIDENT", ref)
             for _ in range(rng.randint(1, 3)):
                 data = noise_png(rng)
-                row = vault.add_item(
-                    ref,
-                    kind="captured",
-                    media_type="image/png",
-                    content=data,
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    context={"mode": "full"},
-                    actor=me.card.principal,
-                    recipients=recipients,
-                )
+                row = vault.add_item(ref, new_capture(data), actor=me.card.principal, recipients=recipients)
                 say("ACK", "item", ref, row.seq, row.sha256)
             if pause is not None:
                 install_pause(pause)

@@ -28,8 +28,8 @@ def sealed(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
 def test_seal_then_verify(sealed) -> None:  # type: ignore[no-untyped-def]
     verified = bundle.open_bundle(sealed.ciphertext, [dsl().age_secret], school_profile())
     assert verified.ref == sealed.ref
-    assert [verified.bag[i["file"]] for i in verified.items] == sealed.pngs
-    assert verified.incident["excluded"][0]["reason"] == "my own e-mail was on screen"
+    assert [verified.bag[i.file] for i in verified.items] == sealed.pngs
+    assert verified.excluded[0].reason == "my own e-mail was on screen"
     assert verified.sealer.signer_principal == staff().card.principal
     assert verified.sealer.signer_fingerprint == staff().card.fingerprint
     assert "2 items" in verified.summary()

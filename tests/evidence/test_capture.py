@@ -265,7 +265,7 @@ def test_context_json_has_a_stable_key_order_and_round_trips() -> None:
     assert data["desktop"] == {"left": -1920, "top": -200, "width": 4480, "height": 1640}
     assert data["monitors"][1] == {"left": 0, "top": 0, "width": 2560, "height": 1440, "scale_percent": 125}
     text = json.dumps(data, ensure_ascii=False)
-    back = CaptureContext.from_json_dict(json.loads(text))
+    back = CaptureContext.parse(json.loads(text))
     assert back == context
     assert json.dumps(back.to_json_dict(), ensure_ascii=False) == text
 
@@ -275,7 +275,7 @@ def test_context_round_trips_unknown_fields_as_null() -> None:
     data = json.loads(json.dumps(context.to_json_dict()))
     assert data["window_title"] is None
     assert data["monitors"][0]["scale_percent"] is None
-    assert CaptureContext.from_json_dict(data) == context
+    assert CaptureContext.parse(data) == context
 
 
 def _broken(change: dict[str, Any], drop: str | None = None) -> dict[str, Any]:
@@ -315,7 +315,7 @@ def _broken(change: dict[str, Any], drop: str | None = None) -> dict[str, Any]:
 )
 def test_context_json_is_parsed_strictly(data: dict[str, Any], says: str) -> None:
     with pytest.raises(ContextError) as info:
-        CaptureContext.from_json_dict(data)
+        CaptureContext.parse(data)
     assert says in str(info.value)
     assert "\n" not in str(info.value)
 
@@ -335,7 +335,7 @@ def test_context_from_grab_records_this_workstation_and_nothing_else() -> None:
     assert data["mode"] == "region:0,0,40,30"
     assert data["captured"] == {"left": 0, "top": 0, "width": 40, "height": 30}
     assert (data["window_title"], data["window_process"]) == ("Group chat", "WhatsApp.exe")
-    assert CaptureContext.from_json_dict(json.loads(json.dumps(data))) == context
+    assert CaptureContext.parse(json.loads(json.dumps(data))) == context
 
     unknown = CaptureContext.from_grab(shot, app_version="9.9.9", window=None)
     assert (unknown.window_title, unknown.window_process) == (None, None)

@@ -226,7 +226,7 @@ def test_receive_keeps_the_file_byte_for_byte(capsys, made, tmp_path: Path) -> N
         item = vault.items(ref)[0]
         assert (item.kind, item.media_type, item.width, item.height) == ("received", "image/jpeg", 40, 30)
         assert vault.item_content(ref, 1, [me.age_secret]) == shot.read_bytes()
-        assert vault.item_context(ref, 1, [me.age_secret])["provided_by"] == "Parent of the pupil"
+        assert vault.item_context(ref, 1, [me.age_secret]).to_json_dict()["provided_by"] == "Parent of the pupil"
     not_image = tmp_path / "notes.txt"
     not_image.write_text("hello")
     code, _, err = run(

@@ -164,7 +164,7 @@ def test_derived_context_links_the_original_by_digest_and_rectangle() -> None:
     grab = make_grab()
     parent = make_parent(grab)
     derived = derived_capture(parent, grab.rgb, Rect(10, 5, 20, 7), app_version="0.2.0", reason="region", now=WHEN)
-    context = derived.context
+    context = derived.context.to_json_dict()
     assert list(context) == DERIVED_KEYS
     assert context == {
         "context_format": DERIVED_CONTEXT_FORMAT,
@@ -192,9 +192,11 @@ def test_window_selection_records_the_windows_title() -> None:
     derived = derived_capture(
         parent, grab.rgb, Rect(0, 0, 8, 8), app_version="t", reason=Selection.WINDOW, window_title="Chat ✓", now=local
     )
-    assert derived.context["selection"] == "window"
-    assert derived.context["window_title"] == "Chat ✓"
-    assert derived.context["derived_utc"] == "2026-11-25T10:51:49.123Z"  # stored in UTC whatever the local zone
+    assert derived.context.to_json_dict()["selection"] == "window"
+    assert derived.context.to_json_dict()["window_title"] == "Chat ✓"
+    assert (
+        derived.context.to_json_dict()["derived_utc"] == "2026-11-25T10:51:49.123Z"
+    )  # stored in UTC whatever the local zone
 
 
 def test_derived_png_is_what_a_region_grab_of_the_same_pixels_encodes_to() -> None:
@@ -213,8 +215,8 @@ def test_retina_desktop_rectangle_is_in_points_rounded_outwards() -> None:
     """
     grab = make_grab(64, 48, left=100, top=50, area=Rect(100, 50, 32, 24))
     derived = derived_capture(make_parent(grab), grab.rgb, Rect(11, 5, 20, 7), app_version="t", reason="region")
-    assert derived.context["rect_frame"] == {"left": 11, "top": 5, "width": 20, "height": 7}
-    assert derived.context["rect_desktop"] == {"left": 105, "top": 52, "width": 11, "height": 4}
+    assert derived.context.to_json_dict()["rect_frame"] == {"left": 11, "top": 5, "width": 20, "height": 7}
+    assert derived.context.to_json_dict()["rect_desktop"] == {"left": 105, "top": 52, "width": 11, "height": 4}
 
 
 def test_pixels_that_are_not_the_originals_are_refused() -> None:
@@ -257,7 +259,7 @@ def test_netpbm_recomputes_the_derived_digest_from_the_original(tmp_path: Path) 
     derived = derived_capture(parent, grab.rgb, Rect(13, 6, 50, 29), app_version="t", reason="region", now=WHEN)
     original = tmp_path / "original.png"
     original.write_bytes(parent.png)
-    frame = derived.context["rect_frame"]
+    frame = derived.context.to_json_dict()["rect_frame"]
     ppm = subprocess.run(["pngtopnm", str(original)], capture_output=True, check=True, timeout=30).stdout
     cut = [
         "pnmcut",

@@ -73,3 +73,33 @@ def test_review_records_and_export_are_specified() -> None:
         assert f"`{status.value}`" in SPEC, status
     assert f"REF{export.EXPORT_SUFFIX}/" in SPEC
     assert "SHA256SUMS" in SPEC
+
+
+def test_closed_sets_of_the_incident_and_items_are_specified() -> None:
+    from evidence.capture.items import MEDIA_TYPES, ItemKind
+    from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+    from evidence.crypto.keys import Role
+
+    for closed in (ReportType, Category, TargetRole, PerpetratorType, ItemKind, Role):
+        for member in closed:
+            assert f"`{member.value}`" in SPEC, member
+    for media_type in MEDIA_TYPES:
+        assert f"`{media_type}`" in SPEC, media_type
+    for key in IncidentDetails().to_json_dict():
+        assert f"`{key}`" in SPEC, key
+
+
+def test_context_keys_are_specified() -> None:
+    from helpers import capture_context
+
+    from evidence.capture.context import DerivedContext, DerivedFrom, ReceivedContext, Rect, Selection
+
+    derived = DerivedContext(
+        Selection.REGION, DerivedFrom("a" * 64, "b" * 64, 2, 2), Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), None, "t", "v"
+    )
+    received = ReceivedContext("t", "p", "h", "n", None, "image/png", 1, 1, 1)
+    for context in (capture_context(), derived, received):
+        data = context.to_json_dict()
+        nested = [k for v in data.values() if isinstance(v, dict) for k in v]
+        for key in [*data, *nested]:
+            assert f"`{key}`" in SPEC, (type(context).__name__, key)

@@ -335,11 +335,11 @@ def resign(bag: dict[str, bytes], original: dict[str, bytes], signer: Identity |
     """Seal ``bag``'s payload again as its signer would: new manifests, a valid signature (by default Jane's, a
     trusted staff signer), tag files rebuilt from the original revision record. So the damage reaches the checks
     after the signature: custody and consistency."""
-    record = json.loads(original["data/revisions/1.json"])
+    record = bundle.RevisionRecord.parse(json.loads(original["data/revisions/1.json"]))
     incident = json.loads(original[bundle.INCIDENT_JSON])
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
     tags = bundle.finish_revision(
-        incident["ref"], incident["school"], payload, {}, [record], signer or staff(), record["time_utc"]
+        incident["ref"], incident["school"], payload, {}, [record], signer or staff(), record.time_utc
     )
     return bundle.zip_bag(incident["ref"], tags)
 

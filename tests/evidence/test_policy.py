@@ -10,6 +10,7 @@ import pytest
 
 from evidence.case import policy
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
+from evidence.core.errors import RecordError
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
@@ -18,16 +19,16 @@ def complete(**changes: Any) -> IncidentDetails:
     """A cyber bullying incident that passes every check."""
     details = IncidentDetails(
         title="Abusive comments on Instagram",
-        report_type=ReportType.CYBER_BULLYING.value,
+        report_type=ReportType.CYBER_BULLYING,
         occurred="2026-11-24T19:05+00:00",
         platform="Instagram",
-        categories=[Category.ABUSIVE.value],
+        categories=(Category.ABUSIVE,),
         target_name="J. Smith",
-        target_role=TargetRole.STAFF.value,
-        perpetrator_type=PerpetratorType.ADULT.value,
+        target_role=TargetRole.STAFF,
+        perpetrator_type=PerpetratorType.ADULT,
         perpetrator_handle="@someone",
         perpetrator_url="https://www.instagram.com/someone/",
-        urls=["https://www.instagram.com/p/abc/"],
+        urls=("https://www.instagram.com/p/abc/",),
         description="Comments under the school's post about sports day.",
         not_responded=True,
         reported_to="A. Head, Headteacher",
@@ -140,8 +141,8 @@ def test_safeguarding_links_point_to_report_remove_and_ceop() -> None:
 def test_shown_fields_follow_platform_categories_and_safeguarding() -> None:
     assert policy.shown_fields(complete()) == frozenset()
     assert policy.shown_fields(complete(platform="Other")) == {"platform_other"}
-    assert policy.shown_fields(complete(categories=["hate-crime"])) == {"protected_characteristic"}
-    assert policy.shown_fields(complete(categories=["nude-image-of-child"])) == {"safeguarding_note"}
+    assert policy.shown_fields(complete(categories=(Category.HATE_CRIME,))) == {"protected_characteristic"}
+    assert policy.shown_fields(complete(categories=(Category.NUDE_IMAGE_OF_CHILD,))) == {"safeguarding_note"}
 
 
 # --- the police banner --------------------------------------------------------------------------------------------
@@ -160,28 +161,28 @@ def test_shown_fields_follow_platform_categories_and_safeguarding() -> None:
     ],
 )
 def test_police_categories_say_consider_contacting_the_police_and_why(category: Category, named: str) -> None:
-    advice = policy.police_advice(complete(categories=[category.value]))
+    advice = policy.police_advice(complete(categories=(category,)))
     assert advice is not None
     assert advice.startswith("Consider contacting the police (policy §9.8)")
     assert named in advice
 
 
-@pytest.mark.parametrize("categories", [[], ["other"], ["self-harm"], ["nude-image-of-child"]])
-def test_no_police_banner_for_other_categories(categories: list[str]) -> None:
+@pytest.mark.parametrize("categories", [(), (Category.OTHER,), (Category.SELF_HARM,), (Category.NUDE_IMAGE_OF_CHILD,)])
+def test_no_police_banner_for_other_categories(categories: tuple[Category, ...]) -> None:
     assert policy.police_advice(complete(categories=categories)) is None
 
 
 def test_police_banner_names_every_reason_in_a_stable_order() -> None:
-    advice = policy.police_advice(complete(categories=["sexist", "threatening", "other"]))
+    advice = policy.police_advice(complete(categories=(Category.SEXIST, Category.THREATENING, Category.OTHER)))
     assert advice is not None
     assert "as threatening and sexist." in advice
 
 
 def test_police_banner_asks_for_the_protected_characteristic_of_a_hate_crime() -> None:
-    asked = policy.police_advice(complete(categories=["hate-crime"]))
+    asked = policy.police_advice(complete(categories=(Category.HATE_CRIME,)))
     assert asked is not None
     assert "Say which protected characteristic" in asked
-    named = policy.police_advice(complete(categories=["hate-crime"], protected_characteristic="religion"))
+    named = policy.police_advice(complete(categories=(Category.HATE_CRIME,), protected_characteristic="religion"))
     assert named is not None
     assert "hate crime (religion)" in named
     assert "Say which protected characteristic" not in named
@@ -242,21 +243,26 @@ def test_other_platform_must_be_named() -> None:
 
 
 def test_unknown_category_is_refused() -> None:
-    assert "unknown category 'gossip'" in problems_for(complete(categories=["gossip"]))["categories"]
+    """Issue 9: an unknown category used to be dropped silently (and with it, possibly, the safeguarding block); it
+    is now refused where the details are parsed, so no check downstream ever sees a partial set."""
+    stored = {**complete().to_json_dict(), "categories": ["gossip", Category.NUDE_IMAGE_OF_CHILD.value]}
+    with pytest.raises(RecordError) as e:
+        IncidentDetails.parse(stored)
+    assert e.value.field == "categories"
 
 
 def test_hate_crime_needs_its_protected_characteristic() -> None:
-    message = problems_for(complete(categories=["hate-crime"]))["protected_characteristic"]
+    message = problems_for(complete(categories=(Category.HATE_CRIME,)))["protected_characteristic"]
     assert message.startswith("Say which protected characteristic")
     assert "protected_characteristic" not in problems_for(
-        complete(categories=["hate-crime"], protected_characteristic="disability")
+        complete(categories=(Category.HATE_CRIME,), protected_characteristic="disability")
     )
 
 
 def test_target_is_required_for_cyber_bullying_only() -> None:
-    bare = {"target_name": "", "target_role": ""}
+    bare: dict[str, Any] = {"target_name": "", "target_role": None}
     assert {"target_name", "target_role"} <= problems_for(complete(**bare)).keys()
-    contact = problems_for(complete(report_type=ReportType.CONTACT_ATTEMPT.value, **bare))
+    contact = problems_for(complete(report_type=ReportType.CONTACT_ATTEMPT, **bare))
     assert not {"target_name", "target_role"} & contact.keys()
 
 
@@ -264,22 +270,25 @@ def test_not_responded_is_required_for_cyber_bullying_unless_explained() -> None
     message = problems_for(complete(not_responded=False, description=""))["not_responded"]
     assert '"I have not responded or retaliated" (policy §9.3)' in message
     assert "not_responded" not in problems_for(complete(not_responded=False, description="I replied: stop."))
-    contact = complete(report_type=ReportType.CONTACT_ATTEMPT.value, not_responded=False, description="")
+    contact = complete(report_type=ReportType.CONTACT_ATTEMPT, not_responded=False, description="")
     assert "not_responded" not in problems_for(contact)
 
 
 def test_reported_to_names_where_the_report_goes() -> None:
-    message = problems_for(complete(report_type=ReportType.CONTACT_ATTEMPT.value, reported_to=" "))["reported_to"]
+    message = problems_for(complete(report_type=ReportType.CONTACT_ATTEMPT, reported_to=" "))["reported_to"]
     assert message == "Say who you reported it to, by name. This kind of report goes to the Headteacher."
 
 
 def test_unknown_report_type_is_refused() -> None:
-    assert problems_for(complete(report_type="gossip"))["report_type"] == "Choose what kind of report this is."
+    """An unknown report type is refused where the details are parsed (before issue 9, by validate)."""
+    with pytest.raises(RecordError) as e:
+        IncidentDetails.parse({**complete().to_json_dict(), "report_type": "gossip"})
+    assert e.value.field == "report_type"
 
 
 @pytest.mark.parametrize("url", ["www.example.com/p", "ftp://example.com/x", "javascript:alert(1)", "https://", ""])
 def test_urls_must_be_http_or_https(url: str) -> None:
-    message = problems_for(complete(urls=["https://ok.example/", url]))["urls"]
+    message = problems_for(complete(urls=("https://ok.example/", url)))["urls"]
     assert "http:// or https://" in message
     assert "line 2" in message
 
@@ -294,7 +303,7 @@ def test_at_least_one_item_unless_safeguarding_blocked() -> None:
 
 
 def test_safeguarding_block_needs_a_dsl_note_instead_of_items() -> None:
-    blocked = complete(categories=[Category.NUDE_IMAGE_OF_CHILD.value], urls=[])
+    blocked = complete(categories=(Category.NUDE_IMAGE_OF_CHILD,), urls=())
     found = problems_for(blocked, item_count=0)
     assert found == {"safeguarding_note": found["safeguarding_note"]}
     assert "DSL" in found["safeguarding_note"]
@@ -302,7 +311,7 @@ def test_safeguarding_block_needs_a_dsl_note_instead_of_items() -> None:
 
 
 def test_safeguarding_blocked_incident_must_hold_no_items() -> None:
-    blocked = complete(categories=[Category.NUDE_IMAGE_OF_CHILD.value], safeguarding_note="Told the DSL.")
+    blocked = complete(categories=(Category.NUDE_IMAGE_OF_CHILD,), safeguarding_note="Told the DSL.")
     assert "must hold no captured items" in problems_for(blocked, item_count=1)["items"]
 
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from bundles import dsl, head, make_sealed, png, school_profile, staff
+from bundles import bag_of, dsl, head, make_sealed, png, school_profile, staff
 from helpers import identity
 from PIL import Image
 
@@ -20,12 +20,13 @@ from evidence.bundle.seal import seal_incident
 from evidence.capture.crop import Selection, derived_capture
 from evidence.capture.received import receive_bytes
 from evidence.capture.screen import Capture, CaptureContext, CaptureMode, MonitorInfo, Rect, pixels_sha256
-from evidence.case.incident import Category, IncidentDetails, PerpetratorType, TargetRole
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 from evidence.case.profile import Profile
+from evidence.core import timefmt
 from evidence.crypto.sshsig import AllowedSigner
 from evidence.police import report
 from evidence.review.actions import ReviewAction, add_review
-from evidence.vault.store import Vault
+from evidence.vault.store import NewItem, Vault
 
 EXPORTED = "2026-11-26T09:30:00.000Z"
 BST = dt.timezone(dt.timedelta(hours=1), "BST")
@@ -74,17 +75,17 @@ def make_rich_bundle(
     recipients = [me.card.recipient, *profile.reviewer_recipients]
     details = IncidentDetails(
         title="Threats to a pupil on Instagram",
-        report_type="cyber-bullying",
+        report_type=ReportType.CYBER_BULLYING,
         occurred="2026-07-14T18:30",
         platform="Instagram",
-        categories=[Category.THREATENING.value, Category.HATE_CRIME.value],
+        categories=(Category.THREATENING, Category.HATE_CRIME),
         protected_characteristic="religion",
         target_name="Alex Pupil",
-        target_role=TargetRole.PUPIL.value,
-        perpetrator_type=PerpetratorType.UNKNOWN.value,
+        target_role=TargetRole.PUPIL,
+        perpetrator_type=PerpetratorType.UNKNOWN,
         perpetrator_handle="@nasty_account_99",
         perpetrator_url="https://www.instagram.com/nasty_account_99/",
-        urls=["https://www.instagram.com/p/Cx1234abcd/"],
+        urls=("https://www.instagram.com/p/Cx1234abcd/",),
         description="Three messages threatening Alex, sent to the class group chat.",
         not_responded=True,
         reported_to="Dee Sell (DSL)",
@@ -93,19 +94,7 @@ def make_rich_bundle(
         ref = vault.create_incident(details, actor=me.card.principal, recipients=recipients)
         t1 = dt.datetime(2026, 7, 15, 8, 5, 9, 250000, tzinfo=dt.UTC)
         full, full_rgb = _capture(1, t1, "full", "Instagram - Google Chrome", size)
-        vault.add_item(
-            ref,
-            kind="captured",
-            media_type="image/png",
-            content=full.png,
-            sha256=full.png_sha256,
-            pixels_sha256=full.pixels_sha256,
-            width=full.width,
-            height=full.height,
-            context=full.context.to_json_dict(),
-            actor=me.card.principal,
-            recipients=recipients,
-        )
+        vault.add_item(ref, NewItem.from_shot(full), actor=me.card.principal, recipients=recipients)
         crop = derived_capture(
             full,
             full_rgb,
@@ -115,50 +104,13 @@ def make_rich_bundle(
             window_title="Instagram - Google Chrome",
             now=t1 + dt.timedelta(seconds=20),
         )
-        vault.add_item(
-            ref,
-            kind="derived",
-            media_type="image/png",
-            content=crop.png,
-            sha256=crop.png_sha256,
-            pixels_sha256=crop.pixels_sha256,
-            width=crop.width,
-            height=crop.height,
-            context=crop.context,
-            actor=me.card.principal,
-            recipients=recipients,
-            parent_seq=1,
-        )
+        vault.add_item(ref, NewItem.from_shot(crop, parent_seq=1), actor=me.card.principal, recipients=recipients)
         got = receive_bytes(
             _jpeg(), original_name="IMG_2041.jpg", provided_by="Alex's mother", how="forwarded by e-mail"
         )
-        vault.add_item(
-            ref,
-            kind="received",
-            media_type=got.media_type,
-            content=got.content,
-            sha256=got.sha256,
-            pixels_sha256=got.pixels_sha256,
-            width=got.width,
-            height=got.height,
-            context=got.context,
-            actor=me.card.principal,
-            recipients=recipients,
-        )
+        vault.add_item(ref, NewItem.from_received(got), actor=me.card.principal, recipients=recipients)
         other, _ = _capture(4, t1 + dt.timedelta(minutes=2), "monitor:1", None, (16, 16))
-        vault.add_item(
-            ref,
-            kind="captured",
-            media_type="image/png",
-            content=other.png,
-            sha256=other.png_sha256,
-            pixels_sha256=other.pixels_sha256,
-            width=other.width,
-            height=other.height,
-            context=other.context.to_json_dict(),
-            actor=me.card.principal,
-            recipients=recipients,
-        )
+        vault.add_item(ref, NewItem.from_shot(other), actor=me.card.principal, recipients=recipients)
         vault.exclude_item(ref, 4, "my own inbox was on screen", actor=me.card.principal, recipients=recipients)
         result = seal_incident(vault, ref, me, profile, tmp_path / "drop", when="2026-07-15T09:00:00.000Z")
     v = bundle.open_bundle(result.path.read_bytes(), [dsl().age_secret], profile)
@@ -248,10 +200,10 @@ def test_another_producer_gets_their_own_initials(tmp_path: Path) -> None:
 
 def test_capture_fields_come_from_the_context(rich: bundle.VerifiedBundle, rep: report.Report) -> None:
     item = rich.items[0]
-    ctx = json.loads(rich.bag[item["context"]])
+    ctx = json.loads(rich.bag[item.context_name])
     js1 = rep.exhibit("JS/1")
-    assert js1.sha256 == item["sha256"]
-    assert js1.pixels_sha256 == item["pixels_sha256"]
+    assert js1.sha256 == item.sha256
+    assert js1.pixels_sha256 == item.pixels_sha256
     assert js1.captured_utc == ctx["utc"] == "2026-07-15T08:05:09.250Z"
     assert js1.captured_local == "Wed 15 Jul 2026 09:05:09 BST (UTC+01:00)"
     assert js1.local_iso == ctx["local_time"]
@@ -454,16 +406,31 @@ def test_long_commands_wrap_where_bash_can_join_them(command: str, lines: list[s
 
 
 def test_times_in_words() -> None:
-    assert report.local_time_text("2026-01-05T23:30:00.000+00:00", "GMT", "+00:00") == (
+    assert timefmt.recorded_time_text("2026-01-05T23:30:00.000+00:00", "GMT", "+00:00") == (
         "Mon 05 Jan 2026 23:30:00 GMT (UTC+00:00)"
     )
-    assert report.local_time_text("2026-01-05T23:30:00.000-05:00", "", "") == "Mon 05 Jan 2026 23:30:00 (UTC-05:00)"
-    assert report.local_time_text("not a time", "GMT", "+00:00") == ""
-    assert report.utc_time_text("2026-07-15T08:05:09.250Z") == "Wed 15 Jul 2026 08:05:09 UTC"
+    assert timefmt.recorded_time_text("2026-01-05T23:30:00.000-05:00", "", "") == "Mon 05 Jan 2026 23:30:00 (UTC-05:00)"
+    assert timefmt.recorded_time_text("not a time", "GMT", "+00:00") == ""
+    assert timefmt.utc_time_text("2026-07-15T08:05:09.250Z") == "Wed 15 Jul 2026 08:05:09 UTC"
+
+
+def _without_capture_times(zip_bytes: bytes) -> bytes:
+    """The bundle with every context reduced to ``{"mode": "full"}`` and signed again by Jane: the format asks only
+    that a context be a JSON object, so a reader must cope with one that records no time."""
+    bag = bag_of(zip_bytes)
+    for name in [n for n in bag if n.endswith(".context.json")]:
+        bag[name] = bundle.pretty_json({"mode": "full"})
+    record = bundle.RevisionRecord.parse(json.loads(bag["data/revisions/1.json"]))
+    incident = json.loads(bag[bundle.INCIDENT_JSON])
+    payload = {n: d for n, d in bag.items() if n.startswith("data/")}
+    signed = bundle.finish_revision(
+        incident["ref"], incident["school"], payload, {}, [record], staff(), record.time_utc
+    )
+    return bundle.zip_bag(incident["ref"], signed)
 
 
 def test_statement_for_items_without_a_capture_time(tmp_path: Path) -> None:
-    v = bundle.verify_bag(make_sealed(tmp_path, items=2).zip_bytes, school_profile())
+    v = bundle.verify_bag(_without_capture_times(make_sealed(tmp_path, items=2).zip_bytes), school_profile())
     r = report.build_report(v, exported_by="x", officer_reference="y", exported_utc=EXPORTED)
     assert all("context records no capture time" in e.time_note for e in r.exhibits)
     assert all(e.captured_utc == e.stored_utc for e in r.exhibits)

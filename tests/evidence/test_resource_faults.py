@@ -8,7 +8,6 @@ nothing half-written, so that sealing again somewhere sane works. The drop folde
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import random
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 from bundles import dsl, school_profile, staff
 from faults import remount_read_only, tmpfs, vanish
+from helpers import new_capture
 from PIL import Image
 
 from app import cli
@@ -50,16 +50,7 @@ def draft(tmp_path: Path, items: int = 2) -> tuple[Path, str]:
         ref = vault.create_incident(IncidentDetails(title="Threats"), actor=me.card.principal, recipients=recipients)
         for i in range(items):
             data = noise_png(i)
-            vault.add_item(
-                ref,
-                kind="captured",
-                media_type="image/png",
-                content=data,
-                sha256=hashlib.sha256(data).hexdigest(),
-                context={"mode": "full"},
-                actor=me.card.principal,
-                recipients=recipients,
-            )
+            vault.add_item(ref, new_capture(data), actor=me.card.principal, recipients=recipients)
     return path, ref
 
 
@@ -100,7 +91,7 @@ def nothing_lost(path: Path, ref: str, out: Path) -> None:
     result = seal(path, ref, out)
     verified = bundle.open_bundle(result.path.read_bytes(), [dsl().age_secret], school_profile())
     with Vault(path) as vault:
-        assert [i["sha256"] for i in verified.items] == [i.sha256 for i in vault.items(ref)]
+        assert [i.sha256 for i in verified.items] == [i.sha256 for i in vault.items(ref)]
 
 
 def test_read_only_drop_folder(tmp_path: Path) -> None:
@@ -176,16 +167,7 @@ def clock_draft(tmp_path: Path, clock: Clock) -> tuple[Path, str]:
         for i, now in enumerate(["2026-11-25T12:05:00.000Z", "2026-11-25T11:05:00.000Z"]):
             clock.now = now
             data = noise_png(i, (20, 20))
-            vault.add_item(
-                ref,
-                kind="captured",
-                media_type="image/png",
-                content=data,
-                sha256=hashlib.sha256(data).hexdigest(),
-                context={},
-                actor=me.card.principal,
-                recipients=recipients,
-            )
+            vault.add_item(ref, new_capture(data), actor=me.card.principal, recipients=recipients)
     clock.now = "2026-11-25T11:10:00.000Z"
     return path, ref
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from evidence.case.incident import Category, IncidentDetails, ReportType
+from evidence.case.incident import Category, IncidentDetails, ReportType, TargetRole
 from evidence.case.retention import (
     DEFAULT_POLICY,
     Anchor,
@@ -258,11 +258,11 @@ def test_event_json_round_trips_and_parse_is_strict() -> None:
 
 
 def test_suggest_safeguarding_from_the_form() -> None:
-    assert not suggest_safeguarding(IncidentDetails(categories=[Category.ABUSIVE.value]))
-    assert suggest_safeguarding(IncidentDetails(categories=[Category.SELF_HARM.value]))
-    assert suggest_safeguarding(IncidentDetails(categories=[Category.NUDE_IMAGE_OF_CHILD.value]))
-    assert suggest_safeguarding(IncidentDetails(categories=[Category.SEXUAL.value], target_role="pupil"))
-    assert not suggest_safeguarding(IncidentDetails(categories=[Category.SEXUAL.value], target_role="staff"))
+    assert not suggest_safeguarding(IncidentDetails(categories=(Category.ABUSIVE,)))
+    assert suggest_safeguarding(IncidentDetails(categories=(Category.SELF_HARM,)))
+    assert suggest_safeguarding(IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,)))
+    assert suggest_safeguarding(IncidentDetails(categories=(Category.SEXUAL,), target_role=TargetRole.PUPIL))
+    assert not suggest_safeguarding(IncidentDetails(categories=(Category.SEXUAL,), target_role=TargetRole.STAFF))
     assert suggest_safeguarding(IncidentDetails(safeguarding_note="Known to social care"))
 
 

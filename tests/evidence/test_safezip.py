@@ -232,6 +232,13 @@ def test_any_members_round_trip_deterministically(members: dict[str, bytes]) -> 
     [
         ([("a.txt", b"1"), ("a.txt", b"2")], "duplicate name"),
         ([("A.txt", b"1"), ("a.txt", b"2")], "differs only in case"),
+        ([("a.txt", b"1"), ("A.txt", b"2")], "differs only in case"),
+        ([("D/a.txt", b"1"), ("d/a.txt", b"2")], "differs only in case"),
+        ([("d/a.txt", b"1"), ("D/a.txt", b"2")], "differs only in case"),
+        ([("A", b"1"), ("a/b", b"2")], "both a file and a directory"),
+        ([("a", b"1"), ("A/b", b"2")], "both a file and a directory"),
+        ([("A/b", b"1"), ("a", b"2")], "both a file and a directory"),
+        ([("a/b", b"1"), ("A", b"2")], "both a file and a directory"),
         ([("a", b"1"), ("a/b", b"2")], "both a file and a directory"),
         ([("a/b", b"1"), ("a", b"2")], "both a file and a directory"),
         ([("ok.txt", b"1"), ("../evil", b"2")], "'.' or '..' path segment"),

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from evidence.case.incident import IncidentDetails
+from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 from evidence.case.sar import (
     Disclosure,
     Person,
@@ -35,17 +35,17 @@ PEOPLE = [AMELIA, TOM, PRIYA, ZOE, DAWSON, MARK]
 
 DETAILS = IncidentDetails(
     title="TOM JONES posted abuse about Amelia on Instagram",
-    report_type="cyber-bullying",
+    report_type=ReportType.CYBER_BULLYING,
     occurred="2026-11-23T19:40",
     platform="Instagram",
-    categories=["abusive", "harassment"],
+    categories=(Category.ABUSIVE, Category.HARASSMENT),
     target_name="Amelia Hart",
-    target_role="pupil",
-    perpetrator_type="current-pupil",
+    target_role=TargetRole.PUPIL,
+    perpetrator_type=PerpetratorType.CURRENT_PUPIL,
     perpetrator_name="Tom Jones",
     perpetrator_handle="@tomj_2009",
     perpetrator_url="https://www.instagram.com/tomj_2009/",
-    urls=["https://www.instagram.com/p/Cx1/"],
+    urls=("https://www.instagram.com/p/Cx1/",),
     description=(
         "On Monday evening tom posted a photo of Amelia with a caption calling her names.\n"
         "Priya Shah and zoe o\u2019neill saw it and told Mrs Dawson the next morning. Tom's friends shared it; "

@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import identity
+from helpers import capture_context, identity, new_capture
 
 from evidence.case.custody import Action
 from evidence.case.incident import Category, IncidentDetails, Status
-from evidence.core.errors import CustodyError, DecryptionError, VaultError
+from evidence.core.errors import CustodyError, DecryptionError, DigestMismatchError, VaultError
+from evidence.crypto import ageio
 from evidence.crypto.keys import Role
 from evidence.vault.store import Vault
 
@@ -28,18 +29,8 @@ def keys() -> tuple[list[str], list[str]]:
 
 
 def add_png(vault: Vault, ref: str, payload: bytes, recipients: list[str]) -> int:
-    row = vault.add_item(
-        ref,
-        kind="captured",
-        media_type="image/png",
-        content=payload,
-        sha256=hashlib.sha256(payload).hexdigest(),
-        context={"window_title": PERSONAL},
-        actor="j.smith@school.example",
-        recipients=recipients,
-        width=1,
-        height=1,
-    )
+    item = new_capture(payload, window_title=PERSONAL, width=1, height=1)
+    row = vault.add_item(ref, item, actor="j.smith@school.example", recipients=recipients)
     return row.seq
 
 
@@ -53,7 +44,7 @@ def test_capture_needs_no_secret_and_lists_without_unlock(tmp_path: Path) -> Non
         item = vault.item(ref, seq)
         assert item.sha256 == hashlib.sha256(b"\x89PNG fake image bytes").hexdigest()
         assert vault.item_content(ref, seq, secrets_) == b"\x89PNG fake image bytes"
-        assert vault.item_context(ref, seq, secrets_) == {"window_title": PERSONAL}
+        assert vault.item_context(ref, seq, secrets_) == capture_context(window_title=PERSONAL, width=1, height=1)
         assert vault.details(ref, secrets_).title == PERSONAL
         # the reviewer can read it too
         dsl = identity("Dee Sell", "dsl@school.example", Role.REVIEWER)
@@ -90,7 +81,7 @@ def test_safeguarding_block_refuses_capture(tmp_path: Path) -> None:
     recipients, secrets_ = keys()
     with Vault(tmp_path / "v.sqlite3") as vault:
         ref = vault.create_incident(
-            IncidentDetails(categories=[Category.NUDE_IMAGE_OF_CHILD.value]),
+            IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,)),
             actor="j@s",
             recipients=recipients,
         )
@@ -105,7 +96,7 @@ def test_block_added_later_stops_further_capture(tmp_path: Path) -> None:
     recipients, secrets_ = keys()
     with Vault(tmp_path / "v.sqlite3") as vault:
         ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
-        details = IncidentDetails(categories=[Category.NUDE_IMAGE_OF_CHILD.value])
+        details = IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,))
         vault.update_details(ref, details, actor="j@s", recipients=recipients)
         with pytest.raises(VaultError, match="capture refused"):
             add_png(vault, ref, b"anything", recipients)
@@ -133,6 +124,52 @@ def test_tampered_custody_row_is_detected(tmp_path: Path) -> None:
         vault.custody(ref, secrets_)
 
 
+def test_swapped_content_blob_is_refused(tmp_path: Path) -> None:
+    """Anyone can encrypt to the public recipients, so a replaced blob decrypts fine: the digest must catch it."""
+    recipients, secrets_ = keys()
+    path = tmp_path / "v.sqlite3"
+    with Vault(path) as vault:
+        ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
+        one = add_png(vault, ref, b"the real capture", recipients)
+        two = add_png(vault, ref, b"another real capture", recipients)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE items SET content = ? WHERE seq = ?", (ageio.encrypt(b"forged", recipients), one))
+    db.execute("UPDATE items SET content = (SELECT content FROM items WHERE seq = ?) WHERE seq = ?", (one, two))
+    db.commit()
+    db.close()
+    with Vault(path) as vault:
+        for seq in (one, two):
+            with pytest.raises(DigestMismatchError) as e:
+                vault.item_content(ref, seq, secrets_)
+            assert e.value.subject == f"{ref}/{seq}"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("time_utc", "2026-01-01T00:00:00.000Z"),
+        ("action", "opened"),
+        ("prev_hash", "0" * 64),
+        ("hash", "f" * 64),
+    ],
+)
+def test_custody_index_row_must_match_its_entry(tmp_path: Path, column: str, value: str) -> None:
+    """The plain columns give the chain tip without a key, so a changed column must not pass unseen."""
+    recipients, secrets_ = keys()
+    path = tmp_path / "v.sqlite3"
+    with Vault(path) as vault:
+        ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
+        add_png(vault, ref, b"one", recipients)
+        add_png(vault, ref, b"two", recipients)
+        assert len(vault.custody(ref, secrets_)) == 3
+    db = sqlite3.connect(path)
+    db.execute(f"UPDATE custody SET {column} = ? WHERE seq = 2", (value,))  # noqa: S608 (a fixed column name)
+    db.commit()
+    db.close()
+    with Vault(path) as vault, pytest.raises(CustodyError):
+        vault.custody(ref, secrets_)
+
+
 def test_damaged_vault_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "v.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
@@ -141,9 +178,9 @@ def test_damaged_vault_is_a_clear_error(tmp_path: Path) -> None:
 
 
 WRITER = r"""
-import hashlib, os, sys
+import os, sys
 sys.path.insert(0, sys.argv[1])
-from helpers import identity
+from helpers import identity, new_capture
 from evidence.crypto.keys import Role
 from evidence.vault.store import Vault
 from evidence.case.incident import IncidentDetails
@@ -153,9 +190,7 @@ recipients = [me.card.recipient, dsl.card.recipient]
 with Vault(__import__("pathlib").Path(path)) as vault:
     for i in range(count):
         payload = f"{tag}-{i}".encode() + os.urandom(2000)
-        row = vault.add_item(ref, kind="captured", media_type="image/png", content=payload,
-                             sha256=hashlib.sha256(payload).hexdigest(), context={}, actor=tag,
-                             recipients=recipients)
+        row = vault.add_item(ref, new_capture(payload), actor=tag, recipients=recipients)
         print("ACK", row.seq, row.sha256, flush=True)
 """
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import identity
+from helpers import identity, new_capture
 
 from evidence.case.incident import IncidentDetails
 from evidence.core.errors import VaultError
@@ -49,16 +49,7 @@ def test_disk_full_loses_nothing_already_stored(tmp_path: Path) -> None:
             def fill() -> None:  # until the disk is full
                 for i in range(100):
                     payload = os.urandom(200_000) + bytes([i])
-                    vault.add_item(
-                        ref,
-                        kind="captured",
-                        media_type="image/png",
-                        content=payload,
-                        sha256=hashlib.sha256(payload).hexdigest(),
-                        context={},
-                        actor="j@s",
-                        recipients=recipients(),
-                    )
+                    vault.add_item(ref, new_capture(payload), actor="j@s", recipients=recipients())
                     stored.append(hashlib.sha256(payload).hexdigest())
 
             with pytest.raises(VaultError, match="cannot write to the vault"):

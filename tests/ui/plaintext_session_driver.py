@@ -97,13 +97,13 @@ def main() -> int:
     app.form.set_details(
         IncidentDetails(
             title=personal["title"],
-            report_type=ReportType.CYBER_BULLYING.value,
+            report_type=ReportType.CYBER_BULLYING,
             occurred="2026-11-24T18:30:00+00:00",
             platform="Instagram",
-            categories=[Category.THREATENING.value],
+            categories=(Category.THREATENING,),
             target_name=personal["target"],
-            target_role=TargetRole.PUPIL.value,
-            perpetrator_type=PerpetratorType.UNKNOWN.value,
+            target_role=TargetRole.PUPIL,
+            perpetrator_type=PerpetratorType.UNKNOWN,
             perpetrator_handle=personal["handle"],
             description=personal["description"],
             not_responded=True,

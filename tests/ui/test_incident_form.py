@@ -35,19 +35,19 @@ def test_qt_calls_keep_their_reference_to_none(qtbot) -> None:  # type: ignore[n
 def full_details() -> IncidentDetails:
     return IncidentDetails(
         title="Abusive comments on Instagram",
-        report_type=ReportType.DAMAGING_CONTENT.value,
+        report_type=ReportType.DAMAGING_CONTENT,
         occurred=LOCAL_TIME,
         platform="Other",
         platform_other="Mastodon",
-        categories=[Category.ABUSIVE.value, Category.HATE_CRIME.value],
+        categories=(Category.ABUSIVE, Category.HATE_CRIME),
         protected_characteristic="religion",
         target_name="J. Smith",
-        target_role=TargetRole.STAFF.value,
-        perpetrator_type=PerpetratorType.ADULT.value,
+        target_role=TargetRole.STAFF,
+        perpetrator_type=PerpetratorType.ADULT,
         perpetrator_name="A. Parent",
         perpetrator_handle="@someone",
         perpetrator_url="https://social.example/@someone",
-        urls=["https://social.example/@someone/1", "https://social.example/@someone/2"],
+        urls=("https://social.example/@someone/1", "https://social.example/@someone/2"),
         description="Posts about me under the school's announcement.\nThree so far.",
         not_responded=True,
         reported_to="A. Head, Headteacher",
@@ -106,7 +106,7 @@ def test_typing_emits_changed_and_reads_back(qtbot, form: QtIncidentForm) -> Non
     qtbot.keyClicks(form.urls_edit, " https://a.example/2 ")
     details = form.details()
     assert details.title == "Threats on Snapchat"
-    assert details.urls == ["https://a.example/1", "https://a.example/2"]
+    assert details.urls == ("https://a.example/1", "https://a.example/2")
 
 
 def test_the_incident_time_starts_unset_and_the_first_step_is_now(qtbot, form: QtIncidentForm) -> None:  # type: ignore[no-untyped-def]
@@ -156,7 +156,7 @@ def test_every_problem_validate_can_raise_has_a_place(form: QtIncidentForm) -> N
 
 @pytest.mark.parametrize("report_type", list(ReportType))
 def test_route_label_follows_the_report_type(qtbot, form: QtIncidentForm, report_type: ReportType) -> None:  # type: ignore[no-untyped-def]
-    form.set_details(IncidentDetails(report_type=ReportType.CYBER_BULLYING.value))
+    form.set_details(IncidentDetails(report_type=ReportType.CYBER_BULLYING))
     with qtbot.waitSignal(form.changed, raising=report_type is not ReportType.CYBER_BULLYING, timeout=100):
         choose(form.report_type_combo, report_type.value)
     assert form.report_route_label.text() == policy.route_for(report_type).describe()
@@ -206,7 +206,7 @@ def test_police_banner_appears_for_section_9_8_categories(qtbot, form: QtInciden
 
 def test_no_police_banner_for_other(qtbot, form: QtIncidentForm) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(form.category_boxes[Category.OTHER], Qt.MouseButton.LeftButton)
-    assert form.details().categories == [Category.OTHER.value]
+    assert form.details().categories == (Category.OTHER,)
     assert not form.police_banner.isVisibleTo(form)
     assert form.police_banner.text() == ""
 
@@ -268,7 +268,7 @@ def test_safeguarding_category_emits_and_shows_the_text_links_and_dsl_note(qtbot
 
 
 def test_set_details_reports_a_change_of_safeguarding_state(qtbot, form: QtIncidentForm) -> None:  # type: ignore[no-untyped-def]
-    blocked = IncidentDetails(categories=[Category.NUDE_IMAGE_OF_CHILD.value], safeguarding_note="Told the DSL.")
+    blocked = IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,), safeguarding_note="Told the DSL.")
     with qtbot.waitSignal(form.safeguarding_changed) as blocker:
         form.set_details(blocked)
     assert blocker.args == [True]
@@ -278,7 +278,7 @@ def test_set_details_reports_a_change_of_safeguarding_state(qtbot, form: QtIncid
 
 
 def test_blocked_incident_asks_for_the_dsl_note_not_items(form: QtIncidentForm) -> None:
-    form.set_details(IncidentDetails(categories=[Category.NUDE_IMAGE_OF_CHILD.value]))
+    form.set_details(IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,)))
     form.show_problems(policy.validate(form.details(), item_count=0))
     assert form.problem_labels["safeguarding_note"].isVisibleTo(form)
     assert not form.general_problems_label.isVisibleTo(form)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
+from evidence.capture.items import ItemKind
 from evidence.vault.store import ItemRow
 from ui.exclude_dialog import QtExcludeDialog
 from ui.item_text import context_rows
@@ -47,7 +48,7 @@ def make_row(
     return ItemRow(
         ref=REF,
         seq=seq,
-        kind=kind,
+        kind=ItemKind(kind),
         created_utc=f"2026-11-25T10:5{seq % 10}:49.123Z",
         media_type="image/png",
         sha256=f"{seq:x}" * 64,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import dsl, make_sealed, school_profile
+from bundles import dsl, make_sealed, rezip, school_profile
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -190,3 +190,19 @@ def test_a_bundle_opened_while_locked_opens_after_the_unlock(reviewer, qtbot) ->
     qtbot.waitUntil(lambda: app.review.current is not None, timeout=30000)
     assert app.review.current.ref == sealed.ref
     assert app.banner.text().startswith("Verified")
+
+
+def test_a_failed_check_reaches_the_banner_and_the_index_by_type(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: the check used to be guessed from the message text (and the file was lost on the way)."""
+    app, sealed = reviewer
+    swapped = rezip(sealed.zip_bytes, {"data/items/001.png": sealed.pngs[1]})
+    bad = tmp_path / "bad" / sealed.result.path.name
+    bad.parent.mkdir()
+    bad.write_bytes(bundle.encrypt_bundle(swapped, school_profile()))
+    open_and_wait(qtbot, app, bad)
+    text = app.banner.text()
+    assert "“payload hash”" in text, text
+    assert "item 1's image" in text, text
+    assert app.review.current is None
+    record = app.review.index.records[bundle.sha256_hex(bad.read_bytes())]
+    assert record.verdict.endswith("payload hash")

@@ -6,6 +6,7 @@ the lock closes the dialogs we own (issue 9) and never interrupts a seal.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +21,7 @@ from app.staff import StaffApp
 from app.workspace import Workspace
 from evidence import bundle
 from evidence.bundle.seal import verify_file
+from evidence.capture.context import ReceivedContext
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, Status, TargetRole
 from evidence.crypto.keys import Identity, Role
 from ui.dialogs import DslNoteRequest, QtReceiveDialog, QtSafeguardingDialog
@@ -54,13 +56,13 @@ def app(qtbot, made, tmp_path: Path):  # type: ignore[no-untyped-def]
 def filled(title: str = "Threats on Instagram") -> IncidentDetails:
     return IncidentDetails(
         title=title,
-        report_type=ReportType.CYBER_BULLYING.value,
+        report_type=ReportType.CYBER_BULLYING,
         occurred="2026-11-24T18:30:00+00:00",
         platform="Instagram",
-        categories=[Category.THREATENING.value],
+        categories=(Category.THREATENING,),
         target_name="A pupil",
-        target_role=TargetRole.PUPIL.value,
-        perpetrator_type=PerpetratorType.UNKNOWN.value,
+        target_role=TargetRole.PUPIL,
+        perpetrator_type=PerpetratorType.UNKNOWN,
         perpetrator_handle="@someone",
         description="Messages threatening a pupil after school.",
         not_responded=True,
@@ -118,8 +120,9 @@ def test_received_screenshot_keeps_its_provenance(app: StaffApp, made, qtbot) ->
     assert row.kind == "received"
     assert row.sha256 == hashlib.sha256(png).hexdigest()
     context = app.vault.item_context(ref, 1, [me.age_secret])
-    assert context["provided_by"] == "The pupil"
-    assert context["how"] == "shown on their phone, then e-mailed"
+    assert isinstance(context, ReceivedContext)
+    assert context.provided_by == "The pupil"
+    assert context.how == "shown on their phone, then e-mailed"
     assert app.window.tabs.currentIndex() == 1
 
 
@@ -205,8 +208,7 @@ def test_the_safeguarding_dialog_records_a_blocked_text_only_incident(app: Staff
 
 def test_ticking_the_safeguarding_category_blocks_the_open_incident(app: StaffApp) -> None:
     ref = app.incidents.new_incident()
-    details = filled()
-    details.categories = [Category.NUDE_IMAGE_OF_CHILD.value]
+    details = dataclasses.replace(filled(), categories=(Category.NUDE_IMAGE_OF_CHILD,))
     app.form.set_details(details)
     app.form.safeguarding_changed.emit(True)
     assert app.vault.incident(ref).status is Status.BLOCKED
@@ -258,7 +260,7 @@ def test_seal_writes_a_bundle_that_verifies(app: StaffApp, made, qtbot) -> None:
     assert str(path) in shown
     assert hashlib.sha256(path.read_bytes()).hexdigest() in shown
     verified = verify_file(path, me, app.workspace.profile())
-    assert verified.bag[verified.items[0]["file"]] == png
+    assert verified.bag[verified.items[0].file] == png
     # the standalone profile keeps no local copy: the local evidence is gone, the record of it stays
     assert app.vault.incident(ref).status is Status.SHREDDED
     assert app.vault.items(ref)[0].shredded
