@@ -79,12 +79,17 @@ from evidence.bundle.revise import (
     revise,
 )
 from evidence.bundle.verify import (
+    OriginCheck,
     Revision,
     VerifiedBundle,
+    check_readers,
     decrypt_bundle,
+    decrypt_bundle_stream,
     open_bundle,
+    open_bundle_stream,
     verify_bag,
     verify_origin,
+    verify_origin_stream,
 )
 
 __all__ = [
@@ -109,6 +114,7 @@ __all__ = [
     "ExcludedItem",
     "IncidentRecord",
     "IncidentSnapshot",
+    "OriginCheck",
     "PreviousRevision",
     "Revision",
     "RevisionRecord",
@@ -118,12 +124,15 @@ __all__ = [
     "allowed_signers_text",
     "bag_info",
     "build_bag",
+    "check_readers",
     "custody_files",
     "decrypt_bundle",
+    "decrypt_bundle_stream",
     "encrypt_bundle",
     "finish_revision",
     "manifest_text",
     "open_bundle",
+    "open_bundle_stream",
     "origin_signature",
     "pretty_json",
     "revise",
@@ -133,6 +142,7 @@ __all__ = [
     "signer_json",
     "verify_bag",
     "verify_origin",
+    "verify_origin_stream",
     "verify_txt",
     "zip_bag",
 ]

@@ -25,7 +25,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 from evidence.core.errors import BundleError
 
@@ -336,3 +336,91 @@ def _read_members(data: bytes, entries: list[_Entry], cd_offset: int) -> dict[st
     if pos != cd_offset:
         raise _fail(f"{cd_offset - pos} unexpected bytes between the last entry and the central directory")
     return members
+
+
+class StreamGate:
+    """A sink for decrypted bytes that accepts only a stream shaped like our zip, up to a byte and an entry cap.
+
+    It checks, as bytes arrive: the stream starts with a local header; each local header has the fixed fields
+    of :func:`write_zip` (version 2.0, no flags, STORED, the 1980 timestamp, equal sizes, no extra field) and a
+    safe name; entries and declared sizes stay within the caps; the local headers end in the central directory,
+    which is no larger than the entries it can describe. The whole archive is then checked by :func:`read_zip`.
+
+    Everything written is provisional (the decryptor has not yet authenticated the end of the stream): take it with
+    :meth:`take` only once the decryptor returned, and call :meth:`discard` on any failure.
+
+    Raises (from :meth:`write`):
+        BundleError: check "zip structure" (not our form) or "size cap" (too many bytes or entries).
+    """
+
+    _CENTRAL_ENTRY_MAX: Final = _CENTRAL.size + MAX_NAME_LENGTH
+
+    def __init__(self, *, max_bytes: int, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self._buf = bytearray()
+        self._next = 0  # offset of the next local header
+        self._entries = 0
+        self._central: int | None = None  # offset of the central directory, once it has begun
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def write(self, data: bytes) -> int:
+        """Take the next decrypted bytes; raise at the first byte that cannot belong to a bundle zip."""
+        if len(self._buf) + len(data) > self.max_bytes:
+            self.discard()
+            raise _fail(f"the decrypted bundle is larger than the cap of {self.max_bytes} bytes", check=CHECK_SIZE_CAP)
+        self._buf += data
+        try:
+            self._walk()
+        except BundleError:
+            self.discard()
+            raise
+        return len(data)
+
+    def _walk(self) -> None:
+        buf = self._buf
+        while self._central is None and len(buf) >= self._next + 4:
+            sig = bytes(buf[self._next : self._next + 4])
+            if sig == _CENTRAL_SIG and self._entries:
+                self._central = self._next
+                break
+            if sig != _LOCAL_SIG:
+                where = "does not start as a bundle zip" if not self._next else "has bytes out of the zip form"
+                raise _fail(f"the decrypted bundle {where} (no local file header at offset {self._next})")
+            if len(buf) < self._next + _LOCAL.size:
+                return
+            _, needed, flags, method, time, date, _crc, csize, usize, name_length, extra_length = _LOCAL.unpack_from(
+                buf, self._next
+            )
+            if (needed, flags, method, time, date, extra_length) != (_NEEDED, 0, 0, _DOS_TIME, _DOS_DATE, 0):
+                raise _fail(f"local header at offset {self._next} is not in the sealed form")
+            if csize != usize or not 0 < name_length <= MAX_NAME_LENGTH:
+                raise _fail(f"local header at offset {self._next} has inconsistent sizes")
+            start = self._next + _LOCAL.size + name_length
+            if len(buf) < start:
+                return
+            check_member_name(bytes(buf[self._next + _LOCAL.size : start]).decode("latin-1"))
+            self._entries += 1
+            if self._entries > self.max_entries:
+                raise _fail(f"the zip holds more than the cap of {self.max_entries} entries", check=CHECK_SIZE_CAP)
+            if start + usize > self.max_bytes:
+                raise _fail(
+                    f"a member declares {usize} bytes, past the cap of {self.max_bytes} bytes", check=CHECK_SIZE_CAP
+                )
+            self._next = start + usize
+        if self._central is not None:
+            tail = len(buf) - self._central
+            if tail > self._entries * self._CENTRAL_ENTRY_MAX + _END.size:
+                raise _fail("the central directory is larger than its entries can need")
+
+    def take(self) -> bytes:
+        """The whole stream, once the decryptor authenticated it; the gate is empty afterwards."""
+        data = bytes(self._buf)
+        self.discard()
+        return data
+
+    def discard(self) -> None:
+        """Forget everything written so far."""
+        self._buf.clear()

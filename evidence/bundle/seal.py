@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from evidence import bundle
 from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, EvidenceError, UsageError
+from evidence.core.errors import BundleError, EvidenceError, UnsafeFileError, UsageError
 from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.safefile import open_regular, read_regular
+from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity
@@ -189,21 +193,130 @@ def _recipients(owner: Identity, profile: Profile) -> list[str]:
     return out
 
 
-def read_bundle_file(path: Path) -> bytes:
-    """Read a bundle file, refusing what cannot be one before reading it all."""
+MAX_SIGNATURE_BYTES = 64 * 1024
+"""An origin signature is a few hundred bytes; a larger ``.sig`` is not one and is not read."""
+
+
+def _bundle_error(e: UnsafeFileError) -> BundleError:
+    """An unsafe bundle file as a bundle check: too large is ``size cap``, anything else ``unreadable``."""
+    check = "size cap" if e.check == "size cap" else "unreadable"
+    return BundleError(f"{check}: {clean_line(str(e), limit=400)}", check=check, member=None)
+
+
+def open_bundle_file(path: Path) -> BinaryIO:
+    """Open a bundle file for reading: a regular file (no FIFO, device or folder) of at most the bundle cap.
+
+    Raises:
+        BundleError: check ``unreadable`` (missing, not a regular file, unreadable) or ``size cap``.
+    """
     try:
-        size = path.stat().st_size
-        if size > bundle.MAX_BUNDLE_BYTES:
-            raise BundleError(f"size cap: {path}: larger than {bundle.MAX_BUNDLE_BYTES} bytes", check="size cap")
-        return path.read_bytes()
-    except OSError as e:
-        raise BundleError(f"unreadable: {path}: {e.strerror or e}", check="unreadable") from e
+        return open_regular(path, max_bytes=bundle.MAX_BUNDLE_BYTES, what="bundle")
+    except UnsafeFileError as e:
+        raise _bundle_error(e) from e
 
 
-def verify_file(path: Path, identity: Identity, profile: Profile) -> bundle.VerifiedBundle:
-    """Open and verify a bundle file; also check its origin signature when one lies beside it."""
-    ciphertext = read_bundle_file(path)
-    sig_path = path.with_name(path.name + ".sig")
-    if sig_path.exists():
-        bundle.verify_origin(ciphertext, sig_path.read_bytes(), profile)
-    return bundle.open_bundle(ciphertext, [identity.age_secret], profile)
+def read_bundle_file(path: Path) -> bytes:
+    """Read a whole bundle file, refusing what cannot be one before reading it (see :func:`open_bundle_file`)."""
+    try:
+        return read_regular(path, max_bytes=bundle.MAX_BUNDLE_BYTES, what="bundle")
+    except UnsafeFileError as e:
+        raise _bundle_error(e) from e
+
+
+def signature_path_for(path: Path) -> Path:
+    """``REF.zip.age`` → ``REF.zip.age.sig`` beside it."""
+    return path.with_name(path.name + ".sig")
+
+
+def read_origin_signature(path: Path) -> bytes:
+    """Read the origin signature beside the bundle ``path``: a regular file of at most :data:`MAX_SIGNATURE_BYTES`.
+
+    Raises:
+        BundleError: check ``missing origin`` (there is none: the bundle's sender cannot be checked) or ``origin``
+            (it is a FIFO, a device, a folder, too large or unreadable).
+    """
+    sig_path = signature_path_for(path)
+    try:
+        return read_regular(sig_path, max_bytes=MAX_SIGNATURE_BYTES, what="origin signature")
+    except UnsafeFileError as e:
+        if e.check == "missing":
+            raise BundleError(
+                f"missing origin: {clean_line(str(sig_path), limit=400)}: no origin signature beside the bundle, so "
+                "who sent it cannot be checked (verify with --no-origin to check the seal alone)",
+                check="missing origin",
+            ) from e
+        raise BundleError(f"origin: {clean_line(str(e), limit=400)}", check="origin") from e
+
+
+class _HashingReader:
+    """Hands a file to the decryptor and hashes what it read."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self.sha256 = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._f.read(size)
+        self.sha256.update(data)
+        return data
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A bundle file that passed every check.
+
+    Attributes:
+        verified: the verified bundle.
+        file_sha256_hex: SHA-256 of the encrypted file (the key of the reviewer's inbox index).
+        origin: the origin signature's check, or None when it was not checked (``--no-origin``).
+    """
+
+    verified: bundle.VerifiedBundle
+    file_sha256_hex: str
+    origin: bundle.OriginCheck | None
+
+
+def check_file(path: Path, identity: Identity, profile: Profile, *, require_origin: bool = True) -> CheckedFile:
+    """Open and verify a bundle file in bounded memory, its origin signature first.
+
+    The origin signature (``REF.zip.age.sig``) must lie beside it and verify, by a signer of the profile, before
+    anything is decrypted; with ``require_origin=False`` it is not checked at all (and the result says so). The
+    file is read as a regular file only, capped, hashed for the origin in one pass and decrypted in a second, and
+    both passes must have seen the same bytes.
+
+    Raises:
+        BundleError: naming the check (``unreadable``, ``size cap``, ``missing origin``, ``origin``, ``decrypt``,
+            and every check of :func:`evidence.bundle.open_bundle_stream`).
+    """
+    signature = read_origin_signature(path) if require_origin else None
+    with open_bundle_file(path) as f:
+        try:
+            origin = bundle.verify_origin_stream(f, signature, profile) if signature is not None else None
+            f.seek(0)
+            reader = _HashingReader(f)
+            verified = bundle.open_bundle_stream(reader, [identity.age_secret], profile)  # type: ignore[arg-type]
+        except OSError as e:
+            raise BundleError(f"unreadable: {clean_line(str(path))}: {e.strerror or e}", check="unreadable") from e
+    digest = reader.sha256.hexdigest()
+    if origin is not None and origin.file_sha256_hex != digest:
+        raise BundleError(f"origin: {clean_line(str(path))}: the file changed while it was being read", check="origin")
+    return CheckedFile(verified, digest, origin)
+
+
+def verify_file(
+    path: Path, identity: Identity, profile: Profile, *, require_origin: bool = True
+) -> bundle.VerifiedBundle:
+    """Open and verify a bundle file after its origin signature (see :func:`check_file`)."""
+    return check_file(path, identity, profile, require_origin=require_origin).verified
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 (hex) of a bundle file, read in bounded memory; None if it is not a readable regular bundle file."""
+    try:
+        with open_regular(path, max_bytes=bundle.MAX_BUNDLE_BYTES, what="bundle") as f:
+            digest = hashlib.sha256()
+            while chunk := f.read(1024 * 1024):
+                digest.update(chunk)
+            return digest.hexdigest()
+    except (UnsafeFileError, OSError):
+        return None

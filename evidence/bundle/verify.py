@@ -6,11 +6,13 @@ every check runs in a fixed order with its own ``check`` name (docs/FORMAT.md, "
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -155,20 +157,105 @@ def decrypt_bundle(ciphertext: bytes, identities: Sequence[str]) -> bytes:
     """Decrypt the outer age layer; unverified plaintext never leaves this module except via verify.
 
     Raises:
-        BundleError: check ``decrypt`` (damaged) or ``unreadable`` (not an age file, or not addressed to us).
+        BundleError: check ``decrypt`` (damaged), ``unreadable`` (not an age file, or not addressed to us), or
+            the checks of :class:`~evidence.bundle.safezip.StreamGate` (the plaintext is not a bundle zip).
     """
     if len(ciphertext) > MAX_BUNDLE_BYTES:
         raise _fail("size cap", f"bundle is larger than {MAX_BUNDLE_BYTES} bytes")
-    if not ageio.is_age_file(ciphertext[:64]):
+    return decrypt_bundle_stream(io.BytesIO(ciphertext), identities)[0]
+
+
+class _Replay:
+    """A reader that gives back the bytes already peeked at, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            take = len(self._head) if size < 0 else size
+            chunk, self._head = self._head[:take], self._head[take:]
+            return chunk
+        return self._rest.read(size)
+
+
+def decrypt_bundle_stream(
+    reader: BinaryIO, identities: Sequence[str], *, max_bytes: int = MAX_BUNDLE_BYTES
+) -> tuple[bytes, ageio.Header]:
+    """Decrypt a bundle stream through a :class:`~evidence.bundle.safezip.StreamGate`, in bounded memory.
+
+    A stream whose plaintext does not start as our zip (anyone can encrypt 2 GiB of anything to the reviewers'
+    public keys) is abandoned at its first chunk; one that grows past ``max_bytes`` as soon as it does. The
+    plaintext is returned only once age has authenticated the whole stream, with the header (for
+    :func:`check_readers`).
+
+    Raises:
+        BundleError: check ``decrypt``, ``unreadable``, ``zip structure`` or ``size cap``.
+    """
+    head = reader.read(len(ageio.VERSION_LINE))
+    if not ageio.is_age_file(head):
         raise _fail("unreadable", "not an age-encrypted bundle")
+    gate = safezip.StreamGate(max_bytes=max_bytes)
     try:
-        return ageio.decrypt(ciphertext, identities)
-    except AgeFormatError as e:
-        raise _fail("decrypt", f"damaged age header: {e}") from e
-    except NoMatchingIdentityError as e:
-        raise _fail("unreadable", "this bundle is not encrypted to your identity") from e
-    except DecryptionError as e:
-        raise _fail("decrypt", f"the encrypted bundle is damaged or was altered: {e}") from e
+        header = ageio.decrypt_stream(_Replay(head, reader), gate.write, identities)  # type: ignore[arg-type]
+    except BaseException as e:
+        gate.discard()  # provisional plaintext of a stream that failed is never released
+        failure = _decrypt_failure(e)
+        if failure is None:
+            raise
+        raise failure from e
+    return gate.take(), header
+
+
+def _decrypt_failure(error: BaseException) -> BundleError | None:
+    """The bundle check a decryption failure means (None: pass it on as it is)."""
+    if isinstance(error, AgeFormatError):
+        return _fail("decrypt", f"damaged age header: {error}")
+    if isinstance(error, NoMatchingIdentityError):
+        return _fail("unreadable", "this bundle is not encrypted to your identity")
+    if isinstance(error, DecryptionError):
+        return _fail("decrypt", f"the encrypted bundle is damaged or was altered: {error}")
+    if isinstance(error, OSError):
+        return _fail("unreadable", f"cannot read the bundle: {error.strerror or error}")
+    return None
+
+
+def check_readers(header: ageio.Header, profile: Profile) -> None:
+    """The bundle is encrypted to the profile's reviewers and to nobody else, as far as an age header can tell.
+
+    An X25519 stanza does not say whose key it is for (only its holder can tell), so the stanzas are counted: every
+    stanza whose type does not end in ``-grease`` (which the age spec says to ignore, and which age adds at random)
+    must be X25519, and there must be exactly as many as the profile has distinct reviewer recipients. So a
+    modified client that also encrypts to an outsider is caught; one that *swaps* a reviewer's stanza for an
+    outsider's keeps the count and is not (the missing reviewer would notice that they cannot open it).
+
+    Raises:
+        BundleError: check ``extra readers`` (a stanza for a key not in the profile) or ``missing reviewer``.
+    """
+    counted = [s for s in header.stanzas if not s.type.endswith("-grease")]
+    x25519 = sum(1 for s in counted if s.type == "X25519")
+    foreign = len(counted) - x25519
+    expected = len(set(profile.reviewer_recipients))
+    extra = foreign + max(x25519 - expected, 0)
+    if extra:
+        raise _fail("extra readers", f"also readable by {extra} key(s) not in the school profile for {profile.school}")
+    if x25519 < expected:
+        missing = expected - x25519
+        raise _fail(
+            "missing reviewer",
+            f"a reviewer is missing: encrypted to {x25519} key(s), but the school profile has {expected} reviewers"
+            f" ({missing} cannot open it)",
+        )
+
+
+def readers_profile(verified: VerifiedBundle, workstation: Profile) -> Profile:
+    """The profile whose reviewers a bundle must be encrypted to: the one in force at its latest revision.
+
+    Bundles do not carry their profile yet, so this is the workstation's.
+    """
+    del verified
+    return workstation
 
 
 def _parse_manifest(data: bytes, member: str) -> dict[str, str]:
@@ -590,7 +677,72 @@ def _verify_consistency(
 
 def open_bundle(ciphertext: bytes, identities: Sequence[str], profile: Profile) -> VerifiedBundle:
     """Decrypt and verify a sealed bundle. Nothing is returned unless every check passed."""
-    return verify_bag(decrypt_bundle(ciphertext, identities), profile)
+    if len(ciphertext) > MAX_BUNDLE_BYTES:
+        raise _fail("size cap", f"bundle is larger than {MAX_BUNDLE_BYTES} bytes")
+    return open_bundle_stream(io.BytesIO(ciphertext), identities, profile)
+
+
+def open_bundle_stream(reader: BinaryIO, identities: Sequence[str], profile: Profile) -> VerifiedBundle:
+    """Decrypt (:func:`decrypt_bundle_stream`) and verify a sealed bundle read from ``reader``.
+
+    After the bag verified, its age header must name exactly the reviewers of the profile in force
+    (:func:`check_readers`, :func:`readers_profile`).
+    """
+    zip_bytes, header = decrypt_bundle_stream(reader, identities)
+    verified = verify_bag(zip_bytes, profile)
+    check_readers(header, readers_profile(verified, profile))
+    return verified
+
+
+@dataclass(frozen=True)
+class OriginCheck:
+    """A verified origin signature over an encrypted bundle file.
+
+    Attributes:
+        principal: the signer's principal in the school profile.
+        fingerprint: the signing key's ``SHA256:…`` fingerprint.
+        file_sha256_hex: SHA-256 of the bytes the signature was checked over.
+    """
+
+    principal: str
+    fingerprint: str
+    file_sha256_hex: str
+
+
+ORIGIN_READ_CHUNK = 1024 * 1024
+
+
+def verify_origin_stream(
+    reader: BinaryIO, signature: bytes, profile: Profile, *, max_bytes: int = MAX_BUNDLE_BYTES
+) -> OriginCheck:
+    """Check the detached origin signature over a bundle read from ``reader``, in bounded memory.
+
+    The signer is looked up first, from the key the signature names: a signature by anyone the profile does not
+    trust fails before a byte of the (perhaps 2 GiB) bundle is read. Only then is the stream hashed and the
+    signature checked over it.
+
+    Raises:
+        BundleError: check ``origin`` (malformed, untrusted, or not over these bytes) or ``size cap``.
+    """
+    try:
+        key = sshsig.claimed_key(signature, ORIGIN_NAMESPACE)
+    except SignatureError as e:
+        raise _fail("origin", str(e)) from e
+    principals = sshsig.find_principals(profile.signers(), key, ORIGIN_NAMESPACE)
+    if not principals:
+        raise _fail("origin", f"signed by {sshsig.fingerprint(key)}, who is not a signer in the school profile")
+    sha256, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
+    while chunk := reader.read(ORIGIN_READ_CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise _fail("size cap", f"bundle is larger than {max_bytes} bytes")
+        sha256.update(chunk)
+        sha512.update(chunk)
+    try:
+        sshsig.verify_digest(signature, sha512.digest(), ORIGIN_NAMESPACE)
+    except SignatureError as e:
+        raise _fail("origin", str(e)) from e
+    return OriginCheck(principals[0], sshsig.fingerprint(key), sha256.hexdigest())
 
 
 def verify_origin(ciphertext: bytes, signature: bytes, profile: Profile) -> tuple[str, str]:

@@ -511,7 +511,7 @@ def encrypt_stream(reader: BinaryIO, writer: BinaryIO, recipients: Sequence[str]
     _reraise_caller_error(source, sink)
 
 
-def decrypt_stream(reader: BinaryIO, sink: BinaryIO | Callable[[bytes], object], identities: Sequence[str]) -> None:
+def decrypt_stream(reader: BinaryIO, sink: BinaryIO | Callable[[bytes], object], identities: Sequence[str]) -> Header:
     """Decrypt a stream chunk by chunk. **Everything the sink receives is unverified until this returns.**
 
     The header is read and checked by :func:`parse_header` before pyrage sees the file. pyrage then hands each
@@ -521,12 +521,16 @@ def decrypt_stream(reader: BinaryIO, sink: BinaryIO | Callable[[bytes], object],
     private (memory, a temp file), and discard it unless this call returns without an exception. Use
     :func:`decrypt` when the plaintext fits in memory.
 
-    Exceptions raised by ``reader`` or ``sink`` propagate unchanged.
+    Exceptions raised by ``reader`` or ``sink`` propagate unchanged, and a sink that raises stops pyrage at once:
+    a sink may so refuse a stream as soon as its first bytes show it is not what the caller expects.
 
     Args:
         reader: Source of the binary age file, read to EOF.
         sink: A writable binary file or a ``write(bytes)`` callable that receives provisional plaintext.
         identities: ``AGE-SECRET-KEY-1…`` identity strings.
+
+    Returns:
+        The parsed header (so a caller can compare its recipient stanzas with whom the file should be for).
 
     Raises:
         AgeFormatError: Header failure (malformed, armored, or refused by our guards); the sink saw nothing.
@@ -561,6 +565,7 @@ def decrypt_stream(reader: BinaryIO, sink: BinaryIO | Callable[[bytes], object],
         _reraise_caller_error(source, guarded)
         raise _map_failure(e) from e
     _reraise_caller_error(source, guarded)
+    return header
 
 
 def _reraise_caller_error(source: _ChainedReader, sink: _GuardedWriter) -> None:

@@ -252,6 +252,19 @@ def verify_digest(signature: str | bytes, message_sha512: bytes, namespace: str)
     return _check(parsed, message_sha512)
 
 
+def claimed_key(signature: str | bytes, namespace: str) -> Ed25519PublicKey:
+    """The key a well-formed signature for ``namespace`` names, **without checking the signature**.
+
+    Only for refusing a signer early: a caller that will not trust this key anyway need not hash a large message
+    (a 2 GiB file beside a junk signature) to learn that. A key returned here proves nothing until
+    :func:`verify` or :func:`verify_digest` has checked the signature.
+
+    Raises:
+        SignatureError: The signature is malformed or for another namespace.
+    """
+    return _parse(signature, namespace).key
+
+
 @dataclass(frozen=True)
 class AllowedSigner:
     """One line of an OpenSSH ``allowed_signers`` file.

@@ -16,6 +16,14 @@ bundle (its status, revisions, items, verdict), keyed by the SHA-256 of the encr
 show a case's status without decrypting every bundle again. It holds plain facts only: no reference, no title, no
 names, nothing from the incident form. A revised bundle has a new digest and so a new record; a damaged or
 missing index is simply empty (it is a cache, and opening a bundle fills it again).
+
+The index also remembers, per incident, the highest revision verified here and the SHA-256 of that revision's
+signed manifest (:meth:`InboxIndex.check_history`). Anyone who can write to the drop folder can put back an
+older, genuinely signed copy of a bundle (a rollback: the police-contacted revision disappears), or a reviewer's
+fork can give two different revision 3s; both still verify. Such a bundle is marked
+:attr:`Seen.OLDER` or :attr:`Seen.DIFFERENT`, and the views show it in amber, never as plain green. This memory is
+keyed by the SHA-256 of the reference (so the file still holds no reference), holds only numbers and digests, and
+is never pruned with the bundle records: it must outlive the files it protects.
 """
 
 from __future__ import annotations
@@ -32,8 +40,10 @@ from typing import Any
 from evidence import bundle
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, EvidenceError, UsageError
+from evidence.core.errors import BundleError, EvidenceError, UnsafeFileError, UsageError
 from evidence.core.fsutil import TEMP_PREFIX, atomic_write
+from evidence.core.safefile import open_regular, read_regular
+from evidence.core.text import clean_line
 from evidence.core.timefmt import format_utc, utc_now
 from evidence.review import actions as review
 
@@ -127,8 +137,8 @@ def is_bundle_name(name: str) -> bool:
 
 
 def _one_line(text: str) -> str:
-    """Messages may quote names from a hostile file: no control or direction characters, one line."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    """Messages may quote names from a hostile file: no control or direction characters, one bounded line."""
+    return clean_line(text, limit=400)
 
 
 def _stat_stamp(path: Path) -> tuple[int, int]:
@@ -146,27 +156,46 @@ def _signer_name(profile: Profile, principal: str, fingerprint: str) -> str:
     return ""
 
 
-def _check_origin(ciphertext: bytes, sig_path: Path, profile: Profile) -> Origin:
+def _read_signature(sig_path: Path) -> bytes | Origin:
+    """The signature's bytes, or the origin it gives when there is none or it cannot be one (never raises)."""
     try:
-        if sig_path.stat().st_size > MAX_SIGNATURE_BYTES:
-            return Origin(OriginState.FAILED, reason=f"{sig_path.name} is too large to be a signature")
-        signature = sig_path.read_bytes()
-    except FileNotFoundError:
-        return Origin(OriginState.MISSING)
+        return read_regular(sig_path, max_bytes=MAX_SIGNATURE_BYTES, what="signature")
+    except UnsafeFileError as e:
+        if e.check == "missing":
+            return Origin(OriginState.MISSING)
+        return Origin(OriginState.FAILED, reason=_one_line(str(e).removeprefix(f"{sig_path}: ")))
+
+
+def _check_origin(path: Path, signature: bytes, profile: Profile) -> tuple[Origin, str | None]:
+    """Check the origin signature over the bundle file, streaming it; the origin and the file's SHA-256 (hex).
+
+    A signature by a key the profile does not trust fails before the bundle is read.
+    """
+    try:
+        with open_regular(path, max_bytes=bundle.MAX_BUNDLE_BYTES, what="file") as f:
+            checked = bundle.verify_origin_stream(f, signature, profile)
+    except UnsafeFileError as e:
+        return Origin(OriginState.FAILED, reason=_one_line(str(e).removeprefix(f"{path}: "))), None
     except OSError as e:
-        return Origin(OriginState.FAILED, reason=_one_line(f"cannot read {sig_path.name}: {e.strerror or e}"))
-    try:
-        principal, fingerprint = bundle.verify_origin(ciphertext, signature, profile)
+        return Origin(OriginState.FAILED, reason=_one_line(f"cannot read the file: {e.strerror or e}")), None
     except BundleError as e:
         message = str(e).removeprefix(f"{e.check}: ")
-        return Origin(OriginState.FAILED, reason=_one_line(message))
+        return Origin(OriginState.FAILED, reason=_one_line(message)), None
     except (EvidenceError, ValueError) as e:  # belt and braces: a hostile signature must never stop the scan
-        return Origin(OriginState.FAILED, reason=_one_line(f"the signature is malformed: {e}"))
-    return Origin(OriginState.VERIFIED, principal, fingerprint, _signer_name(profile, principal, fingerprint))
+        return Origin(OriginState.FAILED, reason=_one_line(f"the signature is malformed: {e}")), None
+    name = _signer_name(profile, checked.principal, checked.fingerprint)
+    origin = Origin(OriginState.VERIFIED, checked.principal, checked.fingerprint, name)
+    return origin, checked.file_sha256_hex
 
 
 def read_entry(path: Path, profile: Profile) -> InboxEntry | None:
-    """Stat, read and origin-check one bundle file; None if it vanished meanwhile. Never raises otherwise."""
+    """Stat and origin-check one bundle file; None if it vanished meanwhile. Never raises otherwise.
+
+    Every file is read as a regular file only, with a cap checked first (a FIFO or a symlink to a device named
+    ``REF.zip.age.sig`` fails at once, without a read that never returns). The bundle itself is read, in bounded
+    memory, only when a signature by a trusted signer lies beside it: a bundle with no signature, or with one by
+    anybody else, is listed without reading it (its digest is then None: it cannot be opened anyway).
+    """
     ref = path.name[: -len(bundle.BUNDLE_SUFFIX)]
     sig_path = signature_path_for(path)
     try:
@@ -179,20 +208,19 @@ def read_entry(path: Path, profile: Profile) -> InboxEntry | None:
     modified = format_utc(dt.datetime.fromtimestamp(st.st_mtime, dt.UTC))
     stamp = (st.st_size, st.st_mtime_ns, *_stat_stamp(sig_path))
 
-    def failed(reason: str) -> InboxEntry:
-        return InboxEntry(path, ref, st.st_size, modified, Origin(OriginState.FAILED, reason=reason), None, stamp)
+    def entry(origin: Origin, digest: str | None = None) -> InboxEntry:
+        return InboxEntry(path, ref, st.st_size, modified, origin, digest, stamp)
 
     if st.st_size > bundle.MAX_BUNDLE_BYTES:
-        return failed(f"larger than {bundle.MAX_BUNDLE_BYTES} bytes, so it cannot be a sealed bundle")
-    try:
-        ciphertext = path.read_bytes()
-    except FileNotFoundError:
+        reason = f"larger than {bundle.MAX_BUNDLE_BYTES} bytes, so it cannot be a sealed bundle"
+        return entry(Origin(OriginState.FAILED, reason=reason))
+    signature = _read_signature(sig_path)
+    if isinstance(signature, Origin):
+        return entry(signature)
+    if not path.exists():
         return None
-    except OSError as e:
-        return failed(_one_line(f"cannot read the file: {e.strerror or e}"))
-    origin = _check_origin(ciphertext, sig_path, profile)
-    digest = hashlib.sha256(ciphertext).hexdigest()
-    return InboxEntry(path, ref, len(ciphertext), modified, origin, digest, stamp)
+    origin, digest = _check_origin(path, signature, profile)
+    return entry(origin, digest)
 
 
 def scan(folder: Path, profile: Profile, previous: Iterable[InboxEntry] = ()) -> list[InboxEntry]:
@@ -249,6 +277,97 @@ VERDICT_VERIFIED = "verified"
 VERDICT_FAILED_PREFIX = "failed: "
 
 
+class Seen(enum.Enum):
+    """How a verified bundle compares with the revisions of the same incident already verified here."""
+
+    FIRST = "first"
+    """No revision of this incident was verified here before."""
+    SAME = "same"
+    """The revision already seen, with the same signed manifest."""
+    NEWER = "newer"
+    """A later revision that keeps the history already seen."""
+    OLDER = "older"
+    """An older revision than one already seen: a rollback, or an old copy."""
+    DIFFERENT = "different"
+    """A different history: the revision seen here is not in this bundle as it was (a fork or a forgery)."""
+
+    @property
+    def warns(self) -> bool:
+        """True when the bundle must not be shown as plain green."""
+        return self in (Seen.OLDER, Seen.DIFFERENT)
+
+
+@dataclass(frozen=True)
+class SeenCheck:
+    """The outcome of :meth:`InboxIndex.check_history`.
+
+    Attributes:
+        state: how the bundle compares.
+        revision: the bundle's latest revision.
+        seen_revision: the highest revision verified here before, or None.
+    """
+
+    state: Seen
+    revision: int
+    seen_revision: int | None = None
+
+    def text(self) -> str:
+        """One line for a warning; "" when there is nothing to warn about."""
+        if self.state is Seen.OLDER:
+            return (
+                f"older than the one already seen: this is revision {self.revision}, "
+                f"but revision {self.seen_revision} of this incident was already verified here"
+            )
+        if self.state is Seen.DIFFERENT:
+            return (
+                f"different from the one already seen: revision {self.seen_revision} of this incident was "
+                f"verified here with a different signed history than this bundle's revision {self.revision}"
+            )
+        return ""
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """The highest revision of one incident verified here.
+
+    Attributes:
+        revision: its number.
+        manifest_sha256_hex: SHA-256 of that revision's signed manifest (``seal/revisions/N/manifest-sha256.txt``).
+    """
+
+    revision: int
+    manifest_sha256_hex: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The record as stored."""
+        return {"revision": self.revision, "manifest_sha256": self.manifest_sha256_hex}
+
+    @classmethod
+    def parse(cls, value: Any) -> HistoryRecord:
+        """Parse a record written by :meth:`to_json_dict`.
+
+        Raises:
+            ValueError: it is not such a record.
+        """
+        if not isinstance(value, dict):
+            raise ValueError("not an object")
+        revision, digest = value.get("revision"), value.get("manifest_sha256")
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
+            raise ValueError("revision is not a revision number")
+        if not isinstance(digest, str) or not _is_sha256_hex(digest):
+            raise ValueError("manifest_sha256 is not a SHA-256")
+        return cls(revision, digest)
+
+
+def _ref_key(ref: str) -> str:
+    """The history's key for an incident: the SHA-256 of its reference, so the index holds no reference."""
+    return hashlib.sha256(ref.encode("utf-8")).hexdigest()
+
+
+def _manifest_digest(verified: bundle.VerifiedBundle, revision: int) -> str:
+    return bundle.sha256_hex(verified.bag[bundle.revision_manifest_path(revision)])
+
+
 @dataclass(frozen=True)
 class IndexRecord:
     """What opening a bundle taught us, without any personal data.
@@ -260,6 +379,8 @@ class IndexRecord:
         revisions: how many signed revisions it has; None if it did not verify.
         sealed_utc: when revision 1 was sealed; None if it did not verify.
         item_count: how many items it carries; None if it did not verify.
+        seen: :attr:`Seen.OLDER` or :attr:`Seen.DIFFERENT` when it verified but is not the history already seen
+            (shown in amber); None otherwise.
     """
 
     verdict: str
@@ -268,6 +389,7 @@ class IndexRecord:
     revisions: int | None = None
     sealed_utc: str | None = None
     item_count: int | None = None
+    seen: Seen | None = None
 
     @property
     def verified(self) -> bool:
@@ -296,6 +418,7 @@ class IndexRecord:
             "revisions": self.revisions,
             "sealed_utc": self.sealed_utc,
             "items": self.item_count,
+            **({"seen": self.seen.value} if self.seen is not None else {}),
         }
 
     @classmethod
@@ -320,7 +443,10 @@ class IndexRecord:
         for number in (revisions, items):
             if number is not None and (not isinstance(number, int) or isinstance(number, bool) or number < 0):
                 raise ValueError("revisions or items is not a count")
-        return cls(verdict, checked, status, revisions, sealed, items)
+        seen = value.get("seen")
+        if seen is not None and (not isinstance(seen, str) or seen not in {s.value for s in Seen if s.warns}):
+            raise ValueError(f"unknown seen {seen!r}")
+        return cls(verdict, checked, status, revisions, sealed, items, Seen(seen) if seen is not None else None)
 
 
 class InboxIndex:
@@ -329,11 +455,18 @@ class InboxIndex:
     Attributes:
         path: the JSON file.
         records: SHA-256 hex → record.
+        history: SHA-256 hex of an incident reference → the highest revision of it verified here.
     """
 
-    def __init__(self, path: Path, records: Mapping[str, IndexRecord] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        records: Mapping[str, IndexRecord] | None = None,
+        history: Mapping[str, HistoryRecord] | None = None,
+    ) -> None:
         self.path = path
         self.records: dict[str, IndexRecord] = dict(records or {})
+        self.history: dict[str, HistoryRecord] = dict(history or {})
 
     @classmethod
     def load(cls, path: Path) -> InboxIndex:
@@ -355,7 +488,16 @@ class InboxIndex:
                 records[digest] = IndexRecord.parse(value)
             except ValueError:
                 continue
-        return cls(path, records)
+        history = {}
+        seen = doc.get("history")
+        for key, value in (seen if isinstance(seen, dict) else {}).items():
+            if not _is_sha256_hex(key):
+                continue
+            try:
+                history[key] = HistoryRecord.parse(value)
+            except ValueError:
+                continue
+        return cls(path, records, history)
 
     def save(self) -> None:
         """Write the index atomically, readable by the owner only.
@@ -366,6 +508,7 @@ class InboxIndex:
         doc = {
             "format": INDEX_FORMAT,
             "bundles": {digest: self.records[digest].to_json_dict() for digest in sorted(self.records)},
+            "history": {key: self.history[key].to_json_dict() for key in sorted(self.history)},
         }
         atomic_write(self.path, bundle.pretty_json(doc), mode=0o600)
 
@@ -373,12 +516,34 @@ class InboxIndex:
         """The record of the bundle with this digest, if it was opened before."""
         return None if sha256 is None else self.records.get(sha256)
 
+    def check_history(self, verified: bundle.VerifiedBundle) -> SeenCheck:
+        """Compare a verified bundle with the revisions of its incident already verified here, and remember it.
+
+        The highest revision seen and its manifest digest are kept; a newer revision replaces them only if it
+        still carries the revision seen, byte for byte (every revision's signed manifest stays in the bag). An
+        older revision, or a different history, leaves the memory as it was. Call :meth:`save` afterwards.
+        """
+        latest = len(verified.revisions)
+        key = _ref_key(verified.ref)
+        known = self.history.get(key)
+        if known is None:
+            state = Seen.FIRST
+        elif latest < known.revision:
+            return SeenCheck(Seen.OLDER, latest, known.revision)
+        elif _manifest_digest(verified, known.revision) != known.manifest_sha256_hex:
+            return SeenCheck(Seen.DIFFERENT, latest, known.revision)
+        else:
+            state = Seen.SAME if latest == known.revision else Seen.NEWER
+        self.history[key] = HistoryRecord(latest, _manifest_digest(verified, latest))
+        return SeenCheck(state, latest, known.revision if known is not None else None)
+
     def remember_verified(
-        self, sha256: str, verified: bundle.VerifiedBundle, *, when: str | None = None
+        self, sha256: str, verified: bundle.VerifiedBundle, *, when: str | None = None, seen: Seen | None = None
     ) -> IndexRecord:
         """Record what a verified bundle shows: its status, revisions, sealing time and item count.
 
-        A bundle whose review records do not parse is recorded as failing the ``consistency`` check.
+        ``seen`` is the :meth:`check_history` state; only a warning state is kept. A bundle whose review records do
+        not parse is recorded as failing the ``consistency`` check.
         """
         _check_digest(sha256)
         try:
@@ -392,6 +557,7 @@ class InboxIndex:
             revisions=len(verified.revisions),
             sealed_utc=verified.sealer.time_utc,
             item_count=len(verified.items),
+            seen=seen if seen is not None and seen.warns else None,
         )
         self.records[sha256] = record
         return record
@@ -404,7 +570,10 @@ class InboxIndex:
         return record
 
     def prune(self, keep: Sequence[str]) -> int:
-        """Forget every record whose digest is not in ``keep``; return how many were dropped."""
+        """Forget every record whose digest is not in ``keep``; return how many were dropped.
+
+        The history is kept: it must outlive the files, or removing the newest copy would make a rollback pass.
+        """
         wanted = set(keep)
         gone = [d for d in self.records if d not in wanted]
         for digest in gone:

@@ -72,7 +72,7 @@ def test_a_bundle_without_its_signature_is_missing(tmp_path: Path) -> None:
     assert entry.origin.state is OriginState.MISSING
     assert entry.origin.principal == ""
     assert entry.origin.reason == ""
-    assert entry.sha256 == bundle.sha256_hex(path.read_bytes())  # still indexable once opened
+    assert entry.sha256 is None  # not read: a bundle without its origin signature is never opened (issue 10)
 
 
 def test_a_tampered_signature_fails_with_one_line(tmp_path: Path) -> None:
@@ -144,14 +144,14 @@ def test_a_missing_folder_is_empty(tmp_path: Path) -> None:
 
 def test_an_unreadable_bundle_is_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder, path = drop_with_one(tmp_path)
-    real_read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def refuse(self: Path) -> bytes:
-        if self == path:
+    def refuse(file: object, flags: int, *args: object, **kwargs: object) -> int:
+        if Path(str(file)) == path:
             raise PermissionError(13, "Permission denied")
-        return real_read_bytes(self)
+        return real_open(file, flags, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # chmod does not bind when the tests run as root
+    monkeypatch.setattr(os, "open", refuse)  # chmod does not bind when the tests run as root
     [entry] = scan(folder, school_profile())
     assert entry.origin.state is OriginState.FAILED
     assert entry.origin.reason == "cannot read the file: Permission denied"
