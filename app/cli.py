@@ -32,14 +32,25 @@ from evidence.core.errors import (
     EvidenceError,
     IdentityError,
     ProfileError,
+    UnsafeFileError,
     UsageError,
     WrongPassphraseError,
 )
 from evidence.core.fsutil import atomic_write
-from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file
+from evidence.core.safefile import open_regular, read_regular
+from evidence.core.text import clean_line, clean_text
+from evidence.crypto.keys import (
+    MAX_IDENTITY_FILE_BYTES,
+    Identity,
+    PublicCard,
+    Role,
+    card_path_for,
+    unlock_identity_file,
+)
 from evidence.crypto.sshsig import AllowedSigner
 from evidence.review import actions as review
 from evidence.review.actions import ReviewAction
+from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex, SeenCheck
 
 log = logging.getLogger(__name__)
 
@@ -142,18 +153,33 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("bundle")
     ver.add_argument("--identity", required=True)
     ver.add_argument("--passphrase-file")
+    ver.add_argument(
+        "--no-origin",
+        action="store_true",
+        help="check the seal even though the origin signature (BUNDLE.sig) is missing; the origin is not checked",
+    )
     return p
 
 
+MAX_PASSPHRASE_FILE_BYTES = 4096
+"""A passphrase file holds one line; a larger file (or a FIFO, a device) is refused before it is read."""
+
+
 def read_passphrase(source: str | None, *, prompt: str = "Passphrase: ", stdin: TextIO | None = None) -> str:
-    """Read a passphrase from a file, ``-`` (stdin), a terminal prompt, or piped stdin. Never from argv."""
+    """Read a passphrase from a file, ``-`` (stdin), a terminal prompt, or piped stdin. Never from argv.
+
+    A passphrase file must be a regular file (use ``-`` to read from a pipe).
+    """
     stdin = stdin or sys.stdin
     if source and source != "-":
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"{path}: cannot read passphrase file: {e}") from e
+            text = read_regular(path, max_bytes=MAX_PASSPHRASE_FILE_BYTES, what="passphrase file").decode("utf-8")
+        except UnsafeFileError as e:
+            hint = "; use --passphrase-file - to read it from a pipe" if e.check == "not a regular file" else ""
+            raise UsageError(f"{e}{hint}") from e
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{path}: cannot read passphrase file: not UTF-8 text") from e
         return text.rstrip("\r\n")
     if source is None and stdin.isatty():
         return getpass.getpass(prompt)
@@ -172,21 +198,24 @@ def cmd_identity_create(ws: Workspace, a: argparse.Namespace) -> int:
     if a.passphrase_file is None and sys.stdin.isatty() and getpass.getpass("Repeat passphrase: ") != passphrase:
         raise UsageError("the two passphrases differ")
     identity = ws.create_identity(a.name, a.principal, Role(a.role), passphrase, out)
-    print(f"identity: {out}")
-    print(f"card: {card_path_for(out)}")
-    print(identity.card.to_text(), end="")
+    print(f"identity: {clean_line(out)}")
+    print(f"card: {clean_line(card_path_for(out))}")
+    print(clean_text(identity.card.to_text()))
     return EXIT_OK
 
 
 def cmd_identity_show(ws: Workspace, a: argparse.Namespace) -> int:
     path = Path(a.file)
     try:
-        head = path.read_bytes()[:64]
+        with open_regular(path, max_bytes=MAX_IDENTITY_FILE_BYTES, what="identity or card file") as f:
+            head = f.read(64)
+    except UnsafeFileError as e:
+        raise IdentityError(str(e)) from e
     except OSError as e:
         raise IdentityError(f"{path}: cannot read: {e.strerror or e}") from e
     is_identity = head.startswith(b"age-encryption.org/")
     card = _unlock(a.file, a.passphrase_file).card if is_identity else PublicCard.load(path)
-    print(card.to_text(), end="")
+    print(clean_text(card.to_text()))
     return EXIT_OK
 
 
@@ -282,7 +311,7 @@ def cmd_incident_list(ws: Workspace, a: argparse.Namespace) -> int:
         for row in rows:
             title = "(unlock to see)"
             if identity is not None:
-                title = vault.details(row.ref, [identity.age_secret]).title or "(untitled)"
+                title = clean_line(vault.details(row.ref, [identity.age_secret]).title) or "(untitled)"
             print(f"{row.ref:<20} {row.created_utc:<24} {row.status.value:<9} {row.item_count:>5}  {title}")
     return EXIT_OK
 
@@ -298,9 +327,9 @@ def cmd_incident_show(ws: Workspace, a: argparse.Namespace) -> int:
         if identity is not None:
             keys = [identity.age_secret]
             d = vault.details(ref, keys)
-            print(f"title: {d.title}")
-            print(f"occurred: {d.occurred or '-'}")
-            print(f"platform: {d.platform or '-'}")
+            print(f"title: {clean_line(d.title)}")
+            print(f"occurred: {clean_line(d.occurred) or '-'}")
+            print(f"platform: {clean_line(d.platform) or '-'}")
             print(f"categories: {', '.join(c.value for c in d.categories) or '-'}")
             if d.consider_police:
                 print("note: consider contacting the police (policy §9.8)")
@@ -312,7 +341,7 @@ def cmd_incident_show(ws: Workspace, a: argparse.Namespace) -> int:
             )
         if identity is not None:
             for e in vault.custody(ref, [identity.age_secret]):
-                print(f"custody {e.seq}: {e.time_utc} {e.actor} {e.action} {e.subject}")
+                print(clean_line(f"custody {e.seq}: {e.time_utc} {e.actor} {e.action} {e.subject}", limit=1000))
             print("custody chain: intact")
     return EXIT_OK
 
@@ -331,45 +360,79 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bundle_failed(path: Path, error: BundleError, then: str = "") -> int:
+    """Print a bundle's failed check as one line; exit 2 when it could not be read at all, else 1."""
+    print(f"evidence-capture: FAILED: {clean_line(path)}: {clean_line(error, limit=1000)}{then}", file=sys.stderr)
+    return EXIT_USAGE if error.check == "unreadable" else EXIT_FAILED
+
+
+def _check_bundle_path(path: Path) -> None:
+    """Refuse a bundle path that cannot be a bundle (missing, a FIFO, a device, a folder, too large) before the
+    passphrase is asked for."""
+    sealing.open_bundle_file(path).close()
+
+
+def _history(ws: Workspace, checked: sealing.CheckedFile) -> SeenCheck | None:
+    """With a data folder: compare with the revisions already verified there (the reviewer's inbox index)."""
+    if not ws.paths.data_dir.is_dir():
+        return None
+    index = InboxIndex.load(ws.paths.data_dir / INDEX_FILE_NAME)
+    seen = index.check_history(checked.verified)
+    index.remember_verified(checked.file_sha256_hex, checked.verified, seen=seen.state)
+    try:
+        index.save()
+    except EvidenceError as e:
+        log.warning("the inbox index could not be saved: %s", e)
+    return seen
+
+
 def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
     path = Path(a.bundle)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such bundle")
-    identity = _unlock(a.identity, a.passphrase_file)
     try:
-        verified = sealing.verify_file(path, identity, ws.profile())
+        _check_bundle_path(path)
+        identity = _unlock(a.identity, a.passphrase_file)
+        checked = sealing.check_file(path, identity, ws.profile(), require_origin=not a.no_origin)
     except BundleError as e:
-        print(f"evidence-capture: FAILED: {path}: {e}", file=sys.stderr)
-        return EXIT_USAGE if e.check in ("unreadable",) else EXIT_FAILED
-    print(verified.summary())
+        return _bundle_failed(path, e)
+    verified = checked.verified
+    seen = _history(ws, checked)
+    print(clean_line(verified.summary(), limit=1000))
     for rev in verified.revisions:
         print(
-            f"  revision {rev.number}: {rev.action} by {rev.signer_name} <{rev.signer_principal}> "
-            f"({rev.signer_fingerprint}) at {rev.time_utc}"
+            clean_line(
+                f"  revision {rev.number}: {rev.action} by {rev.signer_name} <{rev.signer_principal}> "
+                f"({rev.signer_fingerprint}) at {rev.time_utc}",
+                limit=1000,
+            )
         )
+    if checked.origin is None:
+        print("origin: not checked (--no-origin): who put this file there is not known")
+    else:
+        print(f"origin: signed by {clean_line(checked.origin.principal)} ({checked.origin.fingerprint})")
+    if seen is not None and seen.state.warns:
+        print(f"evidence-capture: WARNING: {clean_line(path)}: {seen.text()}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
 def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
     path = Path(a.bundle)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such bundle")
     fields = {}
     for item in a.field:
         key, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"--field {item!r} must be KEY=VALUE")
         fields[key.strip()] = value
-    identity = _unlock(a.identity, a.passphrase_file)
-    profile = ws.profile()
     try:
+        _check_bundle_path(path)
+        identity = _unlock(a.identity, a.passphrase_file)
+        profile = ws.profile()
         verified = sealing.verify_file(path, identity, profile)
     except BundleError as e:
-        print(f"evidence-capture: FAILED: {path}: {e}", file=sys.stderr)
-        return EXIT_USAGE if e.check == "unreadable" else EXIT_FAILED
+        return _bundle_failed(path, e)
     bag = review.add_review(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
     out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
-    print(out)
+    print(clean_line(out, limit=1000))
     print(f"revision {len(verified.revisions) + 1}: {review.label(ReviewAction(a.review_action))}", file=sys.stderr)
     return EXIT_OK
 
@@ -378,8 +441,10 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
     from app.police import export_for_police
 
     path = Path(a.bundle)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such bundle")
+    try:
+        _check_bundle_path(path)
+    except BundleError as e:
+        return _bundle_failed(path, e, "; nothing was exported")
     if a.pack_recipient and a.pack_passphrase_file:
         raise UsageError("give --pack-recipient or --pack-passphrase-file, not both")
     pack_passphrase = None
@@ -399,11 +464,10 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
             pack_passphrase=pack_passphrase,
         )
     except BundleError as e:
-        print(f"evidence-capture: FAILED: {path}: {e}; nothing was exported", file=sys.stderr)
-        return EXIT_USAGE if e.check == "unreadable" else EXIT_FAILED
-    print(done.result.folder)
+        return _bundle_failed(path, e, "; nothing was exported")
+    print(clean_line(done.result.folder, limit=1000))
     if done.result.pack_path is not None:
-        print(done.result.pack_path)
+        print(clean_line(done.result.pack_path, limit=1000))
         print(f"pack sha256: {done.result.pack_sha256}", file=sys.stderr)
     return EXIT_OK
 
@@ -439,11 +503,11 @@ def run(argv: Sequence[str]) -> int:
         a = build_parser().parse_args(list(argv))
         ws = Workspace(Paths.resolve(a.data_dir), Path(a.profile) if a.profile else None)
         return _command_for(a)(ws, a)
-    except (UsageError, AgeFormatError, WrongPassphraseError, IdentityError, ProfileError) as e:
-        print(f"evidence-capture: error: {e}", file=sys.stderr)
+    except (UsageError, AgeFormatError, WrongPassphraseError, IdentityError, ProfileError, UnsafeFileError) as e:
+        print(f"evidence-capture: error: {clean_line(e, limit=1000)}", file=sys.stderr)
         return EXIT_USAGE
     except EvidenceError as e:
-        print(f"evidence-capture: error: {e}", file=sys.stderr)
+        print(f"evidence-capture: error: {clean_line(e, limit=1000)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("evidence-capture: interrupted", file=sys.stderr)

@@ -7,7 +7,8 @@ misses changes on network shares and some synced folders, so a 5 s timer also co
 (names, sizes, modification times); both paths are debounced into one signal, so a burst of writes asks once.
 
 The origin column is a word as well as a colour ("Verified", "No signature", "Failed"), so that it does not rely
-on colour alone. Every text from a file name or a signature is shown as plain text.
+on colour alone; so is the amber status of a bundle older than, or different from, the one already seen. Every text
+from a file name or a signature is shown as plain text, cleaned of control and bidi characters.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidence.core.timefmt import local_time_text
-from evidence.review.inbox import InboxEntry, InboxIndex, OriginState, folder_stamp
+from evidence.review.inbox import InboxEntry, InboxIndex, OriginState, Seen, folder_stamp
 from ui.item_text import file_size_text
 from ui.verdict import check_phrase, safe_text
 
@@ -52,6 +53,19 @@ ORIGIN_TIPS = {
 }
 NOT_OPENED_TEXT = "Not opened yet"
 FAILED_COLOUR = QColor("#b00020")
+AMBER_COLOUR = QColor("#8a5a00")
+AMBER_BACKGROUND = QColor("#fff4ce")
+SEEN_WORDS = {
+    Seen.OLDER: "Older than the one already seen",
+    Seen.DIFFERENT: "Different from the one already seen",
+}
+"""The status of a bundle that verified but is not the history of its incident already verified here."""
+SEEN_TIPS = {
+    Seen.OLDER: "It verifies, but a later revision of this incident was already verified here: an older copy may "
+    "have been put back in the drop folder.",
+    Seen.DIFFERENT: "It verifies, but a revision of this incident was already verified here with a different "
+    "history: two reviewers may have revised it at once, or one copy is not what it seems.",
+}
 
 
 class QtInbox(QWidget):
@@ -151,7 +165,7 @@ class QtInbox(QWidget):
             self.poll_timer.stop()
             self.folder_label.setText("")
         else:
-            self.folder_label.setText(f"Sealed bundles in {folder}")
+            self.folder_label.setText(f"Sealed bundles in {safe_text(str(folder), limit=400)}")
             self.folder_label.setToolTip(str(folder))
             if folder.is_dir():
                 self.watcher.addPath(str(folder))
@@ -206,6 +220,10 @@ class QtInbox(QWidget):
         record = index.get(entry.sha256) if index is not None else None
         if record is None:
             status, revisions, items = NOT_OPENED_TEXT, "", ""
+        elif record.verified and record.seen is not None:
+            status = SEEN_WORDS[record.seen]
+            revisions = "" if record.revisions is None else str(record.revisions)
+            items = "" if record.item_count is None else str(record.item_count)
         elif record.verified:
             status = (record.status or "").capitalize()
             revisions = "" if record.revisions is None else str(record.revisions)
@@ -240,6 +258,10 @@ class QtInbox(QWidget):
         if record is not None and not record.verified:
             item.setForeground(COL_STATUS, QBrush(FAILED_COLOUR))
             item.setToolTip(COL_STATUS, f"When opened: {check_phrase(record.failed_check or '')}")
+        elif record is not None and record.seen is not None:
+            item.setForeground(COL_STATUS, QBrush(AMBER_COLOUR))
+            item.setBackground(COL_STATUS, QBrush(AMBER_BACKGROUND))
+            item.setToolTip(COL_STATUS, SEEN_TIPS[record.seen])
         elif record is not None:
             item.setToolTip(COL_STATUS, f"Sealed (UTC): {record.sealed_utc}\nOpened (UTC): {record.checked_utc}")
         for column in (COL_REVISIONS, COL_ITEMS):
@@ -253,9 +275,11 @@ class QtInbox(QWidget):
         if self.folder is None:
             self.empty_label.setText("No drop folder is set. Use Open file… to open a sealed bundle.")
         elif not self.folder.is_dir():
-            self.empty_label.setText(f"The drop folder {self.folder} cannot be found. Is the share connected?")
+            shown = safe_text(str(self.folder), limit=400)
+            self.empty_label.setText(f"The drop folder {shown} cannot be found. Is the share connected?")
         else:
-            self.empty_label.setText(f"No sealed bundles in {self.folder} yet. New ones appear here by themselves.")
+            shown = safe_text(str(self.folder), limit=400)
+            self.empty_label.setText(f"No sealed bundles in {shown} yet. New ones appear here by themselves.")
 
     # --- user in ---
 

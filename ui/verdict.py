@@ -1,4 +1,8 @@
-"""The verdict banner: one green or red sentence above an opened bundle, saying whether it verified and why not.
+"""The verdict banner: one green, amber or red sentence above an opened bundle, saying whether it verified and why not.
+
+Amber is a bundle that verified but is older than, or different from, the revisions of the same incident already
+verified on this computer (:class:`evidence.review.inbox.Seen`): a rolled-back copy put back in the drop folder
+is genuine and still verifies, so it must not look like the current record.
 
 The banner speaks to a reviewer, not to a cryptographer. A failed check is named by what it means ("a file does
 not match its fingerprint") and the file by what it is ("item 2's image"), and the exact check and message follow
@@ -17,7 +21,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from evidence.bundle import VerifiedBundle
 from evidence.core.errors import BundleError
+from evidence.core.text import DEFAULT_LINE_LIMIT, clean_line
 from evidence.core.timefmt import local_time_text
+from evidence.review.inbox import SeenCheck
 
 CHECK_PHRASES = {
     "decrypt": "the encrypted file is damaged",
@@ -32,10 +38,13 @@ CHECK_PHRASES = {
     "custody": "the custody record is broken",
     "consistency": "the record is inconsistent",
     "origin": "the signature beside the file does not verify",
+    "missing origin": "there is no signature beside the file, so who sent it cannot be checked",
+    "extra readers": "it can also be opened by someone who is not a reviewer in the school profile",
+    "missing reviewer": "it was not encrypted to every reviewer in the school profile",
 }
 """Each :class:`~evidence.core.errors.BundleError` check in words."""
 
-NOT_OPENED = frozenset({"decrypt", "unreadable", "size cap", "origin"})
+NOT_OPENED = frozenset({"decrypt", "unreadable", "size cap", "origin", "missing origin"})
 """Checks that fail before anything could be decrypted, so there is nothing to inspect."""
 
 INSPECT_TEXT = "You can inspect it read-only; it cannot be exported as verified."
@@ -64,12 +73,14 @@ _STYLE = {
     " QLabel { color: #0b3d1b; background: transparent; border: none; }",
     "failed": "QFrame#verdict_banner { background: #fdecea; border: 1px solid #b00020; border-radius: 6px; }"
     " QLabel { color: #5f0010; background: transparent; border: none; }",
+    "amber": "QFrame#verdict_banner { background: #fff4ce; border: 1px solid #8a5a00; border-radius: 6px; }"
+    " QLabel { color: #4d3200; background: transparent; border: none; }",
 }
 
 
-def safe_text(text: str) -> str:
-    """``text`` on one line without control, format (bidi override) or other unprintable characters."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+def safe_text(text: str, limit: int = DEFAULT_LINE_LIMIT) -> str:
+    """``text`` on one line of at most ``limit`` characters, without control or bidi characters (``clean_line``)."""
+    return clean_line(text, limit=limit)
 
 
 def check_phrase(check: str) -> str:
@@ -102,7 +113,7 @@ class QtVerdictBanner(QFrame):
     """A coloured banner: green when a bundle verified, red naming the failed check; hidden when clear.
 
     Attributes:
-        state: ``verified``, ``failed`` or None when clear.
+        state: ``verified``, ``amber`` (verified, but not the history already seen), ``failed`` or None when clear.
         headline_label: the sentence a reviewer reads.
         detail_label: the second line (what may be done, and the exact check for a failure).
     """
@@ -137,8 +148,11 @@ class QtVerdictBanner(QFrame):
         """Everything the banner says, as one string (for tests and screen readers)."""
         return "\n".join(t for t in (self.headline_label.text(), self.detail_label.text()) if t)
 
-    def show_verified(self, verified: VerifiedBundle) -> None:
-        """Green: who sealed it, with their key's fingerprint, when, how many items, and the revisions."""
+    def show_verified(self, verified: VerifiedBundle, seen: SeenCheck | None = None) -> None:
+        """Green: who sealed it, with their key's fingerprint, when, how many items, and the revisions.
+
+        Amber instead when ``seen`` says it is older than, or different from, the history already seen here.
+        """
         sealer = verified.sealer
         who = safe_text(sealer.signer_name) or safe_text(sealer.signer_principal)
         if sealer.signer_name:
@@ -156,7 +170,15 @@ class QtVerdictBanner(QFrame):
         if revisions > 1:
             latest = verified.revisions[-1]
             detail += f" Latest revision by {safe_text(latest.signer_name or latest.signer_principal)}."
-        self._show("verified", headline, detail)
+        if seen is not None and seen.state.warns:
+            headline = f"Verified, but {seen.text()}. " + headline.removeprefix("Verified: ")
+            detail = (
+                f"{verified.ref}: the seal is genuine, but this may not be the current record of the incident: "
+                "an older copy may have been put back in the drop folder, or two reviewers revised it at once."
+            )
+            self._show("amber", headline, detail)
+        else:
+            self._show("verified", headline, detail)
         self.setToolTip(f"Sealed (UTC): {sealer.time_utc}\n{len(verified.custody)} custody entries")
 
     def show_failed(self, error: BundleError) -> None:
@@ -164,7 +186,7 @@ class QtVerdictBanner(QFrame):
         where = f", in {member_words(error.member)}" if error.member else ""
         headline = f"Not verified: {check_phrase(error.check)}{where}."
         then = CANNOT_OPEN_TEXT if error.check in NOT_OPENED else INSPECT_TEXT
-        detail = f"{then}\nCheck “{safe_text(error.check)}”: {safe_text(str(error))}"
+        detail = f"{then}\nCheck “{safe_text(error.check)}”: {safe_text(str(error), limit=600)}"
         self._show("failed", headline, detail)
         self.setToolTip("")
 
@@ -182,6 +204,6 @@ class QtVerdictBanner(QFrame):
         self.setStyleSheet(_STYLE[state])
         self.headline_label.setText(headline)
         self.detail_label.setText(detail)
-        self.setAccessibleName("Verified" if state == "verified" else "Not verified")
+        self.setAccessibleName({"verified": "Verified", "amber": "Verified with a warning"}.get(state, "Not verified"))
         self.setAccessibleDescription(self.text())
         self.show()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog
 from evidence import bundle
 from evidence.bundle import seal as sealing
 from evidence.core.errors import BundleError, EvidenceError
+from evidence.core.text import clean_line, clean_text
 from evidence.review import actions as review
 from evidence.review.inbox import InboxIndex, scan
 
@@ -98,43 +99,50 @@ class ReviewFlow(QObject):
         self.feedback.status(f"Checking {path.name}…")
         profile = self.profile
 
-        def job() -> tuple[Path, bundle.VerifiedBundle | BundleError]:
+        def job() -> tuple[Path, sealing.CheckedFile | BundleError]:
             try:
-                return path, sealing.verify_file(path, identity, profile)
+                return path, sealing.check_file(path, identity, profile)
             except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
                 return path, e
 
         self.lock.run(job, self._opened, lambda message: self._failed(path, BundleError(message)))
 
-    def _opened(self, result: tuple[Path, bundle.VerifiedBundle | BundleError]) -> None:
+    def _opened(self, result: tuple[Path, sealing.CheckedFile | BundleError]) -> None:
         path, outcome = result
         if isinstance(outcome, BundleError):
             self._failed(path, outcome)
         else:
-            self.verified((path, outcome))
+            self._show_checked(path, outcome.verified, outcome.file_sha256_hex)
 
     def verified(self, result: tuple[Path, bundle.VerifiedBundle]) -> None:
-        """Show a bundle that passed every check (after opening, recording or exporting)."""
+        """Show a bundle that passed every check (after recording or exporting)."""
         path, verified = result
-        digest_hex = bundle.sha256_hex(path.read_bytes())
-        log.info("bundle %s verified: sha256 %s", verified.ref, digest_hex)
+        self._show_checked(path, verified, sealing.file_sha256(path))
+
+    def _show_checked(self, path: Path, verified: bundle.VerifiedBundle, digest_hex: str | None) -> None:
+        """Show a verified bundle, in amber if it is older than, or different from, the history already seen."""
+        seen = self.index.check_history(verified)
+        log.info("bundle %s verified: sha256 %s, %s", verified.ref, digest_hex, seen.state.value)
         self.current, self.current_path = verified, path
-        self.banner.show_verified(verified)
+        self.banner.show_verified(verified, seen)
         self.shown.emit(verified)
-        self.index.remember_verified(digest_hex, verified)
+        if digest_hex is not None:
+            self.index.remember_verified(digest_hex, verified, seen=seen.state)
         self.index.save()
         self.refresh()
-        self.feedback.status(verified.summary(), 10000)
+        self.feedback.status(clean_line(self.banner.headline_label.text(), limit=400), 10000)
 
     def _failed(self, path: Path, error: BundleError) -> None:
         self.clear()
-        log.info("bundle %s failed a check: %s", path.name, error.check)
+        log.info("bundle %s failed a check: %s", clean_line(path.name), error.check)
         self.banner.show_failed(error)
-        try:
-            self.index.remember_failed(bundle.sha256_hex(path.read_bytes()), error)
-            self.index.save()
-        except (OSError, EvidenceError):
-            pass
+        digest_hex = sealing.file_sha256(path)
+        if digest_hex is not None:
+            try:
+                self.index.remember_failed(digest_hex, error)
+                self.index.save()
+            except EvidenceError:
+                pass
         self.refresh()
 
     def clear(self) -> None:
@@ -175,4 +183,4 @@ class ReviewFlow(QObject):
         self.lock.run(job, self.verified, self._action_failed)
 
     def _action_failed(self, message: str) -> None:
-        self.feedback.error("Not recorded", f"{message}\n\nThe bundle is unchanged.")
+        self.feedback.error("Not recorded", f"{clean_text(message)}\n\nThe bundle is unchanged.")

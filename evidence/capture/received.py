@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,9 @@ from PIL import Image
 
 from evidence.capture.context import ReceivedContext
 from evidence.capture.screen import pixels_sha256
-from evidence.core.errors import UsageError
+from evidence.core.errors import UnsafeFileError, UsageError
+from evidence.core.safefile import open_regular
+from evidence.core.text import clean_line
 from evidence.core.timefmt import format_utc, utc_now
 
 MAX_RECEIVED_BYTES = 64 * 1024 * 1024
@@ -100,11 +103,11 @@ def receive_bytes(
 def receive_file(path: Path, *, provided_by: str, how: str) -> Received:
     """Read a file and :func:`receive_bytes` it."""
     try:
-        size = path.stat().st_size
-        if size > MAX_RECEIVED_BYTES:
-            raise UsageError(f"{path.name}: larger than {MAX_RECEIVED_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
-        mtime = format_utc(dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC))
+        with open_regular(path, max_bytes=MAX_RECEIVED_BYTES, what="screenshot") as f:
+            data = f.read(MAX_RECEIVED_BYTES + 1)
+            mtime = format_utc(dt.datetime.fromtimestamp(os.fstat(f.fileno()).st_mtime, dt.UTC))
+    except UnsafeFileError as e:
+        raise UsageError(clean_line(str(e), limit=400)) from e
     except OSError as e:
-        raise UsageError(f"{path}: cannot read: {e.strerror or e}") from e
+        raise UsageError(f"{clean_line(str(path))}: cannot read: {e.strerror or e}") from e
     return receive_bytes(data, original_name=path.name, provided_by=provided_by, how=how, file_time_utc=mtime)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence.core.errors import IdentityError, ProfileError
+from evidence.core.errors import IdentityError, ProfileError, UnsafeFileError
+from evidence.core.safefile import read_regular
 from evidence.crypto import sshsig
 from evidence.crypto.keys import PublicCard, Role, check_principal
 from evidence.crypto.sshsig import AllowedSigner
@@ -23,6 +24,9 @@ from evidence.crypto.sshsig import AllowedSigner
 FORMAT_VERSION = 1
 DEFAULT_IDLE_LOCK_MINUTES = 5
 DEFAULT_RETENTION_REVIEW_DAYS = 365
+MAX_PROFILE_BYTES = 4 * 1024 * 1024
+"""A profile lists a school's signers; even thousands of staff fit in well under this, so a larger file is refused
+unread (a profile may come from a share or a download)."""
 
 
 @dataclass(frozen=True)
@@ -171,11 +175,13 @@ class Profile:
 
     @classmethod
     def load(cls, path: Path) -> Profile:
-        """Read and parse a profile file."""
+        """Read and parse a profile file (a regular file of at most :data:`MAX_PROFILE_BYTES`)."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise ProfileError(f"{path}: cannot read profile: {e}") from e
+            text = read_regular(path, max_bytes=MAX_PROFILE_BYTES, what="profile").decode("utf-8")
+        except UnsafeFileError as e:
+            raise ProfileError(str(e)) from e
+        except UnicodeDecodeError as e:
+            raise ProfileError(f"{path}: cannot read profile: not UTF-8 text") from e
         return cls.parse(text, source=str(path))
 
 

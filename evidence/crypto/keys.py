@@ -23,8 +23,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from evidence.core.errors import AgeFormatError, DecryptionError, IdentityError, UsageError, WrongPassphraseError
+from evidence.core.errors import (
+    AgeFormatError,
+    DecryptionError,
+    IdentityError,
+    UnsafeFileError,
+    UsageError,
+    WrongPassphraseError,
+)
 from evidence.core.fsutil import atomic_write
+from evidence.core.safefile import read_regular
 from evidence.crypto import ageio, sshsig
 
 SIGNING_KEY_INFO = b"evidence-capture.org/v1/ed25519-signing-key"
@@ -35,6 +43,10 @@ SIGNING_KEY_SALT = b""
 CARD_HEADER = "# Evidence Capture public card v1"
 IDENTITY_HEADER = "# Evidence Capture identity v1"
 MIN_PASSPHRASE_LENGTH = 8
+MAX_CARD_BYTES = 64 * 1024
+"""A public card is a few hundred bytes; a larger file is not one and is not read."""
+MAX_IDENTITY_FILE_BYTES = 64 * 1024
+"""An identity file is well under a kilobyte; a larger file is not one and is not read."""
 _PRINCIPAL_RE = re.compile(r"^[A-Za-z0-9._%+-]+(@[A-Za-z0-9.-]+)?$")
 _AGE_SECRET_RE = re.compile(r"^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$")
 _AGE_RECIPIENT_RE = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
@@ -164,11 +176,13 @@ class PublicCard:
 
     @classmethod
     def load(cls, path: Path) -> PublicCard:
-        """Read and parse a card file."""
+        """Read and parse a card file (a regular file of at most :data:`MAX_CARD_BYTES`)."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise IdentityError(f"{path}: cannot read public card: {e}") from e
+            text = read_regular(path, max_bytes=MAX_CARD_BYTES, what="public card").decode("utf-8")
+        except UnsafeFileError as e:
+            raise IdentityError(str(e)) from e
+        except UnicodeDecodeError as e:
+            raise IdentityError(f"{path}: cannot read public card: not UTF-8 text") from e
         return cls.parse(text, source=str(path))
 
 
@@ -287,9 +301,9 @@ def unlock_identity_file(path: Path, passphrase: str) -> Identity:
         IdentityError: it is not an identity file, or it is damaged.
     """
     try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise IdentityError(f"{path}: cannot read identity file: {e.strerror or e}") from e
+        data = read_regular(path, max_bytes=MAX_IDENTITY_FILE_BYTES, what="identity file")
+    except UnsafeFileError as e:
+        raise IdentityError(str(e)) from e
     if not ageio.is_age_file(data[:64]):
         raise IdentityError(f"{path}: not an age-encrypted identity file")
     try:

@@ -165,15 +165,22 @@ def test_walkthrough(tmp_path: Path) -> None:
     verified = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(passfile))
     assert verified.stdout.startswith(f"Verified: {ref} sealed by Jane Smith")
     assert "3 items" in verified.stdout
-    # a damaged copy fails with exit 1 and one line naming the check
+    assert "origin: signed by j.smith@school.example" in verified.stdout
+    # a damaged copy fails with exit 1 and one line naming the check: first the missing origin signature (issue 10),
+    # then, with --no-origin, the damage itself
     bad = tmp_path / "bad" / bundle.name
     bad.parent.mkdir()
     blob = bytearray(bundle.read_bytes())
     blob[len(blob) // 2] ^= 1
     bad.write_bytes(bytes(blob))
-    failed = cli(
-        env, data, "verify", str(bad), "--identity", str(ident), "--passphrase-file", str(passfile), check=False
-    )
+    args = ("verify", str(bad), "--identity", str(ident), "--passphrase-file", str(passfile))
+    failed = cli(env, data, *args, check=False)
+    assert failed.returncode == 1
+    assert failed.stdout == ""
+    assert len(failed.stderr.strip().splitlines()) == 1
+    assert "missing origin" in failed.stderr
+    assert f"{bad.name}.sig" in failed.stderr
+    failed = cli(env, data, *args, "--no-origin", check=False)
     assert failed.returncode == 1
     assert failed.stdout == ""
     assert len(failed.stderr.strip().splitlines()) == 1

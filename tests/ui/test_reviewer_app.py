@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import dsl, make_sealed, rezip, school_profile
+from bundles import dsl, make_sealed, rezip, school_profile, staff
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -20,6 +20,7 @@ from evidence import bundle
 from evidence.case.profile import Profile
 from evidence.crypto.keys import write_identity_file
 from evidence.review.actions import ReviewAction, reviews
+from evidence.review.inbox import signature_path_for
 
 
 @pytest.fixture
@@ -199,6 +200,7 @@ def test_a_failed_check_reaches_the_banner_and_the_index_by_type(reviewer, qtbot
     bad = tmp_path / "bad" / sealed.result.path.name
     bad.parent.mkdir()
     bad.write_bytes(bundle.encrypt_bundle(swapped, school_profile()))
+    signature_path_for(bad).write_bytes(bundle.origin_signature(bad.read_bytes(), staff()))  # sent by Jane
     open_and_wait(qtbot, app, bad)
     text = app.banner.text()
     assert "“payload hash”" in text, text

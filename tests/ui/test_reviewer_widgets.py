@@ -174,9 +174,12 @@ def test_inbox_lists_entries_with_origin_and_status(qtbot, drop: Path, tmp_path:
     profile = school_profile()
     missing = drop / "EC-20261125-ABCDEF.zip.age"
     missing.write_bytes(path.read_bytes() + b"\0")  # another bundle, not yet opened
-    failed = drop / "EC-20261125-0000AA.zip.age"
+    failed = drop / "EC-20261125-0000AA.zip.age"  # sent by Jane, but not a bundle: it fails when opened
     failed.write_bytes(b"junk")
-    signature_path_for(failed).write_bytes(b"not a signature")
+    signature_path_for(failed).write_bytes(bundle.origin_signature(b"junk", staff()))
+    forged = drop / "EC-20261125-0000BB.zip.age"  # its signature does not check out: never read, never opened
+    forged.write_bytes(b"junk")
+    signature_path_for(forged).write_bytes(b"not a signature")
     entries = scan(drop, profile)
     index = InboxIndex(tmp_path / "index.json")
     by_name = {e.path.name: e for e in entries}
@@ -186,12 +189,18 @@ def test_inbox_lists_entries_with_origin_and_status(qtbot, drop: Path, tmp_path:
     junk_sha = by_name[failed.name].sha256
     assert junk_sha is not None
     index.remember_failed(junk_sha, BundleError("unreadable: not an age file", check="unreadable"))
+    assert by_name[forged.name].sha256 is None
 
     inbox = QtInbox()
     qtbot.addWidget(inbox)
     inbox.set_entries(entries, index)
     shown = {r[COL_REF]: r for r in rows(inbox)}
-    assert set(shown) == {path.name.removesuffix(".zip.age"), "EC-20261125-ABCDEF", "EC-20261125-0000AA"}
+    assert set(shown) == {
+        path.name.removesuffix(".zip.age"),
+        "EC-20261125-ABCDEF",
+        "EC-20261125-0000AA",
+        "EC-20261125-0000BB",
+    }
     ok = shown[good.ref]
     assert ok[COL_SENDER] == "j.smith@school.example"
     assert ok[COL_ORIGIN] == "Verified"
@@ -200,13 +209,17 @@ def test_inbox_lists_entries_with_origin_and_status(qtbot, drop: Path, tmp_path:
     assert shown["EC-20261125-ABCDEF"][COL_ORIGIN] == "No signature"
     assert shown["EC-20261125-ABCDEF"][COL_SENDER] == "Unknown"
     assert shown["EC-20261125-ABCDEF"][COL_STATUS] == NOT_OPENED_TEXT
-    assert shown["EC-20261125-0000AA"][COL_ORIGIN] == "Failed"
+    assert shown["EC-20261125-0000AA"][COL_ORIGIN] == "Verified"
     assert shown["EC-20261125-0000AA"][COL_STATUS] == "Did not verify"
+    assert shown["EC-20261125-0000BB"][COL_ORIGIN] == "Failed"
+    assert shown["EC-20261125-0000BB"][COL_STATUS] == NOT_OPENED_TEXT
     tree = inbox.tree
-    item = next(tree.topLevelItem(r) for r in range(3) if tree.topLevelItem(r).text(COL_REF) == "EC-20261125-0000AA")
+    item = next(tree.topLevelItem(r) for r in range(4) if tree.topLevelItem(r).text(COL_REF) == "EC-20261125-0000AA")
+    assert item.foreground(COL_STATUS).color().name() == "#b00020"
+    item = next(tree.topLevelItem(r) for r in range(4) if tree.topLevelItem(r).text(COL_REF) == "EC-20261125-0000BB")
     assert item.foreground(COL_ORIGIN).color().name() == "#b00020"
     assert "does not check out" in item.toolTip(COL_ORIGIN)
-    assert by_name[failed.name].origin.state is OriginState.FAILED
+    assert by_name[forged.name].origin.state is OriginState.FAILED
 
 
 def test_inbox_keeps_the_selection_across_refreshes(qtbot, drop: Path) -> None:
