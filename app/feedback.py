@@ -7,7 +7,10 @@ once, so a flow's code always runs to its end before anything else happens.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+from evidence.core.text import clean_line, clean_text
 
 
 class Feedback:
@@ -35,7 +38,7 @@ class Feedback:
     def error(self, title: str, message: str) -> QMessageBox:
         """A warning box (object name ``error_box``) that does not block."""
         if self.errors_in_status_bar:
-            self.status(message.splitlines()[0], 10000)
+            self.status(clean_line(message.splitlines()[0] if message else "", limit=400), 10000)
         return self._box(QMessageBox.Icon.Warning, title, message, "error_box")
 
     def info(self, title: str, message: str) -> QMessageBox:
@@ -43,7 +46,9 @@ class Feedback:
         return self._box(QMessageBox.Icon.Information, title, message, "info_box")
 
     def _box(self, icon: QMessageBox.Icon, title: str, message: str, name: str) -> QMessageBox:
-        box = QMessageBox(icon, title, message, QMessageBox.StandardButton.Ok, self.window)
+        # a message may quote a file name or a field from a hostile file: plain text, no control or bidi characters
+        box = QMessageBox(icon, title, clean_text(message), QMessageBox.StandardButton.Ok, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setObjectName(name)
         box.finished.connect(box.deleteLater)
         box.open()

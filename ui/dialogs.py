@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidence.case import policy
+from evidence.core.text import clean_line
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,12 @@ class QtReceiveDialog(QDialog):
         self.setObjectName("receive_dialog")
         self.setWindowTitle("Received screenshot")
         layout = QVBoxLayout(self)
-        intro = QLabel(
-            f"Adding {len(names)} file(s): {', '.join(names)}. They are kept exactly as received and marked "
-            "“received, not captured”.",
-            self,
+        shown = ", ".join(clean_line(name) for name in names)  # file names from outside: plain, no controls
+        intro = QLabel(self)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        intro.setText(
+            f"Adding {len(names)} file(s): {shown}. They are kept exactly as received and marked "
+            "“received, not captured”."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)

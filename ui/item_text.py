@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from evidence.capture.items import ItemFacts
+from evidence.core.text import clean_line
 
 KIND_WORDS = {"captured": "Captured", "received": "Received, not captured"}
 
@@ -80,7 +81,7 @@ def kind_words(row: ItemFacts) -> str:
     """The item's kind as the user reads it: "Captured", "Received, not captured" or "Crop of item N"."""
     if row.kind == "derived":
         return "Crop" if row.parent_seq is None else f"Crop of item {row.parent_seq}"
-    return KIND_WORDS.get(row.kind, row.kind.capitalize())
+    return KIND_WORDS.get(row.kind) or clean_line(row.kind.capitalize())
 
 
 def file_size_text(size: int) -> str:
@@ -100,8 +101,8 @@ def dimensions_text(row: ItemFacts) -> str:
 
 
 def context_label(key: str) -> str:
-    """The friendly label of a context key."""
-    return CONTEXT_LABELS.get(key, key.replace("_", " ").capitalize())
+    """The friendly label of a context key (an unknown key, from outside, cleaned of control and bidi characters)."""
+    return CONTEXT_LABELS.get(key) or clean_line(key.replace("_", " ").capitalize())
 
 
 def is_rect(value: object) -> bool:
@@ -131,7 +132,7 @@ def context_value_text(key: str, value: object) -> str:
         return "\n".join(f"{number}: {context_value_text(key, v)}" for number, v in enumerate(value, 1))
     if key == "size" and isinstance(value, int):
         return f"{file_size_text(value)} ({value} bytes)"
-    return str(value)
+    return clean_line(str(value), limit=2000)
 
 
 def context_rows(context: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -12,10 +12,11 @@ from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from evidence.capture.items import ItemFacts
+from evidence.core.text import clean_line
 from evidence.core.timefmt import local_time_text
 from ui.item_pixels import blurred, greyed
 from ui.item_text import dimensions_text, kind_words
-from ui.widget_helpers import mono, plain_label
+from ui.widget_helpers import SHOWN_TEXT_LIMIT, mono, plain_label
 
 LOCKED_TEXT = "Locked — unlock to see"
 """What every tile shows in place of its image while the app is locked."""
@@ -151,7 +152,7 @@ class QtItemTile(QFrame):
             self.revealed = False
         self.row = row
         self.number_label.setText(f"Item {row.seq}")
-        self.kind_label.setText(kind_words(row))
+        self.kind_label.setText(clean_line(kind_words(row)))
         self.kind_label.setProperty("kind", row.kind)
         self.time_label.setText(local_time_text(row.created_utc))
         self.time_label.setToolTip(f"Stored {row.created_utc} (UTC)")
@@ -166,9 +167,14 @@ class QtItemTile(QFrame):
         self._refresh()
 
     def set_notes(self, caption: str, reason: str | None) -> None:
-        """Show the decrypted caption and exclusion reason (only called while unlocked)."""
+        """Show the decrypted caption and exclusion reason (only called while unlocked).
+
+        Both may come from a bundle, so they are shown without control or bidi characters; the cut is long
+        enough never to shorten a caption the app itself accepted.
+        """
+        caption = clean_line(caption, limit=SHOWN_TEXT_LIMIT)
         self._caption = caption
-        self._reason = reason
+        self._reason = None if reason is None else clean_line(reason, limit=SHOWN_TEXT_LIMIT)
         self.caption_edit.setText(caption)
         self._refresh()
 

@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from evidence.capture.items import ItemFacts
+from evidence.core.text import clean_line, clean_text
 from evidence.core.timefmt import local_time_text
 from ui.digest_text import QtDigestText
 from ui.image_canvas import QtImageCanvas
 from ui.item_pixels import decode_image
 from ui.item_text import context_rows, dimensions_text, is_digest, kind_words
-from ui.widget_helpers import plain_label, tell_scroll_area
+from ui.widget_helpers import SHOWN_TEXT_LIMIT, plain_label, tell_scroll_area
 
 ZOOM_MIN = 0.05
 ZOOM_MAX = 16.0
@@ -296,6 +297,7 @@ class QtItemViewer(QWidget):
         label.show()  # now, not queued: the scroll area must see the new height at once
 
     def _row(self, label_text: str, value: str) -> QWidget:
+        label_text, value = clean_line(label_text), clean_text(value, limit=SHOWN_TEXT_LIMIT)  # both from outside
         label = plain_label(label_text, self, "detail_label")
         label.setStyleSheet("color: palette(placeholder-text);")
         field: QWidget
@@ -319,7 +321,7 @@ class QtItemViewer(QWidget):
 
     def _fill_details(self, row: ItemFacts, context: Mapping[str, Any], notes: Mapping[str, str]) -> None:
         self._clear_details()
-        self.title_label.setText(f"Item {row.seq} · {kind_words(row)}")
+        self.title_label.setText(clean_line(f"Item {row.seq} · {kind_words(row)}"))
         self._section("Item")
         self._row("Reference", row.item_id)
         self._row("Stored (UTC)", row.created_utc)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidence.case.incident import Status
+from evidence.core.text import clean_line
 from evidence.vault.store import IncidentRow
 
 DELAYS = (0, 3, 5, 10)
@@ -153,7 +154,7 @@ class QtIncidentList(QTreeWidget):
 
     def set_titles(self, titles: dict[str, str]) -> None:
         """Titles known after an unlock (forgotten on lock with ``set_titles({})``)."""
-        self._titles = dict(titles)
+        self._titles = {ref: clean_line(title) for ref, title in titles.items()}
         for index in range(self.topLevelItemCount()):
             item = self.topLevelItem(index)
             if item is None:
@@ -163,8 +164,7 @@ class QtIncidentList(QTreeWidget):
 
     def set_title(self, ref: str, title: str) -> None:
         """Update one incident's title (after the user saved it)."""
-        self._titles[ref] = title
-        self.set_titles(self._titles)
+        self.set_titles({**self._titles, ref: title})
 
     def _changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         if current is not None:
@@ -212,6 +212,7 @@ class QtMainWindow(QMainWindow):
         right_layout.setContentsMargins(0, 0, 0, 0)
         self.header = QLabel("No incident open. Capture something, or start a new incident.", right)
         self.header.setObjectName("header")
+        self.header.setTextFormat(Qt.TextFormat.PlainText)  # the title is typed text, never markup
         self.header.setStyleSheet("font-size: 15px; font-weight: 600; padding: 4px;")
         self.header.setWordWrap(True)
         self.locked_note = QLabel(
@@ -270,7 +271,7 @@ class QtMainWindow(QMainWindow):
         if ref is None or status is None:
             self.header.setText("No incident open. Capture something, or start a new incident.")
             return
-        name = f"{title} — " if title else ""
+        name = f"{clean_line(title)} — " if title else ""
         self.header.setText(f"{name}{ref} ({STATUS_WORDS[status]})")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)

@@ -20,40 +20,59 @@ from PySide6.QtWidgets import (
 
 from evidence.bundle import VerifiedBundle
 from evidence.case import policy
+from evidence.core.text import clean_line, clean_text
 from evidence.review.actions import ReviewRecord, case_status, label
 
 
 def incident_text(verified: VerifiedBundle) -> str:
-    """The incident record as plain text for the read-only tab."""
+    """The incident record as plain text for the read-only tab.
+
+    Every value comes from the bundle, so one-line values pass through :func:`clean_line` and the free texts
+    through :func:`clean_text`: no control character or bidi override reaches the screen.
+    """
     d = verified.incident.details
-    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.school}", f"Title: {d.title}"]
+    c = clean_line
+    lines = [f"Reference: {verified.ref}", f"School: {c(verified.incident.school)}", f"Title: {c(d.title)}"]
     lines.append(f"Report type: {policy.label(d.report_type)}")
-    categories = [policy.label(c) for c in d.categories]
+    categories = [policy.label(x) for x in d.categories]
     role = d.target_role.value if d.target_role else ""
     perpetrator = d.perpetrator_type.value if d.perpetrator_type else ""
     lines += [
-        f"When it happened: {d.occurred or 'not given'}",
-        f"Platform: {d.platform_other or d.platform or 'not given'}",
+        f"When it happened: {c(d.occurred) or 'not given'}",
+        f"Platform: {c(d.platform_other) or c(d.platform) or 'not given'}",
         f"Categories: {', '.join(categories) or 'none'}",
-        f"Who was targeted: {d.target_name} ({role})",
-        f"Alleged perpetrator: {perpetrator} {d.perpetrator_name} {d.perpetrator_handle} {d.perpetrator_url}",
-        f"Web addresses: {', '.join(d.urls) or 'none'}",
+        f"Who was targeted: {c(d.target_name)} ({role})",
+        c(
+            f"Alleged perpetrator: {perpetrator} {d.perpetrator_name} {d.perpetrator_handle} {d.perpetrator_url}",
+            limit=1000,
+        ),
+        f"Web addresses: {', '.join(c(u, limit=400) for u in d.urls) or 'none'}",
         f"Not responded or retaliated: {'yes' if d.not_responded else 'not confirmed'}",
-        f"Reported to: {d.reported_to}",
-        f"Support sought: {d.support_sought}",
-        f"Witnesses: {d.witnesses}",
+        f"Reported to: {c(d.reported_to)}",
+        f"Support sought: {c(d.support_sought)}",
+        f"Witnesses: {clean_text(d.witnesses)}",
         "",
         "What happened:",
-        d.description,
+        clean_text(d.description),
     ]
     advice = policy.police_advice(d)
     if advice:
-        lines += ["", advice]
+        lines += ["", c(advice, limit=1000)]
     if d.safeguarding_note:
-        lines += ["", "Safeguarding note for the DSL:", d.safeguarding_note]
+        lines += ["", "Safeguarding note for the DSL:", clean_text(d.safeguarding_note)]
     for item in verified.excluded:
-        lines.append(f"Excluded item {item.seq}: {item.reason}")
+        lines.append(f"Excluded item {item.seq}: {c(item.reason, limit=1000)}")
     return "\n".join(lines)
+
+
+def action_text(record: ReviewRecord) -> str:
+    """One review record as a line of the Actions tab (its texts come from the bundle, so they are cleaned)."""
+    extra = "; ".join(clean_line(v) for v in record.fields.values() if v)
+    return clean_line(
+        f"{record.time_utc[:16].replace('T', ' ')}  {label(record.action)}{': ' + extra if extra else ''} — "
+        f"{record.by_name} <{record.by_principal}>, revision {record.revision}. {record.why}",
+        limit=2000,
+    )
 
 
 class QtReviewerWindow(QMainWindow):
@@ -133,12 +152,9 @@ class QtReviewerWindow(QMainWindow):
             self.heading.setText("Choose a bundle in the inbox.")
             return
         records = records or []
-        title = verified.incident.details.title
+        title = clean_line(verified.incident.details.title)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.heading.setText(f"{title} — {verified.ref} ({case_status(records).value})")
         self.incident.setPlainText(incident_text(verified))
         for r in records:
-            extra = "; ".join(v for v in r.fields.values() if v)
-            self.action_list.addItem(
-                f"{r.time_utc[:16].replace('T', ' ')}  {label(r.action)}{': ' + extra if extra else ''} — "
-                f"{r.by_name} <{r.by_principal}>, revision {r.revision}. {r.why}"
-            )
+            self.action_list.addItem(action_text(r))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QVBoxLayout, QWidget
+
+from ui.widget_helpers import plain_label
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class QtUnlockDialog(QDialog):
         self.setObjectName("unlock_dialog")
         self.setWindowTitle("Unlock Evidence Capture")
         layout = QVBoxLayout(self)
-        intro = QLabel(f"Type the passphrase of {who} to view and seal evidence.", self)
+        intro = plain_label(f"Type the passphrase of {who} to view and seal evidence.", self, "unlock_intro")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.passphrase = QLineEdit(self)
@@ -34,8 +36,7 @@ class QtUnlockDialog(QDialog):
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Passphrase")
         layout.addWidget(self.passphrase)
-        self.error = QLabel(error, self)
-        self.error.setObjectName("error")
+        self.error = plain_label(error, self, "error")
         self.error.setStyleSheet("color: #b00020;")
         self.error.setVisible(bool(error))
         layout.addWidget(self.error)

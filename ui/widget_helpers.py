@@ -8,6 +8,11 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
+from evidence.core.text import clean_text
+
+SHOWN_TEXT_LIMIT = 5000
+"""Longest text a label shows from outside (a caption, a window title, a reason); more is cut with an ellipsis."""
+
 
 def tell_scroll_area(scroll_area: QScrollArea) -> None:
     """Make a scroll area re-read its widget's size after the widget's layout changed.
@@ -28,11 +33,12 @@ def mono(widget: QWidget) -> None:
 
 
 def plain_label(text: str, parent: QWidget, object_name: str) -> QLabel:
-    """A label that never interprets its text as rich text: window titles and captions come from outside."""
+    """A label that never interprets its text as rich text, and shows it without control or bidi characters:
+    window titles and captions come from outside (:func:`evidence.core.text.clean_text`)."""
     label = QLabel(parent)
     label.setObjectName(object_name)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
+    label.setText(clean_text(text, limit=SHOWN_TEXT_LIMIT))
     return label
 
 
