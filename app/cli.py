@@ -361,15 +361,21 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
 
 
 def _bundle_failed(path: Path, error: BundleError, then: str = "") -> int:
-    """Print a bundle's failed check as one line; exit 2 when it could not be read at all, else 1."""
-    print(f"evidence-capture: FAILED: {clean_line(path)}: {clean_line(error, limit=1000)}{then}", file=sys.stderr)
+    """Print a bundle's failed check as one line, ``FAILED: PATH: CHECK: why``; exit 2 when the file could not be
+    read at all, else 1."""
+    message = str(error)
+    if not message.startswith(f"{error.check}: "):
+        message = f"{error.check}: {message}"
+    print(f"evidence-capture: FAILED: {clean_line(path)}: {clean_line(message, limit=1000)}{then}", file=sys.stderr)
     return EXIT_USAGE if error.check == "unreadable" else EXIT_FAILED
 
 
-def _check_bundle_path(path: Path) -> None:
-    """Refuse a bundle path that cannot be a bundle (missing, a FIFO, a device, a folder, too large) before the
-    passphrase is asked for."""
+def _check_bundle_path(path: Path, *, require_origin: bool = True) -> None:
+    """Refuse, before the passphrase is asked for, a bundle path that cannot be a bundle (missing, a FIFO, a device,
+    a folder, too large) and, unless told not to, one without a readable origin signature beside it."""
     sealing.open_bundle_file(path).close()
+    if require_origin:
+        sealing.read_origin_signature(path)
 
 
 def _history(ws: Workspace, checked: sealing.CheckedFile) -> SeenCheck | None:
@@ -389,7 +395,7 @@ def _history(ws: Workspace, checked: sealing.CheckedFile) -> SeenCheck | None:
 def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
     path = Path(a.bundle)
     try:
-        _check_bundle_path(path)
+        _check_bundle_path(path, require_origin=not a.no_origin)
         identity = _unlock(a.identity, a.passphrase_file)
         checked = sealing.check_file(path, identity, ws.profile(), require_origin=not a.no_origin)
     except BundleError as e:

@@ -69,6 +69,7 @@ def child(tmp: str) -> None:
     from app.paths import Paths
     from app.staff import StaffApp
     from app.workspace import Workspace
+    from evidence import bundle
     from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
     from evidence.crypto.keys import Role, unlock_identity_file
     from ui.dialogs import QtSafeguardingDialog
@@ -257,6 +258,8 @@ def child(tmp: str) -> None:
         blob = bytearray((ws.drop_folder() / bad.name).read_bytes())
         blob[len(blob) // 2] ^= 1
         bad.write_bytes(bytes(blob))
+        # sent as it is by the staff member (an origin signature over the damaged bytes), so the damage is what shows
+        bad.with_name(bad.name + ".sig").write_bytes(bundle.origin_signature(bytes(blob), app.session.identity))
         r.review.open_bundle(bad)
 
     later(failed)

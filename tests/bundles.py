@@ -70,8 +70,16 @@ class Sealed:
     vault_path: Path
 
 
-def make_sealed(tmp_path: Path, *, items: int = 2, profile: Profile | None = None, exclude: bool = False) -> Sealed:
-    """A vault with ``items`` PNG captures (plus one excluded if asked), sealed by Jane."""
+def make_sealed(
+    tmp_path: Path,
+    *,
+    items: int = 2,
+    profile: Profile | None = None,
+    exclude: bool = False,
+    title: str = "Messages about Pupil Alex",
+    caption: str = "",
+) -> Sealed:
+    """A vault with ``items`` PNG captures (plus one excluded if asked), sealed by Jane; item 1 captioned if asked."""
     profile = profile or school_profile()
     me = staff()
     recipients = [me.card.recipient, *profile.reviewer_recipients]
@@ -80,7 +88,7 @@ def make_sealed(tmp_path: Path, *, items: int = 2, profile: Profile | None = Non
     vault_path = tmp_path / "vault.sqlite3"
     with Vault(vault_path) as vault:
         details = IncidentDetails(
-            title="Messages about Pupil Alex",
+            title=title,
             categories=(Category.THREATENING,),
             platform="Instagram",
             occurred="2026-11-24T18:30:00",
@@ -95,6 +103,8 @@ def make_sealed(tmp_path: Path, *, items: int = 2, profile: Profile | None = Non
             )
             vault.add_item(ref, item, actor=me.card.principal, recipients=recipients)
             pngs.append(data)
+        if caption:
+            vault.caption_item(ref, 1, caption, actor=me.card.principal, recipients=recipients)
         if exclude:
             vault.exclude_item(
                 ref, items + 1, "my own e-mail was on screen", actor=me.card.principal, recipients=recipients
