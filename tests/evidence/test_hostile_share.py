@@ -780,3 +780,26 @@ def test_the_gate_refuses_local_headers_out_of_form(change: object, check: str) 
     with pytest.raises(BundleError) as e:
         gate.write(bad)
     assert e.value.check == check
+
+
+@pytest.mark.parametrize(
+    ("types", "check"),
+    [
+        (("X25519", "X25519"), None),
+        (("X25519", "abc-grease", "X25519", "-grease"), None),
+        (("X25519", "X25519", "X25519"), "extra readers"),
+        (("X25519", "ssh-ed25519"), "extra readers"),  # another kind of key is never a reviewer's
+        (("X25519", "X25519", "piv-p256"), "extra readers"),
+        (("X25519", "grease"), "extra readers"),  # only a type *ending* in -grease is grease
+        (("X25519",), "missing reviewer"),
+        (("X25519", "x-grease", "y-grease"), "missing reviewer"),
+    ],
+)
+def test_readers_are_counted_against_the_profile(types: tuple[str, ...], check: str | None) -> None:
+    header = ageio.Header(tuple(ageio.Stanza(t, (), b"") for t in types), b"\0" * 32, 0)
+    if check is None:
+        bundle.check_readers(header, school_profile())
+        return
+    with pytest.raises(BundleError) as e:
+        bundle.check_readers(header, school_profile())
+    assert e.value.check == check

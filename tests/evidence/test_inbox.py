@@ -9,18 +9,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from bundles import dsl, make_sealed, school_profile, staff
+from bundles import dsl, head, make_sealed, school_profile, staff
 from helpers import identity
 
 from evidence import bundle
 from evidence.core.errors import BundleError, UsageError
 from evidence.core.fsutil import TEMP_PREFIX
+from evidence.crypto.keys import Identity
 from evidence.review.actions import CaseStatus, ReviewAction, add_review, write_bundle
 from evidence.review.inbox import (
     INDEX_FORMAT,
     InboxIndex,
     IndexRecord,
     OriginState,
+    Seen,
+    SeenCheck,
     folder_stamp,
     read_entry,
     scan,
@@ -274,3 +277,73 @@ def test_prune_keeps_only_the_bundles_still_there(tmp_path: Path) -> None:
         index.remember_failed(digest, BundleError("decrypt: bad", check="decrypt"))
     assert index.prune(["a" * 64]) == 1
     assert list(index.records) == ["a" * 64]
+
+
+# -- the history: rollbacks and forks (issue 10) --------------------------------------------------------------------
+
+
+def _revised(verified: bundle.VerifiedBundle, who: Identity, why: str) -> bundle.VerifiedBundle:
+    profile = school_profile()
+    bag = add_review(verified, who, profile, ReviewAction.NOTE, why)
+    return bundle.verify_bag(bundle.zip_bag(verified.ref, bag), profile)
+
+
+def test_history_flags_an_older_revision_and_a_different_history(tmp_path: Path) -> None:
+    _, path = drop_with_one(tmp_path)
+    r1 = bundle.open_bundle(path.read_bytes(), [dsl().age_secret], school_profile())
+    r2 = _revised(r1, dsl(), "Read it")
+    r2_fork = _revised(r1, head(), "Read it too")
+    r3 = _revised(r2, dsl(), "And again")
+    index_path = tmp_path / "data" / "inbox-index.json"
+    index_path.parent.mkdir()
+    index = InboxIndex.load(index_path)
+    assert index.check_history(r1) == SeenCheck(Seen.FIRST, 1, None)
+    assert index.check_history(r1).state is Seen.SAME
+    assert index.check_history(r2) == SeenCheck(Seen.NEWER, 2, 1)
+    older = index.check_history(r1)
+    assert older == SeenCheck(Seen.OLDER, 1, 2)
+    assert older.state.warns
+    assert "older than the one already seen" in older.text()
+    assert index.check_history(r2_fork).state is Seen.DIFFERENT
+    index.remember_verified("d" * 64, r1, seen=older.state)
+    index.save()
+
+    again = InboxIndex.load(index_path)  # the memory survives, keyed without the reference in clear
+    assert again.check_history(r2_fork).state is Seen.DIFFERENT  # a fork never replaces what was seen
+    assert again.check_history(r3).state is Seen.NEWER
+    assert again.check_history(r2).state is Seen.OLDER
+    record = again.get("d" * 64)
+    assert record is not None
+    assert record.seen is Seen.OLDER
+    assert again.prune([]) == 1
+    assert again.history  # never pruned with the files: removing the newest copy must not make a rollback pass
+    text = index_path.read_text("utf-8")
+    assert r1.ref not in text
+    assert json.loads(text)["history"]
+
+
+def test_a_forked_later_revision_is_a_different_history(tmp_path: Path) -> None:
+    _, path = drop_with_one(tmp_path)
+    r1 = bundle.open_bundle(path.read_bytes(), [dsl().age_secret], school_profile())
+    r2, r2_fork = _revised(r1, dsl(), "Read it"), _revised(r1, head(), "Read it too")
+    index = InboxIndex(tmp_path / "index.json")
+    index.check_history(r2)
+    assert index.check_history(_revised(r2_fork, dsl(), "later")).state is Seen.DIFFERENT
+
+
+def test_bad_history_records_are_dropped(tmp_path: Path) -> None:
+    index_path = tmp_path / "inbox-index.json"
+    good = {"revision": 2, "manifest_sha256": "e" * 64}
+    doc = {
+        "format": INDEX_FORMAT,
+        "bundles": {},
+        "history": {
+            "a" * 64: good,
+            "b" * 64: {"revision": 0, "manifest_sha256": "e" * 64},
+            "c" * 64: {"revision": True, "manifest_sha256": "e" * 64},
+            "d" * 64: {"revision": 2, "manifest_sha256": "E" * 64},
+            "EC-20261125-ABCDEF": good,
+        },
+    }
+    index_path.write_text(json.dumps(doc), "utf-8")
+    assert list(InboxIndex.load(index_path).history) == ["a" * 64]
