@@ -198,8 +198,8 @@ def cmd_identity_create(ws: Workspace, a: argparse.Namespace) -> int:
     if a.passphrase_file is None and sys.stdin.isatty() and getpass.getpass("Repeat passphrase: ") != passphrase:
         raise UsageError("the two passphrases differ")
     identity = ws.create_identity(a.name, a.principal, Role(a.role), passphrase, out)
-    print(f"identity: {clean_line(out)}")
-    print(f"card: {clean_line(card_path_for(out))}")
+    print(f"identity: {_message(out)}")
+    print(f"card: {_message(card_path_for(out))}")
     print(clean_text(identity.card.to_text()))
     return EXIT_OK
 
@@ -360,13 +360,19 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _message(text: object) -> str:
+    """An error message on one line for the terminal: no control or bidi character (a message may quote a name
+    from a hostile file), line breaks as spaces, other spacing kept (``SHA256  data/PATH`` means two spaces)."""
+    return clean_text(text, limit=2000).replace("\n", " ")
+
+
 def _bundle_failed(path: Path, error: BundleError, then: str = "") -> int:
     """Print a bundle's failed check as one line, ``FAILED: PATH: CHECK: why``; exit 2 when the file could not be
     read at all, else 1."""
     message = str(error)
     if not message.startswith(f"{error.check}: "):
         message = f"{error.check}: {message}"
-    print(f"evidence-capture: FAILED: {clean_line(path)}: {clean_line(message, limit=1000)}{then}", file=sys.stderr)
+    print(f"evidence-capture: FAILED: {_message(path)}: {_message(message)}{then}", file=sys.stderr)
     return EXIT_USAGE if error.check == "unreadable" else EXIT_FAILED
 
 
@@ -416,7 +422,7 @@ def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
     else:
         print(f"origin: signed by {clean_line(checked.origin.principal)} ({checked.origin.fingerprint})")
     if seen is not None and seen.state.warns:
-        print(f"evidence-capture: WARNING: {clean_line(path)}: {seen.text()}", file=sys.stderr)
+        print(f"evidence-capture: WARNING: {_message(path)}: {seen.text()}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -438,7 +444,7 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
         return _bundle_failed(path, e)
     bag = review.add_review(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
     out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
-    print(clean_line(out, limit=1000))
+    print(_message(out))
     print(f"revision {len(verified.revisions) + 1}: {review.label(ReviewAction(a.review_action))}", file=sys.stderr)
     return EXIT_OK
 
@@ -471,9 +477,9 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
         )
     except BundleError as e:
         return _bundle_failed(path, e, "; nothing was exported")
-    print(clean_line(done.result.folder, limit=1000))
+    print(_message(done.result.folder))
     if done.result.pack_path is not None:
-        print(clean_line(done.result.pack_path, limit=1000))
+        print(_message(done.result.pack_path))
         print(f"pack sha256: {done.result.pack_sha256}", file=sys.stderr)
     return EXIT_OK
 
@@ -510,10 +516,10 @@ def run(argv: Sequence[str]) -> int:
         ws = Workspace(Paths.resolve(a.data_dir), Path(a.profile) if a.profile else None)
         return _command_for(a)(ws, a)
     except (UsageError, AgeFormatError, WrongPassphraseError, IdentityError, ProfileError, UnsafeFileError) as e:
-        print(f"evidence-capture: error: {clean_line(e, limit=1000)}", file=sys.stderr)
+        print(f"evidence-capture: error: {_message(e)}", file=sys.stderr)
         return EXIT_USAGE
     except EvidenceError as e:
-        print(f"evidence-capture: error: {clean_line(e, limit=1000)}", file=sys.stderr)
+        print(f"evidence-capture: error: {_message(e)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("evidence-capture: interrupted", file=sys.stderr)

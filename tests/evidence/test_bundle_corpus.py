@@ -181,7 +181,8 @@ class CliKit:
     unlocked: dict[Path, Identity]
 
     def argv(self, scenario: Any, bundle_path: Path, data_dir: Path) -> list[str]:
-        """The verify command for ``scenario``."""
+        """The verify command for ``scenario``: the seal alone (``--no-origin``), which is what the corpus is about
+        (the corpus bundles have no origin signature; tests/evidence/test_hostile_share.py covers the origin)."""
         return [
             "--data-dir",
             str(data_dir),
@@ -193,6 +194,7 @@ class CliKit:
             str(self.identity_files[scenario.identity]),
             "--passphrase-file",
             str(self.passphrase_file),
+            "--no-origin",
         ]
 
 

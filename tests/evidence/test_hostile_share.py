@@ -46,7 +46,7 @@ from app.paths import Paths
 from evidence import bundle
 from evidence.bundle import safezip
 from evidence.core.errors import BundleError
-from evidence.core.text import BIDI_CONTROLS, clean_line
+from evidence.core.text import BIDI_CONTROLS, clean_text
 from evidence.crypto import ageio, sshsig
 from evidence.crypto.keys import unlock_identity_file
 from evidence.review.actions import ReviewAction, add_review, write_bundle
@@ -156,10 +156,15 @@ def assert_clean(text: str) -> None:
     assert all(ch in "\n\t" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F) for ch in text), repr(text)
 
 
+def shown(path: Path) -> str:
+    """A path as the CLI prints it: no control or bidi character, line breaks as spaces."""
+    return clean_text(str(path)).replace("\n", " ")
+
+
 def failed_check(run: Run, path: Path) -> str:
     """The check a ``FAILED: PATH: CHECK: ...`` line names (the format the CLI prints for a bundle)."""
     line = run.line()
-    prefix = f"evidence-capture: FAILED: {clean_line(path)}: "
+    prefix = f"evidence-capture: FAILED: {shown(path)}: "
     assert line.startswith(prefix), (run.case, line)
     return line[len(prefix) :].split(":", 1)[0]
 
@@ -602,7 +607,7 @@ def test_rolled_back_revision(world: World, revisions: dict[str, Path]) -> None:
     assert run.code == 1
     assert run.stdout.startswith("Verified: ")  # genuine, but not the current record: never plain success
     line = run.line()
-    assert line.startswith(f"evidence-capture: WARNING: {revisions['r1']}: older than the one already seen")
+    assert line.startswith(f"evidence-capture: WARNING: {shown(revisions['r1'])}: older than the one already seen")
     record(run, "older than the one already seen")
     run = world.verify("rollback: revision 2 again", revisions["r2"], data=data)
     assert run.code == 0, run.stderr
