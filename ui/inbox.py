@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -90,6 +90,7 @@ class QtInbox(QWidget):
         self.folder_label = QLabel(self)
         self.folder_label.setObjectName("folder_label")
         self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.folder_label.setWordWrap(True)  # a long share path wraps rather than widening the window
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top.addWidget(self.folder_label, 1)
         self.refresh_button = QPushButton("Refresh", self)
@@ -113,8 +114,11 @@ class QtInbox(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setSortingEnabled(False)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the end of a reason ("not a signer")
-        self.tree.header().setStretchLastSection(False)
-        self.tree.header().setSectionResizeMode(COL_SENDER, QHeaderView.ResizeMode.Stretch)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        # every column as wide as its widest text, header included: nothing is cut off; a narrow pane scrolls
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.tree.itemDoubleClicked.connect(self._on_double_clicked)
         self.tree.enter_pressed.connect(self._open_current)
         layout.addWidget(self.tree, 1)
@@ -184,9 +188,17 @@ class QtInbox(QWidget):
             self.tree.addTopLevelItem(item)
             if entry.path == current:
                 self.tree.setCurrentItem(item)
-        for column in (COL_REF, COL_ORIGIN, COL_TIME, COL_STATUS, COL_REVISIONS, COL_ITEMS):
-            self.tree.resizeColumnToContents(column)
         self._update_empty()
+
+    def select_path(self, path: Path | None) -> None:
+        """Select the row of the bundle ``path`` (none when it is not in the list: a file opened from elsewhere)."""
+        for index in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(index)
+            if item is not None and item.data(COL_REF, Qt.ItemDataRole.UserRole) == str(path):
+                self.tree.setCurrentItem(item)
+                return
+        self.tree.setCurrentIndex(QModelIndex())  # no current row
+        self.tree.clearSelection()
 
     def current_path(self) -> Path | None:
         """The selected bundle's path, if any."""
@@ -253,9 +265,15 @@ class QtInbox(QWidget):
         if self.folder is None:
             self.empty_label.setText("No drop folder is set. Use Open file… to open a sealed bundle.")
         elif not self.folder.is_dir():
-            self.empty_label.setText(f"The drop folder {self.folder} cannot be found. Is the share connected?")
+            self.empty_label.setText(
+                f"The school's drop folder cannot be reached right now ({self.folder}). This is normal away from"
+                " school or before the share is connected: sealed bundles appear here as soon as it can be reached."
+                " You can still open a bundle with Open file…"
+            )
         else:
-            self.empty_label.setText(f"No sealed bundles in {self.folder} yet. New ones appear here by themselves.")
+            self.empty_label.setText(
+                "No sealed bundles yet. When a member of staff seals an incident, it appears here by itself."
+            )
 
     # --- user in ---
 

@@ -1,9 +1,15 @@
-"""The reviewer window: the drop folder's inbox, one bundle's verdict, its evidence, custody and actions."""
+"""The reviewer's page: the drop folder's inbox, one bundle's verdict, its evidence, custody and actions.
+
+It is a page of the main window for reviewers and standalone users (issue 11: one window), and a window of its own
+only where the app runs the reviewer alone (tests). Its heading and the inbox's selection follow the bundle shown,
+including one that failed its checks; times and statuses are in words, never raw ISO or enum values.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -20,23 +26,79 @@ from PySide6.QtWidgets import (
 
 from evidence.bundle import VerifiedBundle
 from evidence.case import policy
-from evidence.review.actions import ReviewRecord, case_status, label
+from evidence.case.custody import REMOVED_FOR_SAFEGUARDING
+from evidence.core.timefmt import day_text, local_time_text
+from evidence.review.actions import CaseStatus, ReviewRecord, case_status, label
+from ui.verdict import safe_text
+
+CHOOSE_TEXT = "Choose a bundle in the inbox (double-click it, or press Enter)."
+STATUS_WORDS = {
+    CaseStatus.NEW: "New",
+    CaseStatus.UNDER_REVIEW: "Under review",
+    CaseStatus.ACTION_TAKEN: "Action taken",
+    CaseStatus.REFERRED: "Referred to the police",
+    CaseStatus.CLOSED: "Closed",
+}
+
+
+def occurred_text(occurred: str) -> str:
+    """When it happened, as people read it: "Tue 24 Nov 2026, 18:30" in this computer's time, or as written."""
+    text = occurred.strip()
+    if not text:
+        return "not given"
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if "T" not in text and " " not in text:
+        return f"{day_text(when.date())} (no time given)"
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return f"{day_text(when.date())}, {when:%H:%M}"
+
+
+def _excluded_lines(verified: VerifiedBundle) -> list[str]:
+    lines = []
+    for item in verified.excluded:
+        if item.reason == REMOVED_FOR_SAFEGUARDING:
+            lines.append(
+                f"Item {item.seq} was removed from the workstation for safeguarding before sealing; only its"
+                f" fingerprint travels (SHA-256 {item.sha256})."
+            )
+        else:
+            lines.append(f"Item {item.seq} was left out at sealing: {item.reason} (SHA-256 {item.sha256}).")
+    return lines
 
 
 def incident_text(verified: VerifiedBundle) -> str:
     """The incident record as plain text for the read-only tab."""
     d = verified.incident.details
-    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.school}", f"Title: {d.title}"]
+    lines = [f"Reference: {verified.ref}", f"School: {verified.incident.school}"]
+    if d.safeguarding_block:
+        lines += [
+            "A text-only note for the DSL: the incident concerns a nude or semi-nude image of a child, so nothing"
+            " was captured or kept.",
+            "",
+            f"What was seen: {d.safeguarding_note}",
+            f"Who is involved: {d.target_name or 'not given'}",
+            f"When: {occurred_text(d.occurred)}",
+            f"Which device it was on: {d.device or 'not given'}",
+            f"The DSL told: {d.reported_to or 'not given'}",
+        ]
+        excluded = _excluded_lines(verified)
+        return "\n".join([*lines, *([""] if excluded else []), *excluded])
+    lines.append(f"Title: {d.title}")
     lines.append(f"Report type: {policy.label(d.report_type)}")
     categories = [policy.label(c) for c in d.categories]
-    role = d.target_role.value if d.target_role else ""
-    perpetrator = d.perpetrator_type.value if d.perpetrator_type else ""
+    role = policy.label(d.target_role) if d.target_role else "role not given"
+    perpetrator = policy.label(d.perpetrator_type) if d.perpetrator_type else "not given"
+    about = ", ".join(v for v in (d.perpetrator_name, d.perpetrator_handle, d.perpetrator_url) if v)
     lines += [
-        f"When it happened: {d.occurred or 'not given'}",
+        f"When it happened: {occurred_text(d.occurred)}",
         f"Platform: {d.platform_other or d.platform or 'not given'}",
-        f"Categories: {', '.join(categories) or 'none'}",
-        f"Who was targeted: {d.target_name} ({role})",
-        f"Alleged perpetrator: {perpetrator} {d.perpetrator_name} {d.perpetrator_handle} {d.perpetrator_url}",
+        f"Categories: {', '.join(categories) or 'none given'}",
+        f"Who was targeted: {d.target_name or 'not given'} ({role})",
+        f"Who is said to have done it: {perpetrator}{f' ({about})' if about else ''}",
         f"Web addresses: {', '.join(d.urls) or 'none'}",
         f"Not responded or retaliated: {'yes' if d.not_responded else 'not confirmed'}",
         f"Reported to: {d.reported_to}",
@@ -51,8 +113,9 @@ def incident_text(verified: VerifiedBundle) -> str:
         lines += ["", advice]
     if d.safeguarding_note:
         lines += ["", "Safeguarding note for the DSL:", d.safeguarding_note]
-    for item in verified.excluded:
-        lines.append(f"Excluded item {item.seq}: {item.reason}")
+    excluded = _excluded_lines(verified)
+    if excluded:
+        lines += ["", *excluded]
     return "\n".join(lines)
 
 
@@ -72,8 +135,7 @@ class QtReviewerWindow(QMainWindow):
         self, inbox: QWidget, banner: QWidget, items: QWidget, custody: QWidget, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Evidence Capture — reviewer")
-        self.resize(1240, 780)
+        self.setWindowTitle("Inbox — Evidence Capture")
         self.inbox, self.banner, self.items, self.custody = inbox, banner, items, custody
         right = QWidget(self)
         layout = QVBoxLayout(right)
@@ -83,7 +145,8 @@ class QtReviewerWindow(QMainWindow):
         self.exclusion_note.setWordWrap(True)
         self.exclusion_note.setStyleSheet("background: #fff4ce; padding: 4px;")
         self.exclusion_note.setVisible(False)
-        self.heading = QLabel("Choose a bundle in the inbox.", right)
+        self.heading = QLabel(CHOOSE_TEXT, right)
+        self.heading.setWordWrap(True)
         self.heading.setObjectName("heading")
         self.heading.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.incident = QPlainTextEdit(right)
@@ -105,8 +168,9 @@ class QtReviewerWindow(QMainWindow):
         self.export_button = QPushButton("Export for police…", right)
         self.export_button.setObjectName("export_button")
         self.lock_button = QPushButton("Lock", right)
-        self.lock_button.setShortcut(QKeySequence("Ctrl+L"))
-        buttons.addWidget(self.blur_box, 1)
+        self.lock_button.setObjectName("lock_button")
+        self.lock_button.setToolTip("Lock now (Ctrl+L)")
+        buttons.addStretch(1)
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.lock_button)
@@ -114,11 +178,13 @@ class QtReviewerWindow(QMainWindow):
         layout.addWidget(self.heading)
         layout.addWidget(banner)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.blur_box)  # on a line of its own, so the buttons fit a narrow (or 2x) screen
         layout.addLayout(buttons)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(inbox)
         splitter.addWidget(right)
-        splitter.setSizes([460, 780])
+        splitter.setSizes([520, 720])
+        splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.set_bundle(None)
 
@@ -130,15 +196,21 @@ class QtReviewerWindow(QMainWindow):
         self.record_button.setEnabled(ok)
         self.export_button.setEnabled(ok)
         if verified is None:
-            self.heading.setText("Choose a bundle in the inbox.")
+            self.heading.setText(CHOOSE_TEXT)
             return
         records = records or []
-        title = verified.incident.details.title
-        self.heading.setText(f"{title} — {verified.ref} ({case_status(records).value})")
+        title = safe_text(verified.incident.details.title)
+        name = f"{title} — " if title else ""
+        self.heading.setText(f"{name}{verified.ref} ({STATUS_WORDS[case_status(records)]})")
         self.incident.setPlainText(incident_text(verified))
         for r in records:
             extra = "; ".join(v for v in r.fields.values() if v)
             self.action_list.addItem(
-                f"{r.time_utc[:16].replace('T', ' ')}  {label(r.action)}{': ' + extra if extra else ''} — "
+                f"{local_time_text(r.time_utc)}  {label(r.action)}{': ' + extra if extra else ''} — "
                 f"{r.by_name} <{r.by_principal}>, revision {r.revision}. {r.why}"
             )
+
+    def set_failed(self, file_name: str) -> None:
+        """Head the page with the bundle that failed its checks (nothing of it is shown)."""
+        self.set_bundle(None)
+        self.heading.setText(f"{safe_text(file_name)}: cannot be trusted")

@@ -45,10 +45,12 @@ class ReviewFlow(QObject):
     Signals:
         shown(object): a bundle verified and is now ``current`` (the ``VerifiedBundle``).
         cleared(): nothing is on show any more (a failed check).
+        failed(object): the bundle at this ``Path`` failed a check (its verdict is on the banner).
     """
 
     shown = Signal(object)
     cleared = Signal()
+    failed = Signal(object)
 
     def __init__(
         self,
@@ -124,10 +126,12 @@ class ReviewFlow(QObject):
         self.index.remember_verified(digest_hex, verified)
         self.index.save()
         self.refresh()
-        self.feedback.status(verified.summary(), 10000)
+        self.inbox.select_path(path)
+        self.feedback.status(f"{verified.ref} verified: every check passed.", 10000)
 
     def _failed(self, path: Path, error: BundleError) -> None:
         self.clear()
+        self.current_path = None
         log.info("bundle %s failed a check: %s", path.name, error.check)
         self.banner.show_failed(error)
         try:
@@ -136,6 +140,9 @@ class ReviewFlow(QObject):
         except (OSError, EvidenceError):
             pass
         self.refresh()
+        self.inbox.select_path(path)
+        self.failed.emit(path)
+        self.feedback.status(f"{path.name} cannot be trusted: see the red banner.", 10000)
 
     def clear(self) -> None:
         """Show no bundle."""
