@@ -18,16 +18,16 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
+from app.flows.unlock import WRONG_PASSPHRASE_TEXT
 from app.paths import Paths
 from app.staff import StaffApp
 from app.workspace import Workspace
 from evidence import bundle
 from evidence.bundle.seal import verify_file
 from evidence.capture.context import ReceivedContext
+from evidence.case.custody import REMOVED_FOR_SAFEGUARDING
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, Status, TargetRole
 from evidence.crypto.keys import Identity, Role
-from app.flows.unlock import WRONG_PASSPHRASE_TEXT
-from evidence.case.custody import REMOVED_FOR_SAFEGUARDING
 from ui.dialogs import QtReceiveDialog, QtSafeguardingDialog
 from ui.unlock_dialog import QtUnlockDialog
 
@@ -248,7 +248,9 @@ def marked_draft(app: StaffApp, me: Identity, qtbot) -> tuple[str, list[bytes]]:
     return ref, pngs
 
 
-def test_the_red_button_on_a_draft_with_captures_hides_them_at_once_and_removes_them(app: StaffApp, made, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_red_button_on_a_draft_with_captures_hides_them_at_once_and_removes_them(
+    app: StaffApp, made, qtbot
+) -> None:  # type: ignore[no-untyped-def]
     """Issue 11: the captures stayed viewable and a new "No items yet" incident opened instead."""
     _, me = made
     ref, pngs = marked_draft(app, me, qtbot)
