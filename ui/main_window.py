@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
@@ -146,6 +147,12 @@ class QtIncidentList(QTreeWidget):
         self.setHeaderLabels(["Incident", "Started", "Status", "Items"])
         self.setRootIsDecorated(False)
         self.setAccessibleName("Incidents")
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # a long title is elided, not scrolled to
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.currentItemChanged.connect(self._changed)
         self._titles: dict[str, str] = {}
 
@@ -164,8 +171,6 @@ class QtIncidentList(QTreeWidget):
             item.setToolTip(1, local_time_text(row.created_utc))
             if row.ref == current:
                 self.setCurrentItem(item)
-        for column in range(4):
-            self.resizeColumnToContents(column)
         self.blockSignals(False)
 
     def set_titles(self, titles: dict[str, str]) -> None:
