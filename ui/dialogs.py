@@ -117,7 +117,8 @@ class QtReceiveDialog(QDialog):
         self.setWindowTitle("Received screenshot")
         layout = QVBoxLayout(self)
         intro = QLabel(
-            f"Adding {len(names)} file(s): {', '.join(names)}. They are kept exactly as received and marked "
+            f"Adding {'1 file' if len(names) == 1 else f'{len(names)} files'}: {', '.join(names)}. They are kept"
+            " exactly as received and marked "
             "“received, not captured”.",
             self,
         )

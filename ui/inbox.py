@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.core.timefmt import local_time_text
+from evidence.core.errors import EvidenceError
+from evidence.core.timefmt import local_time_text, parse_utc
 from evidence.review.inbox import InboxEntry, InboxIndex, OriginState, folder_stamp
 from ui.item_text import file_size_text
 from ui.verdict import check_phrase, safe_text
@@ -52,6 +53,14 @@ ORIGIN_TIPS = {
 }
 NOT_OPENED_TEXT = "Not opened yet"
 FAILED_COLOUR = QColor("#b00020")
+
+
+def short_time_text(utc_text: str) -> str:
+    """A file time for the table, short enough for its column: "30 Nov 2026, 10:27" in local time."""
+    try:
+        return f"{parse_utc(utc_text).astimezone():%d %b %Y, %H:%M}"
+    except EvidenceError:
+        return utc_text
 
 
 class QtInbox(QWidget):
@@ -214,7 +223,7 @@ class QtInbox(QWidget):
         if origin.state is OriginState.FAILED:
             sender = f"Unknown: {safe_text(origin.reason)}"
         else:
-            sender = safe_text(origin.sender) if origin.sender else "Unknown"
+            sender = safe_text(origin.name or origin.principal) or "Unknown"  # the full form is in the tooltip
         record = index.get(entry.sha256) if index is not None else None
         if record is None:
             status, revisions, items = NOT_OPENED_TEXT, "", ""
@@ -229,7 +238,7 @@ class QtInbox(QWidget):
                 safe_text(entry.ref),
                 sender,
                 word,
-                local_time_text(entry.modified_utc) if entry.modified_utc else "",
+                short_time_text(entry.modified_utc) if entry.modified_utc else "",
                 status,
                 revisions,
                 items,
@@ -246,7 +255,7 @@ class QtInbox(QWidget):
         font = item.font(COL_ORIGIN)
         font.setBold(True)
         item.setFont(COL_ORIGIN, font)
-        item.setToolTip(COL_TIME, f"UTC: {entry.modified_utc}")
+        item.setToolTip(COL_TIME, local_time_text(entry.modified_utc) if entry.modified_utc else "")
         if origin.state is not OriginState.VERIFIED:
             item.setForeground(COL_SENDER, QBrush(QColor("#6b6b6b")))
         if record is not None and not record.verified:

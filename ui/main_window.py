@@ -376,6 +376,7 @@ class QtMainWindow(QMainWindow):
             self.incident_menu, "Seal and send…", "Ctrl+Return", "Seal the incident and send it to the reviewers"
         )
         self.seal_action.setObjectName("seal_action")
+        self.seal_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.incident_menu.addSeparator()
         self.unlock_action = _menu_action(
             self.incident_menu, "Unlock…", "Ctrl+U", "Type your passphrase to see and seal evidence", "unlock_action"

@@ -154,6 +154,7 @@ class QtReviewerWindow(QMainWindow):
         self.incident.setObjectName("incident_text")
         self.action_list = QListWidget(right)
         self.action_list.setObjectName("actions")
+        self.action_list.setWordWrap(True)  # a reviewer's reason is read in full, not scrolled to
         self.tabs = QTabWidget(right)
         self.tabs.addTab(items, "Evidence")
         self.tabs.addTab(self.incident, "Incident")
@@ -183,7 +184,7 @@ class QtReviewerWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(inbox)
         splitter.addWidget(right)
-        splitter.setSizes([520, 720])
+        splitter.setSizes([560, 680])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.set_bundle(None)
@@ -213,4 +214,5 @@ class QtReviewerWindow(QMainWindow):
     def set_failed(self, file_name: str) -> None:
         """Head the page with the bundle that failed its checks (nothing of it is shown)."""
         self.set_bundle(None)
+        self.tabs.setCurrentIndex(0)
         self.heading.setText(f"{safe_text(file_name)}: cannot be trusted")
