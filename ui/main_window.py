@@ -35,6 +35,7 @@ from evidence.core.errors import EvidenceError
 from evidence.core.timefmt import local_time_text, parse_utc
 from evidence.vault.store import IncidentRow
 from ui.sealed_page import QtSealedPage, SealedSummary
+from ui.wheel_guard import guard_wheel
 
 DELAYS = (0, 3, 5, 10)
 SAFEGUARDING_SHORTCUT = "Ctrl+Shift+D"
@@ -82,6 +83,7 @@ class QtCaptureBar(QToolBar):
         for seconds in DELAYS:
             self.delay_box.addItem("Off" if seconds == 0 else f"{seconds} s", seconds)
         self.addWidget(self.delay_box)
+        guard_wheel(self.delay_box)  # no change under a passing wheel (issue 11)
         self.addSeparator()
         self.import_file = self._action("Import received screenshot…", "Ctrl+I", "Add an image a pupil or parent sent")
         self.addSeparator()

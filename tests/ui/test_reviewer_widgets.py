@@ -491,3 +491,33 @@ def test_capture_exclusion_never_raises(qtbot, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(capture_exclusion, "sys", SimpleNamespace(platform="win32"))
     monkeypatch.setattr(capture_exclusion, "ctypes", SimpleNamespace())  # no windll here
     assert exclude_from_capture(widget) == WINDOWS_FAILED_MESSAGE
+
+
+def test_the_action_dialog_changes_no_choice_under_a_passing_wheel(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: no input changes on a wheel event without focus."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from evidence.review.actions import ReviewAction
+    from ui.review_dialog import QtReviewActionDialog
+
+    dialog = QtReviewActionDialog("EC-20261125-7F3A9C", initial=ReviewAction.STATUS_CHANGED)
+    qtbot.addWidget(dialog)
+    for combo in (dialog.action_combo, dialog.field_edits["status"]):
+        before = combo.currentIndex()
+        where = QPointF(combo.rect().center())
+        QApplication.sendEvent(
+            combo,
+            QWheelEvent(
+                where,
+                QPointF(combo.mapToGlobal(where.toPoint())),
+                QPoint(0, 0),
+                QPoint(0, -120),
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+                Qt.ScrollPhase.NoScrollPhase,
+                False,
+            ),
+        )
+        assert combo.currentIndex() == before
