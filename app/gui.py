@@ -1,7 +1,10 @@
-"""The desktop app: the QApplication, the log and crash handler, the first-run wizard, and the two windows.
+"""The desktop app: the QApplication, the log and crash handler, the first-run wizard, and the one main window.
 
-The windows' controllers are :class:`app.staff.StaffApp` and :class:`app.reviewer.ReviewerApp`; they share one
-:class:`app.lock.LockCoordinator`, so one passphrase unlocks both and one lock (idle, Ctrl+L or quit) locks both.
+The window's controllers are :class:`app.staff.StaffApp` and, for reviewers and standalone users, whose inbox is
+a page of the same window (issue 11: it used to open as a second window covering the capture window),
+:class:`app.reviewer.ReviewerApp`; they share one :class:`app.lock.LockCoordinator`, so one passphrase unlocks
+both and one lock (idle, Ctrl+L or quit) locks both. Straight after the wizard the app opens unlocked: the user
+has just typed the passphrase.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -21,24 +25,27 @@ from app.logs import setup_logging
 from app.paths import Paths
 from app.staff import StaffApp
 from app.workspace import Workspace
+
+if TYPE_CHECKING:
+    from app.reviewer import ReviewerApp
 from evidence.case.profile import Profile
 from evidence.core.errors import EvidenceError
 from evidence.core.fsutil import sweep_stale_temp_files
-from evidence.crypto.keys import Role
+from evidence.crypto.keys import Identity, Role
 
 log = logging.getLogger(__name__)
 
 
-def first_run(workspace: Workspace, parent: QWidget | None = None) -> bool:
-    """Show the wizard; create the identity and profile. False if the user gave up."""
+def first_run(workspace: Workspace, parent: QWidget | None = None) -> Identity | None:
+    """Show the wizard; create the identity and profile. Returns the new identity, or None if the user gave up."""
     from ui.first_run import QtFirstRunWizard
 
     while True:
         wizard = QtFirstRunWizard(parent)
         if wizard.exec() != wizard.DialogCode.Accepted:
-            return False
+            return None
         try:
-            create_from_wizard(
+            return create_from_wizard(
                 workspace,
                 wizard.name,
                 wizard.principal,
@@ -49,8 +56,6 @@ def first_run(workspace: Workspace, parent: QWidget | None = None) -> bool:
             )
         except EvidenceError as e:
             QMessageBox.warning(parent, "Could not set up", str(e))
-        else:
-            return True
 
 
 def create_from_wizard(
@@ -61,7 +66,7 @@ def create_from_wizard(
     passphrase: str,
     profile_file: str | None,
     school: str,
-) -> None:
+) -> Identity:
     """What the wizard's answers create: the identity file in the data dir, its card, and the profile."""
     profile = Profile.load(Path(profile_file)) if profile_file else None
     safe = "".join(c if c.isalnum() else "-" for c in principal.split("@")[0]) or "me"
@@ -69,6 +74,7 @@ def create_from_wizard(
         name, principal, role, passphrase, workspace.paths.ensure().data_dir / f"{safe}.identity.age"
     )
     workspace.install_profile(profile or Profile.standalone_for(identity.card, school))
+    return identity
 
 
 def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = None) -> int:
@@ -101,8 +107,11 @@ def _run_windows(
 ) -> int:
     appinfo.apply(qapp)  # names, desktop file name and window icon, as the desktop entry has them
     qapp.setQuitOnLastWindowClosed(True)
-    if not workspace.has_identity() and not first_run(workspace):
-        return 0
+    new_identity: Identity | None = None
+    if not workspace.has_identity():
+        new_identity = first_run(workspace)
+        if new_identity is None:
+            return 0
     try:
         app = StaffApp(workspace)
     except EvidenceError as e:
@@ -111,18 +120,41 @@ def _run_windows(
     qapp.installEventFilter(app.session)
     qapp.aboutToQuit.connect(app.quit)
     installation.add_about_action(app.window, workspace)
-    app.window.show()
+    if new_identity is not None:
+        app.session.accept_identity(new_identity)  # the user has just typed the passphrase
+    reviewer = None
     if files or app.profile.is_reviewer(workspace.own_card()):
-        from app.reviewer import ReviewerApp
-        from ui.capture_exclusion import exclude_from_capture
-
-        reviewer = ReviewerApp(workspace, app.lock, app)
-        reviewer.window.show()
-        note = exclude_from_capture(reviewer.window)
-        exclude_from_capture(reviewer.viewer)  # the full-size viewer is a window of its own
-        if note:
-            reviewer.window.exclusion_note.setText(note)
-            reviewer.window.exclusion_note.setVisible(True)
+        reviewer = add_inbox(app, workspace)
+    app.place_window()
+    app.window.show()
+    if reviewer is not None:
         for path in files:
             reviewer.review.open_bundle(path)
     return int((exec_ or (lambda a: a.exec()))(qapp))
+
+
+def add_inbox(app: StaffApp, workspace: Workspace) -> ReviewerApp:
+    """Give the main window the reviewer's inbox as a page of its own, and keep the window out of screenshots."""
+    from app.reviewer import ReviewerApp
+    from ui.capture_exclusion import exclude_from_capture
+
+    prepare_drop_folder(workspace, app.profile)
+    reviewer = ReviewerApp(workspace, app.lock, app, host=app.window)
+    note = exclude_from_capture(app.window)  # the window now shows decrypted evidence
+    exclude_from_capture(reviewer.viewer)  # the full-size viewer is a window of its own
+    if note:
+        reviewer.window.exclusion_note.setText(note)
+        reviewer.window.exclusion_note.setVisible(True)
+    return reviewer
+
+
+def prepare_drop_folder(workspace: Workspace, profile: Profile) -> None:
+    """A standalone user's drop folder is theirs: make it if it is missing. A school's share is left alone (the
+    inbox explains calmly when it cannot be reached)."""
+    if not profile.standalone:
+        return
+    folder = workspace.drop_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        log.warning("cannot make the drop folder: %s", e.strerror)

@@ -190,7 +190,7 @@ COMMANDS = {
 
 
 def add_about_action(window: QMainWindow, workspace: Workspace) -> None:
-    """Give ``window`` a Help menu with "About this installation…", which shows the report."""
+    """Add "About this installation…", which shows the report, to ``window``'s Help menu (made if it has none)."""
     from PySide6.QtWidgets import QMessageBox
 
     from ui.installation_dialog import QtInstallationDialog
@@ -205,7 +205,9 @@ def add_about_action(window: QMainWindow, workspace: Workspace) -> None:
         dialog.setObjectName("installation_dialog")
         dialog.open()
 
-    menu = window.menuBar().addMenu("&Help")
+    from PySide6.QtWidgets import QMenu
+
+    menu = window.menuBar().findChild(QMenu, "help_menu") or window.menuBar().addMenu("&Help")
     action = menu.addAction("About this installation…")
     action.setObjectName("about_installation")
     action.triggered.connect(show)

@@ -195,6 +195,11 @@ class Paths:
         return self.data_dir / "profile.toml"
 
     @property
+    def window_state(self) -> Path:
+        """The windows' sizes and places (``QSettings`` INI; no personal data)."""
+        return self.data_dir / "windows.ini"
+
+    @property
     def outbox(self) -> Path:
         """Where bundles go when the profile names no drop folder."""
         return self.data_dir / "outbox"

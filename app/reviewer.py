@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
 
 from app.feedback import Feedback
 from app.flows.export import ExportFlow
@@ -25,7 +27,13 @@ from evidence.case.profile import Profile
 from evidence.core.fsutil import atomic_write
 from evidence.review import actions as review
 
+if TYPE_CHECKING:
+    from ui.main_window import QtMainWindow
+
 log = logging.getLogger(__name__)
+
+EMPTY_TEXT = "Open a sealed bundle from the inbox to see its evidence."
+"""The evidence tab before a bundle is open (the staff's "capture the screen" wording is not the reviewer's)."""
 
 
 def is_sensitive(verified: bundle.VerifiedBundle) -> bool:
@@ -45,9 +53,18 @@ class ReviewerApp(QObject):
         feedback: the window's status bar and message boxes.
         review: open, verify and record actions; ``review.current`` is the bundle on show, if it verified.
         exporting: the police export.
+        host: the main window this is a page of, or None when the reviewer window stands alone.
+        menu_actions: the Review menu's actions by name (empty when standing alone).
     """
 
-    def __init__(self, workspace: Workspace, lock: LockCoordinator, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        lock: LockCoordinator,
+        parent: QObject | None = None,
+        *,
+        host: QtMainWindow | None = None,
+    ) -> None:
         super().__init__(parent)
         from ui.custody_view import QtCustodyLogView
         from ui.inbox import QtInbox
@@ -57,20 +74,28 @@ class ReviewerApp(QObject):
         from ui.verdict import QtVerdictBanner
 
         self.workspace = workspace
+        self.menu_actions: dict[str, QAction] = {}
         self.lock = lock
         self.session = lock.session
         self.profile: Profile = workspace.profile()
         self.inbox = QtInbox()
         self.banner = QtVerdictBanner()
-        self.items = QtItemsView(blur_by_default=True)
+        self.items = QtItemsView(blur_by_default=True, empty_text=EMPTY_TEXT)
         self.items.set_editable(False)
         self.viewer = QtItemViewer(blur_by_default=True)
         self.custody = QtCustodyLogView()
         self.window = QtReviewerWindow(self.inbox, self.banner, self.items, self.custody)
         self.window.blur_box.setChecked(self._settings().get("blur", True))
-        self.feedback = Feedback(self.window, errors_in_status_bar=False)
+        self.host = host
+        if host is not None:  # a page of the main window, whose menu, status bar and Lock it shares
+            self.window.setWindowFlags(Qt.WindowType.Widget)
+            self.window.lock_button.hide()
+            host.add_page(self.window, "Inbox")
+        self.feedback = Feedback(host or self.window, errors_in_status_bar=False)
         self.review = ReviewFlow(workspace, self.profile, lock, self.inbox, self.banner, self.feedback, self)
         self.exporting = ExportFlow(workspace, self.profile, lock, self.review, self)
+        if host is not None:
+            self._add_menu(host)
         self.inbox.refresh_wanted.connect(self.review.refresh)
         self.inbox.open_requested.connect(self.review.open_bundle)
         self.inbox.open_file_requested.connect(self.review.open_file)
@@ -82,8 +107,38 @@ class ReviewerApp(QObject):
         self.window.blur_box.toggled.connect(self._blur_changed)
         self.review.shown.connect(self._show)
         self.review.cleared.connect(self._clear)
+        self.review.failed.connect(self._failed)
         self.session.locked_changed.connect(self._locked_changed)
         self.review.refresh()
+
+    def _add_menu(self, host: QtMainWindow) -> None:
+        """The reviewer's commands in the main window's menu bar, with their shortcuts."""
+        menu = host.add_menu("&Review", "review_menu")
+        for text, shortcut, slot, name in (
+            ("Open a sealed bundle…", "Ctrl+O", self.review.open_file, "open_bundle_action"),
+            ("Look in the drop folder again", "F5", self.review.refresh, "refresh_action"),
+            ("Record an action…", "Ctrl+R", self.review.record_action, "record_action"),
+            ("Export for the police…", "Ctrl+E", self.exporting.export, "export_action"),
+        ):
+            action = menu.addAction(text)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.triggered.connect(slot)
+            self.menu_actions[name] = action
+        for button, name in (
+            (self.window.record_button, "record_action"),
+            (self.window.export_button, "export_action"),
+        ):
+            shortcut = self.menu_actions[name].shortcut().toString()
+            button.setToolTip(f"{button.text().rstrip('…')} ({shortcut})")
+        self._sync_actions()
+
+    def _sync_actions(self) -> None:
+        shown = self.review.current is not None
+        for name in ("record_action", "export_action"):
+            if name in self.menu_actions:
+                self.menu_actions[name].setEnabled(shown)
 
     # -- settings ---------------------------------------------------------------------------------------------
 
@@ -105,6 +160,9 @@ class ReviewerApp(QObject):
     def _show(self, verified: bundle.VerifiedBundle) -> None:
         records = review.reviews(verified)
         self.window.set_bundle(verified, records)
+        self._sync_actions()
+        if self.host is not None:
+            self.host.set_page_title(self.window, f"{verified.ref} (inbox)")
         blur = self.window.blur_box.isChecked() and is_sensitive(verified)
         self.items.blur_by_default = blur
         self.viewer.blur_by_default = blur
@@ -134,6 +192,14 @@ class ReviewerApp(QObject):
 
     def _clear(self) -> None:
         self.window.set_bundle(None)
+        self._sync_actions()
+        if self.host is not None:
+            self.host.set_page_title(self.window, "Inbox")
+
+    def _failed(self, path: Path) -> None:
+        self.window.set_failed(path.name)
+        if self.host is not None:
+            self.host.set_page_title(self.window, f"{path.name} cannot be trusted (inbox)")
 
     # -- lock ---------------------------------------------------------------------------------------------------
 

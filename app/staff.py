@@ -11,22 +11,26 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from app.feedback import Feedback
 from app.flows.capture import CaptureFlow
 from app.flows.incident import IncidentFlow, StaffViews
 from app.flows.seal import SealFlow
+from app.guides import MISSING_TEXT, guide_path
 from app.lock import LockCoordinator
 from app.workspace import Workspace
 from evidence.case.incident import IncidentDetails
 from evidence.case.profile import Profile
+from ui.main_window import PREFERRED_SIZE
+from ui.window_fit import restore_or_fit, save_geometry
 
 log = logging.getLogger(__name__)
 
 WORKING = "Working…"
+TRAY_SAFEGUARDING = "Nude image of a child? Do not capture it"
 
 
 class StaffApp(QObject):
@@ -47,6 +51,8 @@ class StaffApp(QObject):
         capturing: screen captures and received screenshots.
         sealing: seal and send.
         tray: the tray icon, where the system has a tray.
+        window_settings: where the window's size and place are kept (the data dir's ``windows.ini``).
+        guides: the open guide windows.
     """
 
     def __init__(
@@ -74,6 +80,8 @@ class StaffApp(QObject):
         self.capturing = CaptureFlow(workspace, self.lock, self.incidents, views, self)
         self.sealing = SealFlow(workspace, self.profile, self.lock, self.incidents, views, self)
         self.tray: QSystemTrayIcon | None = None
+        self.guides: list[QWidget] = []
+        self.window_settings = QSettings(str(workspace.paths.window_state), QSettings.Format.IniFormat)
         self._wire()
         self.incidents.locked_changed(self.session.locked)
         self.incidents.refresh()
@@ -89,12 +97,16 @@ class StaffApp(QObject):
         bar.safeguarding.triggered.connect(incidents.safeguarding)
         bar.lock.triggered.connect(self.lock.lock)
         QTimer.singleShot(0, self._fill_monitor_menu)  # counting monitors costs tens of ms: not before the window
-        window.new_incident.clicked.connect(incidents.new_incident)
+        window.new_incident_action.triggered.connect(incidents.new_incident)
         window.incidents.incident_selected.connect(incidents.open_incident)
-        window.unlock_button.clicked.connect(lambda: self.lock.unlock(self.feedback))
-        window.save_button.clicked.connect(incidents.save_details)
-        window.seal_button.clicked.connect(self.sealing.seal)
+        window.unlock_action.triggered.connect(lambda: self.lock.unlock(self.feedback))
+        window.save_action.triggered.connect(incidents.save_details)
+        window.seal_action.triggered.connect(self.sealing.seal)
+        window.quit_action.triggered.connect(QApplication.quit)
+        window.sealed_page.details_button.clicked.connect(window.show_incident_page)
+        window.guide_requested.connect(self.show_guide)
         self.form.safeguarding_changed.connect(incidents.safeguarding_ticked)
+        self.form.remove_requested.connect(incidents.remove_for_safeguarding)
         self.items.exclude_requested.connect(incidents.exclude_item)
         self.items.caption_edited.connect(incidents.caption_item)
         self.items.open_requested.connect(incidents.open_item)
@@ -102,7 +114,33 @@ class StaffApp(QObject):
         self.session.locked_changed.connect(incidents.locked_changed)
         self.session.busy_changed.connect(self._busy_changed)
         self.capturing.captured.connect(self._tell_tray)
+        self.capturing.captured.connect(incidents.report_after_capture)  # after the flow showed the incident
         self._add_tray()
+
+    # -- window size, guides ------------------------------------------------------------------------------------
+
+    def place_window(self) -> None:
+        """Give the window the size the user left it at, if it still fits this screen; else fit it to the screen."""
+        restore_or_fit(self.window, self.window_settings, "main", PREFERRED_SIZE)
+
+    def save_window(self) -> None:
+        """Remember the window's size and place for next time."""
+        save_geometry(self.window, self.window_settings, "main")
+
+    def show_guide(self, name: str) -> None:
+        """Open a user guide in a window of its own (or say where the guides are)."""
+        from ui.guide_viewer import QtGuideViewer
+        from ui.main_window import GUIDES
+
+        path = guide_path(name)
+        title = dict(GUIDES).get(name, "Guide")
+        if path is None:
+            self.feedback.info(title, MISSING_TEXT)
+            return
+        viewer = QtGuideViewer(path, title)
+        self.guides.append(viewer)
+        viewer.destroyed.connect(lambda _obj=None, v=viewer: self.guides.remove(v) if v in self.guides else None)
+        viewer.show()
 
     def _busy_changed(self, busy: bool) -> None:
         if busy:
@@ -119,6 +157,7 @@ class StaffApp(QObject):
             ("Capture full screen", lambda: self.capturing.capture("full")),
             ("Capture region", lambda: self.capturing.capture("region")),
             ("Capture window", lambda: self.capturing.capture("window")),
+            (TRAY_SAFEGUARDING, self._safeguarding_from_tray),
             ("Open Evidence Capture", self.show_window),
         ):
             menu.addAction(text).triggered.connect(slot)
@@ -126,13 +165,20 @@ class StaffApp(QObject):
         self.tray.setToolTip("Evidence Capture")
         self.tray.show()
 
+    def _safeguarding_from_tray(self) -> None:
+        """The red button from the tray: bring the window forward with the safeguarding dialog."""
+        self.show_window()
+        self.incidents.safeguarding()
+
     def _tell_tray(self, _ref: str, _digest: str) -> None:
         if self.tray is not None:
             self.tray.showMessage("Evidence Capture", "Captured and stored safely.")
 
     def _fill_monitor_menu(self) -> None:
-        for n, action in enumerate(self.window.capture_bar.set_monitors(self._monitor_count()), start=1):
+        actions = self.window.capture_bar.set_monitors(self._monitor_count())
+        for n, action in enumerate(actions, start=1):
             action.triggered.connect(lambda _checked=False, n=n: self.capturing.capture(f"monitor:{n}"))
+        self.window.fill_monitor_menu(actions)
 
     @staticmethod
     def _monitor_count() -> int:
@@ -152,7 +198,8 @@ class StaffApp(QObject):
         self.window.activateWindow()
 
     def quit(self) -> None:
-        """Finish work in flight, save typed details, and close."""
+        """Finish work in flight, save typed details and the window's size, and close."""
+        self.save_window()
         self.incidents.save_details()
         self.lock.runner.wait()
         self.lock.lock()

@@ -9,7 +9,6 @@ captures are real mss grabs, encrypted into a real vault in a temporary folder, 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -48,44 +47,39 @@ def chat_image():  # type: ignore[no-untyped-def]
 
 def parent() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
+    from wm import openbox
     from xserver import XServer
 
     OUT.mkdir(parents=True, exist_ok=True)
-    with XServer(1280, 800) as x, tempfile.TemporaryDirectory(prefix="evidence-demo-") as tmp:
-        x.show(chat_image(), 640, 240, title="Instagram")
-        env = {**x.env(), "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT), "EVIDENCE_CAPTURE_TESTING": "1"}
-        subprocess.run([sys.executable, __file__, "--child", tmp], env=env, check=True, timeout=300)
+    with XServer(1366, 768) as x, tempfile.TemporaryDirectory(prefix="evidence-demo-") as tmp:
+        x.show(chat_image(), 700, 200, title="Instagram — Direct messages")  # before the window manager
+        with openbox(x):
+            env = {**x.env(), "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT), "EVIDENCE_CAPTURE_TESTING": "1"}
+            subprocess.run([sys.executable, __file__, "--child", tmp], env=env, check=True, timeout=300)
     print(f"screenshots in {OUT}")
 
 
 def child(tmp: str) -> None:
-    import mss
-    import mss.tools
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-    from app.gui import create_from_wizard
+    from app import gui
     from app.paths import Paths
     from app.staff import StaffApp
     from app.workspace import Workspace
     from evidence import bundle
-    from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
-    from evidence.crypto.keys import Role, unlock_identity_file
+    from evidence.case.incident import Category, PerpetratorType, TargetRole
+    from evidence.crypto.keys import Role
     from ui.dialogs import QtSafeguardingDialog
     from ui.first_run import QtFirstRunWizard
+    from ui.unlock_dialog import QtUnlockDialog
 
     qapp = QApplication([sys.argv[0]])
 
     def shot(widget: QWidget, name: str) -> None:
         qapp.processEvents()
         widget.grab().save(str(OUT / f"{name}.png"))
-
-    def screen(name: str) -> None:
-        qapp.processEvents()
-        with mss.MSS() as sct:
-            g = sct.grab(sct.monitors[0])
-            mss.tools.to_png(g.rgb, g.size, output=str(OUT / f"{name}.png"))
 
     # first run
     wizard = QtFirstRunWizard()
@@ -102,12 +96,16 @@ def child(tmp: str) -> None:
     shot(wizard, "staff-03-profile")
     wizard.close()
 
+    # straight after the wizard, as the app does: one window, unlocked, the inbox a page of it
     ws = Workspace(Paths(Path(tmp) / "data"))
-    create_from_wizard(ws, "Jane Smith", "j.smith@school.example", Role.STAFF, PASS, None, "Oakfield Academy")
+    me = gui.create_from_wizard(ws, "Jane Smith", "j.smith@school.example", Role.STAFF, PASS, None, "Oakfield")
     app = StaffApp(ws)
-    app.window.resize(1200, 760)
-    app.window.move(20, 20)
+    app.session.accept_identity(me)
+    reviewer = gui.add_inbox(app, ws)
+    app.window.resize(1240, 720)
+    app.window.move(10, 10)
     app.window.show()
+    form = app.form
     steps: list = []
 
     def later(fn) -> None:  # type: ignore[no-untyped-def]
@@ -116,106 +114,134 @@ def child(tmp: str) -> None:
     def run_next() -> None:
         if steps:
             steps.pop(0)()
-            QTimer.singleShot(900, run_next)
+            QTimer.singleShot(700, run_next)
         else:
             qapp.quit()
 
+    def wait_for(ready) -> None:  # type: ignore[no-untyped-def]
+        """Run the next step only once ``ready()``: the step looks again at the next tick."""
+
+        def check() -> None:
+            if not ready():
+                steps.insert(0, check)
+
+        later(check)
+
     later(lambda: shot(app.window, "staff-04-empty"))
     later(lambda: app.capturing.capture("full"))
-    later(lambda: None)
-    later(lambda: shot(app.window, "staff-05-captured-locked"))
+    wait_for(lambda: not app.capturing.capturing and app.vault.list_incidents())
 
-    def fill() -> None:
-        identity = unlock_identity_file(ws.identity_file(), PASS)  # type: ignore[arg-type]
-        app.session.accept_identity(identity)
-        app.form.set_details(
-            IncidentDetails(
-                title="Threats to a Year 9 pupil on Instagram",
-                report_type=ReportType.CYBER_BULLYING,
-                occurred="2026-11-24T18:31:00+00:00",
-                platform="Instagram",
-                categories=(Category.THREATENING, Category.ABUSIVE),
-                target_name="A Year 9 pupil",
-                target_role=TargetRole.PUPIL,
-                perpetrator_type=PerpetratorType.UNKNOWN,
-                perpetrator_handle="@anon_4417",
-                description="The pupil showed me these messages at break. They arrived last night.",
-                not_responded=True,
-                reported_to="Mrs Patel (DSL)",
-            )
-        )
+    def quick_report() -> None:
+        form.description_edit.setPlainText("Threatening messages to a Year 9 pupil from an account nobody knows.")
+        form.occurred_edit.set_value("2026-11-24T18:31:00+00:00")
+        form.target_name_edit.setText("A Year 9 pupil")
+        form.target_role_combo.setCurrentIndex(form.target_role_combo.findData(TargetRole.PUPIL.value))
+        form.perpetrator_type_combo.setCurrentIndex(form.perpetrator_type_combo.findData(PerpetratorType.UNKNOWN.value))
         app.incidents.save_details()
         app.window.tabs.setCurrentIndex(0)
 
-    later(fill)
+    later(quick_report)
+    later(lambda: shot(app.window, "staff-05-quick-report"))
+
+    def more_details() -> None:
+        form.category_boxes[Category.THREATENING].setChecked(True)
+        form.perpetrator_handle_edit.setText("@anon_4417")
+        form.not_responded_box.setChecked(True)
+        app.incidents.save_details()
+        form.scroll_area.ensureWidgetVisible(form.police_banner)
+
+    later(more_details)
     later(lambda: shot(app.window, "staff-06-details"))
 
     def evidence_tab() -> None:
+        form.scroll_area.verticalScrollBar().setValue(0)
         app.window.tabs.setCurrentIndex(1)
         app.incidents.load_thumbnails()
 
     later(evidence_tab)
     later(lambda: shot(app.window, "staff-07-evidence"))
 
-    def safeguarding() -> None:
-        dialog = QtSafeguardingDialog(app.window)
-        dialog.note.setPlainText("A pupil showed me an image on her phone at 10:40. I did not look further.")
-        dialog.show()
-        QTimer.singleShot(300, lambda: (shot(dialog, "staff-08-safeguarding"), dialog.close()))
-
-    later(safeguarding)
-
     def seal() -> None:
+        app.window.tabs.setCurrentIndex(0)
         app.sealing.seal()
         box = app.sealing.confirm_box
         assert box is not None, app.window.problems.text()
         QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
 
-    def sealed_box() -> None:
-        shown = [b for b in app.window.findChildren(QMessageBox, "info_box") if b.isVisible()]
-        if not shown:  # still sealing: look again at the next step
-            steps.insert(0, sealed_box)
-            return
-        shot(shown[0], "staff-09-sealed")
-        shown[0].close()
-
     later(seal)
-    later(lambda: None)
-    later(sealed_box)
-    later(lambda: shot(app.window, "staff-10-after-seal"))
+    wait_for(lambda: app.window.right_stack.currentWidget() is app.window.sealed_page)
+    later(lambda: shot(app.window, "staff-09-sealed"))
+    sealed_ref: dict[str, str] = {}
 
-    # the reviewer's side (in a standalone profile Jane is her own reviewer)
-    reviewer_box: dict[str, object] = {}
+    # the red button on a draft that holds a capture
+    def second_capture() -> None:
+        sealed_ref["ref"] = app.incidents.current_ref or ""
+        app.incidents.new_incident()
+        app.capturing.capture("full")
 
-    def open_reviewer() -> None:
-        from app.reviewer import ReviewerApp
+    later(second_capture)
+    wait_for(lambda: not app.capturing.capturing and len(app.vault.items(app.incidents.current_ref or "")) == 1)
 
-        reviewer = ReviewerApp(ws, app.lock)
-        reviewer_box["app"] = reviewer
-        reviewer.window.resize(1240, 780)
-        reviewer.window.move(10, 10)
-        reviewer.window.show()
-        reviewer.review.open_bundle(ws.drop_folder() / f"{app.incidents.current_ref}.zip.age")
+    def red_button() -> None:
+        app.window.capture_bar.safeguarding.trigger()
+        dialog = app.incidents.safeguarding_dialog
+        assert isinstance(dialog, QtSafeguardingDialog)
+        QTimer.singleShot(300, lambda: (shot(dialog, "staff-08-safeguarding"), dialog.accept()))
 
-    def reviewer_app():  # type: ignore[no-untyped-def]
-        return reviewer_box["app"]
+    later(red_button)
+    wait_for(lambda: form.safeguarding and app.incidents.safeguarding_dialog is None)
 
-    later(open_reviewer)
-    later(lambda: None)
-    later(lambda: shot(reviewer_app().window, "reviewer-01-verified"))
+    def dsl_note() -> None:
+        dsl = form.dsl_form
+        dsl.note_edit.setPlainText("A pupil showed me an image of another pupil on her phone at break. I looked away.")
+        dsl.who_edit.setText("Not known")
+        dsl.when_edit.set_value("2026-11-25T10:40:00+00:00")
+        dsl.device_edit.setText("A pupil's phone")
+        app.incidents.save_details()
+
+    later(dsl_note)
+    later(lambda: shot(app.window, "staff-10-dsl-note"))
+
+    def unlock_wrong() -> None:
+        app.session.lock()
+        app.lock.unlock(app.feedback)
+        dialog = next(d for d in app.lock.dialogs() if isinstance(d, QtUnlockDialog))
+        dialog.passphrase.setText("not my passphrase")
+        dialog.ok.click()
+
+    later(unlock_wrong)
+    wait_for(lambda: any(isinstance(d, QtUnlockDialog) and d.error.text() != "Unlocking…" for d in app.lock.dialogs()))
+
+    def unlock_shot() -> None:
+        dialog = next(d for d in app.lock.dialogs() if isinstance(d, QtUnlockDialog))
+        shot(dialog, "staff-11-unlock")
+        dialog.passphrase.setText(PASS)
+        dialog.ok.click()
+
+    later(unlock_shot)
+    wait_for(lambda: not app.session.locked)
+
+    # the reviewer's side: in a standalone profile Jane is her own reviewer, and the inbox is a page of the window
+    def open_inbox() -> None:
+        app.window.pages.setCurrentIndex(1)
+        reviewer.review.refresh()
+        reviewer.review.open_bundle(ws.drop_folder() / f"{sealed_ref['ref']}.zip.age")
+
+    later(open_inbox)
+    wait_for(lambda: reviewer.review.current is not None)
+    later(lambda: shot(app.window, "reviewer-01-verified"))
 
     def custody_tab() -> None:
-        reviewer_app().window.tabs.setCurrentIndex(2)
+        reviewer.window.tabs.setCurrentIndex(2)
 
     later(custody_tab)
-    later(lambda: shot(reviewer_app().window, "reviewer-02-custody"))
+    later(lambda: shot(app.window, "reviewer-02-custody"))
 
     def action_dialog() -> None:
         from evidence.review.actions import ReviewAction
 
-        r = reviewer_app()
-        r.review.record_action()
-        dialog = r.review.action_dialog
+        reviewer.review.record_action()
+        dialog = reviewer.review.action_dialog
         dialog.action_combo.setCurrentIndex(dialog.action_combo.findData(ReviewAction.POLICE_CONTACTED))
         dialog.field_edits["crime_reference"].setText("CR/123/26")
         dialog.why_edit.setPlainText("Threats of violence against a pupil: police contacted as §9.8 advises.")
@@ -227,47 +253,44 @@ def child(tmp: str) -> None:
         QTimer.singleShot(300, take)
 
     later(action_dialog)
-    later(lambda: None)
-    later(lambda: None)
+    wait_for(lambda: reviewer.review.current is not None and len(reviewer.review.current.revisions) == 2)
 
     def actions_tab() -> None:
-        reviewer_app().window.tabs.setCurrentIndex(3)
+        reviewer.window.tabs.setCurrentIndex(3)
 
     later(actions_tab)
-    later(lambda: shot(reviewer_app().window, "reviewer-04-actions"))
+    later(lambda: shot(app.window, "reviewer-04-actions"))
+    exported: dict[str, Path] = {}
 
     def export() -> None:
         from app.police import export_for_police
 
-        r = reviewer_app()
         done = export_for_police(
-            r.review.current_path,
+            reviewer.review.current_path,
             app.session.identity,
-            r.profile,
+            reviewer.profile,
             Path(tmp) / "exports",
             officer_reference="PC 1234 Jones, CR/123/26",
         )
-        reviewer_box["export"] = done.result.folder
+        exported["folder"] = done.result.folder
 
     later(export)
 
     def failed() -> None:
-        r = reviewer_app()
-        bad = Path(tmp) / "damaged" / f"{app.incidents.current_ref}.zip.age"
-        bad.parent.mkdir()
-        blob = bytearray((ws.drop_folder() / bad.name).read_bytes())
+        bad = ws.drop_folder() / "EC-20261125-0DA3A6.zip.age"
+        blob = bytearray((ws.drop_folder() / f"{sealed_ref['ref']}.zip.age").read_bytes())
         blob[len(blob) // 2] ^= 1
         bad.write_bytes(bytes(blob))
         # sent as it is by the staff member (an origin signature over the damaged bytes), so the damage is what shows
         bad.with_name(bad.name + ".sig").write_bytes(bundle.origin_signature(bytes(blob), app.session.identity))
-        r.review.open_bundle(bad)
+        reviewer.review.refresh()
+        reviewer.review.open_bundle(bad)
 
     later(failed)
-    later(lambda: None)
-    later(lambda: shot(reviewer_app().window, "reviewer-05-failed"))
+    wait_for(lambda: reviewer.banner.state == "failed")
+    later(lambda: shot(app.window, "reviewer-05-failed"))
 
     def report_pages() -> None:
-        folder = reviewer_box["export"]
         subprocess.run(
             [
                 "pdftoppm",
@@ -278,16 +301,16 @@ def child(tmp: str) -> None:
                 "1",
                 "-l",
                 "2",
-                str(Path(str(folder)) / "report.pdf"),
+                str(exported["folder"] / "report.pdf"),
                 str(OUT / "police-report-page"),
             ],
             check=True,
         )
 
     later(report_pages)
-    _ = (screen, os)
     QTimer.singleShot(800, run_next)
     qapp.exec()
+    app.quit()
 
 
 if __name__ == "__main__":

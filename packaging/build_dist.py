@@ -2,9 +2,10 @@
 
 A PyInstaller build takes a minute or two on a small machine, and the test session and ``make dist`` would
 otherwise each pay it. A stamp beside the output records a SHA-256 over every input: the spec and entry script,
-every file of the packages that go into the build, ``pyproject.toml``, the Python version and every installed
-distribution with its version (PyInstaller, PySide6, …). The build is reused only when the stamp matches and
-the folder is complete, so a stale build is never used; anything else rebuilds from clean.
+every file of the packages that go into the build, the user guides and their screenshots, ``pyproject.toml``, the
+Python version and every installed distribution with its version (PyInstaller, PySide6, …). The build is reused
+only when the stamp matches and the folder is complete, so a stale build is never used; anything else rebuilds
+from clean.
 
 Usage: ``python packaging/build_dist.py [--dist DIR] [--work DIR]``; prints the folder's path.
 """
@@ -32,6 +33,7 @@ def input_digest() -> str:
     files = list(INPUTS)
     for package in PACKAGES:
         files += sorted(p for p in (ROOT / package).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files += sorted((ROOT / "docs").glob("guide-*.md")) + sorted((ROOT / "docs" / "img").glob("*.png"))
     for path in files:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     h.update(sys.version.encode())

@@ -16,20 +16,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from evidence.case import policy
 from evidence.core.text import clean_line
-
-
-@dataclass(frozen=True)
-class DslNoteRequest:
-    """A text-only record for the DSL, from :class:`QtSafeguardingDialog`."""
-
-    note: str
 
 
 @dataclass(frozen=True)
@@ -57,18 +49,34 @@ class ExportRequest:
     pack_passphrase: str | None = field(default=None, repr=False)
 
 
+def safeguarding_next_text(holding: int) -> str:
+    """What pressing Continue does, in plain words, for an open incident holding ``holding`` items."""
+    if holding:
+        items = "1 captured item" if holding == 1 else f"{holding} captured items"
+        return (
+            f"The open incident holds {items}. They are hidden now and will not be shown again. When you continue,"
+            " they are removed from this computer (only their fingerprints stay in the custody log, so reviewers can"
+            " see that they existed), and you write a short note for the DSL in words."
+        )
+    return (
+        "When you continue, a new incident opens for a short note for the DSL, in words only. Nothing can be"
+        " captured for it."
+    )
+
+
 class QtSafeguardingDialog(QDialog):
-    """Stops the capture of a nude or semi-nude image of a child and offers a text-only record for the DSL.
+    """Stops the capture of a nude or semi-nude image of a child, says what happens next, and asks to continue.
 
     Attributes:
-        note: what the staff member writes for the DSL (no image, ever).
+        next_label: what Continue does (remove the open incident's items, or start a note).
+        record: the Continue button.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, holding: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("safeguarding_dialog")
         self.setWindowTitle("Do not capture this image")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(min(560, parent.width()) if parent is not None else 560)
         layout = QVBoxLayout(self)
         stop = QLabel("Do not capture, copy, save or share it.", self)
         stop.setStyleSheet("font-size: 16px; font-weight: 700; color: #b00020;")
@@ -83,29 +91,22 @@ class QtSafeguardingDialog(QDialog):
         links.setObjectName("safeguarding_links")
         links.setOpenExternalLinks(True)
         links.setTextFormat(Qt.TextFormat.RichText)
+        links.setWordWrap(True)
         layout.addWidget(links)
-        layout.addWidget(QLabel("A text-only record for the DSL (what you saw, where and when; no image):", self))
-        self.note = QPlainTextEdit(self)
-        self.note.setObjectName("dsl_note")
-        self.note.setAccessibleName("Safeguarding note for the DSL")
-        layout.addWidget(self.note)
+        self.next_label = QLabel(safeguarding_next_text(holding), self)
+        self.next_label.setObjectName("next_label")
+        self.next_label.setWordWrap(True)
+        self.next_label.setStyleSheet("font-weight: 600;")
+        layout.addWidget(self.next_label)
         buttons = QDialogButtonBox(self)
-        self.record = buttons.addButton("Record for the DSL", QDialogButtonBox.ButtonRole.AcceptRole)
+        label = "Remove them and write the note" if holding else "Write a note for the DSL"
+        self.record = buttons.addButton(label, QDialogButtonBox.ButtonRole.AcceptRole)
         self.record.setObjectName("record_button")
-        buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.record.setEnabled(False)
-        self.note.textChanged.connect(lambda: self.record.setEnabled(bool(self.note.toPlainText().strip())))
-
-    def text(self) -> str:
-        """The DSL note."""
-        return self.note.toPlainText().strip()
-
-    def request(self) -> DslNoteRequest:
-        """The answer."""
-        return DslNoteRequest(self.text())
+        self.record.setDefault(True)
 
 
 class QtReceiveDialog(QDialog):
@@ -120,8 +121,8 @@ class QtReceiveDialog(QDialog):
         intro = QLabel(self)
         intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setText(
-            f"Adding {len(names)} file(s): {shown}. They are kept exactly as received and marked "
-            "“received, not captured”."
+            f"Adding {'1 file' if len(names) == 1 else f'{len(names)} files'}: {shown}. They are kept exactly as"
+            " received and marked “received, not captured”."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)

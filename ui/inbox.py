@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.core.timefmt import local_time_text
+from evidence.core.errors import EvidenceError
+from evidence.core.timefmt import local_time_text, parse_utc
 from evidence.review.inbox import InboxEntry, InboxIndex, OriginState, Seen, folder_stamp
 from ui.item_text import file_size_text
 from ui.verdict import check_phrase, safe_text
@@ -68,6 +69,14 @@ SEEN_TIPS = {
 }
 
 
+def short_time_text(utc_text: str) -> str:
+    """A file time for the table, short enough for its column: "30 Nov 2026, 10:27" in local time."""
+    try:
+        return f"{parse_utc(utc_text).astimezone():%d %b %Y, %H:%M}"
+    except EvidenceError:
+        return utc_text
+
+
 class QtInbox(QWidget):
     """A table of the bundles in the drop folder, with an Open file… button.
 
@@ -104,6 +113,7 @@ class QtInbox(QWidget):
         self.folder_label = QLabel(self)
         self.folder_label.setObjectName("folder_label")
         self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.folder_label.setWordWrap(True)  # a long share path wraps rather than widening the window
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top.addWidget(self.folder_label, 1)
         self.refresh_button = QPushButton("Refresh", self)
@@ -127,8 +137,11 @@ class QtInbox(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setSortingEnabled(False)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the end of a reason ("not a signer")
-        self.tree.header().setStretchLastSection(False)
-        self.tree.header().setSectionResizeMode(COL_SENDER, QHeaderView.ResizeMode.Stretch)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        # every column as wide as its widest text, header included: nothing is cut off; a narrow pane scrolls
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.tree.itemDoubleClicked.connect(self._on_double_clicked)
         self.tree.enter_pressed.connect(self._open_current)
         layout.addWidget(self.tree, 1)
@@ -198,9 +211,17 @@ class QtInbox(QWidget):
             self.tree.addTopLevelItem(item)
             if entry.path == current:
                 self.tree.setCurrentItem(item)
-        for column in (COL_REF, COL_ORIGIN, COL_TIME, COL_STATUS, COL_REVISIONS, COL_ITEMS):
-            self.tree.resizeColumnToContents(column)
         self._update_empty()
+
+    def select_path(self, path: Path | None) -> None:
+        """Select the row of the bundle ``path`` (none when it is not in the list: a file opened from elsewhere)."""
+        for index in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(index)
+            if item is not None and item.data(COL_REF, Qt.ItemDataRole.UserRole) == str(path):
+                self.tree.setCurrentItem(item)
+                return
+        self.tree.setCurrentIndex(QModelIndex())  # no current row
+        self.tree.clearSelection()
 
     def current_path(self) -> Path | None:
         """The selected bundle's path, if any."""
@@ -216,7 +237,7 @@ class QtInbox(QWidget):
         if origin.state is OriginState.FAILED:
             sender = f"Unknown: {safe_text(origin.reason)}"
         else:
-            sender = safe_text(origin.sender) if origin.sender else "Unknown"
+            sender = safe_text(origin.name or origin.principal) or "Unknown"  # the full form is in the tooltip
         record = index.get(entry.sha256) if index is not None else None
         if record is None:
             status, revisions, items = NOT_OPENED_TEXT, "", ""
@@ -235,7 +256,7 @@ class QtInbox(QWidget):
                 safe_text(entry.ref),
                 sender,
                 word,
-                local_time_text(entry.modified_utc) if entry.modified_utc else "",
+                short_time_text(entry.modified_utc) if entry.modified_utc else "",
                 status,
                 revisions,
                 items,
@@ -252,7 +273,7 @@ class QtInbox(QWidget):
         font = item.font(COL_ORIGIN)
         font.setBold(True)
         item.setFont(COL_ORIGIN, font)
-        item.setToolTip(COL_TIME, f"UTC: {entry.modified_utc}")
+        item.setToolTip(COL_TIME, local_time_text(entry.modified_utc) if entry.modified_utc else "")
         if origin.state is not OriginState.VERIFIED:
             item.setForeground(COL_SENDER, QBrush(QColor("#6b6b6b")))
         if record is not None and not record.verified:
@@ -276,10 +297,15 @@ class QtInbox(QWidget):
             self.empty_label.setText("No drop folder is set. Use Open file… to open a sealed bundle.")
         elif not self.folder.is_dir():
             shown = safe_text(str(self.folder), limit=400)
-            self.empty_label.setText(f"The drop folder {shown} cannot be found. Is the share connected?")
+            self.empty_label.setText(
+                f"The school's drop folder cannot be reached right now ({shown}). This is normal away from"
+                " school or before the share is connected: sealed bundles appear here as soon as it can be reached."
+                " You can still open a bundle with Open file…"
+            )
         else:
-            shown = safe_text(str(self.folder), limit=400)
-            self.empty_label.setText(f"No sealed bundles in {shown} yet. New ones appear here by themselves.")
+            self.empty_label.setText(
+                "No sealed bundles yet. When a member of staff seals an incident, it appears here by itself."
+            )
 
     # --- user in ---
 

@@ -1,36 +1,43 @@
-"""The incident form: a view of :class:`~evidence.case.incident.IncidentDetails`.
+"""The incident form: a view of :class:`~evidence.case.incident.IncidentDetails`, quick report first.
 
 The form holds no rules of its own. Routes, the police banner, which conditional fields show, the safeguarding
 text and links, and the problems before sealing all come from :mod:`evidence.case.policy`; the form only displays them.
+
+Issue 11: a teacher in a hurry reports in a few actions. The first group is the quick report, all a seal needs
+(what happened, when, the platform, who was targeted, who did it, who it was reported to); everything else sits
+under "More details" and can be added later, by the staff member or a reviewer. An incident about a nude or
+semi-nude image of a child is not a cyber-bullying report: the form then shows the short DSL note instead
+(:class:`ui.dsl_note_form.QtDslNoteForm`), and unticking that asks before the note is hidden. No combo box or
+date changes under a passing mouse wheel (:mod:`ui.wheel_guard`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import html
+import dataclasses
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from evidence.case import policy
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
-
-_NOT_SET = QDateTime(QDate(2000, 1, 1), QTime(0, 0))
-"""The time edit's minimum, shown as "Not set": the incident's time is never guessed for the user."""
+from ui.dsl_note_form import QtDslNoteForm
+from ui.wheel_guard import guard_wheel
+from ui.when_edit import QtWhenEdit
 
 _PROBLEM_STYLE = "color: #b00020; font-weight: bold;"
 _ROUTE_STYLE = "color: palette(text); background: palette(alternate-base); padding: 4px; border-radius: 3px;"
@@ -42,46 +49,14 @@ _SAFEGUARDING_STYLE = (
     "QFrame#safeguarding_frame { background: #fdf0f0; border: 2px solid #9b1c1c; border-radius: 4px; }"
     " QFrame#safeguarding_frame QLabel, QFrame#safeguarding_frame QCheckBox { color: #3b0a0a; }"
 )
+_NOTE_STYLE = "color: palette(placeholder-text);"
 
-
-class _IncidentTimeEdit(QDateTimeEdit):
-    """A date-time edit that starts "Not set", so the incident's own time is always chosen, never defaulted.
-
-    The first step (arrow key, wheel or spin button) from "Not set" jumps to the current minute; opening the
-    calendar from "Not set" shows this month rather than the sentinel's.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("ddd d MMM yyyy  HH:mm")
-        self.setMinimumDateTime(_NOT_SET)
-        self.setSpecialValueText("Not set: choose the date and time")
-        self.setDateTime(_NOT_SET)
-        self.calendarWidget().installEventFilter(self)
-
-    def is_set(self) -> bool:
-        """True when a date and time has been chosen."""
-        return self.dateTime() != _NOT_SET
-
-    def clear_time(self) -> None:
-        """Go back to "Not set"."""
-        self.setDateTime(_NOT_SET)
-
-    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt override
-        """Step the current section; from "Not set", jump to the current minute first."""
-        if self.is_set():
-            super().stepBy(steps)
-            return
-        now = QDateTime.currentDateTime()
-        self.setDateTime(QDateTime(now.date(), QTime(now.time().hour(), now.time().minute())))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Open the calendar on this month when no date is set yet."""
-        if watched is self.calendarWidget() and event.type() == QEvent.Type.Show and not self.is_set():
-            today = QDate.currentDate()
-            self.calendarWidget().setCurrentPage(today.year(), today.month())
-        return super().eventFilter(watched, event)
+GUESSED_TEXT = "Guessed from the captured window's title. Change it if it is wrong."
+UNMARK_TEXT = (
+    "Is this incident not about a nude or semi-nude image of a child after all?\n\n"
+    "The note for the DSL will be hidden (it is kept with the incident, not deleted), and capture will be allowed "
+    "again. Anything already removed from this computer stays removed."
+)
 
 
 def _text_box(parent: QWidget, lines: int) -> QPlainTextEdit:
@@ -108,52 +83,60 @@ def _note(text: str, parent: QWidget, object_name: str) -> QLabel:
     return note
 
 
+def _without(categories: tuple[Category, ...], category: Category) -> tuple[Category, ...]:
+    return tuple(c for c in categories if c is not category)
+
+
 class QtIncidentForm(QWidget):
     """The incident form, a view of :class:`IncidentDetails`, inside a scroll area so it fits small screens.
 
     Read the details back with :meth:`details`, replace them with :meth:`set_details`, and show the problems from
-    :func:`evidence.case.policy.validate` with :meth:`show_problems`.
+    :func:`evidence.case.policy.validate` with :meth:`show_problems`. While the details are safeguarding-blocked
+    the form shows the DSL note (:attr:`dsl_form`) instead of the report.
 
     Attributes:
-        scroll_area: the scroll area holding every field.
-        title_edit: the incident's short title.
+        stack: the report page (``scroll_area``) or the DSL note page (``dsl_form``).
+        scroll_area: the scroll area holding the report's fields.
+        quick_group: the quick report: every field a seal needs.
+        description_edit: what happened, in the staff member's words.
+        occurred_edit: when the incident happened (not the capture time): quick buttons, a date, a typed time.
+        platform_combo: the platform (data: its name; the first item, "Choose the platform", has data "").
+        platform_note: says the platform was guessed from the captured window's title, while it was.
+        platform_other_edit: the platform's name, shown only when the platform is Other.
+        target_name_edit: who was targeted.
+        target_role_combo: their role (data: the TargetRole value, or "").
+        perpetrator_type_combo: who is said to have done it (data: the PerpetratorType value, or ""; unset at first).
+        perpetrator_route_label: what happens next for that perpetrator type.
+        reported_to_edit: the named person it was reported to (the app fills in the school's DSL).
+        title_edit: the incident's short title (suggested from what happened when left empty).
         report_type_combo: what kind of report this is (data: the ReportType value).
         report_route_label: where that report type goes, from :func:`evidence.case.policy.route_for`.
-        occurred_edit: when the incident happened (not the capture time); starts "Not set".
-        platform_combo: the platform (data: its name; the first item, "Choose the platform", has data "").
-        platform_other_edit: the platform's name, shown only when the platform is Other.
         urls_edit: web addresses, one per line.
-        description_edit: what happened, in the staff member's words.
         safeguarding_box: the "Nude or semi-nude image of a child" category, set apart from the others.
-        safeguarding_panel: the UKCIS text, the links and the DSL note; shown only when that box is ticked.
-        safeguarding_text_label: :data:`evidence.case.policy.SAFEGUARDING_TEXT`.
-        safeguarding_links_label: links to :data:`evidence.case.policy.SAFEGUARDING_LINKS`.
-        safeguarding_note_edit: the text-only note for the DSL.
         category_boxes: one checkbox per other category, by Category.
         protected_characteristic_edit: the protected characteristic, shown only when hate crime is ticked.
         police_banner: the "consider contacting the police" text, shown only when it applies.
-        target_name_edit: who was targeted.
-        target_role_combo: their role (data: the TargetRole value, or "").
-        perpetrator_type_combo: who is said to have done it (data: the PerpetratorType value, or "").
-        perpetrator_route_label: what happens next for that perpetrator type.
         perpetrator_name_edit: their name, if known.
         perpetrator_handle_edit: their handle or username.
         perpetrator_url_edit: their profile's web address.
         witnesses_edit: who else saw it.
         not_responded_box: "I have not responded or retaliated".
-        reported_to_edit: the named person it was reported to.
         support_sought_edit: the support the staff member has asked for.
-        problem_labels: the inline problem label under each field, by IncidentDetails field name.
+        dsl_form: the DSL note page.
+        problem_labels: the inline problem label under each report field, by IncidentDetails field name.
         general_problems_label: problems that belong to no field (such as the captured items), at the top.
+        unmark_box: the open "not about such an image after all?" question, or None.
 
     Signals:
         changed(): the user edited a field (not emitted by :meth:`set_details`).
         safeguarding_changed(bool): the incident became, or stopped being, safeguarding-blocked (also when
             :meth:`set_details` changes it).
+        remove_requested(): the user asked to remove a blocked incident's items from this computer.
     """
 
     changed = Signal()
     safeguarding_changed = Signal(bool)
+    remove_requested = Signal()
 
     def __init__(self, details: IncidentDetails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,14 +146,19 @@ class QtIncidentForm(QWidget):
         self._conditional_rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._loading = False
         self._safeguarding = False
+        self._model = IncidentDetails()  # what the page on show does not edit is kept from here
+        self.unmark_box: QMessageBox | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll_area = QScrollArea(self)
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("form_stack")
+        outer.addWidget(self.stack)
+        self.scroll_area = QScrollArea(self.stack)
         self.scroll_area.setObjectName("scroll_area")
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(self.scroll_area)
+        self.stack.addWidget(self.scroll_area)
         content = QWidget(self.scroll_area)
         content.setObjectName("form_content")
         self.scroll_area.setWidget(content)
@@ -178,13 +166,27 @@ class QtIncidentForm(QWidget):
 
         self.general_problems_label = self._problem_label(content, "general")
         layout.addWidget(self.general_problems_label)
+        layout.addWidget(self._build_quick_group(content))
+        more = QLabel("More details: you, or a reviewer, can add these later.", content)
+        more.setObjectName("more_label")
+        font = more.font()
+        font.setBold(True)
+        more.setFont(font)
+        layout.addSpacing(8)
+        layout.addWidget(more)
         layout.addWidget(self._build_incident_group(content))
         layout.addWidget(self._build_content_group(content))
         layout.addWidget(self._build_people_group(content))
         layout.addWidget(self._build_actions_group(content))
         layout.addStretch(1)
 
+        self.dsl_form = QtDslNoteForm(self.stack)
+        self.stack.addWidget(self.dsl_form)
+        self.dsl_form.remove_requested.connect(self.remove_requested)
+        self.dsl_form.unmark_requested.connect(self._ask_unmark)
+
         self._connect_edits()
+        guard_wheel(self)
         self.set_details(details)
 
     # --- building -----------------------------------------------------------------------------------------------
@@ -214,7 +216,6 @@ class QtIncidentForm(QWidget):
         widget: QWidget,
         *,
         notes: tuple[QLabel, ...] = (),
-        label_wraps: bool = True,
     ) -> QWidget:
         """Add a labelled field with its notes and its (hidden) problem label; return the row's field widget."""
         parent = form.parentWidget()
@@ -231,17 +232,76 @@ class QtIncidentForm(QWidget):
         column.addWidget(problem)
         label = QLabel(text, parent)
         label.setBuddy(widget)
-        label.setWordWrap(label_wraps)
+        label.setWordWrap(True)
         form.addRow(label, container)
         self.problem_labels[field] = problem
         self._inputs[field] = widget
         return container
 
+    def _build_quick_group(self, parent: QWidget) -> QGroupBox:
+        group = QGroupBox("Quick report", parent)
+        group.setObjectName("quick_group")
+        self.quick_group = group
+        form = self._form(group)
+        self.description_edit = _text_box(group, 3)
+        self.description_edit.setPlaceholderText("What happened, in a sentence or two")
+        self._add_row(form, "What happened", "description", self.description_edit)
+
+        self.occurred_edit = QtWhenEdit(group)
+        occurred_note = _note(
+            "When the incident itself happened, not when you capture it. Not sure? Give your best estimate.",
+            group,
+            "occurred_note",
+        )
+        occurred_note.setStyleSheet(_NOTE_STYLE)
+        self._add_row(form, "When it happened", "occurred", self.occurred_edit, notes=(occurred_note,))
+
+        self.platform_combo = _combo(group)
+        self.platform_combo.addItem("Choose the platform", "")
+        for name in policy.platforms():
+            self.platform_combo.addItem(name, name)
+        self.platform_note = _note(GUESSED_TEXT, group, "platform_note")
+        self.platform_note.setStyleSheet(_NOTE_STYLE)
+        self.platform_note.hide()
+        self._add_row(form, "Platform", "platform", self.platform_combo, notes=(self.platform_note,))
+        self.platform_other_edit = QLineEdit(group)
+        self.platform_other_edit.setPlaceholderText("The platform's name")
+        row = self._add_row(form, "Which other platform", "platform_other", self.platform_other_edit)
+        self._conditional_rows["platform_other"] = (form, row)
+
+        self.target_name_edit = QLineEdit(group)
+        self.target_name_edit.setPlaceholderText("Their name")
+        self._add_row(form, "Who was targeted", "target_name", self.target_name_edit)
+        self.target_role_combo = _combo(group)
+        self.target_role_combo.addItem("Choose their role", "")
+        for role in TargetRole:
+            self.target_role_combo.addItem(policy.label(role), role.value)
+        self._add_row(form, "Their role", "target_role", self.target_role_combo)
+
+        self.perpetrator_type_combo = _combo(group)
+        self.perpetrator_type_combo.addItem("Choose who it was", "")
+        for kind in PerpetratorType:
+            self.perpetrator_type_combo.addItem(policy.label(kind), kind.value)
+        self.perpetrator_route_label = _note("", group, "perpetrator_route_label")
+        self.perpetrator_route_label.setStyleSheet(_ROUTE_STYLE)
+        self.perpetrator_route_label.setAccessibleName("What happens next")
+        self._add_row(
+            form,
+            "Who is said to have done it",
+            "perpetrator_type",
+            self.perpetrator_type_combo,
+            notes=(self.perpetrator_route_label,),
+        )
+        self.reported_to_edit = QLineEdit(group)
+        self.reported_to_edit.setPlaceholderText("The person's name and role")
+        self._add_row(form, "Reported to", "reported_to", self.reported_to_edit)
+        return group
+
     def _build_incident_group(self, parent: QWidget) -> QGroupBox:
         group = QGroupBox("The incident", parent)
         form = self._form(group)
         self.title_edit = QLineEdit(group)
-        self.title_edit.setPlaceholderText("A short title, such as: Abusive comments on X")
+        self.title_edit.setPlaceholderText("Left empty, the first line of what happened is used")
         self._add_row(form, "Title", "title", self.title_edit)
 
         self.report_type_combo = _combo(group)
@@ -254,32 +314,10 @@ class QtIncidentForm(QWidget):
             form, "What kind of report", "report_type", self.report_type_combo, notes=(self.report_route_label,)
         )
 
-        self.occurred_edit = _IncidentTimeEdit(group)
-        occurred_note = _note(
-            "When the incident itself happened, not when you capture it. Not sure of the exact time? Give your best"
-            " estimate and say so in the description.",
-            group,
-            "occurred_note",
-        )
-        self._add_row(form, "When it happened", "occurred", self.occurred_edit, notes=(occurred_note,))
-
-        self.platform_combo = _combo(group)
-        self.platform_combo.addItem("Choose the platform", "")
-        for name in policy.platforms():
-            self.platform_combo.addItem(name, name)
-        self._add_row(form, "Platform", "platform", self.platform_combo)
-        self.platform_other_edit = QLineEdit(group)
-        self.platform_other_edit.setPlaceholderText("The platform's name")
-        row = self._add_row(form, "Which other platform", "platform_other", self.platform_other_edit)
-        self._conditional_rows["platform_other"] = (form, row)
-
         self.urls_edit = _text_box(group, 3)
         self.urls_edit.setPlaceholderText("https://…")
         urls_note = _note("Web addresses, one per line.", group, "urls_note")
         self._add_row(form, "Web addresses (URLs)", "urls", self.urls_edit, notes=(urls_note,))
-
-        self.description_edit = _text_box(group, 5)
-        self._add_row(form, "What happened", "description", self.description_edit)
         return group
 
     def _build_content_group(self, parent: QWidget) -> QGroupBox:
@@ -297,38 +335,14 @@ class QtIncidentForm(QWidget):
         font.setBold(True)
         self.safeguarding_box.setFont(font)
         frame_column.addWidget(self.safeguarding_box)
-
-        self.safeguarding_panel = QWidget(frame)
-        self.safeguarding_panel.setObjectName("safeguarding_panel")
-        panel_form = QFormLayout(self.safeguarding_panel)
-        panel_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        panel_form.setContentsMargins(0, 0, 0, 0)
-        self.safeguarding_text_label = _note(policy.SAFEGUARDING_TEXT, self.safeguarding_panel, "safeguarding_text")
-        self.safeguarding_text_label.setAccessibleName("Safeguarding advice")
-        panel_form.addRow(self.safeguarding_text_label)
-        self.safeguarding_links_label = QLabel(self.safeguarding_panel)
-        self.safeguarding_links_label.setObjectName("safeguarding_links")
-        self.safeguarding_links_label.setAccessibleName("Where to get help")
-        self.safeguarding_links_label.setWordWrap(True)
-        self.safeguarding_links_label.setTextFormat(Qt.TextFormat.RichText)
-        self.safeguarding_links_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.safeguarding_links_label.setOpenExternalLinks(True)
-        self.safeguarding_links_label.setText(
-            "<br>".join(
-                f'<a href="{html.escape(link.url)}">{html.escape(link.title)}</a>' for link in policy.SAFEGUARDING_LINKS
+        frame_column.addWidget(
+            _note(
+                "Tick it and nothing more is captured for this incident; what it holds is hidden at once, and you"
+                " write a short note for the DSL in words only.",
+                frame,
+                "safeguarding_hint",
             )
         )
-        panel_form.addRow(self.safeguarding_links_label)
-        self.safeguarding_note_edit = _text_box(self.safeguarding_panel, 4)
-        self.safeguarding_note_edit.setPlaceholderText("What you saw, described in words; where and when; who.")
-        self._add_row(
-            panel_form,
-            "Safeguarding note for the DSL (text only)",
-            "safeguarding_note",
-            self.safeguarding_note_edit,
-            label_wraps=False,
-        )
-        frame_column.addWidget(self.safeguarding_panel)
         column.addWidget(frame)
 
         grid = QGridLayout()
@@ -365,30 +379,8 @@ class QtIncidentForm(QWidget):
         return group
 
     def _build_people_group(self, parent: QWidget) -> QGroupBox:
-        group = QGroupBox("Who is involved", parent)
+        group = QGroupBox("Who did it, and who saw it", parent)
         form = self._form(group)
-        self.target_name_edit = QLineEdit(group)
-        self._add_row(form, "Who was targeted", "target_name", self.target_name_edit)
-        self.target_role_combo = _combo(group)
-        self.target_role_combo.addItem("Choose their role", "")
-        for role in TargetRole:
-            self.target_role_combo.addItem(policy.label(role), role.value)
-        self._add_row(form, "Their role", "target_role", self.target_role_combo)
-
-        self.perpetrator_type_combo = _combo(group)
-        self.perpetrator_type_combo.addItem("Choose who it was", "")
-        for kind in PerpetratorType:
-            self.perpetrator_type_combo.addItem(policy.label(kind), kind.value)
-        self.perpetrator_route_label = _note("", group, "perpetrator_route_label")
-        self.perpetrator_route_label.setStyleSheet(_ROUTE_STYLE)
-        self.perpetrator_route_label.setAccessibleName("What happens next")
-        self._add_row(
-            form,
-            "Who is said to have done it",
-            "perpetrator_type",
-            self.perpetrator_type_combo,
-            notes=(self.perpetrator_route_label,),
-        )
         self.perpetrator_name_edit = QLineEdit(group)
         self.perpetrator_name_edit.setPlaceholderText("If known")
         self._add_row(form, "Their name", "perpetrator_name", self.perpetrator_name_edit)
@@ -408,9 +400,6 @@ class QtIncidentForm(QWidget):
         self.not_responded_box = QCheckBox("I have not responded or retaliated", group)
         responded_note = _note("If you did reply, say what you said in the description.", group, "not_responded_note")
         self._add_row(form, "Response", "not_responded", self.not_responded_box, notes=(responded_note,))
-        self.reported_to_edit = QLineEdit(group)
-        self.reported_to_edit.setPlaceholderText("The person's name and role")
-        self._add_row(form, "Reported to", "reported_to", self.reported_to_edit)
         self.support_sought_edit = QLineEdit(group)
         self.support_sought_edit.setPlaceholderText("For example your line manager, a senior colleague, your union")
         self._add_row(form, "Support sought", "support_sought", self.support_sought_edit)
@@ -421,6 +410,8 @@ class QtIncidentForm(QWidget):
             if self._loading:
                 return
             self._clear_problem(field)
+            if field == "platform":
+                self.platform_note.hide()
             self._refresh()
             self.changed.emit()
 
@@ -440,7 +431,6 @@ class QtIncidentForm(QWidget):
             ("urls", self.urls_edit),
             ("description", self.description_edit),
             ("witnesses", self.witnesses_edit),
-            ("safeguarding_note", self.safeguarding_note_edit),
         ):
             text_edit.textChanged.connect(lambda f=field: edited(f))
         for field, combo in (
@@ -450,31 +440,58 @@ class QtIncidentForm(QWidget):
             ("perpetrator_type", self.perpetrator_type_combo),
         ):
             combo.currentIndexChanged.connect(lambda _index, f=field: edited(f))
-        self.occurred_edit.dateTimeChanged.connect(lambda _when: edited("occurred"))
+        self.occurred_edit.changed.connect(lambda: edited("occurred"))
         self.not_responded_box.toggled.connect(lambda _on: edited("not_responded"))
-        for box in (*self.category_boxes.values(), self.safeguarding_box):
+        for box in self.category_boxes.values():
             box.toggled.connect(lambda _on: edited("categories"))
+        self.safeguarding_box.toggled.connect(self._safeguarding_ticked)
+
+        dsl = self.dsl_form
+
+        def dsl_edited(field: str) -> None:
+            if self._loading:
+                return
+            self._clear_problem(field)
+            self.changed.emit()
+
+        dsl.note_edit.textChanged.connect(lambda: dsl_edited("safeguarding_note"))
+        for field, line in (("target_name", dsl.who_edit), ("device", dsl.device_edit), ("reported_to", dsl.dsl_edit)):
+            line.textChanged.connect(lambda _text, f=field: dsl_edited(f))
+        dsl.when_edit.changed.connect(lambda: dsl_edited("occurred"))
 
     # --- the model ----------------------------------------------------------------------------------------------
 
+    @property
+    def safeguarding(self) -> bool:
+        """True while the details are safeguarding-blocked (the DSL note is on show)."""
+        return self._safeguarding
+
     def details(self) -> IncidentDetails:
         """The details as the widgets show them."""
-        occurred = ""
-        if self.occurred_edit.is_set():
-            naive = self.occurred_edit.dateTime().toPython()
-            assert isinstance(naive, dt.datetime)
-            when = naive.astimezone()  # local time, with its offset
-            occurred = when.isoformat(timespec="minutes" if when.second == 0 else "seconds")
-        categories = tuple(c for c in Category if self._category_box(c).isChecked())
+        if self._safeguarding:
+            dsl = self.dsl_form
+            categories = self._model.categories
+            if Category.NUDE_IMAGE_OF_CHILD not in categories:
+                categories = (*categories, Category.NUDE_IMAGE_OF_CHILD)
+            return dataclasses.replace(
+                self._model,
+                categories=categories,
+                safeguarding_note=dsl.note_edit.toPlainText().strip(),
+                target_name=dsl.who_edit.text().strip(),
+                occurred=dsl.when_edit.value(),
+                device=dsl.device_edit.text().strip(),
+                reported_to=dsl.dsl_edit.text().strip(),
+            )
         urls = tuple(line.strip() for line in self.urls_edit.toPlainText().splitlines() if line.strip())
         role, perpetrator = self.target_role_combo.currentData(), self.perpetrator_type_combo.currentData()
-        return IncidentDetails(
+        return dataclasses.replace(
+            self._model,
             title=self.title_edit.text().strip(),
             report_type=ReportType(self.report_type_combo.currentData()),
-            occurred=occurred,
+            occurred=self.occurred_edit.value(),
             platform=self.platform_combo.currentData(),
             platform_other=self.platform_other_edit.text().strip(),
-            categories=categories,
+            categories=tuple(c for c in Category if c in self.category_boxes and self.category_boxes[c].isChecked()),
             protected_characteristic=self.protected_characteristic_edit.text().strip(),
             target_name=self.target_name_edit.text().strip(),
             target_role=TargetRole(role) if role else None,
@@ -488,7 +505,6 @@ class QtIncidentForm(QWidget):
             reported_to=self.reported_to_edit.text().strip(),
             support_sought=self.support_sought_edit.text().strip(),
             witnesses=self.witnesses_edit.toPlainText().strip(),
-            safeguarding_note=self.safeguarding_note_edit.toPlainText().strip(),
         )
 
     def set_details(self, details: IncidentDetails) -> None:
@@ -497,16 +513,25 @@ class QtIncidentForm(QWidget):
         Emits ``safeguarding_changed`` if the safeguarding state changes, but not ``changed``. A platform the form
         does not list (one no longer listed) is kept as an extra item.
         """
+        self._load(details)
+        self.platform_note.hide()
+        self._clear_all_problems()
+        self._set_mode(details.safeguarding_block)
+
+    def _load(self, details: IncidentDetails) -> None:
+        """Fill both pages from ``details`` without emitting ``changed``."""
+        self._model = details
         self._loading = True
         try:
             self.title_edit.setText(details.title)
             self._select(self.report_type_combo, details.report_type.value)
-            self._set_occurred(details.occurred)
+            self.occurred_edit.set_value(details.occurred)
             self._select(self.platform_combo, details.platform)
             self.platform_other_edit.setText(details.platform_other)
             ticked = details.category_set()
-            for category in Category:
-                self._category_box(category).setChecked(category in ticked)
+            for category, box in self.category_boxes.items():
+                box.setChecked(category in ticked)
+            self.safeguarding_box.setChecked(False)  # ticked means "show the DSL note": see _set_mode
             self.protected_characteristic_edit.setText(details.protected_characteristic)
             self.target_name_edit.setText(details.target_name)
             self._select(self.target_role_combo, details.target_role.value if details.target_role else "")
@@ -522,11 +547,36 @@ class QtIncidentForm(QWidget):
             self.reported_to_edit.setText(details.reported_to)
             self.support_sought_edit.setText(details.support_sought)
             self.witnesses_edit.setPlainText(details.witnesses)
-            self.safeguarding_note_edit.setPlainText(details.safeguarding_note)
+            dsl = self.dsl_form
+            dsl.note_edit.setPlainText(details.safeguarding_note)
+            dsl.who_edit.setText(details.target_name)
+            dsl.when_edit.set_value(details.occurred)
+            dsl.device_edit.setText(details.device)
+            dsl.dsl_edit.setText(details.reported_to)
         finally:
             self._loading = False
-        self._clear_all_problems()
+
+    def _set_mode(self, safeguarding: bool) -> None:
+        self.stack.setCurrentWidget(self.dsl_form if safeguarding else self.scroll_area)
         self._refresh()
+        if safeguarding != self._safeguarding:
+            self._safeguarding = safeguarding
+            self.safeguarding_changed.emit(safeguarding)
+
+    def suggest_platform(self, platform: str) -> bool:
+        """Choose ``platform`` if none is chosen yet, and say it was guessed; True if it was chosen.
+
+        Emits ``changed`` like an edit, so the guess is saved with the details.
+        """
+        if self.platform_combo.currentData() or self.platform_combo.findData(platform) < 0:
+            return False
+        self._select(self.platform_combo, platform)  # emits changed through the combo, like a user's choice
+        self.platform_note.show()
+        return True
+
+    def set_removal(self, pending: int, removed: int) -> None:
+        """Tell the DSL note what became of the incident's items (see :meth:`QtDslNoteForm.set_removal`)."""
+        self.dsl_form.set_removal(pending, removed)
 
     def show_problems(self, problems: list[policy.Problem]) -> bool:
         """Show each problem under its field (others at the top); each clears when its field is next edited.
@@ -535,36 +585,41 @@ class QtIncidentForm(QWidget):
             True if there were no problems.
         """
         self._clear_all_problems()
+        labels, inputs, general = self._problem_places()
         messages: dict[str, list[str]] = {}
         for problem in problems:
-            key = problem.field if problem.field in self.problem_labels else "general"
+            key = problem.field if problem.field in labels else "general"
             messages.setdefault(key, []).append(problem.message)
         for key, texts in messages.items():
-            label = self.problem_labels.get(key, self.general_problems_label)
+            label = labels.get(key, general)
             label.setText("\n".join(texts))
             label.show()
-            if key in self._inputs:
-                self._inputs[key].setAccessibleDescription(" ".join(texts))
+            if key in inputs:
+                inputs[key].setAccessibleDescription(" ".join(texts))
         if problems:
-            first = self._inputs.get(problems[0].field)
-            self._scroll_to(first or self.general_problems_label)
+            first = inputs.get(problems[0].field)
+            self._scroll_to(first or general)
             if first is not None:
                 first.setFocus(Qt.FocusReason.OtherFocusReason)
         return not problems
 
     # --- helpers ------------------------------------------------------------------------------------------------
 
+    def _problem_places(self) -> tuple[dict[str, QLabel], dict[str, QWidget], QLabel]:
+        if self._safeguarding:
+            dsl = self.dsl_form
+            return dsl.problem_labels, dsl.inputs, dsl.general_problems_label
+        return self.problem_labels, self._inputs, self.general_problems_label
+
     def _scroll_to(self, widget: QWidget) -> None:
         """Bring ``widget`` into view once the event loop has laid out the widgets just shown or hidden."""
+        area = self.dsl_form.scroll_area if self._safeguarding else self.scroll_area
 
         def scroll() -> None:
-            self.scroll_area.ensureWidgetVisible(widget)
-            self.scroll_area.horizontalScrollBar().setValue(0)
+            area.ensureWidgetVisible(widget)
+            area.horizontalScrollBar().setValue(0)
 
         QTimer.singleShot(0, self, scroll)  # dropped if the form is deleted first
-
-    def _category_box(self, category: Category) -> QCheckBox:
-        return self.safeguarding_box if category is Category.NUDE_IMAGE_OF_CHILD else self.category_boxes[category]
 
     @staticmethod
     def _select(combo: QComboBox, value: str) -> None:
@@ -574,31 +629,29 @@ class QtIncidentForm(QWidget):
             index = combo.count() - 1
         combo.setCurrentIndex(index)
 
-    def _set_occurred(self, occurred: str) -> None:
-        try:
-            when = dt.datetime.fromisoformat(occurred.strip())
-        except ValueError:
-            self.occurred_edit.clear_time()
-            return
-        if when.tzinfo is not None:
-            when = when.astimezone().replace(tzinfo=None)  # shown in local time
-        self.occurred_edit.setDateTime(
-            QDateTime(QDate(when.year, when.month, when.day), QTime(when.hour, when.minute, when.second))
-        )
-
     def _clear_problem(self, field: str) -> None:
-        label = self.problem_labels.get(field)
+        labels, inputs, general = self._problem_places()
+        label = labels.get(field)
         if label is not None:
             label.clear()
             label.hide()
-        if field in self._inputs:
-            self._inputs[field].setAccessibleDescription("")
-        self.general_problems_label.clear()
-        self.general_problems_label.hide()
+        if field in inputs:
+            inputs[field].setAccessibleDescription("")
+        general.clear()
+        general.hide()
 
     def _clear_all_problems(self) -> None:
-        for field in self.problem_labels:
-            self._clear_problem(field)
+        for labels, inputs, general in (
+            (self.problem_labels, self._inputs, self.general_problems_label),
+            (self.dsl_form.problem_labels, self.dsl_form.inputs, self.dsl_form.general_problems_label),
+        ):
+            for field, label in labels.items():
+                label.clear()
+                label.hide()
+                if field in inputs:
+                    inputs[field].setAccessibleDescription("")
+            general.clear()
+            general.hide()
 
     def _refresh(self) -> None:
         """Update everything the policy derives from the details: routes, banner, conditional fields."""
@@ -610,13 +663,51 @@ class QtIncidentForm(QWidget):
         advice = policy.police_advice(details)
         self.police_banner.setText(advice or "")
         self.police_banner.setVisible(advice is not None)
-
         shown = policy.shown_fields(details)
         for field, (form, row) in self._conditional_rows.items():
             form.setRowVisible(row, field in shown)
-        self.safeguarding_panel.setVisible("safeguarding_note" in shown)
-        if details.safeguarding_block != self._safeguarding:
-            self._safeguarding = details.safeguarding_block
-            if self._safeguarding:
-                self._scroll_to(self.safeguarding_panel)
-            self.safeguarding_changed.emit(self._safeguarding)
+
+    # --- marking and unmarking ----------------------------------------------------------------------------------
+
+    def _safeguarding_ticked(self, ticked: bool) -> None:
+        """The user ticked the category: the DSL note replaces the report at once (the app hides the items)."""
+        if self._loading or not ticked:
+            return
+        current = self.details()
+        marked = dataclasses.replace(current, categories=(*current.categories, Category.NUDE_IMAGE_OF_CHILD))
+        self._load(marked)
+        self._clear_all_problems()
+        self._set_mode(True)
+        self.changed.emit()
+
+    def _ask_unmark(self) -> None:
+        """Unticking on the DSL note asks first; the note is hidden only on Yes."""
+        if self.unmark_box is not None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Not about such an image?",
+            UNMARK_TEXT,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("unmark_box")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Yes, hide the note")
+        box.button(QMessageBox.StandardButton.No).setText("No, keep it")
+        self.unmark_box = box
+        box.finished.connect(lambda _result: self._unmark_answered(box))
+        box.open()
+
+    def _unmark_answered(self, box: QMessageBox) -> None:
+        self.unmark_box = None
+        yes = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        box.deleteLater()
+        if not yes or not self._safeguarding:
+            return
+        current = self.details()
+        unmarked = dataclasses.replace(current, categories=_without(current.categories, Category.NUDE_IMAGE_OF_CHILD))
+        self._load(unmarked)
+        self._clear_all_problems()
+        self._set_mode(False)
+        self.changed.emit()

@@ -31,6 +31,9 @@ from ui.item_pixels import decode_image
 from ui.item_tile import THUMBNAIL_SIZE, TILE_STYLE, TILE_WIDTH, QtItemTile
 from ui.widget_helpers import plain_label, tell_scroll_area
 
+EMPTY_TEXT = "No items yet. Capture the screen, or add a screenshot someone sent you."
+"""What an incident with no items shows (the reviewer's view passes its own text)."""
+
 
 class QtItemsView(QWidget):
     """The items of one incident as a grid of tiles: a view of its items' :class:`~evidence.capture.items.ItemFacts`.
@@ -65,6 +68,7 @@ class QtItemsView(QWidget):
         *,
         locked: bool = True,
         blur_by_default: bool = False,
+        empty_text: str = EMPTY_TEXT,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("items_view")
@@ -94,9 +98,7 @@ class QtItemsView(QWidget):
         self._grid = QGridLayout(self._content)
         self._grid.setContentsMargins(6, 6, 6, 6)
         self._grid.setSpacing(10)
-        self.empty_label = plain_label(
-            "No items yet. Capture the screen, or add a screenshot someone sent you.", self._content, "empty_label"
-        )
+        self.empty_label = plain_label(empty_text, self._content, "empty_label")
         self.empty_label.setWordWrap(True)
         self.scroll_area.viewport().installEventFilter(self)
         self._content.installEventFilter(self)

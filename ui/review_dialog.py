@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from evidence.review.actions import ACTIONS, CaseStatus, FieldSpec, ReviewAction, label, section
+from ui.wheel_guard import WheelGuard, guard_one
 
 MANUAL_ACTIONS = tuple(a for a in ReviewAction if a is not ReviewAction.EXPORTED)
 """The actions a reviewer records by hand; the export for the police records itself."""
@@ -96,8 +97,10 @@ class QtReviewActionDialog(QDialog):
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
 
+        self._wheel_guard = WheelGuard(self)  # no choice changes under a passing wheel (issue 11)
         self.form = QFormLayout()
         self.action_combo = QComboBox(self)
+        guard_one(self._wheel_guard, self.action_combo)
         self.action_combo.setObjectName("action_combo")
         self.action_combo.setAccessibleName("Action")
         for action in actions:
@@ -220,6 +223,7 @@ class QtReviewActionDialog(QDialog):
         name = f"field_{spec.key}"
         if action is ReviewAction.STATUS_CHANGED and spec.key == "status":
             combo = QComboBox(self)  # free text here could only be refused later
+            guard_one(self._wheel_guard, combo)
             combo.setObjectName(name)
             combo.setAccessibleName(spec.label)
             combo.addItem("Choose…", "")

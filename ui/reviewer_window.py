@@ -1,9 +1,15 @@
-"""The reviewer window: the drop folder's inbox, one bundle's verdict, its evidence, custody and actions."""
+"""The reviewer's page: the drop folder's inbox, one bundle's verdict, its evidence, custody and actions.
+
+It is a page of the main window for reviewers and standalone users (issue 11: one window), and a window of its own
+only where the app runs the reviewer alone (tests). Its heading and the inbox's selection follow the bundle shown,
+including one that failed its checks; times and statuses are in words, never raw ISO or enum values.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -20,8 +26,50 @@ from PySide6.QtWidgets import (
 
 from evidence.bundle import VerifiedBundle
 from evidence.case import policy
+from evidence.case.custody import REMOVED_FOR_SAFEGUARDING
 from evidence.core.text import clean_line, clean_text
-from evidence.review.actions import ReviewRecord, case_status, label
+from evidence.core.timefmt import day_text, local_time_text
+from evidence.review.actions import CaseStatus, ReviewRecord, case_status, label
+from ui.verdict import safe_text
+
+CHOOSE_TEXT = "Choose a bundle in the inbox (double-click it, or press Enter)."
+STATUS_WORDS = {
+    CaseStatus.NEW: "New",
+    CaseStatus.UNDER_REVIEW: "Under review",
+    CaseStatus.ACTION_TAKEN: "Action taken",
+    CaseStatus.REFERRED: "Referred to the police",
+    CaseStatus.CLOSED: "Closed",
+}
+
+
+def occurred_text(occurred: str) -> str:
+    """When it happened, as people read it: "Tue 24 Nov 2026, 18:30" in this computer's time, or as written."""
+    text = clean_line(occurred)
+    if not text:
+        return "not given"
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if "T" not in text and " " not in text:
+        return f"{day_text(when.date())} (no time given)"
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return f"{day_text(when.date())}, {when:%H:%M}"
+
+
+def _excluded_lines(verified: VerifiedBundle) -> list[str]:
+    lines = []
+    for item in verified.excluded:
+        if item.reason == REMOVED_FOR_SAFEGUARDING:
+            lines.append(
+                f"Item {item.seq} was removed from the workstation for safeguarding before sealing; only its"
+                f" fingerprint travels (SHA-256 {item.sha256})."
+            )
+        else:
+            reason = clean_line(item.reason, limit=1000)
+            lines.append(f"Item {item.seq} was left out at sealing: {reason} (SHA-256 {item.sha256}).")
+    return lines
 
 
 def incident_text(verified: VerifiedBundle) -> str:
@@ -32,20 +80,32 @@ def incident_text(verified: VerifiedBundle) -> str:
     """
     d = verified.incident.details
     c = clean_line
-    lines = [f"Reference: {verified.ref}", f"School: {c(verified.incident.school)}", f"Title: {c(d.title)}"]
+    lines = [f"Reference: {verified.ref}", f"School: {c(verified.incident.school)}"]
+    if d.safeguarding_block:
+        lines += [
+            "A text-only note for the DSL: the incident concerns a nude or semi-nude image of a child, so nothing"
+            " was captured or kept.",
+            "",
+            f"What was seen: {clean_text(d.safeguarding_note)}",
+            f"Who is involved: {c(d.target_name) or 'not given'}",
+            f"When: {occurred_text(d.occurred)}",
+            f"Which device it was on: {c(d.device) or 'not given'}",
+            f"The DSL told: {c(d.reported_to) or 'not given'}",
+        ]
+        excluded = _excluded_lines(verified)
+        return "\n".join([*lines, *([""] if excluded else []), *excluded])
+    lines.append(f"Title: {c(d.title)}")
     lines.append(f"Report type: {policy.label(d.report_type)}")
     categories = [policy.label(x) for x in d.categories]
-    role = d.target_role.value if d.target_role else ""
-    perpetrator = d.perpetrator_type.value if d.perpetrator_type else ""
+    role = policy.label(d.target_role) if d.target_role else "role not given"
+    perpetrator = policy.label(d.perpetrator_type) if d.perpetrator_type else "not given"
+    about = c(", ".join(v for v in (d.perpetrator_name, d.perpetrator_handle, d.perpetrator_url) if v), limit=1000)
     lines += [
-        f"When it happened: {c(d.occurred) or 'not given'}",
+        f"When it happened: {occurred_text(d.occurred)}",
         f"Platform: {c(d.platform_other) or c(d.platform) or 'not given'}",
-        f"Categories: {', '.join(categories) or 'none'}",
-        f"Who was targeted: {c(d.target_name)} ({role})",
-        c(
-            f"Alleged perpetrator: {perpetrator} {d.perpetrator_name} {d.perpetrator_handle} {d.perpetrator_url}",
-            limit=1000,
-        ),
+        f"Categories: {', '.join(categories) or 'none given'}",
+        f"Who was targeted: {c(d.target_name) or 'not given'} ({role})",
+        f"Who is said to have done it: {perpetrator}{f' ({about})' if about else ''}",
         f"Web addresses: {', '.join(c(u, limit=400) for u in d.urls) or 'none'}",
         f"Not responded or retaliated: {'yes' if d.not_responded else 'not confirmed'}",
         f"Reported to: {c(d.reported_to)}",
@@ -60,8 +120,9 @@ def incident_text(verified: VerifiedBundle) -> str:
         lines += ["", c(advice, limit=1000)]
     if d.safeguarding_note:
         lines += ["", "Safeguarding note for the DSL:", clean_text(d.safeguarding_note)]
-    for item in verified.excluded:
-        lines.append(f"Excluded item {item.seq}: {c(item.reason, limit=1000)}")
+    excluded = _excluded_lines(verified)
+    if excluded:
+        lines += ["", *excluded]
     return "\n".join(lines)
 
 
@@ -69,7 +130,7 @@ def action_text(record: ReviewRecord) -> str:
     """One review record as a line of the Actions tab (its texts come from the bundle, so they are cleaned)."""
     extra = "; ".join(clean_line(v) for v in record.fields.values() if v)
     return clean_line(
-        f"{record.time_utc[:16].replace('T', ' ')}  {label(record.action)}{': ' + extra if extra else ''} — "
+        f"{local_time_text(record.time_utc)}  {label(record.action)}{': ' + extra if extra else ''} — "
         f"{record.by_name} <{record.by_principal}>, revision {record.revision}. {record.why}",
         limit=2000,
     )
@@ -91,8 +152,7 @@ class QtReviewerWindow(QMainWindow):
         self, inbox: QWidget, banner: QWidget, items: QWidget, custody: QWidget, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Evidence Capture — reviewer")
-        self.resize(1240, 780)
+        self.setWindowTitle("Inbox — Evidence Capture")
         self.inbox, self.banner, self.items, self.custody = inbox, banner, items, custody
         right = QWidget(self)
         layout = QVBoxLayout(right)
@@ -102,7 +162,8 @@ class QtReviewerWindow(QMainWindow):
         self.exclusion_note.setWordWrap(True)
         self.exclusion_note.setStyleSheet("background: #fff4ce; padding: 4px;")
         self.exclusion_note.setVisible(False)
-        self.heading = QLabel("Choose a bundle in the inbox.", right)
+        self.heading = QLabel(CHOOSE_TEXT, right)
+        self.heading.setWordWrap(True)
         self.heading.setObjectName("heading")
         self.heading.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.incident = QPlainTextEdit(right)
@@ -110,6 +171,7 @@ class QtReviewerWindow(QMainWindow):
         self.incident.setObjectName("incident_text")
         self.action_list = QListWidget(right)
         self.action_list.setObjectName("actions")
+        self.action_list.setWordWrap(True)  # a reviewer's reason is read in full, not scrolled to
         self.tabs = QTabWidget(right)
         self.tabs.addTab(items, "Evidence")
         self.tabs.addTab(self.incident, "Incident")
@@ -124,8 +186,9 @@ class QtReviewerWindow(QMainWindow):
         self.export_button = QPushButton("Export for police…", right)
         self.export_button.setObjectName("export_button")
         self.lock_button = QPushButton("Lock", right)
-        self.lock_button.setShortcut(QKeySequence("Ctrl+L"))
-        buttons.addWidget(self.blur_box, 1)
+        self.lock_button.setObjectName("lock_button")
+        self.lock_button.setToolTip("Lock now (Ctrl+L)")
+        buttons.addStretch(1)
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.lock_button)
@@ -133,11 +196,13 @@ class QtReviewerWindow(QMainWindow):
         layout.addWidget(self.heading)
         layout.addWidget(banner)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.blur_box)  # on a line of its own, so the buttons fit a narrow (or 2x) screen
         layout.addLayout(buttons)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(inbox)
         splitter.addWidget(right)
-        splitter.setSizes([460, 780])
+        splitter.setSizes([560, 680])
+        splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
         self.set_bundle(None)
 
@@ -149,12 +214,20 @@ class QtReviewerWindow(QMainWindow):
         self.record_button.setEnabled(ok)
         self.export_button.setEnabled(ok)
         if verified is None:
-            self.heading.setText("Choose a bundle in the inbox.")
+            self.heading.setText(CHOOSE_TEXT)
             return
         records = records or []
         title = clean_line(verified.incident.details.title)
+        name = f"{title} — " if title else ""
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.heading.setText(f"{title} — {verified.ref} ({case_status(records).value})")
+        self.heading.setText(f"{name}{verified.ref} ({STATUS_WORDS[case_status(records)]})")
         self.incident.setPlainText(incident_text(verified))
         for r in records:
             self.action_list.addItem(action_text(r))
+
+    def set_failed(self, file_name: str) -> None:
+        """Head the page with the bundle that failed its checks (nothing of it is shown)."""
+        self.set_bundle(None)
+        self.tabs.setCurrentIndex(0)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setText(f"{safe_text(file_name)}: cannot be trusted")

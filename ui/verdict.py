@@ -4,9 +4,10 @@ Amber is a bundle that verified but is older than, or different from, the revisi
 verified on this computer (:class:`evidence.review.inbox.Seen`): a rolled-back copy put back in the drop folder
 is genuine and still verifies, so it must not look like the current record.
 
-The banner speaks to a reviewer, not to a cryptographer. A failed check is named by what it means ("a file does
-not match its fingerprint") and the file by what it is ("item 2's image"), and the exact check and message follow
-on a smaller line for whoever has to repeat the check with stock tools (``VERIFY.txt`` in the bundle).
+The banner speaks to a reviewer, not to a cryptographer. A bundle that failed says first, in plain words, that it
+has been altered or damaged and cannot be trusted (issue 11); then what failed, by what it means ("a file does
+not match its fingerprint") and the file by what it is ("item 2's image"); then the exact check and message, for
+whoever has to repeat the check with stock tools (``VERIFY.txt`` in the bundle).
 
 Error messages can quote member names from a hostile zip, so every text is shown as plain text (never rich text)
 and stripped of control and bidirectional-override characters.
@@ -20,6 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from evidence.bundle import VerifiedBundle
+from evidence.case.custody import REMOVED_FOR_SAFEGUARDING
 from evidence.core.errors import BundleError
 from evidence.core.text import DEFAULT_LINE_LIMIT, clean_line
 from evidence.core.timefmt import local_time_text
@@ -46,6 +48,14 @@ CHECK_PHRASES = {
 
 NOT_OPENED = frozenset({"decrypt", "unreadable", "size cap", "origin", "missing origin"})
 """Checks that fail before anything could be decrypted, so there is nothing to inspect."""
+
+ALTERED_TEXT = "This bundle has been altered or damaged and cannot be trusted."
+HEADLINES = {
+    "unreadable": "This file cannot be opened: it is not a sealed bundle, or it was not sealed for you.",
+    "size cap": "This file is too large to be a sealed bundle, so it was not opened.",
+    "untrusted signer": "This bundle was sealed by someone your school does not trust, so it cannot be trusted.",
+}
+"""The first line of the failures that do not mean the bundle was altered; any other failure's is ALTERED_TEXT."""
 
 INSPECT_TEXT = "You can inspect it read-only; it cannot be exported as verified."
 CANNOT_OPEN_TEXT = "It cannot be opened, and it cannot be exported as verified."
@@ -115,7 +125,8 @@ class QtVerdictBanner(QFrame):
     Attributes:
         state: ``verified``, ``amber`` (verified, but not the history already seen), ``failed`` or None when clear.
         headline_label: the sentence a reviewer reads.
-        detail_label: the second line (what may be done, and the exact check for a failure).
+        reason_label: for a failure, what failed and where, in words (hidden otherwise).
+        detail_label: the last line (what may be done, and the exact check for a failure).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -131,8 +142,10 @@ class QtVerdictBanner(QFrame):
         font = self.headline_label.font()
         font.setBold(True)
         self.headline_label.setFont(font)
+        self.reason_label = self._label("verdict_reason")
         self.detail_label = self._label("verdict_detail")
         layout.addWidget(self.headline_label)
+        layout.addWidget(self.reason_label)
         layout.addWidget(self.detail_label)
         self.clear()
 
@@ -146,7 +159,8 @@ class QtVerdictBanner(QFrame):
 
     def text(self) -> str:
         """Everything the banner says, as one string (for tests and screen readers)."""
-        return "\n".join(t for t in (self.headline_label.text(), self.detail_label.text()) if t)
+        labels = (self.headline_label, self.reason_label, self.detail_label)
+        return "\n".join(t for t in (label.text() for label in labels) if t)
 
     def show_verified(self, verified: VerifiedBundle, seen: SeenCheck | None = None) -> None:
         """Green: who sealed it, with their key's fingerprint, when, how many items, and the revisions.
@@ -158,12 +172,16 @@ class QtVerdictBanner(QFrame):
         if sealer.signer_name:
             who += f" <{safe_text(sealer.signer_principal)}>"
         items = len(verified.items)
-        left_out = len(verified.excluded)
+        removed = sum(1 for x in verified.excluded if x.reason == REMOVED_FOR_SAFEGUARDING)
+        left_out = len(verified.excluded) - removed
         revisions = len(verified.revisions)
+        notes = [f"{left_out} left out at sealing"] if left_out else []
+        if removed:
+            notes.append(f"{removed} removed for safeguarding, listed by fingerprint only")
         headline = (
             f"Verified: sealed by {who} ({sealer.signer_fingerprint}) on {local_time_text(sealer.time_utc)}, "
             f"{items} item{'s' if items != 1 else ''}"
-            + (f" ({left_out} left out at sealing)" if left_out else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
             + f", custody chain intact, {revisions} revision{'s' if revisions != 1 else ''}"
         )
         detail = f"{verified.ref}: every file matches its fingerprint and every revision's signature verifies."
@@ -182,27 +200,31 @@ class QtVerdictBanner(QFrame):
         self.setToolTip(f"Sealed (UTC): {sealer.time_utc}\n{len(verified.custody)} custody entries")
 
     def show_failed(self, error: BundleError) -> None:
-        """Red: the failed check and the file in plain words, what may still be done, and the exact message."""
+        """Red: that it cannot be trusted, then what failed and where in words, then the exact check and message."""
         where = f", in {member_words(error.member)}" if error.member else ""
-        headline = f"Not verified: {check_phrase(error.check)}{where}."
+        headline = HEADLINES.get(error.check, ALTERED_TEXT)
         then = CANNOT_OPEN_TEXT if error.check in NOT_OPENED else INSPECT_TEXT
         detail = f"{then}\nCheck “{safe_text(error.check)}”: {safe_text(str(error), limit=600)}"
-        self._show("failed", headline, detail)
+        self._show("failed", headline, detail, reason=f"What failed: {check_phrase(error.check)}{where}.")
         self.setToolTip("")
 
     def clear(self) -> None:
         """Hide the banner and forget what it said."""
         self.state = None
         self.headline_label.clear()
+        self.reason_label.clear()
+        self.reason_label.hide()
         self.detail_label.clear()
         self.setToolTip("")
         self.setAccessibleDescription("")
         self.hide()
 
-    def _show(self, state: str, headline: str, detail: str) -> None:
+    def _show(self, state: str, headline: str, detail: str, *, reason: str = "") -> None:
         self.state = state
         self.setStyleSheet(_STYLE[state])
         self.headline_label.setText(headline)
+        self.reason_label.setText(reason)
+        self.reason_label.setVisible(bool(reason))
         self.detail_label.setText(detail)
         self.setAccessibleName({"verified": "Verified", "amber": "Verified with a warning"}.get(state, "Not verified"))
         self.setAccessibleDescription(self.text())

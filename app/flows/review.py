@@ -46,10 +46,12 @@ class ReviewFlow(QObject):
     Signals:
         shown(object): a bundle verified and is now ``current`` (the ``VerifiedBundle``).
         cleared(): nothing is on show any more (a failed check).
+        failed(object): the bundle at this ``Path`` failed a check (its verdict is on the banner).
     """
 
     shown = Signal(object)
     cleared = Signal()
+    failed = Signal(object)
 
     def __init__(
         self,
@@ -130,10 +132,12 @@ class ReviewFlow(QObject):
             self.index.remember_verified(digest_hex, verified, seen=seen.state)
         self.index.save()
         self.refresh()
+        self.inbox.select_path(path)
         self.feedback.status(clean_line(self.banner.headline_label.text(), limit=400), 10000)
 
     def _failed(self, path: Path, error: BundleError) -> None:
         self.clear()
+        self.current_path = None
         log.info("bundle %s failed a check: %s", clean_line(path.name), error.check)
         self.banner.show_failed(error)
         digest_hex = sealing.file_sha256(path)
@@ -144,6 +148,9 @@ class ReviewFlow(QObject):
             except EvidenceError:
                 pass
         self.refresh()
+        self.inbox.select_path(path)
+        self.failed.emit(path)
+        self.feedback.status(f"{path.name} cannot be trusted: see the red banner.", 10000)
 
     def clear(self) -> None:
         """Show no bundle."""

@@ -620,12 +620,15 @@ def _verify_consistency(
     if not isinstance(items, list) or not isinstance(excluded, list):
         raise _fail("consistency", "items or excluded is not a list", INCIDENT_JSON)
     logged: dict[int, CustodyEntry] = {}
+    disposed: set[str] = set()
     for e in custody:
         if e.action in ("captured", "received", "derived"):
             number = e.details.get("item")
             if not isinstance(number, int) or isinstance(number, bool):
                 raise _fail("consistency", f"custody entry {e.seq} does not name an item number", CUSTODY_JSONL)
             logged[number] = e
+        elif e.action == "disposed":
+            disposed.add(e.subject)
     seen_files = {INCIDENT_JSON, CUSTODY_JSONL}
     last_time = ""
     for item in items:
@@ -643,6 +646,8 @@ def _verify_consistency(
         entry = logged.get(seq)
         if entry is None:
             raise _fail("consistency", f"item {seq} has no capture entry in the custody log", CUSTODY_JSONL)
+        if f"{ref}/{seq}" in disposed:  # removed (for safeguarding) before sealing: it must not travel
+            raise _fail("consistency", f"item {seq} is carried, but the custody log records it as removed", file_name)
         if entry.details.get("sha256") != item.get("sha256"):
             raise _fail("consistency", f"item {seq}'s SHA-256 differs from its custody entry", file_name)
         context = _load_json(bag, context_name)

@@ -23,6 +23,10 @@ from evidence.core.timefmt import parse_utc, utc_now
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first entry of every chain."""
 
+REMOVED_FOR_SAFEGUARDING = "removed for safeguarding"
+"""The reason recorded when an item is removed because its incident concerns a nude or semi-nude image of a child:
+the ``disposed`` entry's ``details.reason`` and the item's ``excluded`` reason in a sealed bundle."""
+
 
 class Action(enum.Enum):
     """What happened. The values are the strings stored in the log."""

@@ -132,6 +132,9 @@ class IncidentDetails:
     until the form sets them. ``occurred`` is ISO 8601 as entered (the incident's own time, not the capture
     time). The JSON form (:meth:`to_json_dict`) stores each enum as its value and an unset one as ``""``, exactly
     as the first release wrote them, so vaults and sealed bundles stay readable.
+
+    ``device`` (which device a safeguarding note's image was seen on, in words) came later: its key is written only
+    when it is set, so every record the first release could write is still written byte for byte.
     """
 
     title: str = ""
@@ -154,6 +157,7 @@ class IncidentDetails:
     support_sought: str = ""
     witnesses: str = ""
     safeguarding_note: str = ""
+    device: str = ""
 
     def __post_init__(self) -> None:
         # A string where an enum belongs would compare unequal to every member and silently drop out of
@@ -188,7 +192,11 @@ class IncidentDetails:
             "perpetrator_type": self.perpetrator_type.value if self.perpetrator_type else "",
             "urls": list(self.urls),
         }
-        return {f.name: typed[f.name] if f.name in typed else getattr(self, f.name) for f in fields(self)}
+        out = {f.name: typed[f.name] if f.name in typed else getattr(self, f.name) for f in fields(self)}
+        for name in _LATER_FIELDS:
+            if not out[name]:
+                del out[name]
+        return out
 
     @classmethod
     def parse(cls, value: object) -> IncidentDetails:
@@ -262,4 +270,8 @@ _TEXT_FIELDS = (
     "support_sought",
     "witnesses",
     "safeguarding_note",
+    "device",
 )
+
+_LATER_FIELDS = ("device",)
+"""Fields added after the first release: left out of the JSON form while empty."""

@@ -257,28 +257,51 @@ def _is_web_address(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url)
 
 
+TITLE_LENGTH = 60
+"""The longest title :func:`suggested_title` makes (the list and the reviewer's heading show it on one line)."""
+
+
+def suggested_title(details: IncidentDetails) -> str:
+    """A title for an incident the user did not name: the first line of what happened, cut at a word.
+
+    Returns ``""`` when there is nothing to make one from.
+    """
+    if details.safeguarding_block:
+        return "Safeguarding: report to the DSL (no image)"
+    first = next((line.strip() for line in details.description.splitlines() if line.strip()), "")
+    if len(first) <= TITLE_LENGTH:
+        return first
+    cut = first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-")
+    return f"{cut}…"
+
+
 def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | None = None) -> list[Problem]:
     """The checks before an incident is sealed, in the order of the form's fields.
 
+    Only what the quick report asks is required (what happened, when, the platform, who was targeted, who did it,
+    who it was reported to, and at least one item); everything else can be added later by the staff member or a
+    reviewer, and is checked only when it is given. An incident about a nude or semi-nude image of a child is
+    sealed on a short form of its own (:func:`validate_dsl_note`).
+
     Args:
         details: what the staff member recorded.
-        item_count: how many items (screenshots, pages) the incident holds.
+        item_count: how many items (screenshots, pages) the incident carries (removed or excluded ones do not count).
         now: the current time (aware); defaults to the clock. Tests pass a fixed time.
 
     Returns:
         The problems to put right; an empty list means the incident may be sealed.
     """
     now = now or dt.datetime.now(dt.UTC)
+    if details.safeguarding_block:
+        return validate_dsl_note(details, item_count=item_count, now=now)
     problems: list[Problem] = []
 
     def need(condition: bool, field: str, message: str) -> None:
         if not condition:
             problems.append(Problem(field, message))
 
-    need(bool(details.title.strip()), "title", 'Give the incident a short title, such as "Abusive comments on X".')
-
     report_type = details.report_type
-
+    need(bool(details.description.strip()), "description", "Say what happened, in a sentence or two.")
     occurred_problem = _check_occurred(details.occurred, now)
     if occurred_problem:
         problems.append(Problem("occurred", occurred_problem))
@@ -292,15 +315,6 @@ def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | No
     if "platform_other" in shown:
         need(bool(details.platform_other.strip()), "platform_other", "Name the platform (you chose Other).")
 
-    if not details.categories:  # an unknown category cannot get this far: IncidentDetails.parse refuses it
-        problems.append(Problem("categories", "Tick at least one category for what the content is."))
-    if "protected_characteristic" in shown:
-        need(
-            bool(details.protected_characteristic.strip()),
-            "protected_characteristic",
-            f"Say which protected characteristic the hate crime targets ({_HATE_CRIME_EXAMPLES}).",
-        )
-
     if report_type is ReportType.CYBER_BULLYING:
         need(bool(details.target_name.strip()), "target_name", "Say who was targeted (their name).")
         need(
@@ -313,6 +327,16 @@ def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | No
         "perpetrator_type",
         "Say who is said to have done it: a current pupil, a colleague, an adult or parent, or unknown.",
     )
+    goes_to = f" This kind of report goes to {route_for(report_type).to}."
+    need(bool(details.reported_to.strip()), "reported_to", f"Say who you reported it to, by name.{goes_to}")
+
+    # what can be added later is checked only when it is given
+    if "protected_characteristic" in shown:
+        need(
+            bool(details.protected_characteristic.strip()),
+            "protected_characteristic",
+            f"Say which protected characteristic the hate crime targets ({_HATE_CRIME_EXAMPLES}).",
+        )
     url = details.perpetrator_url.strip()
     need(
         not url or _is_web_address(url),
@@ -325,29 +349,45 @@ def validate(details: IncidentDetails, *, item_count: int, now: dt.datetime | No
                 Problem("urls", f"Each web address must start with http:// or https:// (line {number}: {line!r}).")
             )
             break
+    need(item_count > 0, "items", "Capture at least one item (a screenshot or web page) before sealing.")
+    return problems
 
-    if report_type is ReportType.CYBER_BULLYING:
-        need(
-            details.not_responded or bool(details.description.strip()),
-            "not_responded",
-            'Tick "I have not responded or retaliated" (policy §9.3), or, if you did reply, say what you said in'
-            " the description.",
-        )
-    goes_to = f" This kind of report goes to {route_for(report_type).to}."
-    need(bool(details.reported_to.strip()), "reported_to", f"Say who you reported it to, by name.{goes_to}")
 
-    if details.safeguarding_block:
-        need(
-            bool(details.safeguarding_note.strip()),
-            "safeguarding_note",
-            "Write a note for the DSL in words only: what you saw, where and when, and who is involved.",
-        )
-        need(
-            item_count == 0,
-            "items",
-            "This incident is about a nude or semi-nude image of a child, so it must hold no captured items."
-            " Speak to the DSL before going further.",
-        )
-    else:
-        need(item_count > 0, "items", "Capture at least one item (a screenshot or web page) before sealing.")
+def validate_dsl_note(details: IncidentDetails, *, item_count: int, now: dt.datetime | None = None) -> list[Problem]:
+    """The checks before a text-only safeguarding note for the DSL is sealed: what, who, when and which device.
+
+    Such an incident is about a nude or semi-nude image of a child, so it carries no item at all.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    problems: list[Problem] = []
+
+    def need(condition: bool, field: str, message: str) -> None:
+        if not condition:
+            problems.append(Problem(field, message))
+
+    need(
+        bool(details.safeguarding_note.strip()),
+        "safeguarding_note",
+        "Write a note for the DSL in words only: what you saw, where and when, and who is involved.",
+    )
+    need(
+        bool(details.target_name.strip()),
+        "target_name",
+        "Say who is involved, as far as you know (a name, or “not known”).",
+    )
+    occurred_problem = _check_occurred(details.occurred, now)
+    if occurred_problem:
+        problems.append(Problem("occurred", occurred_problem))
+    need(
+        bool(details.device.strip()),
+        "device",
+        "Say which device it was on, such as a pupil's phone or a school laptop.",
+    )
+    need(bool(details.reported_to.strip()), "reported_to", "Say which DSL you told, by name.")
+    need(
+        item_count == 0,
+        "items",
+        "This incident is about a nude or semi-nude image of a child, so it must hold no captured items."
+        " Remove them from this computer (the red button does it) before sealing.",
+    )
     return problems

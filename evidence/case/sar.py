@@ -180,6 +180,7 @@ FIELD_RULES: dict[str, FieldRule] = {
     "support_sought": FieldRule("Support sought", FieldClass.FREE_TEXT),
     "witnesses": FieldRule("Witnesses", FieldClass.WITHHELD, reason=Withhold.THIRD_PARTY),
     "safeguarding_note": FieldRule("Safeguarding note", FieldClass.WITHHELD, reason=Withhold.SAFEGUARDING),
+    "device": FieldRule("Device the image was seen on", FieldClass.WITHHELD, reason=Withhold.SAFEGUARDING),
 }
 """The fields of :class:`~evidence.case.incident.IncidentDetails`; any other field is withheld as unclassified."""
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.capture.context import DerivedContext
 from evidence.capture.items import MEDIA_TYPES, ItemContext, ItemKind, check_context, parse_context
-from evidence.case.custody import Action, CustodyEntry, make_entry, verify_chain
+from evidence.case.custody import REMOVED_FOR_SAFEGUARDING, Action, CustodyEntry, make_entry, verify_chain
 from evidence.case.incident import IncidentDetails, Status, check_ref, new_ref
 from evidence.core import canonical
 from evidence.core.errors import CustodyError, DigestMismatchError, EvidenceError, UsageError, VaultError
@@ -364,6 +364,18 @@ class Vault:
                     details={"reason": "nude or semi-nude image of a child: capture refused"},
                     recipients=recipients,
                 )
+            elif not details.safeguarding_block and row.status is Status.BLOCKED:
+                # the user confirmed that the incident is not about such an image after all: capture is allowed
+                # again, the log says so, and any item removed meanwhile stays removed
+                db.execute("UPDATE incidents SET status = ? WHERE ref = ?", (Status.DRAFT.value, ref))
+                self._append_custody(
+                    ref,
+                    actor=actor,
+                    action=Action.ANNOTATED,
+                    subject=ref,
+                    details={"what": "safeguarding mark removed: capture allowed again"},
+                    recipients=recipients,
+                )
 
     def add_item(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> ItemRow:
         """Encrypt and store one item with its custody entry, in one transaction.
@@ -494,6 +506,65 @@ class Vault:
                 details={"what": "local copy deleted after sealing", "reason": reason},
                 recipients=recipients,
             )
+
+    def remove_for_safeguarding(self, ref: str, *, actor: str, recipients: Sequence[str]) -> list[int]:
+        """Remove every item of a safeguarding-blocked incident from this computer; return the removed item numbers.
+
+        A nude or semi-nude image of a child must not be kept (UKCIS), so each item's image, context and notes are
+        deleted (``secure_delete`` overwrites them) and the item is excluded with the reason
+        :data:`~evidence.case.custody.REMOVED_FOR_SAFEGUARDING`. The custody log gets one ``disposed`` entry per
+        item carrying only its digests, so a sealed bundle still accounts for every item, and reviewers see that it
+        existed and was removed, without anyone seeing it again. Items already removed are left alone.
+
+        Raises:
+            VaultError: the incident is not blocked by the safeguarding gate (nothing is removed then).
+        """
+        removed = []
+        with self._write() as db:
+            status = self._status_in_tx(ref)
+            if status is not Status.BLOCKED:
+                raise VaultError(f"{ref} is {status.value}; only a safeguarding-blocked incident's items are removed")
+            rows = db.execute(
+                "SELECT seq, sha256, pixels_sha256, size FROM items WHERE ref = ? AND content IS NOT NULL ORDER BY seq",
+                (ref,),
+            ).fetchall()
+            reason = ageio.encrypt(
+                canonical.dumps({"time_utc": utc_now(), "excluded_reason": REMOVED_FOR_SAFEGUARDING}), recipients
+            )
+            for seq, sha256, pixels_sha256, size in rows:
+                db.execute(
+                    "UPDATE items SET content = NULL, context = ?, excluded = 1 WHERE ref = ? AND seq = ?",
+                    (b"", ref, seq),
+                )
+                db.execute("DELETE FROM item_notes WHERE ref = ? AND seq = ?", (ref, seq))
+                db.execute("INSERT INTO item_notes (ref, seq, note) VALUES (?, ?, ?)", (ref, seq, reason))
+                info: dict[str, Any] = {"reason": REMOVED_FOR_SAFEGUARDING, "sha256": sha256, "size": size}
+                if pixels_sha256:
+                    info["pixels_sha256"] = pixels_sha256
+                self._append_custody(
+                    ref,
+                    actor=actor,
+                    action=Action.DISPOSED,
+                    subject=f"{ref}/{seq}",
+                    details=info,
+                    recipients=recipients,
+                )
+                removed.append(seq)
+            if removed:
+                db.execute("UPDATE incidents SET updated_utc = ? WHERE ref = ?", (utc_now(), ref))
+        if removed:
+            self._checkpoint()
+        return removed
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it, so the old pages of deleted data are gone.
+
+        ``secure_delete`` zeroes freed pages, but in WAL mode the zeroed pages first land in the log while the
+        database file still holds the old ones; a checkpoint overwrites them. Best effort: a reader holding an old
+        snapshot (another process) can make it partial, and the next checkpoint finishes the work.
+        """
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     def check_capture_allowed(self, ref: str) -> None:
         """Refuse before anything is grabbed: a blocked, sealed or unknown incident takes no items.

@@ -98,10 +98,11 @@ def main() -> int:
         QTest.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
 
     def info_box() -> bool:
-        shown = [b for b in app.window.findChildren(QMessageBox, "info_box") if b.isVisible()]
-        if shown:
-            seen["sealed"] = shown[0].text()
-        return bool(shown)
+        page = app.window.sealed_page
+        if app.window.right_stack.currentWidget() is page:  # the calm confirmation (issue 11)
+            seen["sealed"] = page.text_label.text()
+            return True
+        return False
 
     def fill_and_seal() -> None:
         app.session.accept_identity(unlock_identity_file(ws.identity_file(), passphrase))  # type: ignore[arg-type]

@@ -85,7 +85,7 @@ def test_closed_sets_of_the_incident_and_items_are_specified() -> None:
             assert f"`{member.value}`" in SPEC, member
     for media_type in MEDIA_TYPES:
         assert f"`{media_type}`" in SPEC, media_type
-    for key in IncidentDetails().to_json_dict():
+    for key in IncidentDetails(device="a phone").to_json_dict():
         assert f"`{key}`" in SPEC, key
 
 

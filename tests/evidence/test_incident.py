@@ -56,7 +56,19 @@ def test_defaults_write_the_v1_empty_form() -> None:
 
 def test_the_json_form_keeps_the_form_order() -> None:
     """A subject access copy walks the form field by field: the JSON form lists them in the record's order."""
-    assert list(IncidentDetails.parse(V1_JSON).to_json_dict()) == [f.name for f in dataclasses.fields(IncidentDetails)]
+    with_device = dataclasses.replace(IncidentDetails.parse(V1_JSON), device="A pupil's phone")
+    assert list(with_device.to_json_dict()) == [f.name for f in dataclasses.fields(IncidentDetails)]
+
+
+def test_the_device_is_written_only_when_given() -> None:
+    """Issue 11 added ``device`` (for a safeguarding note): left out while empty, so v1 records stay byte for byte."""
+    assert "device" not in IncidentDetails().to_json_dict()
+    details = IncidentDetails(device="A school laptop")
+    assert details.to_json_dict()["device"] == "A school laptop"
+    assert IncidentDetails.parse(details.to_json_dict()) == details
+    with pytest.raises(RecordError) as e:
+        IncidentDetails.parse({"device": 3})
+    assert e.value.field == "device"
 
 
 def test_unknown_keys_are_ignored() -> None:

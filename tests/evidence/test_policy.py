@@ -196,20 +196,38 @@ def test_a_complete_incident_has_no_problems() -> None:
 
 
 def test_an_empty_incident_names_every_missing_field_in_form_order() -> None:
+    """Issue 11: only the quick report's fields are required to seal (they were ten before, title first)."""
     found = policy.validate(IncidentDetails(), item_count=0, now=NOW)
     assert [p.field for p in found] == [
-        "title",
+        "description",
         "occurred",
         "platform",
-        "categories",
         "target_name",
         "target_role",
         "perpetrator_type",
-        "not_responded",
         "reported_to",
         "items",
     ]
     assert all(p.message.endswith((".", ")")) for p in found)
+
+
+def test_what_can_be_added_later_is_not_required_to_seal() -> None:
+    """Issue 11: the title, the categories and "I have not responded" can be added later, by the staff member or
+    a reviewer (the police banner still follows the categories whenever they are ticked)."""
+    later = complete(title="", categories=(), not_responded=False, perpetrator_handle="", perpetrator_url="", urls=())
+    assert problems_for(later) == {}
+
+
+def test_a_title_is_suggested_from_what_happened() -> None:
+    assert policy.suggested_title(complete(description="Abusive comments.\nMore below.")) == "Abusive comments."
+    long = "Several messages from an account we do not know, threatening a pupil on the way home from school"
+    title = policy.suggested_title(complete(description=long))
+    assert title.endswith("…")
+    assert len(title) <= policy.TITLE_LENGTH
+    assert long.startswith(title[:-1])
+    assert policy.suggested_title(complete(description="")) == ""
+    blocked = complete(categories=(Category.NUDE_IMAGE_OF_CHILD,))
+    assert "DSL" in policy.suggested_title(blocked)
 
 
 def test_when_it_happened_is_the_incident_time_not_the_capture_time() -> None:
@@ -266,14 +284,6 @@ def test_target_is_required_for_cyber_bullying_only() -> None:
     assert not {"target_name", "target_role"} & contact.keys()
 
 
-def test_not_responded_is_required_for_cyber_bullying_unless_explained() -> None:
-    message = problems_for(complete(not_responded=False, description=""))["not_responded"]
-    assert '"I have not responded or retaliated" (policy §9.3)' in message
-    assert "not_responded" not in problems_for(complete(not_responded=False, description="I replied: stop."))
-    contact = complete(report_type=ReportType.CONTACT_ATTEMPT, not_responded=False, description="")
-    assert "not_responded" not in problems_for(contact)
-
-
 def test_reported_to_names_where_the_report_goes() -> None:
     message = problems_for(complete(report_type=ReportType.CONTACT_ATTEMPT, reported_to=" "))["reported_to"]
     assert message == "Say who you reported it to, by name. This kind of report goes to the Headteacher."
@@ -305,9 +315,17 @@ def test_at_least_one_item_unless_safeguarding_blocked() -> None:
 def test_safeguarding_block_needs_a_dsl_note_instead_of_items() -> None:
     blocked = complete(categories=(Category.NUDE_IMAGE_OF_CHILD,), urls=())
     found = problems_for(blocked, item_count=0)
-    assert found == {"safeguarding_note": found["safeguarding_note"]}
+    assert set(found) == {"safeguarding_note", "device"}
     assert "DSL" in found["safeguarding_note"]
-    assert problems_for(dataclasses.replace(blocked, safeguarding_note="Described to the DSL."), item_count=0) == {}
+    noted = dataclasses.replace(blocked, safeguarding_note="Described to the DSL.", device="A pupil's phone")
+    assert problems_for(noted, item_count=0) == {}
+
+
+def test_a_dsl_note_is_sealed_on_its_own_short_form() -> None:
+    """Issue 11: what, who, when and which device (and the DSL told), not the cyber-bullying form."""
+    bare = IncidentDetails(categories=(Category.NUDE_IMAGE_OF_CHILD,))
+    found = [p.field for p in policy.validate(bare, item_count=0, now=NOW)]
+    assert found == ["safeguarding_note", "target_name", "occurred", "device", "reported_to"]
 
 
 def test_safeguarding_blocked_incident_must_hold_no_items() -> None:

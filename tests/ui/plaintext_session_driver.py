@@ -134,7 +134,8 @@ def main() -> int:
     deadline = time.monotonic() + 60
     while not sealed and not errors and time.monotonic() < deadline:
         qapp.processEvents()
-        sealed = [b.text() for b in app.window.findChildren(QMessageBox, "info_box") if b.isVisible()]
+        if app.window.right_stack.currentWidget() is app.window.sealed_page:  # the calm confirmation (issue 11)
+            sealed = [app.window.sealed_page.text_label.text()]
         time.sleep(0.01)
     app.quit()
     qapp.processEvents()

@@ -89,3 +89,39 @@ def test_wizard_can_be_walked_with_the_keyboard(qtbot) -> None:  # type: ignore[
     qtbot.keyClick(page.repeat, Qt.Key.Key_Tab)
     wizard.next()
     assert wizard.currentPage() is wizard.profile_page
+
+
+def test_after_the_wizard_one_window_opens_unlocked_with_the_inbox_in_it(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: first run opened two windows, the reviewer's over the capture window, on "The drop folder …
+    cannot be found", and asked for the passphrase just typed."""
+    from PySide6.QtWidgets import QApplication
+
+    from app import gui
+
+    data = tmp_path / "data"
+
+    def wizard(workspace: Workspace, parent: object = None):  # type: ignore[no-untyped-def]
+        return create_from_wizard(
+            workspace, "Jane Smith", "j.smith@school.example", Role.STAFF, "purple elephants dance", None, "Oak"
+        )
+
+    monkeypatch.setattr(gui, "first_run", wizard)
+    seen: dict[str, object] = {}
+
+    def look(qapp: QApplication) -> int:
+        shown = [w for w in qapp.topLevelWidgets() if w.isVisible()]
+        seen["windows"] = [w.objectName() for w in shown]
+        window = next(w for w in shown if w.objectName() == "main_window")
+        seen["pages"] = [window.pages.tabText(i) for i in range(window.pages.count())]
+        seen["locked"] = window.locked_note.isVisible()
+        seen["unlock_dialogs"] = [w for w in qapp.topLevelWidgets() if w.objectName() == "unlock_dialog"]
+        for w in shown:
+            w.close()
+        return 0
+
+    assert gui.run(["--data-dir", str(data)], exec_=look) == 0
+    assert seen["windows"] == ["main_window"]
+    assert seen["pages"] == ["Incidents", "Inbox"]
+    assert seen["locked"] is False
+    assert seen["unlock_dialogs"] == []
+    assert (data / "outbox").is_dir()  # a standalone drop folder is made, not reported missing

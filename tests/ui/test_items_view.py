@@ -493,3 +493,28 @@ def test_context_rows_put_what_a_reviewer_needs_first():
     assert rows["Computer"] == "STAFF-PC-12"
     assert dict(context_rows({"file_time_utc": None}))["File time (UTC)"] == "Not recorded"
     assert dict(context_rows({"size": 2048}))["File size"] == "2 KB (2048 bytes)"
+
+
+def test_the_viewer_window_opens_fitted_to_the_screen_and_esc_closes_it(qtbot):
+    """Issue 11: the viewer opened at 374x103 pixels with the image at 5-10 %."""
+    from ui.window_fit import available
+
+    widget = QtItemViewer()
+    qtbot.addWidget(widget)
+    widget.set_item(make_row(1), png_bytes(2400, 1600), CAPTURE_CONTEXT, {})  # set before the window is shown
+    widget.show()
+    qtbot.waitExposed(widget)
+    room = available(widget)
+    assert widget.width() >= room.width() // 2
+    assert widget.width() <= room.width()
+    assert widget.height() <= room.height()
+    viewport = widget.scroll_area.viewport()
+    qtbot.waitUntil(
+        lambda: widget.canvas.width() >= viewport.width() * 0.9 or widget.canvas.height() >= viewport.height() * 0.9
+    )
+    assert widget.canvas.width() <= viewport.width() + 1
+    assert widget.canvas.height() <= viewport.height() + 1
+    assert widget.fit_mode
+    assert widget.windowTitle() == f"Item 1 of {REF} — Evidence Capture"
+    qtbot.keyClick(widget, Qt.Key.Key_Escape)
+    assert not widget.isVisible()

@@ -272,3 +272,74 @@ def test_control_and_bidi_characters_from_a_bundle_are_never_shown(reviewer, qtb
     for field in app.viewer.detail_fields.values():
         text = field.text() if hasattr(field, "text") else ""
         assert not any(ch in BIDI_CONTROLS or ch == "\x1b" for ch in text), repr(text)
+
+
+# --- issue 11: one window, plain words -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hosted(reviewer, qtbot):  # type: ignore[no-untyped-def]
+    """The reviewer's page inside a main window, as reviewers and standalone users get it."""
+    from PySide6.QtWidgets import QWidget
+
+    from ui.main_window import QtMainWindow
+
+    app, sealed = reviewer
+    window = QtMainWindow(QWidget(), QWidget())
+    qtbot.addWidget(window)
+    page = ReviewerApp(app.workspace, app.lock, host=window)
+    return page, window, sealed
+
+
+def test_the_inbox_is_a_page_of_the_main_window_with_a_review_menu(hosted, qtbot) -> None:  # type: ignore[no-untyped-def]
+    page, window, sealed = hosted
+    assert window.pages.count() == 2
+    assert window.pages.widget(1) is page.window
+    assert not page.window.isWindow()
+    assert window.pages.tabBar().isVisibleTo(window)
+    assert page.feedback.window is window
+    actions = {a.objectName(): a for a in window.findChild(type(window.help_menu), "review_menu").actions()}
+    assert {"open_bundle_action", "refresh_action", "record_action", "export_action"} <= set(actions)
+    assert all(not a.shortcut().isEmpty() for a in actions.values())
+    assert not actions["record_action"].isEnabled()
+    window.pages.setCurrentIndex(1)
+    assert window.windowTitle() == "Inbox — Evidence Capture"
+    page.review.open_bundle(sealed.result.path)
+    qtbot.waitUntil(lambda: page.review.current is not None, timeout=20000)
+    assert actions["record_action"].isEnabled()
+    assert window.windowTitle().startswith(sealed.ref)
+    assert page.inbox.current_path() == sealed.result.path  # the selection follows the bundle shown
+    assert "Checking" not in window.statusBar().currentMessage()
+    assert page.items.empty_label.text() != "No items yet. Capture the screen, or add a screenshot someone sent you."
+
+
+def test_a_damaged_bundle_leads_the_heading_selection_and_status(hosted, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: the heading and the selection stayed on the bundle shown before, the status on "Checking…"."""
+    page, window, sealed = hosted
+    page.review.open_bundle(sealed.result.path)
+    qtbot.waitUntil(lambda: page.review.current is not None, timeout=20000)
+    drop = sealed.result.path.parent
+    bad = drop / "EC-20261125-00BAD0.zip.age"
+    blob = bytearray(sealed.result.path.read_bytes())
+    blob[len(blob) // 2] ^= 1
+    bad.write_bytes(bytes(blob))
+    # sent as it is by the staff member (an origin signature over the damaged bytes), so the damage is what shows
+    bad.with_name(bad.name + ".sig").write_bytes(bundle.origin_signature(bytes(blob), staff()))
+    page.review.refresh()
+    page.review.open_bundle(bad)
+    qtbot.waitUntil(lambda: page.banner.state == "failed", timeout=20000)
+    assert page.banner.headline_label.text() == "This bundle has been altered or damaged and cannot be trusted."
+    assert page.window.heading.text().startswith(bad.name)
+    assert page.inbox.current_path() == bad
+    assert "Checking" not in window.statusBar().currentMessage()
+    assert bad.name in window.statusBar().currentMessage()
+
+
+def test_the_incident_tab_speaks_in_words_not_iso_times_or_enum_values(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    app, sealed = reviewer
+    open_and_wait(qtbot, app, sealed.result.path)
+    text = app.window.incident.toPlainText()
+    assert "2026-11-24T" not in text
+    assert "18:30" in text
+    assert "Categories: Threatening" in text  # the label, not the value "threatening"
+    assert "thing(s)" not in app.window.heading.text()

@@ -27,7 +27,7 @@ from ui.capture_exclusion import (
 from ui.custody_view import COL_DETAILS, COL_SEQ, COL_WHAT, COL_WHEN, COL_WHO, QtCustodyLogView
 from ui.inbox import COL_ORIGIN, COL_REF, COL_SENDER, COL_STATUS, NOT_OPENED_TEXT, QtInbox
 from ui.review_dialog import QtReviewActionDialog
-from ui.verdict import CANNOT_OPEN_TEXT, INSPECT_TEXT, QtVerdictBanner
+from ui.verdict import ALTERED_TEXT, CANNOT_OPEN_TEXT, HEADLINES, INSPECT_TEXT, QtVerdictBanner
 
 # -- shared bundles --------------------------------------------------------------------------------------------------
 
@@ -129,7 +129,10 @@ def test_banner_names_each_failed_check_in_words(
     banner.show_failed(error)
     assert banner.state == "failed"
     assert not banner.isHidden()
-    assert banner.headline_label.text().startswith(f"Not verified: {phrase}")
+    # issue 11: plain words first ("cannot be trusted"), then what failed, then the exact check
+    assert banner.headline_label.text() == HEADLINES.get(check, ALTERED_TEXT)
+    assert banner.reason_label.text().startswith(f"What failed: {phrase}")
+    assert banner.text().index(banner.headline_label.text()) < banner.text().index("What failed")
     assert (then or INSPECT_TEXT) in banner.detail_label.text()
     assert f"Check “{check}”: {error}" in banner.detail_label.text()
     assert "#b00020" in banner.styleSheet()
@@ -144,8 +147,9 @@ def test_banner_for_a_really_tampered_item(qtbot, drop: Path) -> None:
     banner = QtVerdictBanner()
     qtbot.addWidget(banner)
     banner.show_failed(caught.value)
-    assert banner.headline_label.text() == (
-        "Not verified: a file does not match its fingerprint, in item 1's image (data/items/001.png)."
+    assert banner.headline_label.text() == "This bundle has been altered or damaged and cannot be trusted."
+    assert banner.reason_label.text() == (
+        "What failed: a file does not match its fingerprint, in item 1's image (data/items/001.png)."
     )
 
 
@@ -155,9 +159,9 @@ def test_banner_never_shows_hostile_names_as_they_are(qtbot) -> None:
     member = "data/items/\u202egnp.exe\n<b>x</b>"
     banner.show_failed(BundleError(f"bagit: {member}: is not listed", check="weird\ncheck", member=member))
     assert "\u202e" not in banner.text()
-    assert "\n" not in banner.headline_label.text()
-    assert banner.headline_label.textFormat() == Qt.TextFormat.PlainText
-    assert "the bundle failed the “weird check” check" in banner.headline_label.text()
+    assert "\n" not in banner.reason_label.text()
+    assert banner.reason_label.textFormat() == Qt.TextFormat.PlainText
+    assert "the bundle failed the “weird check” check" in banner.reason_label.text()
 
 
 # -- the inbox -------------------------------------------------------------------------------------------------------
@@ -302,7 +306,11 @@ def test_inbox_says_when_the_folder_is_missing(qtbot, tmp_path: Path) -> None:
     qtbot.addWidget(inbox)
     assert "No drop folder is set" in inbox.empty_label.text()
     inbox.set_folder(tmp_path / "unplugged")
-    assert "cannot be found" in inbox.empty_label.text()
+    assert "cannot be reached right now" in inbox.empty_label.text()  # calmly (issue 11)
+    assert "Open file" in inbox.empty_label.text()
+    inbox.set_folder(tmp_path)
+    assert str(tmp_path) not in inbox.empty_label.text()
+    assert "No sealed bundles yet" in inbox.empty_label.text()
     inbox.set_folder(None)
     assert not inbox.poll_timer.isActive()
 
@@ -496,3 +504,33 @@ def test_capture_exclusion_never_raises(qtbot, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(capture_exclusion, "sys", SimpleNamespace(platform="win32"))
     monkeypatch.setattr(capture_exclusion, "ctypes", SimpleNamespace())  # no windll here
     assert exclude_from_capture(widget) == WINDOWS_FAILED_MESSAGE
+
+
+def test_the_action_dialog_changes_no_choice_under_a_passing_wheel(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: no input changes on a wheel event without focus."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from evidence.review.actions import ReviewAction
+    from ui.review_dialog import QtReviewActionDialog
+
+    dialog = QtReviewActionDialog("EC-20261125-7F3A9C", initial=ReviewAction.STATUS_CHANGED)
+    qtbot.addWidget(dialog)
+    for combo in (dialog.action_combo, dialog.field_edits["status"]):
+        before = combo.currentIndex()
+        where = QPointF(combo.rect().center())
+        QApplication.sendEvent(
+            combo,
+            QWheelEvent(
+                where,
+                QPointF(combo.mapToGlobal(where.toPoint())),
+                QPoint(0, 0),
+                QPoint(0, -120),
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+                Qt.ScrollPhase.NoScrollPhase,
+                False,
+            ),
+        )
+        assert combo.currentIndex() == before
