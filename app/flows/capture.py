@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 import evidence
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # mss and Pillow load on the first capture, not at start-up
     from app.session import Busy
     from app.workspace import Workspace
     from evidence.capture import screen as capture_mod
+    from evidence.capture.received import CheckedImage
     from ui.dialogs import QtCountdown, ReceiveRequest
     from ui.region_overlay import QtRegionOverlay
 
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 SETTLE_MS = 350
 """How long to wait after hiding our windows before grabbing, so the window system has repainted."""
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.heic *.heif *.PNG *.JPG *.JPEG *.WEBP *.HEIC *.HEIF);;All files (*)"
+"""What the import dialog offers; the type is then read from the file's first bytes, never from its name."""
 
 
 class CaptureFlow(QObject):
@@ -203,33 +205,48 @@ class CaptureFlow(QObject):
     # -- received screenshots -----------------------------------------------------------------------------------
 
     def import_files(self) -> None:
-        """Choose received screenshots (PNG or JPEG), then ask where they came from."""
+        """Choose received screenshots (PNG, JPEG, WebP or HEIC), then check them, then ask where they came from."""
         names, _ = QFileDialog.getOpenFileNames(self.views.window, "Received screenshots", "", IMAGE_FILTER)
         if names:
             self.ask_provenance([Path(n) for n in names])
 
     def ask_provenance(self, paths: Sequence[Path]) -> None:
-        """Check the open draft accepts imports, then ask who provided ``paths`` and how; store them on OK."""
+        """Check each file first (type, size, decodable), then that the open draft accepts imports, then ask who
+        provided them and how; store them on OK.
+
+        A file that fails a check is named with what is wrong with it, and nobody is asked anything.
+        """
+        from evidence.capture.received import check_file
         from ui.dialogs import QtReceiveDialog
 
         self.incidents.save_details()
+        checked: list[CheckedImage] = []
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # decoding a large HEIC takes a moment
+        try:
+            for path in paths:
+                checked.append(check_file(path))
+        except EvidenceError as e:
+            self.views.feedback.error("This file cannot be added", f"{e}\n\nNothing was added.")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
         ref = self.incidents.target_incident()
         try:
             self.incidents.vault.check_capture_allowed(ref)
         except VaultError as e:
             self.views.feedback.error("Import refused", str(e))
             return
-        dialog = QtReceiveDialog([p.name for p in paths], self.views.window)
-        dialog.accepted.connect(lambda: self.receive(ref, paths, dialog.request()))
+        dialog = QtReceiveDialog([image.original_name for image in checked], self.views.window)
+        dialog.accepted.connect(lambda: self.receive(ref, checked, dialog.request()))
         self.lock.own(dialog)
 
-    def receive(self, ref: str, paths: Sequence[Path], request: ReceiveRequest) -> None:
-        """Store each file into ``ref``, byte for byte, with its provenance."""
-        from evidence.capture.received import receive_file
+    def receive(self, ref: str, images: Sequence[CheckedImage], request: ReceiveRequest) -> None:
+        """Store each checked file into ``ref``, byte for byte (the bytes that were checked), with its provenance."""
+        from evidence.capture.received import with_provenance
 
         try:
-            for path in paths:
-                received = receive_file(path, provided_by=request.provided_by, how=request.how)
+            for image in images:
+                received = with_provenance(image, provided_by=request.provided_by, how=request.how)
                 seq = self.workspace.store_received(ref, received)
                 log.info("received into %s: item %d, sha256 %s", ref, seq, received.sha256)
         except EvidenceError as e:

@@ -100,7 +100,7 @@ class NewItem:
 
     Attributes:
         kind: captured, received or derived.
-        media_type: image/png or image/jpeg.
+        media_type: one of :data:`evidence.capture.items.MEDIA_TYPES`.
         content: the original bytes, exactly as captured or received.
         sha256: hex SHA-256 of ``content``.
         context: the context record of ``kind`` (a crop's names its original by digest).
