@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,19 @@ SETTLE_MS = 350
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.heic *.heif *.PNG *.JPG *.JPEG *.WEBP *.HEIC *.HEIF);;All files (*)"
 """What the import dialog offers; the type is then read from the file's first bytes, never from its name."""
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What a capture job stored: the incident, the digest of the item it ends on, and whether its frame was new.
+
+    Attributes:
+        same_as: the item already holding the captured frame's pixels (nothing new stored for the frame), or None.
+    """
+
+    ref: str
+    digest: str
+    same_as: int | None
 
 
 class CaptureFlow(QObject):
@@ -131,10 +145,10 @@ class CaptureFlow(QObject):
             )
             return
 
-        def job() -> tuple[str, str]:
+        def job() -> _Stored:
             shot = capture_mod.capture(capture_mod.CaptureMode.parse(mode), app_version=evidence.__version__)
-            self.workspace.store_capture(ref, shot)
-            return ref, shot.png_sha256
+            added = self.workspace.store_frame(ref, shot)
+            return _Stored(ref, added.row.sha256, None if added.stored else added.row.seq)
 
         self.lock.runner.start(job, self._captured, self._capture_failed)
 
@@ -170,10 +184,10 @@ class CaptureFlow(QObject):
         self._close_overlay()
         box = capture_mod.Rect(rect.x(), rect.y(), rect.width(), rect.height())
 
-        def job() -> tuple[str, str]:
+        def job() -> _Stored:
             window = platform_window.active_window()
             shot = capture_mod.from_grab(frame, app_version=evidence.__version__, window=window)
-            parent_seq = self.workspace.store_capture(ref, shot)
+            original = self.workspace.store_frame(ref, shot)  # or the item already holding these pixels
             derived = crop.derived_capture(
                 shot,
                 frame.rgb,
@@ -181,19 +195,27 @@ class CaptureFlow(QObject):
                 app_version=evidence.__version__,
                 reason=how,
                 window_title=title if how == "window" else None,
+                kept_png_sha256=original.row.sha256,
             )
-            self.workspace.store_capture(ref, derived, kind="derived", parent_seq=parent_seq)
-            return ref, derived.png_sha256
+            self.workspace.store_capture(ref, derived, kind="derived", parent_seq=original.row.seq)
+            return _Stored(ref, derived.png_sha256, None if original.stored else original.row.seq)
 
         self.lock.runner.start(job, self._captured, self._capture_failed)
 
-    def _captured(self, result: tuple[str, str]) -> None:
-        ref, digest = result
+    def _captured(self, result: _Stored) -> None:
+        ref, digest = result.ref, result.digest
         log.info("captured into %s: sha256 %s", ref, digest)
         try:
             self.incidents.show_incident(ref)
             self.views.window.tabs.setCurrentIndex(1)
-            self.views.feedback.status(f"Captured and encrypted: SHA-256 {digest[:16]}…", 8000)
+            if result.same_as is None:
+                self.views.feedback.status(f"Captured and encrypted: SHA-256 {digest[:16]}…", 8000)
+            else:
+                self.views.feedback.status(
+                    f"Captured: the screen is unchanged since item {result.same_as}, which is kept once"
+                    " (the custody log records this capture too)",
+                    8000,
+                )
         finally:
             self._end_capture()
         self.captured.emit(ref, digest)
