@@ -158,7 +158,7 @@ class CaptureFlow(QObject):
 
         try:
             windows = window_rects() if mode == "window" else []
-            overlay = QtRegionOverlay(frame, windows)
+            overlay = QtRegionOverlay(frame, windows, pick=mode)  # a window: one click captures it
         except BaseException:
             self._end_capture()
             raise
