@@ -88,7 +88,7 @@ _EDGE_SLACK = 3
 """Logical pixels around the selection where a click still counts as on it (so a double-click where a drag ended
 confirms it)."""
 
-_HANDLE = 10
+_HANDLE = 12
 """Logical size of a drawn handle (a square centred on the outline; only its part outside the selection shows)."""
 
 _HANDLE_REACH = 8
