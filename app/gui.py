@@ -112,6 +112,7 @@ def _run_windows(
     qapp.aboutToQuit.connect(app.quit)
     installation.add_about_action(app.window, workspace)
     app.window.show()
+    app.start_hotkeys()
     if files or app.profile.is_reviewer(workspace.own_card()):
         from app.reviewer import ReviewerApp
         from ui.capture_exclusion import exclude_from_capture

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from app.feedback import Feedback
 from app.flows.capture import CaptureFlow
+from app.flows.hotkeys import HotkeyFlow
 from app.flows.incident import IncidentFlow, StaffViews
 from app.flows.seal import SealFlow
 from app.lock import LockCoordinator
@@ -46,6 +47,7 @@ class StaffApp(QObject):
         incidents: the open incident, its details and items.
         capturing: screen captures and received screenshots.
         sealing: seal and send.
+        hotkeys: the global hotkeys (Print, Shift+Print, Ctrl+Print), once :meth:`start_hotkeys` has run.
         tray: the tray icon, where the system has a tray.
     """
 
@@ -73,6 +75,7 @@ class StaffApp(QObject):
         self.incidents = IncidentFlow(workspace, self.vault, self.lock, views, self)
         self.capturing = CaptureFlow(workspace, self.lock, self.incidents, views, self)
         self.sealing = SealFlow(workspace, self.profile, self.lock, self.incidents, views, self)
+        self.hotkeys = HotkeyFlow(workspace, self.lock, self.feedback, parent=self)  # registered by start_hotkeys()
         self.tray: QSystemTrayIcon | None = None
         self._wire()
         self.incidents.locked_changed(self.session.locked)
@@ -102,6 +105,11 @@ class StaffApp(QObject):
         self.session.locked_changed.connect(incidents.locked_changed)
         self.session.busy_changed.connect(self._busy_changed)
         self.capturing.captured.connect(self._tell_tray)
+        self.hotkeys.pressed.connect(self.capturing.capture)
+        settings_menu = self.window.menuBar().addMenu("&Settings")
+        hotkeys_action = settings_menu.addAction("Global hotkeys…")
+        hotkeys_action.setObjectName("hotkeys_action")
+        hotkeys_action.triggered.connect(self.hotkeys.edit)
         self._add_tray()
 
     def _busy_changed(self, busy: bool) -> None:
@@ -145,6 +153,10 @@ class StaffApp(QObject):
             log.info("monitors cannot be counted", exc_info=True)
             return 0
 
+    def start_hotkeys(self) -> None:
+        """Register the global hotkeys (Print, Shift+Print, Ctrl+Print unless the settings say otherwise)."""
+        self.hotkeys.start()
+
     def show_window(self) -> None:
         """Bring the main window forward."""
         self.window.show()
@@ -153,6 +165,7 @@ class StaffApp(QObject):
 
     def quit(self) -> None:
         """Finish work in flight, save typed details, and close."""
+        self.hotkeys.close()
         self.incidents.save_details()
         self.lock.runner.wait()
         self.lock.lock()

@@ -913,6 +913,12 @@ def _layout(grab: Grab, dprs: Sequence[float] | None) -> list[_PaneSpec]:
     return specs
 
 
+def frame_rect_of(rect: Rect, grab: Grab) -> QRect:
+    """A rectangle on the virtual desktop (a window's, as the window list gives it) in the grab's frame pixels,
+    clipped to the frame; empty when it is off the frame."""
+    return _on_frame(rect, grab).intersected(QRect(0, 0, grab.width, grab.height))
+
+
 def _on_frame(rect: Rect, grab: Grab) -> QRect:
     """A desktop rectangle in frame pixels: shifted by the grab's place, scaled on macOS Retina (points to pixels)."""
     area = grab.area

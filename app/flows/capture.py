@@ -33,6 +33,9 @@ if TYPE_CHECKING:  # mss and Pillow load on the first capture, not at start-up
 
 log = logging.getLogger(__name__)
 
+ACTIVE = "active"
+"""The capture mode of the active-window hotkey (no click)."""
+
 SETTLE_MS = 350
 """How long to wait after hiding our windows before grabbing, so the window system has repainted."""
 
@@ -93,9 +96,20 @@ class CaptureFlow(QObject):
     # -- screen captures ----------------------------------------------------------------------------------------
 
     def capture(self, mode: str) -> None:
-        """Capture ``mode`` (full, monitor:N, region or window) into the open incident."""
+        """Capture ``mode`` into the open incident (or a new draft when none is open).
+
+        ``full`` and ``monitor:N`` grab at once; ``region`` and ``window`` freeze the screen and let the user drag a
+        region or click a window; ``active`` (the Ctrl+Print hotkey) takes the window that had focus when it was
+        asked for, with no click, and falls back to ``window`` when that window cannot be found on the screen.
+        """
         if self.capturing:
             return
+        active: str | None = None
+        if mode == ACTIVE:
+            from evidence.capture import platform_window
+
+            info = platform_window.active_window()  # before our own windows hide and focus moves
+            active = info.title if info is not None else None
         self.incidents.save_details()
         ref = self.incidents.target_incident()
         try:
@@ -110,11 +124,11 @@ class CaptureFlow(QObject):
 
             countdown = QtCountdown(delay)
             self.countdown = countdown
-            countdown.finished.connect(lambda: QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode)))
+            countdown.finished.connect(lambda: QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode, active)))
             countdown.cancelled.connect(self._end_capture)
             countdown.start()
         else:
-            QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode))
+            QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode, active))
 
     def _hide_windows(self) -> None:
         self.hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
@@ -132,15 +146,15 @@ class CaptureFlow(QObject):
         if busy is not None:
             busy.release()
 
-    def _grab(self, ref: str, mode: str) -> None:
+    def _grab(self, ref: str, mode: str, active: str | None = None) -> None:
         from evidence.capture import screen as capture_mod
 
         self.countdown = None
         self._busy = self.lock.session.hold()
-        if mode in ("region", "window"):
+        if mode in ("region", "window", ACTIVE):
             self.lock.runner.start(
                 lambda: capture_mod.grab(capture_mod.CaptureMode.parse("full")),
-                lambda frame: self._show_overlay(ref, frame, mode),
+                lambda frame: self._show_overlay(ref, frame, mode, active),
                 self._capture_failed,
             )
             return
@@ -152,12 +166,20 @@ class CaptureFlow(QObject):
 
         self.lock.runner.start(job, self._captured, self._capture_failed)
 
-    def _show_overlay(self, ref: str, frame: capture_mod.Grab, mode: str) -> None:
+    def _show_overlay(self, ref: str, frame: capture_mod.Grab, mode: str, active: str | None = None) -> None:
         from evidence.capture.platform_windows_list import window_rects
-        from ui.region_overlay import QtRegionOverlay
+        from ui.region_overlay import WINDOW, QtRegionOverlay, frame_rect_of
 
         try:
-            windows = window_rects() if mode == "window" else []
+            windows = window_rects() if mode in ("window", ACTIVE) else []
+            if mode == ACTIVE:
+                found = [frame_rect_of(rect, frame) for rect, title in windows if active and title == active]
+                found = [rect for rect in found if not rect.isEmpty()]
+                if found:  # the top-most window with the active window's title: no click needed
+                    self._store_region(ref, frame, found[0], WINDOW, active)
+                    return
+                self.views.feedback.status("Click the window to capture", 8000)
+                mode = WINDOW
             overlay = QtRegionOverlay(frame, windows, pick=mode)  # a window: one click captures it
         except BaseException:
             self._end_capture()
