@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -158,7 +158,10 @@ class StaffApp(QObject):
         self.hotkeys.start()
 
     def show_window(self) -> None:
-        """Bring the main window forward."""
+        """Bring the main window forward (shown, not minimised, raised and given the focus)."""
+        self.window.setWindowState(
+            (self.window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+        )
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
