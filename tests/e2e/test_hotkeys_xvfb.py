@@ -139,9 +139,16 @@ def focus(server: XServer, window: Window) -> None:
 
 def _client_of(server: XServer, window: Window) -> int:
     """The chat's client window as the window manager sees it (Tk reports its own top-level's id)."""
-    found = xdotool(server, "search", "--name", "^Chat$").split()
-    assert found, "no window called Chat"
-    return int(found[0])
+    deadline = time.monotonic() + TIMEOUT
+    while True:  # xdotool finds nothing (exit 1) while the window manager is still reparenting it
+        done = subprocess.run(
+            ["xdotool", "search", "--name", "^Chat$"], env=server.env(), capture_output=True, text=True, timeout=30
+        )
+        if done.returncode == 0 and done.stdout.split():
+            return int(done.stdout.split()[0])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no window called Chat: {done.stderr}")
+        time.sleep(0.1)
 
 
 def test_hotkeys_capture_while_another_program_has_the_focus(desktop: tuple[XServer, Window], tmp_path: Path) -> None:
