@@ -7,8 +7,8 @@ packages=(
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
   fonts-dejavu-core
-  # a virtual X server for tests and screenshots
-  xvfb xauth x11-utils xdotool libxrandr2
+  # a virtual X server for tests and screenshots, and a window manager on it (hotkeys, focus, one instance)
+  xvfb xauth x11-utils xdotool libxrandr2 openbox
   # the stock tools that check what we write
   age openssh-client openssl coreutils unzip poppler-utils netpbm
   # peers for the benchmarks
