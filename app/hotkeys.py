@@ -11,8 +11,9 @@ chooses the adapter. This module is Qt-free; :mod:`app.flows.hotkeys` ties an ad
   it, so the key works whatever their state. The server refuses a grab that another client holds with
   ``BadAccess``; we catch it (synchronously, after an ``XSync``) and report :class:`HotkeyHeld`, and release
   whatever part of that key's grabs did succeed. Events are read without blocking when the connection's file
-  descriptor is readable (:meth:`HotkeyBackend.fileno`). In a Wayland session an X grab sees only XWayland
-  windows, so the adapter reports itself unavailable there rather than half-working.
+  descriptor is readable (:meth:`HotkeyBackend.fileno`). A held key auto-repeats as a release and a press with
+  the same server time; that press is dropped, so holding Print starts one capture. In a Wayland session an X
+  grab sees only XWayland windows, so the adapter reports itself unavailable there rather than half-working.
 - Windows (user32): ``RegisterHotKey`` with no window, on the GUI thread, with ``MOD_NOREPEAT``; ``WM_HOTKEY``
   then arrives in that thread's message queue, where Qt's native event filter hands it to
   :meth:`HotkeyBackend.native_event`. ``ERROR_HOTKEY_ALREADY_REGISTERED`` (1409) means another program holds the
@@ -31,8 +32,7 @@ import enum
 import logging
 import os
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -245,27 +245,6 @@ def register_all(backend: HotkeyBackend, bindings: Mapping[Action, Hotkey | None
     return refusals
 
 
-# --- Debounce ---------------------------------------------------------------------------------------------------
-
-REPEAT_SECONDS = 0.6
-"""Presses of the same hotkey closer together than this are one press (a held key repeats on X11)."""
-
-
-class Debounce:
-    """Lets through the first press of a burst of key repeats."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._last: dict[Action, float] = {}
-
-    def allow(self, action: Action) -> bool:
-        """True for a new press of ``action``; False for a repeat."""
-        now = self._clock()
-        last = self._last.get(action)
-        self._last[action] = now
-        return last is None or now - last >= REPEAT_SECONDS
-
-
 # --- X11 --------------------------------------------------------------------------------------------------------
 
 
@@ -278,6 +257,7 @@ class X11Hotkeys:
         self._grabs: dict[tuple[int, int], Action] = {}  # (keycode, modifier mask without lock bits) -> action
         self._lock_masks: list[int] = [0]
         self._relevant = 0
+        self._released: dict[int, int] = {}  # keycode -> time of its last release
 
     def unavailable(self) -> str | None:
         """See :class:`HotkeyBackend`."""
@@ -383,8 +363,16 @@ class X11Hotkeys:
         presses: list[Action] = []
         while self._display.pending_events():
             event = self._display.next_event()
+            if event.type == X.MappingNotify:  # the keyboard was remapped: keep python-xlib's keysym cache true
+                self._display.refresh_keyboard_mapping(event)
+                continue
+            if event.type == X.KeyRelease:
+                self._released[event.detail] = event.time
+                continue
             if event.type != X.KeyPress:
                 continue
+            if self._released.get(event.detail) == event.time:
+                continue  # a held key repeats as release+press at one instant: one press only
             action = self._grabs.get((event.detail, event.state & self._relevant))
             if action is not None:
                 presses.append(action)

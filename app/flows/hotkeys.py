@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractNativeEventFilter, QByteArray, QCoreApplication, QObject, QSocketNotifier, Signal
 
 from app import hotkeys
-from app.hotkeys import Action, Debounce, Hotkey, HotkeyBackend, Refusal
+from app.hotkeys import Action, Hotkey, HotkeyBackend, Refusal
 from app.settings import HOTKEY_KEYS, Key, Layers, SettingsError, UserSettings, check_value, user_settings_file
 from evidence.core.errors import EvidenceError
 
@@ -89,7 +89,6 @@ class HotkeyFlow(QObject):
         self._bindings: dict[Action, Hotkey | None] = {}
         self._notifier: QSocketNotifier | None = None
         self._filter: _NativeFilter | None = None
-        self._debounce = Debounce()
 
     def start(self) -> list[Refusal]:
         """Register the keys the settings name; tell the user once about any another program holds."""
@@ -98,7 +97,13 @@ class HotkeyFlow(QObject):
         except EvidenceError as e:
             self.feedback.error("Global hotkeys", f"{e}\n\nThe capture buttons and the tray menu work as before.")
             return []
-        refusals = self.apply(bindings)
+        try:
+            refusals = self.apply(bindings)
+        except Exception:  # a window-system failure must not stop the app: the buttons and tray still capture
+            log.warning("global hotkeys could not be set up", exc_info=True)
+            self.unavailable = "Global hotkeys could not be set up on this computer (see the log for IT)."
+            self.feedback.status(self.unavailable, 15000)
+            return []
         if refusals:
             self.feedback.status(f"Global hotkey {refusals[0].hotkey} is not available: see Settings", 15000)
             self.feedback.error("Some global hotkeys are not available", refusal_text(refusals))
@@ -122,8 +127,11 @@ class HotkeyFlow(QObject):
             )
         dialog = QtHotkeyDialog(rows, self.unavailable or "", self.feedback.window)
         self.dialog = dialog
-        dialog.finished.connect(self._dialog_closed)
         dialog.accepted.connect(lambda: self.save(dialog.values()))
+        dialog.rejected.connect(lambda: self.apply(self._bindings))  # unchanged: take the keys back
+        dialog.finished.connect(self._dialog_closed)
+        # While the user presses keys in the dialog, the window system must give them to it, not to our grabs.
+        self.backend.unregister_all()
         self.lock.own(dialog)
 
     def _dialog_closed(self) -> None:
@@ -207,9 +215,8 @@ class HotkeyFlow(QObject):
             self._press(action)
 
     def _press(self, action: Action) -> None:
-        if self._debounce.allow(action):
-            log.info("global hotkey pressed: %s", action.value)
-            self.pressed.emit(action.value)
+        log.info("global hotkey pressed: %s", action.value)
+        self.pressed.emit(action.value)
 
     def _stop_listening(self) -> None:
         if self._notifier is not None:

@@ -23,7 +23,6 @@ from app.hotkeys import (
     MOD_SHIFT,
     MOD_WIN,
     Action,
-    Debounce,
     Hotkey,
     HotkeyError,
     HotkeyHeld,
@@ -88,17 +87,6 @@ def test_windows_modifiers_never_repeat() -> None:
     assert hotkeys.windows_modifiers(Modifier.NONE) == MOD_NOREPEAT
     every = Modifier.CTRL | Modifier.ALT | Modifier.SHIFT | Modifier.META
     assert hotkeys.windows_modifiers(every) == MOD_NOREPEAT | MOD_CONTROL | MOD_ALT | MOD_SHIFT | MOD_WIN
-
-
-def test_a_held_key_is_one_press() -> None:
-    now = [100.0]
-    debounce = Debounce(lambda: now[0])
-    assert debounce.allow(Action.FULL)
-    now[0] += 0.05
-    assert not debounce.allow(Action.FULL)  # auto-repeat
-    assert debounce.allow(Action.REGION)  # another hotkey is its own press
-    now[0] += 1.0
-    assert debounce.allow(Action.FULL)
 
 
 def test_each_system_gets_its_adapter() -> None:
@@ -202,6 +190,23 @@ def test_a_key_another_client_holds_is_refused_and_given_back_on_close(server: X
     finally:
         holder.close()
         ours.close()
+
+
+@xvfb
+@pytest.mark.xvfb
+def test_a_held_key_is_one_press(server: XServer) -> None:
+    """The X server auto-repeats a held key (release and press at one instant): that is not another capture."""
+    backend = X11Hotkeys(server.display)
+    try:
+        backend.register(Action.REGION, Hotkey("Print"))
+        subprocess.run(
+            ["xdotool", "keydown", "Print", "sleep", "1.2", "keyup", "Print"], env=server.env(), check=True, timeout=10
+        )
+        assert presses(backend, 2, timeout=1.0) == [Action.REGION]
+        subprocess.run(["xdotool", "key", "Print"], env=server.env(), check=True, timeout=10)
+        assert presses(backend, 1) == [Action.REGION]  # a new press is a new press
+    finally:
+        backend.close()
 
 
 @xvfb

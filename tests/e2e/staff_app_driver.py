@@ -1,11 +1,10 @@
 """Drives the real staff app on a real X server for the end-to-end test, and reports JSON lines on stdout.
-
 It creates an identity (standalone profile), then, through the app's own actions: captures full screen, monitor 1,
 a delayed full screen (watching the countdown), a region (dragged with real xdotool mouse events on the frozen
-overlay) and a window (one click); the screen does not change, so its frame is stored once; imports a received file through the real provenance dialog; fills in the form;
-unlocks; seals, answering the real confirmation. Each step waits for a condition (the overlay holds the dragged
-rectangle, xdotool has finished), never for a fixed time. It prints ``{"event": "done", ...}`` with the bundle's
-path, or ``{"event": "failed", ...}``.
+overlay) and a window (one click); the screen does not change, so its frame is stored once; imports a received file
+through the real provenance dialog; fills in the form; unlocks; seals, answering the real confirmation. Each step
+waits for a condition (the overlay holds the dragged rectangle, xdotool has finished), never for a fixed time. It
+prints ``{"event": "done", ...}`` with the bundle's path, or ``{"event": "failed", ...}``.
 """
 
 from __future__ import annotations

@@ -105,7 +105,12 @@ def test_a_key_another_program_holds_is_said_plainly(app: StaffApp, qtbot: QtBot
         assert isinstance(dialog, QtHotkeyDialog)
         assert dialog.problems[Key.HOTKEY_REGION.value].isVisibleTo(dialog)
         assert not dialog.problems[Key.HOTKEY_FULL.value].isVisibleTo(dialog)
+        with qtbot.assertNotEmitted(app.hotkeys.pressed, wait=300):
+            key(server, "shift+Print")  # while choosing keys, the keys go to the dialog, not to our grabs
         dialog.reject()
+        with qtbot.waitSignal(app.hotkeys.pressed, timeout=10000) as again:  # cancelled: the keys are ours again
+            key(server, "shift+Print")
+        assert again.args == ["full"]
     finally:
         holder.close()
 
