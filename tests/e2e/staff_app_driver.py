@@ -1,4 +1,5 @@
 """Drives the real staff app on a real X server for the end-to-end test, and reports JSON lines on stdout.
+
 It creates an identity (standalone profile), then, through the app's own actions: captures full screen, monitor 1,
 a delayed full screen (watching the countdown), a region (dragged with real xdotool mouse events on the frozen
 overlay) and a window (one click); the screen does not change, so its frame is stored once; imports a received file
