@@ -157,10 +157,9 @@ def _run_windows(
         return reviewers[0]
 
     if files or app.profile.is_reviewer(workspace.own_card()):
+        reviewer = reviewer_window()
         for path in files:
-            reviewer_window().review.open_bundle(path)
-        if not files:
-            reviewer_window()
+            reviewer.review.open_bundle(path)
 
     def another_launch(message: InstanceMessage) -> None:
         """A second launch on this data folder: come forward, open its bundles, start its capture."""

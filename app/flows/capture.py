@@ -3,8 +3,12 @@
 Capturing is write-only: it needs no unlock, and each capture is encrypted and committed on a worker before the
 user is told "captured". Our own windows are hidden first and the window system is given time to repaint, so
 the app never captures itself. A region or window capture freezes the screen into one grab, lets the user choose
-on it, and stores the full grab and the crop (a derived item naming its parent). From the grab to the store the
-session is busy, so a lock waits for the capture to finish; a cancelled choice stores nothing.
+on it, and stores the full grab and the crop (a derived item naming its parent); a grab whose pixels the incident
+already holds is not stored again, and the crop names the item kept (see :meth:`evidence.vault.store.Vault.add`).
+The active-window capture (Ctrl+Print) needs no click: it finds the window that had the focus. From the grab to
+the store the session is busy, so a lock waits for the capture to finish; a cancelled choice stores nothing.
+
+A received file is checked (type, size, decodable) before anyone is asked who provided it.
 """
 
 from __future__ import annotations
@@ -178,8 +182,7 @@ class CaptureFlow(QObject):
                 if found:  # the top-most window with the active window's title: no click needed
                     self._store_region(ref, frame, found[0], WINDOW, active)
                     return
-                self.views.feedback.status("Click the window to capture", 8000)
-                mode = WINDOW
+                mode = WINDOW  # not found on the screen: the overlay asks for one click instead
             overlay = QtRegionOverlay(frame, windows, pick=mode)  # a window: one click captures it
         except BaseException:
             self._end_capture()
