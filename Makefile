@@ -12,7 +12,7 @@ ICON_SIZES := 16 24 32 48 64 128 256
 PREFIX ?= $(HOME)/.local
 # Each system's code behind one interface; the Windows and macOS code is type-checked here, where it cannot run.
 PLATFORM_ADAPTERS := evidence/capture/platform_window.py evidence/capture/platform_windows_list.py \
-	ui/capture_exclusion.py app/paths.py
+	ui/capture_exclusion.py app/paths.py app/hotkeys.py app/instance.py
 
 .PHONY: run test sysdeps venv lint pytest pytest-noqt bench stress clean dist deb icons install-desktop
 

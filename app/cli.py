@@ -266,8 +266,10 @@ def cmd_capture(ws: Workspace, a: argparse.Namespace) -> int:
         shot = capture_mod.capture(mode, app_version=evidence.__version__)
         if ref is None:
             ref = vault.create_incident(IncidentDetails(), actor=actor, recipients=recipients)
-    ws.store_capture(ref, shot)
-    print(f"{ref} {shot.png_sha256}")
+    added = ws.store_frame(ref, shot)
+    if not added.stored:  # one original per picture: the capture is logged against the item already held
+        print(f"note: {ref}/{added.row.seq} already holds these pixels; logged, not stored again", file=sys.stderr)
+    print(f"{ref} {added.row.sha256}")
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 import evidence
 from app import appinfo, installation
 from app.crash import CrashHandler
+from app.instance import CaptureRequest, Instance, InstanceMessage, message_for
 from app.logs import setup_logging
 from app.paths import Paths
 from app.staff import StaffApp
@@ -32,6 +33,9 @@ from evidence.case.profile import Profile
 from evidence.core.errors import EvidenceError
 from evidence.core.fsutil import sweep_stale_temp_files
 from evidence.crypto.keys import Identity, Role
+
+if TYPE_CHECKING:
+    from app.reviewer import ReviewerApp
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,9 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
     parser = argparse.ArgumentParser(prog="evidence-capture")
     parser.add_argument("--data-dir")
     parser.add_argument("--profile")
+    parser.add_argument(
+        "--capture", choices=[c.value for c in CaptureRequest], help="start a capture (in the running app)"
+    )
     parser.add_argument("files", nargs="*", help="bundles to open")
     args = parser.parse_args(list(argv))
     try:
@@ -91,19 +98,37 @@ def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = No
         print(f"evidence-capture: error: {e}", file=sys.stderr)
         return 2
     log.info("starting %s", evidence.__version__)
-    sweep_stale_temp_files(workspace.paths.data_dir)
     qapp = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(qapp, QApplication)
+    files = [Path(name) for name in args.files]
+    instance = Instance(workspace.paths)
+    if not instance.claim():  # another copy runs on this data folder: hand it our arguments, bring it forward
+        if instance.send(message_for(files, args.capture)):
+            log.info("handed over to the running copy (process %s)", instance.holder_pid())
+            return 0
+        print(
+            f"evidence-capture: error: {workspace.paths.data_dir}: Evidence Capture is already running on this data"
+            f" folder (process {instance.holder_pid()}) but does not answer; wait a moment, or close it, and try again",
+            file=sys.stderr,
+        )
+        return 1
+    sweep_stale_temp_files(workspace.paths.data_dir)
     crash = CrashHandler(log_path, qapp)
     crash.install()
     try:
-        return _run_windows(qapp, workspace, [Path(name) for name in args.files], exec_)
+        return _run_windows(qapp, workspace, files, exec_, instance, args.capture)
     finally:
         crash.uninstall()
+        instance.release()
 
 
 def _run_windows(
-    qapp: QApplication, workspace: Workspace, files: list[Path], exec_: Callable[[QApplication], int] | None
+    qapp: QApplication,
+    workspace: Workspace,
+    files: list[Path],
+    exec_: Callable[[QApplication], int] | None,
+    instance: Instance | None = None,
+    capture: str | None = None,
 ) -> int:
     appinfo.apply(qapp)  # names, desktop file name and window icon, as the desktop entry has them
     qapp.setQuitOnLastWindowClosed(True)
@@ -122,14 +147,38 @@ def _run_windows(
     installation.add_about_action(app.window, workspace)
     if new_identity is not None:
         app.session.accept_identity(new_identity)  # the user has just typed the passphrase
+    reviewers: list[ReviewerApp] = []
+
+    def reviewer_page() -> ReviewerApp:
+        """The inbox page of the main window, added the first time it is needed."""
+        if not reviewers:
+            reviewers.append(add_inbox(app, workspace))
+        return reviewers[0]
+
     reviewer = None
     if files or app.profile.is_reviewer(workspace.own_card()):
-        reviewer = add_inbox(app, workspace)
+        reviewer = reviewer_page()
     app.place_window()
     app.window.show()
+    app.start_hotkeys()
     if reviewer is not None:
         for path in files:
             reviewer.review.open_bundle(path)
+
+    def another_launch(message: InstanceMessage) -> None:
+        """A second launch on this data folder: come forward, open its bundles, start its capture."""
+        app.show_window()
+        for name in message.files:
+            page = reviewer_page()
+            app.window.pages.setCurrentWidget(page.window)
+            page.review.open_bundle(Path(name))
+        if message.capture is not None:
+            app.capturing.capture(message.capture.value)
+
+    if instance is not None:
+        instance.deliver_to(another_launch)
+    if capture is not None:
+        app.capturing.capture(capture)
     return int((exec_ or (lambda a: a.exec()))(qapp))
 
 

@@ -200,6 +200,11 @@ class Paths:
         return self.data_dir / "windows.ini"
 
     @property
+    def instance_lock(self) -> Path:
+        """The lock that lets one running app use this data dir (see :mod:`app.instance`)."""
+        return self.data_dir / "instance.lock"
+
+    @property
     def outbox(self) -> Path:
         """Where bundles go when the profile names no drop folder."""
         return self.data_dir / "outbox"

@@ -1,7 +1,8 @@
 """The settings IT and users may change, where each one's value comes from, and which value is in force.
 
-Three settings can be set in several places: the school profile's location, the drop folder and the idle-lock
-minutes. The first place that sets one wins, in this order:
+Six settings can be set in several places: the school profile's location, the drop folder, the idle-lock minutes
+and the three global hotkeys (:mod:`app.hotkeys`; ``none`` turns one off). The first place that sets one wins, in
+this order:
 
 1. the command line (``--profile``);
 2. the user's own settings (QSettings, ``settings.ini`` in Qt's ``AppConfigLocation``:
@@ -9,7 +10,7 @@ minutes. The first place that sets one wins, in this order:
 3. the IT defaults for every user of the machine (:meth:`app.paths.DataLocations.it_defaults_file`:
    ``/etc/xdg/evidence-capture/defaults.ini``, ``%ProgramData%\\evidence-capture\\defaults.ini``);
 4. the school profile (drop folder, idle-lock minutes);
-5. the built-in default (the data folder's ``profile.toml`` and ``outbox``).
+5. the built-in default (the data folder's ``profile.toml`` and ``outbox``; Print, Shift+Print, Ctrl+Print).
 
 The idle-lock minutes are the exception that protects the school's policy (§6.16): a user or IT may lock sooner
 than the school profile says, never later. A longer value is capped at the profile's and reported as coming from
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app import hotkeys
 from app import paths as paths_mod
 from evidence.case.profile import DEFAULT_IDLE_LOCK_MINUTES, Profile
 from evidence.core.errors import UsageError
@@ -61,6 +63,9 @@ class Key(enum.Enum):
     PROFILE = "profile"
     DROP_FOLDER = "drop_folder"
     IDLE_LOCK_MINUTES = "idle_lock_minutes"
+    HOTKEY_REGION = "hotkey_region"
+    HOTKEY_FULL = "hotkey_full"
+    HOTKEY_WINDOW = "hotkey_window"
 
     @property
     def label(self) -> str:
@@ -72,7 +77,17 @@ _LABELS = {
     Key.PROFILE: "School profile",
     Key.DROP_FOLDER: "Drop folder",
     Key.IDLE_LOCK_MINUTES: "Lock after idle (minutes)",
+    Key.HOTKEY_REGION: "Hotkey: capture a region",
+    Key.HOTKEY_FULL: "Hotkey: capture the full screen",
+    Key.HOTKEY_WINDOW: "Hotkey: capture the active window",
 }
+
+HOTKEY_KEYS = {
+    Key.HOTKEY_REGION: hotkeys.Action.REGION,
+    Key.HOTKEY_FULL: hotkeys.Action.FULL,
+    Key.HOTKEY_WINDOW: hotkeys.Action.ACTIVE_WINDOW,
+}
+"""Each hotkey setting and the capture it starts."""
 
 
 class Source(enum.Enum):
@@ -89,7 +104,8 @@ def check_value(key: Key, text: str, where: str) -> str:
     """``text`` as a value of ``key``, checked; returned stripped.
 
     Raises:
-        SettingsError: empty, a control character, or (minutes) not a whole number from 1 to 240.
+        SettingsError: empty, a control character, (minutes) not a whole number from 1 to 240, or (hotkeys) not a
+            key such as ``Shift+Print``, nor ``none``.
     """
     value = text.strip()
     if not value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
@@ -100,6 +116,12 @@ def check_value(key: Key, text: str, where: str) -> str:
                 f"{where}: {key.value}: must be a whole number of minutes from {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES}"
             )
         return str(int(value))
+    if key in HOTKEY_KEYS:
+        try:
+            hotkey = hotkeys.parse_setting(value)
+        except hotkeys.HotkeyError as e:
+            raise SettingsError(f"{where}: {key.value}: {e}") from e
+        return hotkeys.NONE if hotkey is None else str(hotkey)
     return value
 
 
@@ -259,6 +281,9 @@ class Settings:
     profile: Setting
     drop_folder: Setting
     idle_lock_minutes: Setting
+    hotkey_region: Setting
+    hotkey_full: Setting
+    hotkey_window: Setting
 
     @property
     def profile_path(self) -> Path:
@@ -275,9 +300,23 @@ class Settings:
         """Minutes of inactivity before the app locks."""
         return int(self.idle_lock_minutes.value)
 
+    def hotkeys(self) -> dict[hotkeys.Action, hotkeys.Hotkey | None]:
+        """Each capture's global hotkey, or None where it is turned off."""
+        return {
+            HOTKEY_KEYS[s.key]: hotkeys.parse_setting(s.value)
+            for s in (self.hotkey_region, self.hotkey_full, self.hotkey_window)
+        }
+
     def rows(self) -> tuple[Setting, ...]:
         """The settings in the order they are shown."""
-        return (self.profile, self.drop_folder, self.idle_lock_minutes)
+        return (
+            self.profile,
+            self.drop_folder,
+            self.idle_lock_minutes,
+            self.hotkey_region,
+            self.hotkey_full,
+            self.hotkey_window,
+        )
 
 
 @dataclass(frozen=True)
@@ -334,4 +373,8 @@ class Layers:
                 )
         elif idle is None:
             idle = Setting(Key.IDLE_LOCK_MINUTES, str(DEFAULT_IDLE_LOCK_MINUTES), Source.BUILT_IN)
-        return Settings(self.profile_setting(override, data_dir), drop, idle)
+        keys = [
+            self._first(key) or Setting(key, hotkeys.DEFAULTS[action], Source.BUILT_IN)
+            for key, action in HOTKEY_KEYS.items()
+        ]
+        return Settings(self.profile_setting(override, data_dir), drop, idle, *keys)

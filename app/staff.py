@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from app.feedback import Feedback
 from app.flows.capture import CaptureFlow
+from app.flows.hotkeys import HotkeyFlow
 from app.flows.incident import IncidentFlow, StaffViews
 from app.flows.seal import SealFlow
 from app.guides import MISSING_TEXT, guide_path
@@ -50,6 +51,7 @@ class StaffApp(QObject):
         incidents: the open incident, its details and items.
         capturing: screen captures and received screenshots.
         sealing: seal and send.
+        hotkeys: the global hotkeys (Print, Shift+Print, Ctrl+Print), once :meth:`start_hotkeys` has run.
         tray: the tray icon, where the system has a tray.
         window_settings: where the window's size and place are kept (the data dir's ``windows.ini``).
         guides: the open guide windows.
@@ -79,6 +81,7 @@ class StaffApp(QObject):
         self.incidents = IncidentFlow(workspace, self.vault, self.lock, views, self)
         self.capturing = CaptureFlow(workspace, self.lock, self.incidents, views, self)
         self.sealing = SealFlow(workspace, self.profile, self.lock, self.incidents, views, self)
+        self.hotkeys = HotkeyFlow(workspace, self.lock, self.feedback, parent=self)  # registered by start_hotkeys()
         self.tray: QSystemTrayIcon | None = None
         self.guides: list[QWidget] = []
         self.window_settings = QSettings(str(workspace.paths.window_state), QSettings.Format.IniFormat)
@@ -115,6 +118,11 @@ class StaffApp(QObject):
         self.session.busy_changed.connect(self._busy_changed)
         self.capturing.captured.connect(self._tell_tray)
         self.capturing.captured.connect(incidents.report_after_capture)  # after the flow showed the incident
+        self.hotkeys.pressed.connect(self.capturing.capture)
+        settings_menu = self.window.menuBar().addMenu("&Settings")
+        hotkeys_action = settings_menu.addAction("Global hotkeys…")
+        hotkeys_action.setObjectName("hotkeys_action")
+        hotkeys_action.triggered.connect(self.hotkeys.edit)
         self._add_tray()
 
     # -- window size, guides ------------------------------------------------------------------------------------
@@ -191,14 +199,22 @@ class StaffApp(QObject):
             log.info("monitors cannot be counted", exc_info=True)
             return 0
 
+    def start_hotkeys(self) -> None:
+        """Register the global hotkeys (Print, Shift+Print, Ctrl+Print unless the settings say otherwise)."""
+        self.hotkeys.start()
+
     def show_window(self) -> None:
-        """Bring the main window forward."""
+        """Bring the main window forward (shown, not minimised, raised and given the focus)."""
+        self.window.setWindowState(
+            (self.window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+        )
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
 
     def quit(self) -> None:
         """Finish work in flight, save typed details and the window's size, and close."""
+        self.hotkeys.close()
         self.save_window()
         self.incidents.save_details()
         self.lock.runner.wait()

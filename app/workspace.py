@@ -17,7 +17,7 @@ from evidence.core.errors import UsageError
 from evidence.core.fsutil import atomic_write
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
-from evidence.vault.store import NewItem, Vault
+from evidence.vault.store import Added, NewItem, Vault
 
 if TYPE_CHECKING:  # capture, crop and received pull in mss and Pillow: not needed to start the app
     from evidence.capture.crop import Derived
@@ -142,6 +142,14 @@ class Workspace:
         with self.open_vault() as vault:
             row = vault.add_item(ref, item, actor=actor, recipients=recipients)
         return row.seq
+
+    def store_frame(self, ref: str, shot: Capture) -> Added:
+        """Encrypt and commit a captured frame unless the incident already holds its pixels (see :meth:`Vault.add`).
+
+        Safe on a worker thread: it opens and closes its own vault connection.
+        """
+        with self.open_vault() as vault:
+            return vault.add(ref, NewItem.from_shot(shot), actor=self.actor, recipients=self.recipients())
 
     def store_received(self, ref: str, received: Received) -> int:
         """Encrypt and commit a received screenshot, byte for byte; return its item number."""

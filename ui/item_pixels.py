@@ -1,6 +1,7 @@
 """Pixels in memory only: decode, blur and grey an item's image without a file, a cache or the clipboard.
 
-An image is decoded from bytes the app hands over (``QImage.fromData``); nothing goes through
+An image is decoded from bytes the app hands over (``QImage.fromData``, or for a type Qt cannot read, such as a
+received HEIC, the core's in-memory rendering :func:`evidence.capture.received.render`); nothing goes through
 ``QPixmapCache`` or a file. For reviewer wellbeing (the practice at Atlos) an image can be blurred so heavily
 that no detail survives: it is shrunk to a dozen pixels by area averaging and grown back smoothly.
 """
@@ -43,5 +44,19 @@ def greyed(image: QImage) -> QImage:
 
 
 def decode_image(image_bytes: bytes) -> QImage:
-    """Decode image bytes in memory; a null image if they are not an image Qt can read."""
-    return QImage.fromData(image_bytes)
+    """Decode image bytes in memory; a null image if they are not an image we can read.
+
+    Qt reads PNG, JPEG and WebP itself; anything else the core accepts (HEIC) is rendered by the core to RGB.
+    """
+    image = QImage.fromData(image_bytes)
+    if not image.isNull():
+        return image
+    from evidence.capture.received import render
+    from evidence.core.errors import UsageError
+
+    try:
+        shown = render(bytes(image_bytes))
+    except UsageError:
+        return QImage()
+    rgb = shown.rgb
+    return QImage(rgb, shown.width, shown.height, 3 * shown.width, QImage.Format.Format_RGB888).copy()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QFont,
@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 )
 
 from evidence.police.report import Exhibit, Report, exhibit_rows, incident_rows, wrap_command
+from ui.item_pixels import decode_image
 
 RESOLUTION = 300
 """Dots per inch of the PDF's coordinate system (text and vectors are resolution-independent)."""
@@ -237,7 +238,7 @@ def report_html(report: Report, images: Mapping[str, tuple[str, tuple[int, int]]
 
 
 def _thumbnail(data: bytes) -> QImage | None:
-    image = QImage.fromData(QByteArray(data))
+    image = decode_image(data)  # a received HEIC too, rendered in memory
     if image.isNull():
         return None
     return image.scaled(

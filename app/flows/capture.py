@@ -3,18 +3,23 @@
 Capturing is write-only: it needs no unlock, and each capture is encrypted and committed on a worker before the
 user is told "captured". Our own windows are hidden first and the window system is given time to repaint, so
 the app never captures itself. A region or window capture freezes the screen into one grab, lets the user choose
-on it, and stores the full grab and the crop (a derived item naming its parent). From the grab to the store the
-session is busy, so a lock waits for the capture to finish; a cancelled choice stores nothing.
+on it, and stores the full grab and the crop (a derived item naming its parent); a grab whose pixels the incident
+already holds is not stored again, and the crop names the item kept (see :meth:`evidence.vault.store.Vault.add`).
+The active-window capture (Ctrl+Print) needs no click: it finds the window that had the focus. From the grab to
+the store the session is busy, so a lock waits for the capture to finish; a cancelled choice stores nothing.
+
+A received file is checked (type, size, decodable) before anyone is asked who provided it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 import evidence
@@ -26,15 +31,33 @@ if TYPE_CHECKING:  # mss and Pillow load on the first capture, not at start-up
     from app.session import Busy
     from app.workspace import Workspace
     from evidence.capture import screen as capture_mod
+    from evidence.capture.received import CheckedImage
     from ui.dialogs import QtCountdown, ReceiveRequest
     from ui.region_overlay import QtRegionOverlay
 
 log = logging.getLogger(__name__)
 
+ACTIVE = "active"
+"""The capture mode of the active-window hotkey (no click)."""
+
 SETTLE_MS = 350
 """How long to wait after hiding our windows before grabbing, so the window system has repainted."""
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.PNG *.JPG *.JPEG)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.heic *.heif *.PNG *.JPG *.JPEG *.WEBP *.HEIC *.HEIF);;All files (*)"
+"""What the import dialog offers; the type is then read from the file's first bytes, never from its name."""
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What a capture job stored: the incident, the digest of the item it ends on, and whether its frame was new.
+
+    Attributes:
+        same_as: the item already holding the captured frame's pixels (nothing new stored for the frame), or None.
+    """
+
+    ref: str
+    digest: str
+    same_as: int | None
 
 
 class CaptureFlow(QObject):
@@ -77,9 +100,20 @@ class CaptureFlow(QObject):
     # -- screen captures ----------------------------------------------------------------------------------------
 
     def capture(self, mode: str) -> None:
-        """Capture ``mode`` (full, monitor:N, region or window) into the open incident."""
+        """Capture ``mode`` into the open incident (or a new draft when none is open).
+
+        ``full`` and ``monitor:N`` grab at once; ``region`` and ``window`` freeze the screen and let the user drag a
+        region or click a window; ``active`` (the Ctrl+Print hotkey) takes the window that had focus when it was
+        asked for, with no click, and falls back to ``window`` when that window cannot be found on the screen.
+        """
         if self.capturing:
             return
+        active: str | None = None
+        if mode == ACTIVE:
+            from evidence.capture import platform_window
+
+            info = platform_window.active_window()  # before our own windows hide and focus moves
+            active = info.title if info is not None else None
         self.incidents.save_details()
         ref = self.incidents.target_incident()
         try:
@@ -94,11 +128,11 @@ class CaptureFlow(QObject):
 
             countdown = QtCountdown(delay)
             self.countdown = countdown
-            countdown.finished.connect(lambda: QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode)))
+            countdown.finished.connect(lambda: QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode, active)))
             countdown.cancelled.connect(self._end_capture)
             countdown.start()
         else:
-            QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode))
+            QTimer.singleShot(SETTLE_MS, lambda: self._grab(ref, mode, active))
 
     def _hide_windows(self) -> None:
         self.hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
@@ -116,33 +150,40 @@ class CaptureFlow(QObject):
         if busy is not None:
             busy.release()
 
-    def _grab(self, ref: str, mode: str) -> None:
+    def _grab(self, ref: str, mode: str, active: str | None = None) -> None:
         from evidence.capture import screen as capture_mod
 
         self.countdown = None
         self._busy = self.lock.session.hold()
-        if mode in ("region", "window"):
+        if mode in ("region", "window", ACTIVE):
             self.lock.runner.start(
                 lambda: capture_mod.grab(capture_mod.CaptureMode.parse("full")),
-                lambda frame: self._show_overlay(ref, frame, mode),
+                lambda frame: self._show_overlay(ref, frame, mode, active),
                 self._capture_failed,
             )
             return
 
-        def job() -> tuple[str, str]:
+        def job() -> _Stored:
             shot = capture_mod.capture(capture_mod.CaptureMode.parse(mode), app_version=evidence.__version__)
-            self.workspace.store_capture(ref, shot)
-            return ref, shot.png_sha256
+            added = self.workspace.store_frame(ref, shot)
+            return _Stored(ref, added.row.sha256, None if added.stored else added.row.seq)
 
         self.lock.runner.start(job, self._captured, self._capture_failed)
 
-    def _show_overlay(self, ref: str, frame: capture_mod.Grab, mode: str) -> None:
+    def _show_overlay(self, ref: str, frame: capture_mod.Grab, mode: str, active: str | None = None) -> None:
         from evidence.capture.platform_windows_list import window_rects
-        from ui.region_overlay import QtRegionOverlay
+        from ui.region_overlay import WINDOW, QtRegionOverlay, frame_rect_of
 
         try:
-            windows = window_rects() if mode == "window" else []
-            overlay = QtRegionOverlay(frame, windows)
+            windows = window_rects() if mode in ("window", ACTIVE) else []
+            if mode == ACTIVE:
+                found = [frame_rect_of(rect, frame) for rect, title in windows if active and title == active]
+                found = [rect for rect in found if not rect.isEmpty()]
+                if found:  # the top-most window with the active window's title: no click needed
+                    self._store_region(ref, frame, found[0], WINDOW, active)
+                    return
+                mode = WINDOW  # not found on the screen: the overlay asks for one click instead
+            overlay = QtRegionOverlay(frame, windows, pick=mode)  # a window: one click captures it
         except BaseException:
             self._end_capture()
             raise
@@ -168,10 +209,10 @@ class CaptureFlow(QObject):
         self._close_overlay()
         box = capture_mod.Rect(rect.x(), rect.y(), rect.width(), rect.height())
 
-        def job() -> tuple[str, str]:
+        def job() -> _Stored:
             window = platform_window.active_window()
             shot = capture_mod.from_grab(frame, app_version=evidence.__version__, window=window)
-            parent_seq = self.workspace.store_capture(ref, shot)
+            original = self.workspace.store_frame(ref, shot)  # or the item already holding these pixels
             derived = crop.derived_capture(
                 shot,
                 frame.rgb,
@@ -179,19 +220,27 @@ class CaptureFlow(QObject):
                 app_version=evidence.__version__,
                 reason=how,
                 window_title=title if how == "window" else None,
+                kept_png_sha256=original.row.sha256,
             )
-            self.workspace.store_capture(ref, derived, kind="derived", parent_seq=parent_seq)
-            return ref, derived.png_sha256
+            self.workspace.store_capture(ref, derived, kind="derived", parent_seq=original.row.seq)
+            return _Stored(ref, derived.png_sha256, None if original.stored else original.row.seq)
 
         self.lock.runner.start(job, self._captured, self._capture_failed)
 
-    def _captured(self, result: tuple[str, str]) -> None:
-        ref, digest = result
+    def _captured(self, result: _Stored) -> None:
+        ref, digest = result.ref, result.digest
         log.info("captured into %s: sha256 %s", ref, digest)
         try:
             self.incidents.show_incident(ref)
             self.views.window.tabs.setCurrentIndex(1)
-            self.views.feedback.status(f"Captured and encrypted: SHA-256 {digest[:16]}…", 8000)
+            if result.same_as is None:
+                self.views.feedback.status(f"Captured and encrypted: SHA-256 {digest[:16]}…", 8000)
+            else:
+                self.views.feedback.status(
+                    f"Captured: the screen is unchanged since item {result.same_as}, which is kept once"
+                    " (the custody log records this capture too)",
+                    8000,
+                )
         finally:
             self._end_capture()
         self.captured.emit(ref, digest)
@@ -203,33 +252,48 @@ class CaptureFlow(QObject):
     # -- received screenshots -----------------------------------------------------------------------------------
 
     def import_files(self) -> None:
-        """Choose received screenshots (PNG or JPEG), then ask where they came from."""
+        """Choose received screenshots (PNG, JPEG, WebP or HEIC), then check them, then ask where they came from."""
         names, _ = QFileDialog.getOpenFileNames(self.views.window, "Received screenshots", "", IMAGE_FILTER)
         if names:
             self.ask_provenance([Path(n) for n in names])
 
     def ask_provenance(self, paths: Sequence[Path]) -> None:
-        """Check the open draft accepts imports, then ask who provided ``paths`` and how; store them on OK."""
+        """Check each file first (type, size, decodable), then that the open draft accepts imports, then ask who
+        provided them and how; store them on OK.
+
+        A file that fails a check is named with what is wrong with it, and nobody is asked anything.
+        """
+        from evidence.capture.received import check_file
         from ui.dialogs import QtReceiveDialog
 
         self.incidents.save_details()
+        checked: list[CheckedImage] = []
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # decoding a large HEIC takes a moment
+        try:
+            for path in paths:
+                checked.append(check_file(path))
+        except EvidenceError as e:
+            self.views.feedback.error("This file cannot be added", f"{e}\n\nNothing was added.")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
         ref = self.incidents.target_incident()
         try:
             self.incidents.vault.check_capture_allowed(ref)
         except VaultError as e:
             self.views.feedback.error("Import refused", str(e))
             return
-        dialog = QtReceiveDialog([p.name for p in paths], self.views.window)
-        dialog.accepted.connect(lambda: self.receive(ref, paths, dialog.request()))
+        dialog = QtReceiveDialog([image.original_name for image in checked], self.views.window)
+        dialog.accepted.connect(lambda: self.receive(ref, checked, dialog.request()))
         self.lock.own(dialog)
 
-    def receive(self, ref: str, paths: Sequence[Path], request: ReceiveRequest) -> None:
-        """Store each file into ``ref``, byte for byte, with its provenance."""
-        from evidence.capture.received import receive_file
+    def receive(self, ref: str, images: Sequence[CheckedImage], request: ReceiveRequest) -> None:
+        """Store each checked file into ``ref``, byte for byte (the bytes that were checked), with its provenance."""
+        from evidence.capture.received import with_provenance
 
         try:
-            for path in paths:
-                received = receive_file(path, provided_by=request.provided_by, how=request.how)
+            for image in images:
+                received = with_provenance(image, provided_by=request.provided_by, how=request.how)
                 seq = self.workspace.store_received(ref, received)
                 log.info("received into %s: item %d, sha256 %s", ref, seq, received.sha256)
         except EvidenceError as e:

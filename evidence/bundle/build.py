@@ -46,7 +46,7 @@ class SealItem:
     Attributes:
         seq: the item's number in the incident.
         kind: captured, received or derived.
-        media_type: image/png or image/jpeg.
+        media_type: one of :data:`evidence.capture.items.MEDIA_TYPES`.
         content: the original bytes (empty for an excluded item, which is listed but not carried).
         context: the item's context record (None for an excluded item).
         sha256, pixels_sha256, width, height, size, created_utc, parent_seq: the plain facts the vault keeps.

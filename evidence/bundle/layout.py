@@ -48,7 +48,7 @@ CUSTODY_JSONL = "data/custody.jsonl"
 
 TAG_FILES = ("bagit.txt", "bag-info.txt", MANIFEST, TAGMANIFEST, VERIFY_TXT, SIGNATURE, ALLOWED_SIGNERS)
 
-MEDIA_SUFFIX = {"image/png": "png", "image/jpeg": "jpg"}
+MEDIA_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/heic": "heic"}
 
 _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64})  (data/[A-Za-z0-9._/-]+)$")
 

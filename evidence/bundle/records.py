@@ -209,7 +209,7 @@ class BundleItem:
         ref: the incident reference (of the bundle, not stored in the item).
         seq: the item's number.
         kind: captured, received or derived.
-        media_type: image/png or image/jpeg.
+        media_type: one of :data:`evidence.capture.items.MEDIA_TYPES`.
         file: ``data/items/NNN.png`` (or ``.jpg``).
         context_name: ``data/items/NNN.context.json``.
         sha256: hex SHA-256 of the file.
@@ -283,7 +283,7 @@ class BundleItem:
             raise _fail(r, f"{where}.kind", "is not captured, received or derived")
         media_type = _get(obj, "media_type", str, r, f"{where}.media_type")
         if media_type not in MEDIA_TYPES:
-            raise _fail(r, f"{where}.media_type", "is not image/png or image/jpeg")
+            raise _fail(r, f"{where}.media_type", f"is not one of {', '.join(MEDIA_TYPES)}")
         return cls(
             ref=ref,
             seq=_get(obj, "seq", int, r, f"{where}.seq"),

@@ -518,7 +518,8 @@ _DERIVED_KEYS = (
 RECEIVED_NOTE = "received, not captured: this image was provided to staff, not seen on their own screen"
 """The ``note`` every received context carries, so nobody mistakes it for a capture."""
 
-RECEIVED_MEDIA_TYPES = ("image/png", "image/jpeg")
+RECEIVED_MEDIA_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic")
+"""What a received file may be (phones send WebP and HEIC)."""
 
 
 @dataclass(frozen=True)
@@ -531,7 +532,7 @@ class ReceivedContext:
         how: how it reached the school.
         original_name: its file name as received.
         file_time_utc: the file's modification time where known (not necessarily when the image was made).
-        media_type: image/png or image/jpeg, from its first bytes.
+        media_type: one of :data:`RECEIVED_MEDIA_TYPES`, from its first bytes.
         size: its size in bytes.
         width, height: its size in pixels.
         note: :data:`RECEIVED_NOTE`.
@@ -577,7 +578,7 @@ class ReceivedContext:
             raise _fail(r, "kind", "must be received")
         media_type = _str(obj["media_type"], "media_type", r)
         if media_type not in RECEIVED_MEDIA_TYPES:
-            raise _fail(r, "media_type", "must be image/png or image/jpeg")
+            raise _fail(r, "media_type", f"must be one of {', '.join(RECEIVED_MEDIA_TYPES)}")
         return cls(
             received_utc=_utc_text(obj["received_utc"], "received_utc", r),
             provided_by=_str(obj["provided_by"], "provided_by", r),

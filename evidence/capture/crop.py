@@ -91,6 +91,7 @@ def derived_capture(
     reason: Selection | str,
     window_title: str | None = None,
     now: datetime | None = None,
+    kept_png_sha256: str | None = None,
 ) -> Derived:
     """Crop ``rect`` out of an original capture and build the derived item that points back to it.
 
@@ -113,6 +114,9 @@ def derived_capture(
         reason: How the rectangle was chosen: a :class:`Selection` or its value.
         window_title: For a window selection, the clicked window's title where known.
         now: When the selection was confirmed (aware); None means now.
+        kept_png_sha256: The SHA-256 of the original as the vault keeps it, when the vault already held a frame
+            with the same ``pixels_sha256`` and kept that one instead (its PNG may come from an earlier encoder);
+            None means ``parent.png_sha256``. The crop then names the file that is really kept.
 
     Raises:
         UsageError: The pixels are not the original's, the rectangle does not fit, the reason is unknown, or a
@@ -134,7 +138,9 @@ def derived_capture(
     on_desktop = _on_desktop(rect, parent.context.captured, parent.width, parent.height)
     context = DerivedContext(
         selection=selection,
-        derived_from=DerivedFrom(parent.png_sha256, parent.pixels_sha256, parent.width, parent.height),
+        derived_from=DerivedFrom(
+            kept_png_sha256 or parent.png_sha256, parent.pixels_sha256, parent.width, parent.height
+        ),
         rect_frame=rect,
         rect_desktop=on_desktop,
         window_title=window_title,

@@ -14,8 +14,8 @@ from typing import Protocol
 
 from evidence.capture.context import CaptureContext, ContextError, DerivedContext, ReceivedContext
 
-MEDIA_TYPES = ("image/png", "image/jpeg")
-"""The media types an item may have."""
+MEDIA_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic")
+"""The media types an item may have: captures and crops are PNG; a received file keeps its own type."""
 
 
 class ItemKind(enum.StrEnum):

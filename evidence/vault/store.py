@@ -100,7 +100,7 @@ class NewItem:
 
     Attributes:
         kind: captured, received or derived.
-        media_type: image/png or image/jpeg.
+        media_type: one of :data:`evidence.capture.items.MEDIA_TYPES`.
         content: the original bytes, exactly as captured or received.
         sha256: hex SHA-256 of ``content``.
         context: the context record of ``kind`` (a crop's names its original by digest).
@@ -192,6 +192,19 @@ class ItemRow:
     def item_id(self) -> str:
         """``REF/N``."""
         return f"{self.ref}/{self.seq}"
+
+
+@dataclass(frozen=True)
+class Added:
+    """What :meth:`Vault.add` did.
+
+    Attributes:
+        row: the item stored, or the item already held whose pixels a new captured frame repeats.
+        stored: False when nothing new was stored (the custody log still records the capture).
+    """
+
+    row: ItemRow
+    stored: bool
 
 
 _CHECKED: set[str] = set()
@@ -378,12 +391,56 @@ class Vault:
                 )
 
     def add_item(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> ItemRow:
+        """Encrypt and store one item with its custody entry, in one transaction; see :meth:`add`.
+
+        Returns:
+            The stored item, or for a captured frame whose pixels the incident already holds, that item.
+        """
+        return self.add(ref, item, actor=actor, recipients=recipients).row
+
+    def add(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> Added:
         """Encrypt and store one item with its custody entry, in one transaction.
 
+        One original per picture: a *captured* item whose ``pixels_sha256`` equals that of a captured item the
+        incident already holds (not excluded) is not stored again. The custody log records the capture all the
+        same, as a ``captured`` entry for the item already held, with ``stored`` saying why nothing was added;
+        a crop of the new frame is then linked to that item. So four region captures of an unchanged screen
+        give one original and four crops, and the original is shown and numbered once.
+
         Raises:
-            VaultError: the incident does not exist, is blocked by the safeguarding gate, is sealed, or the
-                write failed (nothing is stored then).
+            VaultError: the incident does not exist, is blocked by the safeguarding gate, is sealed, the parent of
+                a derived item is not one of its captured items, or the write failed (nothing is stored then).
         """
+        if item.kind is ItemKind.CAPTURED and item.pixels_sha256:
+            with self._write():
+                _refuse_items(ref, self._status_in_tx(ref))
+                same = self._db.execute(
+                    "SELECT seq FROM items WHERE ref = ? AND kind = ? AND excluded = 0 AND content IS NOT NULL"
+                    " AND pixels_sha256 = ? ORDER BY seq LIMIT 1",
+                    (ref, ItemKind.CAPTURED.value, item.pixels_sha256),
+                ).fetchone()
+                if same is not None:
+                    kept = self.item(ref, same[0])
+                    self._append_custody(
+                        ref,
+                        actor=actor,
+                        action=Action.CAPTURED,
+                        subject=f"{ref}/{kept.seq}",
+                        details={
+                            "item": kept.seq,
+                            "sha256": kept.sha256,
+                            "pixels_sha256": item.pixels_sha256,
+                            "media_type": kept.media_type,
+                            "size": kept.size,
+                            "stored": f"no: the screen showed the same pixels as item {kept.seq}, which is kept",
+                        },
+                        recipients=recipients,
+                    )
+                    self._db.execute("UPDATE incidents SET updated_utc = ? WHERE ref = ?", (utc_now(), ref))
+                    return Added(kept, stored=False)
+        return Added(self._insert(ref, item, actor=actor, recipients=recipients), stored=True)
+
+    def _insert(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> ItemRow:
         action = {
             ItemKind.CAPTURED: Action.CAPTURED,
             ItemKind.RECEIVED: Action.RECEIVED,
@@ -395,6 +452,12 @@ class Vault:
         context_blob = ageio.encrypt(canonical.dumps(item.context.to_json_dict()), recipients)
         with self._write() as db:
             _refuse_items(ref, self._status_in_tx(ref))
+            if parent_seq is not None:
+                parent = db.execute("SELECT kind FROM items WHERE ref = ? AND seq = ?", (ref, parent_seq)).fetchone()
+                if parent is None or parent[0] != ItemKind.CAPTURED.value:
+                    raise VaultError(
+                        f"{ref}/{parent_seq} is not a captured item of {ref}, so nothing can be cut from it"
+                    )
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE ref = ?", (ref,)).fetchone()[0]
             now = utc_now()
             db.execute(

@@ -40,7 +40,7 @@ def test_precedence_user_then_it_then_profile_then_built_in() -> None:
     got = Layers().resolve(override=None, data_dir=DATA, profile=_profile("/profile-drop"))
     assert (got.drop_folder.value, got.drop_folder.source) == ("/profile-drop", Source.SCHOOL_PROFILE)
     got = Layers().resolve(override=None, data_dir=DATA, profile=None)
-    assert [s.source for s in got.rows()] == [Source.BUILT_IN] * 3
+    assert [s.source for s in got.rows()] == [Source.BUILT_IN] * 6  # three hotkeys since issue 11
     assert got.drop_folder_path == DATA / "outbox"
     assert got.profile_path == DATA / "profile.toml"
 
@@ -167,3 +167,29 @@ def test_cli_shows_each_setting_with_its_source_and_sets_the_users(tmp_path: Pat
     assert len(bad.stderr.strip().splitlines()) == 1
     assert cli("settings", "unset", "drop_folder").returncode == 0
     assert "from: IT default" in cli("settings").stdout
+
+
+def test_hotkeys_default_to_print_shift_print_ctrl_print_and_the_user_or_it_may_change_them() -> None:
+    from app.hotkeys import Action, Hotkey, Modifier
+
+    got = Layers().resolve(override=None, data_dir=DATA, profile=None)
+    assert got.hotkeys() == {
+        Action.REGION: Hotkey("Print"),
+        Action.FULL: Hotkey("Print", Modifier.SHIFT),
+        Action.ACTIVE_WINDOW: Hotkey("Print", Modifier.CTRL),
+    }
+    user = Layer.parse({"hotkey_region": "ctrl+ALT+f9", "hotkey_window": "None"}, Source.USER, Path("/u.ini"))
+    it = Layer.parse({"hotkey_region": "Pause", "hotkey_full": "Meta+Print"}, Source.IT_DEFAULT, Path("/etc/d.ini"))
+    got = Layers(user, it).resolve(override=None, data_dir=DATA, profile=None)
+    assert (got.hotkey_region.value, got.hotkey_region.source) == ("Ctrl+Alt+F9", Source.USER)
+    assert (got.hotkey_full.value, got.hotkey_full.source) == ("Meta+Print", Source.IT_DEFAULT)
+    assert got.hotkeys()[Action.ACTIVE_WINDOW] is None  # turned off
+    assert {s.key for s in got.rows()} == set(Key)
+
+
+@pytest.mark.parametrize("value", ["Hyper+Print", "Shift", "Print+Pause", "Ctrl+", "😀"])
+def test_a_bad_hotkey_names_the_file_and_the_key(value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Layer.parse({"hotkey_full": value}, Source.IT_DEFAULT, Path("/etc/evidence-capture/defaults.ini"))
+    assert "/etc/evidence-capture/defaults.ini" in str(caught.value)
+    assert "hotkey_full" in str(caught.value)

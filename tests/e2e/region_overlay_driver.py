@@ -35,12 +35,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--no-windows", action="store_true", help="do not offer click-a-window")
+    parser.add_argument("--pick", choices=["region", "window"], default="region", help="window: one click captures")
     args = parser.parse_args()
 
     app = QApplication(sys.argv[:1])
     frame = grab(CaptureMode.parse("full"))
     windows = [] if args.no_windows else window_rects()
-    overlay = QtRegionOverlay(frame, windows)
+    overlay = QtRegionOverlay(frame, windows, pick=args.pick)
     status = {"code": 0}
 
     def on_selected(rect: QRect, mode: str) -> None:

@@ -2,10 +2,10 @@
 
 It creates an identity (standalone profile), then, through the app's own actions: captures full screen, monitor 1,
 a delayed full screen (watching the countdown), a region (dragged with real xdotool mouse events on the frozen
-overlay) and a window (clicked); imports a received file through the real provenance dialog; fills in the form;
-unlocks; seals, answering the real confirmation. Each step waits for a condition (the overlay holds the dragged
-rectangle, xdotool has finished), never for a fixed time. It prints ``{"event": "done", ...}`` with the bundle's
-path, or ``{"event": "failed", ...}``.
+overlay) and a window (one click); the screen does not change, so its frame is stored once; imports a received file
+through the real provenance dialog; fills in the form; unlocks; seals, answering the real confirmation. Each step
+waits for a condition (the overlay holds the dragged rectangle, xdotool has finished), never for a fixed time. It
+prints ``{"event": "done", ...}`` with the bundle's path, or ``{"event": "failed", ...}``.
 """
 
 from __future__ import annotations
@@ -54,8 +54,15 @@ def main() -> int:
     def items() -> int:
         return sum(len(app.vault.items(r.ref)) for r in app.vault.list_incidents())
 
+    captures = {"n": 0}
+    flow.captured.connect(lambda _ref, _digest: captures.__setitem__("n", captures["n"] + 1))
+
     def wait_items(n: int) -> Callable[[], bool]:
         return lambda: items() >= n and not flow.capturing and app.window.isVisible()
+
+    def wait_captures(n: int) -> Callable[[], bool]:
+        """The n-th capture is stored (an unchanged screen adds no item: its frame is kept once)."""
+        return lambda: captures["n"] >= n and not flow.capturing and app.window.isVisible()
 
     def once(fn: Callable[[], None]) -> Callable[[], bool]:
         return lambda: (fn(), True)[1]
@@ -84,7 +91,7 @@ def main() -> int:
     def countdown_text() -> bool:
         if flow.countdown is not None:
             seen["countdown"].append(flow.countdown.label.text())  # type: ignore[attr-defined]
-        return items() >= 3 and not flow.capturing
+        return wait_captures(3)()
 
     def set_delay(seconds: int) -> None:
         box = app.window.capture_bar.delay_box
@@ -129,9 +136,9 @@ def main() -> int:
     cx, cy = px + pw // 2, py + ph // 2
     steps += [
         once(lambda: flow.capture("full")),
-        wait_items(1),
+        wait_captures(1),
         once(lambda: flow.capture("monitor:1")),
-        wait_items(2),
+        wait_captures(2),
         once(lambda: (set_delay(3), flow.capture("full"))),
         countdown_text,
         once(lambda: set_delay(0)),
@@ -156,15 +163,13 @@ def main() -> int:
         ),
         overlay_holds(QRect(px, py, pw, ph), "region"),
         once(lambda: xdotool("key", "Return")),
-        wait_items(5),
+        wait_captures(4),
         once(lambda: flow.capture("window")),
         overlay_up,
-        once(lambda: xdotool("mousemove", str(cx), str(cy), "click", "1")),
-        overlay_holds(None, "window"),
-        once(lambda: xdotool("key", "Return")),
-        wait_items(7),
+        once(lambda: xdotool("mousemove", str(cx), str(cy), "click", "1")),  # one click captures the window
+        wait_captures(5),
         once(receive),
-        wait_items(8),
+        wait_items(4),
         once(fill_and_seal),
         info_box,
     ]

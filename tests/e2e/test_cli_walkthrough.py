@@ -118,8 +118,11 @@ def test_walkthrough(tmp_path: Path) -> None:
     db = sqlite3.connect(data / "vault.sqlite3")
     rows = db.execute("SELECT seq, sha256, pixels_sha256, width, height, content FROM items ORDER BY seq").fetchall()
     db.close()
-    assert [r[1] for r in rows] == list(digests.values())
-    region = rows[2]
+    # monitor 1 of this one-monitor screen shows what the full capture showed: the vault keeps that picture once,
+    # and the command prints the digest of the item that holds it (issue 11)
+    assert digests["monitor:1"] == digests["full"]
+    assert [r[1] for r in rows] == [digests["full"], digests[f"region:{PATTERN_AT[0]},{PATTERN_AT[1]},120,80"]]
+    region = rows[1]
     assert (region[3], region[4]) == (120, 80)
     assert region[2] == pixels_sha256(pattern().tobytes(), 120, 80)
     # the stock age CLI decrypts the vault item with the identity file (passphrase typed at its prompt)
@@ -164,7 +167,7 @@ def test_walkthrough(tmp_path: Path) -> None:
     assert bundle.exists()
     verified = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(passfile))
     assert verified.stdout.startswith(f"Verified: {ref} sealed by Jane Smith")
-    assert "3 items" in verified.stdout
+    assert "2 items" in verified.stdout  # the full frame once, and the region
     assert "origin: signed by j.smith@school.example" in verified.stdout
     # a damaged copy fails with exit 1 and one line naming the check: first the missing origin signature (issue 10),
     # then, with --no-origin, the damage itself

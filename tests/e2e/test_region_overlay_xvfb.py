@@ -220,8 +220,9 @@ def test_double_click_confirms_and_the_outside_is_dimmed(server: XServer, overla
     cx, cy = CHAT_AT
     overlay.xdotool("mousemove", str(cx + 10), str(cy + 10), "mousedown", "1")
     overlay.xdotool("mousemove", str(cx + 50), str(cy + 30), "mousemove", str(cx + 110), str(cy + 60), "mouseup", "1")
-    dimmed = bytes(round(v * 127 / 255) for v in CHAT.crop((0, 0, 6, 6)).tobytes())  # half-black over it
-    assert screen_shows(server.display, Rect(cx, cy, 6, 6), dimmed)  # the chat window's corner, outside
+    dimmed = bytes(round(v * 127 / 255) for v in CHAT.crop((0, 0, 3, 3)).tobytes())  # half-black over it
+    # the chat window's corner, outside (and clear of the selection's top-left handle, which starts at +3+3)
+    assert screen_shows(server.display, Rect(cx, cy, 3, 3), dimmed)
     overlay.xdotool("click", "--repeat", "2", "--delay", "50", "1")  # where the drag ended, on its corner
     report = overlay.event()
     overlay.finish()
@@ -285,6 +286,52 @@ def test_click_a_window_and_enter_selects_its_rectangle(server: XServer, overlay
     derived = derived_capture(parent, rgb, rect, app_version="t", reason="window", window_title=report["title"])
     assert derived.context.to_json_dict()["selection"] == "window"
     assert derived.pixels_sha256 == pixels_sha256(PATTERN.tobytes(), PATTERN.width, PATTERN.height)
+
+
+def test_picking_a_window_takes_one_click(server: XServer, overlay_of: Any) -> None:
+    """The Window button's overlay: one real click on the window answers its rectangle, with no Enter."""
+    overlay = overlay_of("--pick", "window")
+    overlay.xdotool("mousemove", "240", "180", "click", "1")
+    report = overlay.event()
+    overlay.finish()
+    assert report == {"event": "selected", "rect": [200, 150, 96, 64], "mode": "window", "title": TITLE}
+
+
+# --- Adjusting with handles and keys, and the magnifier (issue 11) ---------------------------------------------
+
+
+def test_a_handle_and_the_arrow_keys_adjust_the_selection(server: XServer, overlay_of: Any) -> None:
+    """Drag out too small a box, pull its bottom-right handle, nudge it with the arrows, then Return."""
+    parent, rgb = full_capture(server.display)
+    overlay = overlay_of("--no-windows")
+    x, y = PATTERN_AT
+    overlay.xdotool("mousemove", str(x - 5), str(y - 3), "mousedown", "1")
+    overlay.xdotool("mousemove", str(x + 30), str(y + 20), "mousemove", str(x + 50), str(y + 40), "mouseup", "1")
+    overlay.xdotool("mousemove", str(x + 50), str(y + 40), "mousedown", "1")  # on the bottom-right handle
+    overlay.xdotool("mousemove", str(x + 70), str(y + 50), "mousemove", str(x + 91), str(y + 61), "mouseup", "1")
+    overlay.xdotool("key", "Right", "Right", "Right", "Right", "Right", "shift+Down")  # 5 right, 10 down
+    overlay.xdotool("key", "Up", "Up", "Up", "Up", "Up", "Up", "Up")  # 7 up: 3 down in all
+    overlay.xdotool("key", "Return")
+    report = overlay.event()
+    overlay.finish()
+    assert (report["event"], report["mode"]) == ("selected", "region")
+    assert as_rect(report["rect"]) == PATTERN_RECT
+    assert crop(rgb, parent.width, parent.height, PATTERN_RECT) == PATTERN.tobytes()
+
+
+def test_the_magnifier_shows_the_pixels_under_the_cursor(server: XServer, overlay_of: Any) -> None:
+    overlay = overlay_of("--no-windows")
+    x, y = PATTERN_AT
+    overlay.xdotool("mousemove", str(x), str(y))  # the pattern's marked top-left pixel
+    zoom, gap, half = 8, 24, 7  # ui.region_overlay: MAGNIFIER_ZOOM, _MAGNIFIER_GAP, MAGNIFIER_CELLS // 2
+    left, top = x + gap, y + gap  # below and right of the cursor, where there is room
+    for cell_x, cell_y in [(half, half), (half + 1, half), (half + 5, half + 5)]:
+        want = bytes(PATTERN.getpixel((cell_x - half, cell_y - half)))  # type: ignore[arg-type]
+        at = Rect(left + cell_x * zoom + 2, top + cell_y * zoom + 2, zoom - 4, zoom - 4)
+        assert screen_shows(server.display, at, want * (zoom - 4) ** 2), (cell_x, cell_y)
+    overlay.xdotool("key", "Escape")
+    assert overlay.event() == {"event": "cancelled"}
+    overlay.finish()
 
 
 # --- Two monitors of different ratios ---------------------------------------------------------------------------

@@ -76,19 +76,24 @@ def test_staff_journey(tmp_path: Path) -> None:
     from app.workspace import Workspace
 
     verified = verify_file(bundle_path, me, Workspace(Paths(tmp_path / "data")).profile())
+    # five captures of an unchanged screen (full, monitor 1, delayed full, a region's frame, a window's frame):
+    # the frame is kept once, as item 1, and the region and the window are crops of it (issue 11)
     kinds = [i.kind for i in verified.items]
-    assert kinds == ["captured", "captured", "captured", "captured", "derived", "captured", "derived", "received"]
+    assert kinds == ["captured", "derived", "derived", "received"]
+    captured = [e for e in verified.custody if e.action == "captured"]
+    assert [e.subject for e in captured] == [f"{result['ref']}/1"] * 5
+    assert sum("stored" in e.details for e in captured) == 4
     want = pattern().tobytes()
-    # the full captures hold the pattern exactly where it was: our own window was hidden while capturing
-    for item in verified.items[:4]:
-        img = Image.open(io.BytesIO(verified.bag[item.file])).convert("RGB")
-        assert img.crop((AT[0], AT[1], AT[0] + SIZE[0], AT[1] + SIZE[1])).tobytes() == want, item.file
-    region = verified.items[4]
-    assert (region.width, region.height, region.parent_seq) == (SIZE[0], SIZE[1], 4)
+    # the full capture holds the pattern exactly where it was: our own window was hidden while capturing
+    img = Image.open(io.BytesIO(verified.bag[verified.items[0].file])).convert("RGB")
+    assert img.crop((AT[0], AT[1], AT[0] + SIZE[0], AT[1] + SIZE[1])).tobytes() == want
+    region = verified.items[1]
+    assert (region.width, region.height, region.parent_seq) == (SIZE[0], SIZE[1], 1)
     assert Image.open(io.BytesIO(verified.bag[region.file])).convert("RGB").tobytes() == want
-    window = verified.items[6]
+    window = verified.items[2]
+    assert window.parent_seq == 1
     assert Image.open(io.BytesIO(verified.bag[window.file])).convert("RGB").tobytes() == want
-    assert verified.bag[verified.items[7].file] == received.read_bytes()
+    assert verified.bag[verified.items[3].file] == received.read_bytes()
     # and the stock verify verb agrees
     cli = subprocess.run(
         [

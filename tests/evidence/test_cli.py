@@ -243,4 +243,4 @@ def test_receive_keeps_the_file_byte_for_byte(capsys, made, tmp_path: Path) -> N
         str(not_image),
     )
     assert code == 2
-    assert "not a PNG or JPEG" in one_line(err)
+    assert "not a PNG, JPEG, WebP or HEIC" in one_line(err)  # issue 11: phones send WebP and HEIC

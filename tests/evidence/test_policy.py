@@ -117,6 +117,24 @@ def test_platforms_are_those_of_policy_3_1_then_other() -> None:
     assert not any(name.startswith("#") for name in names)
 
 
+def test_platforms_staff_meet_today_are_offered_issue_11() -> None:
+    names = policy.platforms()
+    for name in ("Discord", "Roblox", "Telegram", "Threads", "Snapchat", "WhatsApp", "TikTok", "Microsoft Teams"):
+        assert name in names
+    assert any(n.startswith("SMS") for n in names)
+    assert any("console" in n for n in names)
+    assert "E-mail" in names
+    assert len(set(names)) == len(names)
+
+
+def test_a_platform_no_longer_listed_stays_readable_in_an_old_incident() -> None:
+    """The platform is text, not a closed set: an old incident's value survives a change of the list."""
+    old = IncidentDetails.parse({**IncidentDetails().to_json_dict(), "platform": "Bebo"})
+    assert old.platform == "Bebo"
+    assert IncidentDetails.parse(old.to_json_dict()) == old
+    assert "Bebo" not in policy.platforms()
+
+
 def test_safeguarding_text_is_two_sentences_saying_do_not_copy_and_tell_the_dsl() -> None:
     text = policy.SAFEGUARDING_TEXT
     assert text.count(". ") + 1 == 2

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from evidence.capture.crop import crop
 from evidence.capture.screen import CaptureKind, CaptureMode, Grab, MonitorInfo, Rect
-from ui.region_overlay import HINT, QtRegionOverlay
+from ui.region_overlay import HINT, MAGNIFIER_CELLS, MAGNIFIER_ZOOM, QtRegionOverlay
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -236,7 +236,8 @@ def test_ratio_2_maps_logical_points_to_frame_pixels(qtbot: QtBot, make_overlay:
     assert overlay.hovered_rect().isEmpty()
     qtbot.mouseMove(overlay, QPoint(60, 40))  # frame pixel (120, 80): its top-left pixel
     assert overlay.hovered_rect() == QRect(120, 80, 40, 20)
-    qtbot.mouseClick(overlay, LEFT, pos=QPoint(60, 40))
+    # (a click there would grab the selection's bottom-right handle, 5 logical px away: click the window's middle)
+    qtbot.mouseClick(overlay, LEFT, pos=QPoint(70, 45))
     assert overlay.selection() == QRect(120, 80, 40, 20)
     assert overlay.hovered_rect().isEmpty()  # selected now, so no longer offered
 
@@ -262,8 +263,8 @@ def test_monitor_larger_than_the_frame_clamps_to_the_frame(qtbot: QtBot, make_ov
     assert overlay.size().width() == 300
     drag(qtbot, overlay, QPoint(10, 10), QPoint(100, 60))  # frame starts at +40+30
     assert overlay.selection() == QRect(0, 0, 60, 30)
-    drag(qtbot, overlay, QPoint(100, 60), QPoint(290, 190))
-    assert overlay.selection() == QRect(60, 30, 60, 50)
+    drag(qtbot, overlay, QPoint(110, 70), QPoint(290, 190))  # off the first selection (its corner is a handle)
+    assert overlay.selection() == QRect(70, 40, 50, 40)
 
 
 def test_two_monitors_get_a_pane_each_with_its_own_ratio(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
@@ -377,3 +378,184 @@ def test_the_selected_rect_crops_exactly_those_pixels(qtbot: QtBot, make_overlay
     assert (rect.x(), rect.y(), rect.width(), rect.height()) == (6, 8, 20, 40)
     assert got[:3] == bytes(frame_pixel(grab, 6, 8))
     assert got[-3:] == bytes(frame_pixel(grab, 25, 47))
+
+
+# --- Adjusting: handles, moving, arrow keys (issue 11) -----------------------------------------------------------
+
+
+def test_the_handles_resize_the_selection(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    overlay = make_overlay()
+    drag(qtbot, overlay, QPoint(40, 40), QPoint(70, 60), QPoint(100, 90))
+    assert overlay.selection() == QRect(40, 40, 60, 50)
+    # a handle moves its edges by as much as the cursor moves (grabbed a pixel off the corner: no jump)
+    drag(qtbot, overlay, QPoint(101, 91), QPoint(110, 100), QPoint(121, 111))  # the bottom-right handle
+    assert overlay.selection() == QRect(40, 40, 80, 70)
+    drag(qtbot, overlay, QPoint(80, 38), QPoint(80, 30), QPoint(80, 18))  # the top edge
+    assert overlay.selection() == QRect(40, 20, 80, 90)
+    drag(qtbot, overlay, QPoint(40, 60), QPoint(100, 60), QPoint(150, 60))  # the left edge, past the right one
+    assert overlay.selection() == QRect(120, 20, 30, 90)
+    assert overlay.selection_mode() == "region"
+    with qtbot.waitSignal(overlay.selected) as blocker:
+        qtbot.keyClick(overlay, Qt.Key.Key_Return)
+    assert blocker.args == [QRect(120, 20, 30, 90), "region"]
+
+
+def test_a_drag_inside_moves_the_selection_and_stops_at_the_frame(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    overlay = make_overlay()
+    drag(qtbot, overlay, QPoint(40, 40), QPoint(60, 60), QPoint(80, 70))
+    drag(qtbot, overlay, QPoint(60, 55), QPoint(70, 60), QPoint(90, 75))  # from inside
+    assert overlay.selection() == QRect(70, 60, 40, 30)
+    drag(qtbot, overlay, QPoint(90, 75), QPoint(300, 300))  # far past the frame's bottom-right
+    assert overlay.selection() == QRect(160, 120, 40, 30)
+
+
+def test_a_moved_window_selection_becomes_a_region(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    overlay = make_overlay(windows=WINDOWS)
+    qtbot.mouseClick(overlay, LEFT, pos=QPoint(80, 55))
+    assert overlay.selection_mode() == "window"
+    qtbot.keyClick(overlay, Qt.Key.Key_Left)
+    assert (overlay.selection(), overlay.selection_mode(), overlay.selection_title()) == (
+        QRect(49, 40, 60, 30),
+        "region",
+        None,
+    )
+
+
+def test_arrow_keys_nudge_by_one_pixel_and_ten_with_shift(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    overlay = make_overlay(device_pixel_ratios=[2.0])  # frame pixels, whatever the ratio
+    qtbot.keyClick(overlay, Qt.Key.Key_Right)  # nothing to nudge yet
+    assert overlay.selection().isEmpty()
+    drag(qtbot, overlay, QPoint(10, 10), QPoint(20, 20), QPoint(30, 25))
+    assert overlay.selection() == QRect(20, 20, 40, 30)
+    qtbot.keyClick(overlay, Qt.Key.Key_Right)
+    qtbot.keyClick(overlay, Qt.Key.Key_Down)
+    assert overlay.selection() == QRect(21, 21, 40, 30)
+    qtbot.keyClick(overlay, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(overlay, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
+    assert overlay.selection() == QRect(11, 11, 40, 30)
+    for _ in range(3):
+        qtbot.keyClick(overlay, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
+    assert overlay.selection() == QRect(11, 0, 40, 30)  # stops at the frame's edge
+    for _ in range(20):
+        qtbot.keyClick(overlay, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert overlay.selection() == QRect(160, 0, 40, 30)
+    with qtbot.waitSignal(overlay.selected) as blocker:
+        qtbot.keyClick(overlay, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert blocker.args == [QRect(160, 0, 40, 30), "region"]
+
+
+# --- The magnifier and the readouts ---------------------------------------------------------------------------
+
+
+def test_the_magnifier_shows_the_pixels_around_the_cursor_and_its_position(
+    qtbot: QtBot, make_overlay: MakeOverlay
+) -> None:
+    grab = make_grab(400, 300)
+    overlay = make_overlay(grab)
+    qtbot.mouseMove(overlay, QPoint(100, 80))
+    assert overlay.magnifier_shown()
+    boxes = overlay.boxes()
+    assert boxes.magnified == QPoint(100, 80)
+    assert boxes.magnifier is not None
+    assert boxes.magnifier_frame is not None
+    assert not boxes.magnifier_frame.contains(QPoint(100, 80).toPointF())  # beside the cursor, not under it
+    shown = overlay.grab().toImage()
+    zoom, half = MAGNIFIER_ZOOM, MAGNIFIER_CELLS // 2
+    left, top = round(boxes.magnifier.x()), round(boxes.magnifier.y())
+    for cell_x, cell_y in [(half - 3, half - 2), (half + 4, half + 1), (0, half), (half, MAGNIFIER_CELLS - 1)]:
+        x = left + cell_x * zoom + zoom // 2
+        y = top + cell_y * zoom + zoom // 2
+        assert pixel(shown, x, y) == frame_pixel(grab, 100 - half + cell_x, 80 - half + cell_y), (cell_x, cell_y)
+
+
+def test_the_magnifier_shows_frame_pixels_at_ratio_2(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    grab = make_grab(400, 300)
+    overlay = make_overlay(grab, device_pixel_ratios=[2.0])
+    qtbot.mouseMove(overlay, QPoint(50, 40))
+    assert overlay.boxes().magnified == QPoint(100, 80)
+
+
+def test_the_magnifier_is_up_while_choosing_a_point_only(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    overlay = make_overlay(make_grab(400, 300))
+    assert not overlay.magnifier_shown()  # the cursor has not been seen yet
+    qtbot.mouseMove(overlay, QPoint(50, 50))
+    assert overlay.magnifier_shown()
+    qtbot.mousePress(overlay, LEFT, pos=QPoint(50, 50))
+    qtbot.mouseMove(overlay, QPoint(100, 90))
+    assert overlay.magnifier_shown()  # dragging a corner out
+    assert overlay.boxes().magnified == QPoint(100, 90)
+    frame_box = overlay.boxes().magnifier_frame
+    assert frame_box is not None
+    assert not frame_box.intersects(overlay.to_local(overlay.selection()))  # away from the selection
+    qtbot.mouseRelease(overlay, LEFT, pos=QPoint(100, 90))
+    assert not overlay.magnifier_shown()  # chosen: out of the way
+    qtbot.mousePress(overlay, LEFT, pos=QPoint(70, 70))
+    qtbot.mouseMove(overlay, QPoint(80, 80))
+    qtbot.mouseMove(overlay, QPoint(90, 90))
+    assert not overlay.magnifier_shown()  # moving the whole selection
+    qtbot.mouseRelease(overlay, LEFT, pos=QPoint(90, 90))
+    qtbot.mousePress(overlay, LEFT, pos=QPoint(121, 111))
+    qtbot.mouseMove(overlay, QPoint(130, 120))
+    qtbot.mouseMove(overlay, QPoint(140, 130))
+    assert overlay.magnifier_shown()  # resizing by a handle
+    assert overlay.boxes().magnified == QPoint(140, 130)
+
+
+@pytest.mark.parametrize("start", [QPoint(150, 5), QPoint(20, 3), QPoint(250, 130)])
+def test_the_size_readout_is_never_under_the_hint(qtbot: QtBot, make_overlay: MakeOverlay, start: QPoint) -> None:
+    grab = make_grab(400, 150)
+    overlay = make_overlay(grab)
+    drag(qtbot, overlay, start, start + QPoint(60, 40), start + QPoint(130, 90))
+    boxes = overlay.boxes()
+    assert boxes.label is not None
+    assert boxes.hint is not None
+    assert not boxes.label.intersects(boxes.hint)
+    shown = overlay.grab().toImage()
+    inside = boxes.label.adjusted(2, 2, -2, -2).toRect()
+    backs = sum(
+        pixel(shown, x, y) == (20, 20, 20)  # the readout's own background, not the hint's or the frame's
+        for x in range(inside.left(), inside.right(), 2)
+        for y in range(inside.top(), inside.bottom(), 2)
+    )
+    assert backs > 10
+
+
+def test_the_readout_is_drawn_over_the_hint_when_there_is_no_room(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    """A screen so small that every place for the hint meets the readout or the selection: the readout wins."""
+    overlay = make_overlay(make_grab(200, 120))
+    drag(qtbot, overlay, QPoint(10, 30), QPoint(100, 60), QPoint(190, 90))
+    boxes = overlay.boxes()
+    assert boxes.label is not None
+    assert boxes.hint is not None
+    shown = overlay.grab().toImage()
+    centre = boxes.label.center().toPoint()
+    assert pixel(shown, boxes.label.toRect().left() + 2, centre.y()) == (20, 20, 20)
+
+
+# --- Picking a window: one click ------------------------------------------------------------------------------
+
+
+def test_picking_a_window_takes_one_click(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    overlay = make_overlay(windows=WINDOWS, pick="window")
+    with qtbot.assertNotEmitted(overlay.selected):
+        qtbot.mouseClick(overlay, LEFT, pos=QPoint(5, 5))  # no window there: nothing happens
+    assert overlay.isVisible()
+    with qtbot.waitSignal(overlay.selected) as blocker:
+        qtbot.mouseClick(overlay, LEFT, pos=QPoint(35, 25))
+    assert blocker.args == [QRect(30, 20, 120, 100), "window"]
+    assert overlay.selection_title() == "behind"
+    assert not overlay.isVisible()
+
+
+def test_picking_a_window_still_allows_a_dragged_region(qtbot: QtBot, make_overlay: MakeOverlay) -> None:
+    overlay = make_overlay(windows=WINDOWS, pick="window")
+    with qtbot.assertNotEmitted(overlay.selected):
+        drag(qtbot, overlay, QPoint(5, 5), QPoint(20, 20), QPoint(40, 30))
+    with qtbot.waitSignal(overlay.selected) as blocker:
+        qtbot.keyClick(overlay, Qt.Key.Key_Return)
+    assert blocker.args == [QRect(5, 5, 35, 25), "region"]
+
+
+def test_an_unknown_pick_is_refused() -> None:
+    with pytest.raises(ValueError, match="pick"):
+        QtRegionOverlay(make_grab(), pick="monitor")
