@@ -37,7 +37,7 @@ pytestmark = [
 REPO = Path(__file__).resolve().parents[2]
 PASS = "a long test passphrase"
 TIMEOUT = 60.0
-STAFF_TITLE = "^Evidence Capture$"
+STAFF_TITLE = " — Evidence Capture$"  # the main window: "WHAT IT SHOWS — Evidence Capture"
 
 
 def cli(data: Path, *args: str, tmp: Path) -> None:
