@@ -100,7 +100,7 @@ def seal_incident(
         raise UsageError(f"{ref} was shredded after sealing; its bundle is in the drop folder")
     snap = snapshot(vault, ref, sealer, profile)
     sealed_utc = when or utc_now()
-    bag = bundle.build_bag(snap, sealer, sealed_utc)
+    bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile)
     zip_bytes = bundle.zip_bag(ref, bag)
     bundle.verify_bag(zip_bytes, profile)  # never hand over a bundle we would not accept ourselves
     ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
@@ -200,10 +200,28 @@ def read_bundle_file(path: Path) -> bytes:
         raise BundleError(f"unreadable: {path}: {e.strerror or e}", check="unreadable") from e
 
 
-def verify_file(path: Path, identity: Identity, profile: Profile) -> bundle.VerifiedBundle:
-    """Open and verify a bundle file; also check its origin signature when one lies beside it."""
+def verify_file(
+    path: Path, identity: Identity, profile: Profile | None, *, root_fingerprint: str | None = None
+) -> bundle.VerifiedBundle:
+    """Open and verify a bundle file; also check its origin signature when one lies beside it.
+
+    ``root_fingerprint`` anchors the check to that school root instead of the one the profile was pinned to; with
+    no ``profile`` (someone without a workstation), the origin is checked after decryption against the bundle's
+    root-signed signer list.
+    """
     ciphertext = read_bundle_file(path)
     sig_path = path.with_name(path.name + ".sig")
-    if sig_path.exists():
+    if sig_path.exists() and profile is not None:
         bundle.verify_origin(ciphertext, sig_path.read_bytes(), profile)
-    return bundle.open_bundle(ciphertext, [identity.age_secret], profile)
+    verified = bundle.open_bundle(ciphertext, [identity.age_secret], profile, root_fingerprint=root_fingerprint)
+    if sig_path.exists() and profile is None:
+        _verify_origin_by_trust_path(verified, ciphertext, sig_path.read_bytes())
+    return verified
+
+
+def _verify_origin_by_trust_path(verified: bundle.VerifiedBundle, ciphertext: bytes, signature: bytes) -> None:
+    """The origin signature against the latest signed profile in the (verified, anchored) bundle."""
+    path, latest = verified.trust.path, verified.revisions[-1].record.trust
+    if path is None or latest is None:
+        raise BundleError("origin: no school profile to check the origin signature against", check="origin")
+    bundle.verify_origin(ciphertext, signature, path.profiles[latest.profile_version])

@@ -55,9 +55,11 @@ def test_zip_caps_are_specified() -> None:
 def test_check_names_are_specified() -> None:
     import re
 
-    source = Path(bundle.verify.__file__).read_text(encoding="utf-8")
+    from evidence.bundle import trust
+
+    source = Path(bundle.verify.__file__).read_text(encoding="utf-8") + Path(trust.__file__).read_text(encoding="utf-8")
     checks = set(re.findall(r'_fail\(\s*"([a-z ]+)"', source))
-    assert checks >= {"bagit", "payload hash", "signature", "custody", "consistency", "revision"}
+    assert checks >= {"bagit", "payload hash", "signature", "custody", "consistency", "revision", "trust path"}
     for check in checks - {"unreadable", "size cap", "origin"}:
         assert f"**{check}**" in SPEC, check
 

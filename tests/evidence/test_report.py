@@ -424,7 +424,7 @@ def _without_capture_times(zip_bytes: bytes) -> bytes:
     incident = json.loads(bag[bundle.INCIDENT_JSON])
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
     signed = bundle.finish_revision(
-        incident["ref"], incident["school"], payload, {}, [record], staff(), record.time_utc
+        incident["ref"], incident["school"], payload, _trust_files(bag), [record], staff(), record.time_utc
     )
     return bundle.zip_bag(incident["ref"], signed)
 
@@ -440,3 +440,8 @@ def test_statement_for_items_without_a_capture_time(tmp_path: Path) -> None:
         assert e.sha256 in text
     assert "UTC) I saw this content" not in text
     assert " UTC I saw this content" in text
+
+
+def _trust_files(bag: dict[str, bytes]) -> dict[str, bytes]:
+    """The bag's trust path (``seal/trust/``), which a re-signed revision keeps."""
+    return {n: d for n, d in bag.items() if n.startswith("seal/trust/")}
