@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
-from app import installation
+from app import installation, trustroot
 from app.paths import Paths
-from app.workspace import Workspace
+from app.workspace import Workspace, check_fingerprint
 from evidence.bundle import seal as sealing
 from evidence.capture import screen as capture_mod
 from evidence.capture.received import receive_file
 from evidence.case.incident import Category, IncidentDetails, check_ref
-from evidence.case.profile import Profile
 from evidence.core.errors import (
     AgeFormatError,
     BundleError,
@@ -35,9 +34,8 @@ from evidence.core.errors import (
     UsageError,
     WrongPassphraseError,
 )
-from evidence.core.fsutil import atomic_write
-from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, unlock_identity_file
-from evidence.crypto.sshsig import AllowedSigner
+from evidence.core.text import clean_line
+from evidence.crypto.keys import PERSON_ROLES, Identity, PublicCard, Role, card_path_for, unlock_identity_file
 from evidence.review import actions as review
 from evidence.review.actions import ReviewAction
 
@@ -67,21 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     create = ident.add_parser("create", help="create a new identity file and its public card")
     create.add_argument("--name", required=True)
     create.add_argument("--principal", required=True, help="your school e-mail address")
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
     create.add_argument("--out", required=True, help="the identity file to write (NAME.identity.age)")
     create.add_argument("--passphrase-file", help="read the passphrase from this file ('-' for stdin)")
     show = ident.add_parser("show", help="print the public card of an identity or card file")
     show.add_argument("file")
     show.add_argument("--passphrase-file", help="for an identity file: read the passphrase from this file")
 
-    prof = verbs.add_parser("profile", help="create a school profile").add_subparsers(dest="action")
-    pcreate = prof.add_parser("create", help="write a school profile (standalone if no --reviewer)")
-    pcreate.add_argument("--school", required=True)
-    pcreate.add_argument("--reviewer", nargs="+", default=[], metavar="CARD_FILE")
-    pcreate.add_argument("--staff", nargs="+", default=[], metavar="CARD_FILE", help="staff allowed to seal")
-    pcreate.add_argument("--drop-folder", default="")
-    pcreate.add_argument("--idle-lock-minutes", type=int, default=5)
-    pcreate.add_argument("--out", required=True)
+    trustroot.add_parser(verbs)
 
     cap = verbs.add_parser("capture", help="capture the screen into an incident")
     cap.add_argument("--mode", required=True, help="full | monitor:N | region:X,Y,W,H")
@@ -138,10 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     installation.add_parser(verbs)
 
-    ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle")
-    ver.add_argument("bundle")
-    ver.add_argument("--identity", required=True)
+    ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle, or check a police export folder")
+    ver.add_argument("bundle", help="REF.zip.age, or a REF-police-export folder")
+    ver.add_argument("--identity", help="your identity file (needed to decrypt a bundle)")
     ver.add_argument("--passphrase-file")
+    ver.add_argument("--root-fingerprint", help="anchor the checks to this school root (SHA256:…), not the pinned one")
     return p
 
 
@@ -187,38 +179,6 @@ def cmd_identity_show(ws: Workspace, a: argparse.Namespace) -> int:
     is_identity = head.startswith(b"age-encryption.org/")
     card = _unlock(a.file, a.passphrase_file).card if is_identity else PublicCard.load(path)
     print(card.to_text(), end="")
-    return EXIT_OK
-
-
-def cmd_profile_create(ws: Workspace, a: argparse.Namespace) -> int:
-    out = Path(a.out)
-    staff = tuple(AllowedSigner(c.principal, c.ssh_key, None) for c in map(PublicCard.load, map(Path, a.staff)))
-    if a.reviewer:
-        reviewers = tuple(PublicCard.load(Path(f)) for f in a.reviewer)
-        profile = Profile(
-            school=a.school,
-            reviewers=reviewers,
-            staff=staff,
-            drop_folder=a.drop_folder,
-            idle_lock_minutes=a.idle_lock_minutes,
-        )
-    else:
-        base = Profile.standalone_for(ws.own_card(), a.school)
-        profile = Profile(
-            school=a.school,
-            reviewers=base.reviewers,
-            staff=staff,
-            drop_folder=a.drop_folder,
-            idle_lock_minutes=a.idle_lock_minutes,
-            standalone=True,
-        )
-    text = profile.to_toml()
-    Profile.parse(text, source=str(out))  # what we write must read back
-    atomic_write(out, text.encode("utf-8"), mode=0o644)
-    print(f"profile: {out}")
-    if ws.paths.data_dir.exists() and out.resolve() != ws.paths.profile:
-        atomic_write(ws.paths.profile, text.encode("utf-8"), mode=0o644)
-        print(f"installed as this data folder's profile: {ws.paths.profile}")
     return EXIT_OK
 
 
@@ -333,20 +293,26 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
 
 def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
     path = Path(a.bundle)
+    anchor = check_fingerprint(a.root_fingerprint) if a.root_fingerprint else None
+    if path.is_dir():
+        return trustroot.verify_export_folder(ws, path, anchor)
     if not path.is_file():
         raise UsageError(f"{path}: no such bundle")
+    if not a.identity:
+        raise UsageError(f"{path}: verifying a bundle needs --identity FILE to decrypt it")
     identity = _unlock(a.identity, a.passphrase_file)
     try:
-        verified = sealing.verify_file(path, identity, ws.profile())
+        verified = sealing.verify_file(path, identity, trustroot.profile_for(ws, anchor), root_fingerprint=anchor)
     except BundleError as e:
         print(f"evidence-capture: FAILED: {path}: {e}", file=sys.stderr)
         return EXIT_USAGE if e.check in ("unreadable",) else EXIT_FAILED
     print(verified.summary())
     for rev in verified.revisions:
         print(
-            f"  revision {rev.number}: {rev.action} by {rev.signer_name} <{rev.signer_principal}> "
-            f"({rev.signer_fingerprint}) at {rev.time_utc}"
+            f"  revision {rev.number}: {rev.action} by {clean_line(rev.signer_name)} "
+            f"<{clean_line(rev.signer_principal)}> ({rev.signer_fingerprint}) at {rev.time_utc}"
         )
+    print(verified.trust.line())
     return EXIT_OK
 
 
@@ -411,7 +377,7 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
 _COMMANDS = {
     ("identity", "create"): cmd_identity_create,
     ("identity", "show"): cmd_identity_show,
-    ("profile", "create"): cmd_profile_create,
+    **trustroot.COMMANDS,
     ("capture", None): cmd_capture,
     ("receive", None): cmd_receive,
     ("incident", "new"): cmd_incident_new,

@@ -33,7 +33,7 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
-from evidence.police.report import Exhibit, Report, exhibit_rows, incident_rows, wrap_command
+from evidence.police.report import Exhibit, Report, exhibit_rows, incident_rows, root_lines, wrap_command
 
 RESOLUTION = 300
 """Dots per inch of the PDF's coordinate system (text and vectors are resolution-independent)."""
@@ -131,11 +131,13 @@ def report_html(report: Report, images: Mapping[str, tuple[str, tuple[int, int]]
                 ("Exported (UTC)", report.exported_utc),
                 ("Exhibits produced by", f"{report.producer_name} <{report.producer_principal}>"),
                 ("Producer's key", report.producer_fingerprint),
+                ("School root key", report.root_fingerprint or "none (sealed before the school used a root key)"),
                 ("Sealed (UTC)", report.sealed_utc),
                 ("Exhibits", ", ".join(e.ref for e in report.exhibits) or "none"),
                 ("Made by", report.software),
             ]
         ),
+        f'<p class="note">{_e(" ".join(root_lines(report)))}</p>',
         '<p class="note">The evidence is the files in the folder '
         f"{_e(report.ref)}/ (and {_e(report.ref)}.zip, the same bag). This report and the draft statement are made"
         " from them; section 6 shows how to check every file and signature with standard tools.</p>",
