@@ -374,7 +374,7 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {
+_COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace], int]] = {
     ("identity", "create"): cmd_identity_create,
     ("identity", "show"): cmd_identity_show,
     **trustroot.COMMANDS,

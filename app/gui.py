@@ -20,10 +20,11 @@ from app.crash import CrashHandler
 from app.logs import setup_logging
 from app.paths import Paths
 from app.staff import StaffApp
-from app.workspace import Workspace
+from app.workspace import Workspace, check_fingerprint
 from evidence.case.profile import Profile
 from evidence.core.errors import EvidenceError
 from evidence.core.fsutil import sweep_stale_temp_files
+from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Role
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def first_run(workspace: Workspace, parent: QWidget | None = None) -> bool:
                 wizard.passphrase,
                 wizard.profile_file,
                 wizard.school,
+                wizard.root_fingerprint,
             )
         except EvidenceError as e:
             QMessageBox.warning(parent, "Could not set up", str(e))
@@ -61,14 +63,27 @@ def create_from_wizard(
     passphrase: str,
     profile_file: str | None,
     school: str,
+    root_fingerprint: str = "",
 ) -> None:
-    """What the wizard's answers create: the identity file in the data dir, its card, and the profile."""
-    profile = Profile.load(Path(profile_file)) if profile_file else None
+    """What the wizard's answers create: the identity file in the data dir, its card, and the profile.
+
+    A school profile must be signed by the root whose fingerprint IT gave (checked before anything is created);
+    it is installed and that root pinned. Without one, a standalone profile signed by the new identity is
+    installed, and the user's own key pinned as its root.
+    """
+    school_profile = None
+    if profile_file:
+        source = Path(profile_file)
+        school_profile = Profile.load(source).pinned_to(check_fingerprint(root_fingerprint), source=str(source))
     safe = "".join(c if c.isalnum() else "-" for c in principal.split("@")[0]) or "me"
     identity = workspace.create_identity(
         name, principal, role, passphrase, workspace.paths.ensure().data_dir / f"{safe}.identity.age"
     )
-    workspace.install_profile(profile or Profile.standalone_for(identity.card, school))
+    if school_profile is not None:
+        workspace.install_signed(school_profile, root_fingerprint, source=str(profile_file))
+        return
+    standalone = Profile.standalone_for(identity.card, school).sign(identity, version=1, issued_utc=utc_now())
+    workspace.install_signed(standalone, identity.card.fingerprint, source="the standalone profile")
 
 
 def run(argv: Sequence[str], *, exec_: Callable[[QApplication], int] | None = None) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from app.workspace import Workspace, check_fingerprint
@@ -235,7 +236,7 @@ def verify_export_folder(ws: Workspace, folder: Path, anchor: str | None) -> int
     return EXIT_OK
 
 
-COMMANDS = {
+COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace], int]] = {
     ("school", "init"): cmd_school_init,
     ("profile", "create"): cmd_profile_create,
     ("profile", "install"): cmd_profile_install,

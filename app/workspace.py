@@ -90,7 +90,7 @@ class Workspace:
         return identity
 
     def install_profile(self, profile: Profile) -> None:
-        """Make ``profile`` this data dir's profile (as given: the caller has checked it; see :meth:`install_signed`)."""
+        """Make ``profile`` this data dir's profile, as given (the caller checked it; see :meth:`install_signed`)."""
         self.paths.ensure()
         atomic_write(self.paths.profile, profile.to_toml().encode("utf-8"), mode=0o644)
 

@@ -28,6 +28,7 @@ CHECK_PHRASES = {
     "payload hash": "a file does not match its fingerprint",
     "signature": "the seal signature does not verify",
     "untrusted signer": "signed by someone the school does not trust",
+    "trust path": "the signers are not vouched for by your school's root key",
     "revision": "a later revision changed the sealed evidence",
     "custody": "the custody record is broken",
     "consistency": "the record is inconsistent",
@@ -57,6 +58,9 @@ MEMBER_WORDS = {
     "seal/manifest-sha256.txt.sig": "the seal signature",
     "seal/allowed_signers": "the list of signers",
     "seal/revisions": "the signed revisions",
+    "seal/trust": "the school's signed profiles",
+    "seal/trust/root.pub": "the school root's key",
+    "seal/trust/root_allowed_signers": "the school root's key",
 }
 
 _STYLE = {
@@ -156,6 +160,7 @@ class QtVerdictBanner(QFrame):
         if revisions > 1:
             latest = verified.revisions[-1]
             detail += f" Latest revision by {safe_text(latest.signer_name or latest.signer_principal)}."
+        detail += f"\n{safe_text(verified.trust.line())}."
         self._show("verified", headline, detail)
         self.setToolTip(f"Sealed (UTC): {sealer.time_utc}\n{len(verified.custody)} custody entries")
 

@@ -95,8 +95,9 @@ class TrustVerdict:
     def line(self) -> str:
         """One line for the command line and the verdict banner."""
         if self.anchored:
-            versions = ", ".join(str(v) for v in self.profile_versions)
-            plural = "s" if len(self.profile_versions) != 1 else ""
+            distinct = sorted(set(self.profile_versions))
+            versions = ", ".join(str(v) for v in distinct)
+            plural = "s" if len(distinct) != 1 else ""
             return f"Signers anchored to the school root {self.root_fingerprint} (profile version{plural} {versions})"
         return f"Signers NOT anchored to a school root: {self.reason}"
 

@@ -510,6 +510,53 @@ class Profile:
         return cls.parse(text, source=str(path))
 
 
+@dataclass(frozen=True)
+class InstallPreview:
+    """What a workstation is asked to trust, shown before the user accepts a school profile.
+
+    Attributes:
+        school: the school's name.
+        version: the profile's version.
+        reviewers: each reviewer as "Name <principal>".
+        staff_count: how many staff may seal.
+        root_fingerprint: the root that signed it.
+        given_fingerprint: the fingerprint IT gave the user (as typed).
+    """
+
+    school: str
+    version: int
+    reviewers: tuple[str, ...]
+    staff_count: int
+    root_fingerprint: str
+    given_fingerprint: str
+
+    @property
+    def matches(self) -> bool:
+        """True when the profile is signed by the root whose fingerprint the user was given."""
+        return self.root_fingerprint == self.given_fingerprint.strip()
+
+
+def preview_install(path: Path, given_fingerprint: str) -> InstallPreview:
+    """Read a school profile and compare its root with the fingerprint IT gave, for the user to see.
+
+    Raises:
+        ProfileError: unreadable, invalid, unsigned or with a signature that does not verify.
+    """
+    profile = Profile.load(path)
+    if profile.signature is None or profile.root is None:
+        raise UntrustedProfileError(
+            f"{path}: unsigned school profile; ask IT for the profile signed by the school root", check="unsigned"
+        )
+    return InstallPreview(
+        school=profile.school,
+        version=profile.version,
+        reviewers=tuple(f"{card.name} <{card.principal}>" for card in profile.reviewers),
+        staff_count=len(profile.staff),
+        root_fingerprint=profile.root.fingerprint,
+        given_fingerprint=given_fingerprint,
+    )
+
+
 def check_not_rollback(new: Profile, installed: Profile, *, source: str = "profile") -> None:
     """Refuse ``new`` in place of ``installed`` when that would go back: an older version of the same root's
     profile, or the same version with a different text. A profile of another root, or an unsigned one installed

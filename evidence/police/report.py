@@ -71,11 +71,6 @@ EXPORT_SUMS = "SHA256SUMS"
 EXPORT_SUMS_SIG = "SHA256SUMS.sig"
 """The exporting reviewer's signature over ``SHA256SUMS``."""
 
-CONFIRM_ROOT = (
-    "Confirm this fingerprint outside this pack: the Designated Safeguarding Lead's witness statement states it, "
-    "and the school may publish it. Trust nothing below if it differs."
-)
-"""How the officer confirms the school root's fingerprint out of band."""
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"}
@@ -725,10 +720,12 @@ def verify_steps(report: Report) -> tuple[VerifyStep, ...]:
             )
     steps = [
         VerifyStep(
-            f"The school root's key: the fingerprint must be {fp}, the one the school gave you outside this pack",
+            "The school root's key, from which every other check starts",
             ".",
             (f"ssh-keygen -lf {ref}/{ROOT_PUB}",),
-            f"256 {fp} {ROOT_PRINCIPAL} (ED25519). {CONFIRM_ROOT}",
+            f"256 {fp} {ROOT_PRINCIPAL} (ED25519), and that fingerprint is the one the school gave you outside"
+            " this pack (the Designated Safeguarding Lead's witness statement states it). Trust nothing below if"
+            " it differs",
         ),
         VerifyStep(
             "The school root signed every list of signers (and profile) the evidence was sealed and revised under",
