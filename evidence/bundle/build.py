@@ -210,7 +210,8 @@ def finish_revision(
     tags[revision_signature_path(k)] = signature
     tags["bagit.txt"] = BAGIT_TXT
     software = revisions[-1].software
-    tags["bag-info.txt"] = bag_info(ref, school, signer.card.name, signer.card.principal, when, payload, k, software)
+    latest = revisions[-1].signer  # as the verifier derives it: from the signed record
+    tags["bag-info.txt"] = bag_info(ref, school, latest.name, latest.principal, when, payload, k, software)
     tags[MANIFEST] = manifest
     tags[SIGNATURE] = signature
     latest_trust = revisions[-1].trust

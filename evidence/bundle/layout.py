@@ -143,7 +143,7 @@ def bag_info(
 
 
 def _tag_safe(line: str) -> str:
-    return " ".join(line.split())
+    return clean_line(line, limit=100_000)  # one line, no control characters (a name may come from a record)
 
 
 def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
