@@ -84,6 +84,8 @@ class TrustVerdict:
         profile_versions: the profile versions the revisions were made under, oldest first.
         reason: why it is not anchored ("" when it is).
         path: the checked trust path, or None.
+        workstation_version: the version of the verifier's own signed profile of the same root (0: none), so that
+            a bundle whose latest revision was made under an older version says so.
     """
 
     anchored: bool
@@ -91,6 +93,13 @@ class TrustVerdict:
     profile_versions: tuple[int, ...] = ()
     reason: str = ""
     path: TrustPath | None = field(default=None, compare=False, repr=False)
+    workstation_version: int = 0
+
+    @property
+    def behind(self) -> bool:
+        """True when the latest revision was made under an older profile version than the verifier's own: a signer
+        the school has since removed may have made it."""
+        return bool(self.profile_versions) and self.workstation_version > self.profile_versions[-1]
 
     def line(self) -> str:
         """One line for the command line and the verdict banner."""
@@ -98,7 +107,13 @@ class TrustVerdict:
             distinct = sorted(set(self.profile_versions))
             versions = ", ".join(str(v) for v in distinct)
             plural = "s" if len(distinct) != 1 else ""
-            return f"Signers anchored to the school root {self.root_fingerprint} (profile version{plural} {versions})"
+            line = f"Signers anchored to the school root {self.root_fingerprint} (profile version{plural} {versions})"
+            if self.behind:
+                line += (
+                    f"; made under an older profile than this workstation's version {self.workstation_version}:"
+                    " check that its signers are still trusted"
+                )
+            return line
         return f"Signers NOT anchored to a school root: {self.reason}"
 
 

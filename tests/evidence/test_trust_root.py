@@ -346,6 +346,16 @@ def test_a_later_revision_under_a_newer_version_and_one_under_an_older(tmp_path:
         add_review(revised, dsl(), legacy_profile(), ReviewAction.NOTE, "again")
 
 
+def test_a_bundle_made_under_an_older_profile_says_so(tmp_path: Path) -> None:
+    """A removed signer who kept the old signed profile can still seal under it: the verdict says so."""
+    sealed = make_sealed(tmp_path)  # under version 1
+    verdict = bundle.verify_bag(sealed.zip_bytes, school_profile(version=2)).trust
+    assert verdict.anchored
+    assert verdict.behind
+    assert "older profile than this workstation's version 2" in verdict.line()
+    assert not bundle.verify_bag(sealed.zip_bytes, school_profile(version=1)).trust.behind
+
+
 def test_a_bundle_sealed_before_school_roots_stays_without_one_when_reviewed(tmp_path: Path) -> None:
     from evidence.review.actions import ReviewAction, add_review
 
