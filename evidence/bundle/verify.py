@@ -303,7 +303,8 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
     revisions = _verify_revisions(bag, manifest, profile, path, also_check=profile if anchor is None else None)
     versions = tuple(r.record.trust.profile_version for r in revisions if r.record.trust is not None)
     same_root = profile is not None and path is not None and profile.root_fingerprint == path.root.fingerprint
-    verdict = replace(verdict, profile_versions=versions, workstation_version=profile.version if same_root else 0)
+    workstation_version = profile.version if profile is not None and same_root else 0
+    verdict = replace(verdict, profile_versions=versions, workstation_version=workstation_version)
 
     # 6. custody chain across the revisions
     custody = _verify_custody(bag, revisions)
