@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import dsl, make_sealed, rezip, school_profile
+from bundles import ISSUED_AT, dsl, make_sealed, rezip, school_profile, unsigned_profile
+from helpers import school_root
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -24,19 +25,20 @@ from evidence.review.actions import ReviewAction, reviews
 
 @pytest.fixture
 def reviewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
-    sealed = make_sealed(tmp_path / "staff", items=2)
+    base = unsigned_profile()
+    profile = Profile(  # the school profile in force: the bundle is sealed under it, and the DSL installs it
+        school=base.school, reviewers=base.reviewers, staff=base.staff, drop_folder=str(tmp_path / "staff" / "drop")
+    ).sign(school_root(), version=1, issued_utc=ISSUED_AT)
+    sealed = make_sealed(tmp_path / "staff", items=2, profile=profile)
+    assert sealed.result.path.parent == tmp_path / "staff" / "drop"
     data = tmp_path / "dsl-data"
     data.mkdir()
     ident = tmp_path / "dsl.identity.age"
     write_identity_file(dsl(), ident, "a long test passphrase")
     (data / "identity.card").write_text(dsl().card.to_text())
     (data / "identity.path").write_text(str(ident) + "\n")
-    base = school_profile()
-    profile = Profile(
-        school=base.school, reviewers=base.reviewers, staff=base.staff, drop_folder=str(sealed.result.path.parent)
-    )
     ws = Workspace(Paths(data))
-    ws.install_profile(profile)
+    ws.install_signed(profile, school_root().card.fingerprint, source="test")
     lock = LockCoordinator(ws)
     app = ReviewerApp(ws, lock)
     qtbot.addWidget(app.window)

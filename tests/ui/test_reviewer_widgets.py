@@ -193,7 +193,7 @@ def test_inbox_lists_entries_with_origin_and_status(qtbot, drop: Path, tmp_path:
     shown = {r[COL_REF]: r for r in rows(inbox)}
     assert set(shown) == {path.name.removesuffix(".zip.age"), "EC-20261125-ABCDEF", "EC-20261125-0000AA"}
     ok = shown[good.ref]
-    assert ok[COL_SENDER] == "j.smith@school.example"
+    assert ok[COL_SENDER] == "Jane Smith <j.smith@school.example>"  # a signed profile names its staff too
     assert ok[COL_ORIGIN] == "Verified"
     assert ok[COL_STATUS] == "New"
     assert ok[-2:] == ["1", "2"]
