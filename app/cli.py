@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
-from app import installation
+from app import installation, trustroot
 from app.paths import Paths
-from app.workspace import Workspace
+from app.workspace import Workspace, check_fingerprint
 from evidence.bundle import seal as sealing
 from evidence.capture import screen as capture_mod
 from evidence.capture.received import receive_file
 from evidence.case.incident import Category, IncidentDetails, check_ref
-from evidence.case.profile import Profile
 from evidence.core.errors import (
     AgeFormatError,
     BundleError,
@@ -36,18 +35,17 @@ from evidence.core.errors import (
     UsageError,
     WrongPassphraseError,
 )
-from evidence.core.fsutil import atomic_write
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line, clean_text
 from evidence.crypto.keys import (
     MAX_IDENTITY_FILE_BYTES,
+    PERSON_ROLES,
     Identity,
     PublicCard,
     Role,
     card_path_for,
     unlock_identity_file,
 )
-from evidence.crypto.sshsig import AllowedSigner
 from evidence.review import actions as review
 from evidence.review.actions import ReviewAction
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex, SeenCheck
@@ -78,21 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     create = ident.add_parser("create", help="create a new identity file and its public card")
     create.add_argument("--name", required=True)
     create.add_argument("--principal", required=True, help="your school e-mail address")
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--role", required=True, choices=[r.value for r in PERSON_ROLES])
     create.add_argument("--out", required=True, help="the identity file to write (NAME.identity.age)")
     create.add_argument("--passphrase-file", help="read the passphrase from this file ('-' for stdin)")
     show = ident.add_parser("show", help="print the public card of an identity or card file")
     show.add_argument("file")
     show.add_argument("--passphrase-file", help="for an identity file: read the passphrase from this file")
 
-    prof = verbs.add_parser("profile", help="create a school profile").add_subparsers(dest="action")
-    pcreate = prof.add_parser("create", help="write a school profile (standalone if no --reviewer)")
-    pcreate.add_argument("--school", required=True)
-    pcreate.add_argument("--reviewer", nargs="+", default=[], metavar="CARD_FILE")
-    pcreate.add_argument("--staff", nargs="+", default=[], metavar="CARD_FILE", help="staff allowed to seal")
-    pcreate.add_argument("--drop-folder", default="")
-    pcreate.add_argument("--idle-lock-minutes", type=int, default=5)
-    pcreate.add_argument("--out", required=True)
+    trustroot.add_parser(verbs)
 
     cap = verbs.add_parser("capture", help="capture the screen into an incident")
     cap.add_argument("--mode", required=True, help="full | monitor:N | region:X,Y,W,H")
@@ -149,10 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     installation.add_parser(verbs)
 
-    ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle")
-    ver.add_argument("bundle")
-    ver.add_argument("--identity", required=True)
+    ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle, or check a police export folder")
+    ver.add_argument("bundle", help="REF.zip.age, or a REF-police-export folder")
+    ver.add_argument("--identity", help="your identity file (needed to decrypt a bundle)")
     ver.add_argument("--passphrase-file")
+    ver.add_argument("--root-fingerprint", help="anchor the checks to this school root (SHA256:…), not the pinned one")
     ver.add_argument(
         "--no-origin",
         action="store_true",
@@ -216,38 +208,6 @@ def cmd_identity_show(ws: Workspace, a: argparse.Namespace) -> int:
     is_identity = head.startswith(b"age-encryption.org/")
     card = _unlock(a.file, a.passphrase_file).card if is_identity else PublicCard.load(path)
     print(clean_text(card.to_text()))
-    return EXIT_OK
-
-
-def cmd_profile_create(ws: Workspace, a: argparse.Namespace) -> int:
-    out = Path(a.out)
-    staff = tuple(AllowedSigner(c.principal, c.ssh_key, None) for c in map(PublicCard.load, map(Path, a.staff)))
-    if a.reviewer:
-        reviewers = tuple(PublicCard.load(Path(f)) for f in a.reviewer)
-        profile = Profile(
-            school=a.school,
-            reviewers=reviewers,
-            staff=staff,
-            drop_folder=a.drop_folder,
-            idle_lock_minutes=a.idle_lock_minutes,
-        )
-    else:
-        base = Profile.standalone_for(ws.own_card(), a.school)
-        profile = Profile(
-            school=a.school,
-            reviewers=base.reviewers,
-            staff=staff,
-            drop_folder=a.drop_folder,
-            idle_lock_minutes=a.idle_lock_minutes,
-            standalone=True,
-        )
-    text = profile.to_toml()
-    Profile.parse(text, source=str(out))  # what we write must read back
-    atomic_write(out, text.encode("utf-8"), mode=0o644)
-    print(f"profile: {out}")
-    if ws.paths.data_dir.exists() and out.resolve() != ws.paths.profile:
-        atomic_write(ws.paths.profile, text.encode("utf-8"), mode=0o644)
-        print(f"installed as this data folder's profile: {ws.paths.profile}")
     return EXIT_OK
 
 
@@ -368,7 +328,7 @@ def _message(text: object) -> str:
     return clean_text(text, limit=2000).replace("\n", " ")
 
 
-def _bundle_failed(path: Path, error: BundleError, then: str = "") -> int:
+def bundle_failed(path: Path, error: BundleError, then: str = "") -> int:
     """Print a bundle's failed check as one line, ``FAILED: PATH: CHECK: why``; exit 2 when the file could not be
     read at all, else 1."""
     message = str(error)
@@ -402,12 +362,19 @@ def _history(ws: Workspace, checked: sealing.CheckedFile) -> SeenCheck | None:
 
 def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
     path = Path(a.bundle)
+    anchor = check_fingerprint(a.root_fingerprint) if a.root_fingerprint else None
+    if path.is_dir():
+        return trustroot.verify_export_folder(ws, path, anchor)
+    if not a.identity:
+        raise UsageError(f"{_message(path)}: verifying a bundle needs --identity FILE to decrypt it")
+    require_origin = not a.no_origin
     try:
-        _check_bundle_path(path, require_origin=not a.no_origin)
+        _check_bundle_path(path, require_origin=require_origin)
         identity = _unlock(a.identity, a.passphrase_file)
-        checked = sealing.check_file(path, identity, ws.profile(), require_origin=not a.no_origin)
+        profile = trustroot.profile_for(ws, anchor)
+        checked = sealing.check_file(path, identity, profile, require_origin=require_origin, root_fingerprint=anchor)
     except BundleError as e:
-        return _bundle_failed(path, e)
+        return bundle_failed(path, e)
     verified = checked.verified
     seen = _history(ws, checked)
     print(clean_line(verified.summary(), limit=1000))
@@ -423,6 +390,7 @@ def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
         print("origin: not checked (--no-origin): who put this file there is not known")
     else:
         print(f"origin: signed by {clean_line(checked.origin.principal)} ({checked.origin.fingerprint})")
+    print(clean_line(verified.trust.line(), limit=1000))  # last: whether the signers are anchored to a school root
     if seen is not None and seen.state.warns:
         print(f"evidence-capture: WARNING: {_message(path)}: {seen.text()}", file=sys.stderr)
         return EXIT_FAILED
@@ -443,7 +411,7 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
         profile = ws.profile()
         verified = sealing.verify_file(path, identity, profile)
     except BundleError as e:
-        return _bundle_failed(path, e)
+        return bundle_failed(path, e)
     bag = review.add_review(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
     out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
     print(_message(out))
@@ -458,7 +426,7 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
     try:
         _check_bundle_path(path)
     except BundleError as e:
-        return _bundle_failed(path, e, "; nothing was exported")
+        return bundle_failed(path, e, "; nothing was exported")
     if a.pack_recipient and a.pack_passphrase_file:
         raise UsageError("give --pack-recipient or --pack-passphrase-file, not both")
     pack_passphrase = None
@@ -478,7 +446,7 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
             pack_passphrase=pack_passphrase,
         )
     except BundleError as e:
-        return _bundle_failed(path, e, "; nothing was exported")
+        return bundle_failed(path, e, "; nothing was exported")
     print(_message(done.result.folder))
     if done.result.pack_path is not None:
         print(_message(done.result.pack_path))
@@ -486,10 +454,10 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {
+_COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace], int]] = {
     ("identity", "create"): cmd_identity_create,
     ("identity", "show"): cmd_identity_show,
-    ("profile", "create"): cmd_profile_create,
+    **trustroot.COMMANDS,
     ("capture", None): cmd_capture,
     ("receive", None): cmd_receive,
     ("incident", "new"): cmd_incident_new,

@@ -25,13 +25,11 @@ from app.instance import CaptureRequest, Instance, InstanceMessage, message_for
 from app.logs import setup_logging
 from app.paths import Paths
 from app.staff import StaffApp
-from app.workspace import Workspace
-
-if TYPE_CHECKING:
-    from app.reviewer import ReviewerApp
+from app.workspace import Workspace, check_fingerprint
 from evidence.case.profile import Profile
 from evidence.core.errors import EvidenceError
 from evidence.core.fsutil import sweep_stale_temp_files
+from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, Role
 
 if TYPE_CHECKING:
@@ -57,6 +55,7 @@ def first_run(workspace: Workspace, parent: QWidget | None = None) -> Identity |
                 wizard.passphrase,
                 wizard.profile_file,
                 wizard.school,
+                wizard.root_fingerprint,
             )
         except EvidenceError as e:
             QMessageBox.warning(parent, "Could not set up", str(e))
@@ -70,14 +69,27 @@ def create_from_wizard(
     passphrase: str,
     profile_file: str | None,
     school: str,
+    root_fingerprint: str = "",
 ) -> Identity:
-    """What the wizard's answers create: the identity file in the data dir, its card, and the profile."""
-    profile = Profile.load(Path(profile_file)) if profile_file else None
+    """What the wizard's answers create: the identity file in the data dir, its card, and the profile.
+
+    A school profile must be signed by the root whose fingerprint IT gave (checked before anything is created);
+    it is installed and that root pinned. Without one, a standalone profile signed by the new identity is
+    installed, and the user's own key pinned as its root. Returns the new identity (the app opens unlocked).
+    """
+    school_profile = None
+    if profile_file:
+        source = Path(profile_file)
+        school_profile = Profile.load(source).pinned_to(check_fingerprint(root_fingerprint), source=str(source))
     safe = "".join(c if c.isalnum() else "-" for c in principal.split("@")[0]) or "me"
     identity = workspace.create_identity(
         name, principal, role, passphrase, workspace.paths.ensure().data_dir / f"{safe}.identity.age"
     )
-    workspace.install_profile(profile or Profile.standalone_for(identity.card, school))
+    if school_profile is not None:
+        workspace.install_signed(school_profile, root_fingerprint, source=str(profile_file))
+        return identity
+    standalone = Profile.standalone_for(identity.card, school).sign(identity, version=1, issued_utc=utc_now())
+    workspace.install_signed(standalone, identity.card.fingerprint, source="the standalone profile")
     return identity
 
 

@@ -60,6 +60,7 @@ class InstallationInfo:
         it_defaults: the machine's IT defaults file (None under tests).
         it_defaults_present: whether that file exists.
         settings: every setting in force, with its source.
+        school_root: the school root fingerprint this data folder pinned, or "" (none pinned).
     """
 
     version: str
@@ -71,6 +72,7 @@ class InstallationInfo:
     it_defaults: Path | None
     it_defaults_present: bool
     settings: Settings
+    school_root: str = ""
 
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) lines about the installation, in the order shown."""
@@ -86,6 +88,7 @@ class InstallationInfo:
                 if self.it_defaults
                 else "none (tests)",
             ),
+            ("School root (pinned)", self.school_root or "none: nothing this computer verifies is anchored to a root"),
         ]
 
     def setting_rows(self) -> list[tuple[str, str, str, str]]:
@@ -133,6 +136,7 @@ def describe(workspace: Workspace) -> InstallationInfo:
         it_defaults=it_file,
         it_defaults_present=bool(it_file and it_file.exists()),
         settings=workspace.settings(),
+        school_root=workspace.pinned_root() or "",
     )
 
 

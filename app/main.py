@@ -6,7 +6,19 @@ import sys
 from collections.abc import Sequence
 
 VERBS = frozenset(
-    {"identity", "profile", "capture", "receive", "incident", "seal", "verify", "review", "export-police", "settings"}
+    {
+        "identity",
+        "school",
+        "profile",
+        "capture",
+        "receive",
+        "incident",
+        "seal",
+        "verify",
+        "review",
+        "export-police",
+        "settings",
+    }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})
 

@@ -205,6 +205,11 @@ class Paths:
         return self.data_dir / "instance.lock"
 
     @property
+    def trust_root(self) -> Path:
+        """The school root fingerprint this data dir pinned (``profile install``, the wizard), with its history."""
+        return self.data_dir / "trust-root"
+
+    @property
     def outbox(self) -> Path:
         """Where bundles go when the profile names no drop folder."""
         return self.data_dir / "outbox"

@@ -71,7 +71,13 @@ def export_for_police(
     new_path = review.write_bundle(verified.ref, bag, reviewer, profile, bundle_path.parent)
     verified = sealing.verify_file(new_path, reviewer, profile)
     by = f"{reviewer.card.name} <{reviewer.card.principal}>"
-    report = build_report(verified, exported_by=by, officer_reference=officer_reference, exported_utc=when)
+    report = build_report(
+        verified,
+        exported_by=by,
+        officer_reference=officer_reference,
+        exported_utc=when,
+        exporter=reviewer.card.principal,
+    )
     thumbnails = {e.ref: verified.bag[e.file] for e in report.exhibits}
     ensure_qt_for_rendering()
     pdf = render_report_pdf(report, thumbnails)
@@ -82,6 +88,7 @@ def export_for_police(
         exported_by=by,
         officer_reference=officer_reference,
         exported_utc=when,
+        signer=reviewer,
         pack_recipient=pack_recipient,
         pack_passphrase=pack_passphrase,
     )

@@ -213,7 +213,6 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
     from evidence.case.profile import Profile
     from evidence.core.timefmt import utc_now
     from evidence.crypto.keys import Identity, PublicCard, Role
-    from evidence.crypto.sshsig import AllowedSigner
 
     workspace = Workspace(Paths(data_dir).ensure())
     me = workspace.create_identity(
@@ -222,8 +221,10 @@ def make_workspace(data_dir: Path, *, school: bool = False) -> Any:
     if school:
         dsl = Identity.generate("Dee Sell", "dsl@school.example", Role.REVIEWER, utc_now()).card
         reviewer = PublicCard(dsl.name, dsl.principal, Role.REVIEWER, dsl.recipient, dsl.ssh_key)
-        staff = (AllowedSigner(me.card.principal, me.card.ssh_key, None),)
-        workspace.install_profile(Profile(school="Bench School", reviewers=(reviewer,), staff=staff))
+        root = Identity.generate("Bench School school root", "school-root", Role.ROOT, utc_now())
+        profile = Profile(school="Bench School", reviewers=(reviewer,), staff=(me.card,))
+        signed = profile.sign(root, version=1, issued_utc=utc_now())
+        workspace.install_signed(signed, root.card.fingerprint, source="the bench's school profile")
     else:
         workspace.profile()  # saves the standalone profile, as the app does on first use
     return workspace

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import identity, new_capture
+from helpers import identity, new_capture, school_root
 from PIL import Image
 
 from evidence import bundle
@@ -20,6 +20,7 @@ from evidence.crypto.sshsig import AllowedSigner
 from evidence.vault.store import Vault
 
 SEALED_AT = "2026-11-25T12:00:00.000Z"
+ISSUED_AT = "2026-11-20T09:00:00.000Z"
 
 
 def png(seed: int, size: tuple[int, int] = (64, 48)) -> tuple[bytes, bytes]:
@@ -49,8 +50,21 @@ def head() -> Identity:
     return identity("Hedda Teacher", "head@school.example", Role.REVIEWER)
 
 
-def school_profile(school: str = "Example Academy") -> Profile:
-    """Staff member Jane seals to reviewers Dee (DSL) and Hedda (Head)."""
+def school_profile(school: str = "Example Academy", *, version: int = 1, pinned: bool = True) -> Profile:
+    """Staff member Jane seals to reviewers Dee (DSL) and Hedda (Head): version ``version`` of the profile signed
+    by the school root, as a workstation that pinned that root accepts it (``pinned=False``: read without a pin)."""
+    signed = unsigned_profile(school).sign(school_root(), version=version, issued_utc=ISSUED_AT)
+    assert signed.root_fingerprint is not None
+    return signed.pinned_to(signed.root_fingerprint) if pinned else signed
+
+
+def unsigned_profile(school: str = "Example Academy") -> Profile:
+    """The same people, not yet signed (sign it with ``.sign(root, ...)``)."""
+    return Profile(school=school, reviewers=(dsl().card, head().card), staff=(staff().card,))
+
+
+def legacy_profile(school: str = "Example Academy") -> Profile:
+    """The same people in a format-1 profile, as data folders made before the school root hold it."""
     return Profile(
         school=school,
         reviewers=(dsl().card, head().card),

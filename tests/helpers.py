@@ -22,6 +22,8 @@ _TEST_SECRETS = [
     "AGE-SECRET-KEY-1AQX9559CCSJMG9HJD4W2HYRR3PCPZWH5S6MAMTDUZYYUDZ2F8V0Q8DD3RU",
     "AGE-SECRET-KEY-184SN9C5WEEW0Z67SAM57X5PJXKVHZFSY672AU2LGKUFN9FG77TTQCHSW90",
     "AGE-SECRET-KEY-1W897T3L9M9GMA8P7RRU579DYLHUQGUKD3U8LV8KJYSQ2XVQ7R23S7EPV8S",
+    "AGE-SECRET-KEY-12WPNHCU9H6FE8HL5JYDQD6P3NN45V5L9L4S48LMHRKHGWHCQWVJQWEQPTE",
+    "AGE-SECRET-KEY-13P35RC95ZRK2G4LZPUNVNYQP7LXK42XA9J44K6AD48LQR950XT3QJ9U42K",
 ]
 
 
@@ -34,9 +36,21 @@ def identity(name: str = "Jane Smith", principal: str = "j.smith@school.example"
         "head@school.example": 2,
         "out@elsewhere.example": 3,
         "other.staff@school.example": 4,
+        "school-root": 6,
+        "other-school-root": 7,
     }
     secret = _TEST_SECRETS[known.get(principal, 5)]
     return Identity._build(secret, name, principal, role, "2026-11-25T10:00:00.000Z")
+
+
+def school_root(school: str = "Example Academy") -> Identity:
+    """The test school's root identity (``school init``'s kind: role root, principal ``school-root``)."""
+    return identity(f"{school} school root", "school-root", Role.ROOT)
+
+
+def other_root() -> Identity:
+    """Another school's root (signed profiles from it must be refused where Example Academy's root is pinned)."""
+    return identity("Elsewhere College school root", "other-school-root", Role.ROOT)
 
 
 def capture_context(

@@ -76,7 +76,7 @@ def cli_round_trip(command: Sequence[str], work: Path, x: XServer) -> RoundTrip:
               "--out", "jane.identity.age", "--passphrase-file", str(passfile))  # fmt: skip
     assert "fingerprint: SHA256:" in out
     assert (work / "jane.card").is_file()
-    run("profile", "create", "--school", "Example Academy", "--out", "school.toml")
+    run("profile", "create", "--school", "Example Academy", "--out", "school.toml", "--passphrase-file", str(passfile))
     ref = run("incident", "new", "--title", "Messages on a chat app", "--category", "threatening").strip()
     window = x.show(pattern(), *PATTERN_AT, title="Chat window")
     try:

@@ -1,6 +1,14 @@
-"""The first-run wizard: who you are, a passphrase, and which school profile to use."""
+"""The first-run wizard: who you are, a passphrase, and which school profile to use.
+
+Choosing the school's profile pins the school's trust root on this computer, so the wizard asks for the profile file
+AND the root fingerprint IT gave (out of band, never from the file itself), and shows the school, its reviewers, the
+profile's root fingerprint and whether it matches before it lets the user go on. "Try it on my own" stays one
+click: the user's own key becomes the root of a standalone profile.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,7 +27,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from evidence.core.errors import UsageError
+from evidence.case.profile import InstallPreview, preview_install
+from evidence.core.errors import EvidenceError, UsageError
+from evidence.core.text import clean_line
 from evidence.crypto.keys import MIN_PASSPHRASE_LENGTH, Role, check_name, check_principal
 
 UNLOCK_HELP = (
@@ -136,11 +146,25 @@ class _ProfilePage(QWizardPage):
         browse.clicked.connect(self._browse)
         row.addWidget(self.profile_path)
         row.addWidget(browse)
+        self.root_fingerprint = QLineEdit(self)
+        self.root_fingerprint.setObjectName("root_fingerprint")
+        self.root_fingerprint.setPlaceholderText("SHA256:… (the school root fingerprint IT gave you)")
+        self.root_fingerprint.setAccessibleName("School root fingerprint from IT")
+        self.profile_summary = QLabel(self)
+        self.profile_summary.setObjectName("profile_summary")
+        self.profile_summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.profile_summary.setWordWrap(True)
+        self.preview: InstallPreview | None = None
         self.school = QLineEdit(self)
         self.school.setObjectName("school")
         self.school.setPlaceholderText("Your school's name")
         layout.addWidget(self.import_choice)
         layout.addLayout(row)
+        fingerprint_label = QLabel("The school root fingerprint IT gave you (never copy it from the file):", self)
+        fingerprint_label.setBuddy(self.root_fingerprint)
+        layout.addWidget(fingerprint_label)
+        layout.addWidget(self.root_fingerprint)
+        layout.addWidget(self.profile_summary)
         layout.addSpacing(12)
         layout.addWidget(self.standalone_choice)
         layout.addWidget(self.school)
@@ -152,8 +176,43 @@ class _ProfilePage(QWizardPage):
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addStretch(1)
-        for signal in (self.import_choice.toggled, self.profile_path.textChanged):
-            signal.connect(self.completeChanged)
+        for signal in (self.import_choice.toggled, self.profile_path.textChanged, self.root_fingerprint.textChanged):
+            signal.connect(self._changed)
+
+    def _changed(self) -> None:
+        """Read the chosen profile again and say what it is and whether its root is the one IT named."""
+        self.preview = None
+        path, given = self.profile_path.text().strip(), self.root_fingerprint.text().strip()
+        if not self.import_choice.isChecked() or not path:
+            self.profile_summary.setText("")
+        else:
+            try:
+                self.preview = preview_install(Path(path), given)
+            except EvidenceError as e:
+                self._say(f"This file cannot be used: {clean_line(e, limit=300)}", ok=False)
+            else:
+                self._say(self._describe(self.preview), ok=self.preview.matches)
+        self.completeChanged.emit()
+
+    @staticmethod
+    def _describe(p: InstallPreview) -> str:
+        lines = [
+            f"School: {clean_line(p.school)} (profile version {p.version})",
+            f"Reviewers: {', '.join(clean_line(r) for r in p.reviewers)}",
+            f"Staff who may seal: {p.staff_count}",
+            f"Signed by the school root {p.root_fingerprint}",
+        ]
+        if not p.given_fingerprint.strip():
+            lines.append("Type the fingerprint IT gave you to compare.")
+        elif p.matches:
+            lines.append("It matches the fingerprint you typed.")
+        else:
+            lines.append("It does NOT match the fingerprint you typed. Do not use this file; ask IT.")
+        return "\n".join(lines)
+
+    def _say(self, text: str, *, ok: bool) -> None:
+        self.profile_summary.setStyleSheet("" if ok else "color: #b00020;")
+        self.profile_summary.setText(text)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "School profile", "", "School profile (*.toml)")
@@ -162,7 +221,7 @@ class _ProfilePage(QWizardPage):
             self.import_choice.setChecked(True)
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt override)
-        return self.standalone_choice.isChecked() or bool(self.profile_path.text().strip())
+        return self.standalone_choice.isChecked() or (self.preview is not None and self.preview.matches)
 
 
 class QtFirstRunWizard(QWizard):
@@ -220,6 +279,11 @@ class QtFirstRunWizard(QWizard):
         """The school profile to import, or None for standalone."""
         page = self.profile_page
         return page.profile_path.text().strip() if page.import_choice.isChecked() else None
+
+    @property
+    def root_fingerprint(self) -> str:
+        """The school root fingerprint typed (for the school profile)."""
+        return self.profile_page.root_fingerprint.text().strip()
 
     @property
     def school(self) -> str:

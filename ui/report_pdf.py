@@ -33,7 +33,7 @@ from PySide6.QtGui import (
     QTextTable,
 )
 
-from evidence.police.report import Exhibit, Report, exhibit_rows, incident_rows, wrap_command
+from evidence.police.report import Exhibit, Report, exhibit_rows, incident_rows, root_lines, wrap_command
 from ui.item_pixels import decode_image
 
 RESOLUTION = 300
@@ -132,11 +132,13 @@ def report_html(report: Report, images: Mapping[str, tuple[str, tuple[int, int]]
                 ("Exported (UTC)", report.exported_utc),
                 ("Exhibits produced by", f"{report.producer_name} <{report.producer_principal}>"),
                 ("Producer's key", report.producer_fingerprint),
+                ("School root key", report.root_fingerprint or "none (sealed before the school used a root key)"),
                 ("Sealed (UTC)", report.sealed_utc),
                 ("Exhibits", ", ".join(e.ref for e in report.exhibits) or "none"),
                 ("Made by", report.software),
             ]
         ),
+        f'<p class="note">{_e(" ".join(root_lines(report)))}</p>',
         '<p class="note">The evidence is the files in the folder '
         f"{_e(report.ref)}/ (and {_e(report.ref)}.zip, the same bag). This report and the draft statement are made"
         " from them; section 6 shows how to check every file and signature with standard tools.</p>",

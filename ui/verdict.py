@@ -36,6 +36,7 @@ CHECK_PHRASES = {
     "payload hash": "a file does not match its fingerprint",
     "signature": "the seal signature does not verify",
     "untrusted signer": "signed by someone the school does not trust",
+    "trust path": "the signers are not vouched for by your school's root key",
     "revision": "a later revision changed the sealed evidence",
     "custody": "the custody record is broken",
     "consistency": "the record is inconsistent",
@@ -76,6 +77,9 @@ MEMBER_WORDS = {
     "seal/manifest-sha256.txt.sig": "the seal signature",
     "seal/allowed_signers": "the list of signers",
     "seal/revisions": "the signed revisions",
+    "seal/trust": "the school's signed profiles",
+    "seal/trust/root.pub": "the school root's key",
+    "seal/trust/root_allowed_signers": "the school root's key",
 }
 
 _STYLE = {
@@ -188,15 +192,16 @@ class QtVerdictBanner(QFrame):
         if revisions > 1:
             latest = verified.revisions[-1]
             detail += f" Latest revision by {safe_text(latest.signer_name or latest.signer_principal)}."
+        trust_line = f" {safe_text(verified.trust.line())}."  # anchored to the school root, or why not
         if seen is not None and seen.state.warns:
             headline = f"Verified, but {seen.text()}. " + headline.removeprefix("Verified: ")
             detail = (
                 f"{verified.ref}: the seal is genuine, but this may not be the current record of the incident: "
                 "an older copy may have been put back in the drop folder, or two reviewers revised it at once."
             )
-            self._show("amber", headline, detail)
+            self._show("amber", headline, detail + trust_line)
         else:
-            self._show("verified", headline, detail)
+            self._show("verified", headline, detail + trust_line)
         self.setToolTip(f"Sealed (UTC): {sealer.time_utc}\n{len(verified.custody)} custody entries")
 
     def show_failed(self, error: BundleError) -> None:

@@ -1,4 +1,9 @@
-"""Writing revision 1 of a bag, and zipping, encrypting and origin-signing it."""
+"""Writing revision 1 of a bag, and zipping, encrypting and origin-signing it.
+
+A bag sealed under a profile signed by a school root carries that profile (its trust path,
+:mod:`evidence.bundle.trust`), and revision 1's record binds it; a profile of a data folder from before school
+roots (format 1) gives a bag without one, as the first release wrote.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass, field
 
 from evidence import __version__
 from evidence.bundle import safezip
+from evidence.bundle import trust as trustpath
 from evidence.bundle.layout import (
     ALLOWED_SIGNERS,
     BAGIT_TXT,
@@ -27,6 +33,7 @@ from evidence.bundle.layout import (
     revision_manifest_path,
     revision_signature_path,
     sha256_hex,
+    trust_allowed_signers_path,
     verify_txt,
 )
 from evidence.bundle.records import BundleItem, ExcludedItem, IncidentRecord, RevisionRecord, Signer
@@ -126,8 +133,13 @@ class IncidentSnapshot:
     custody: Sequence[CustodyEntry]
 
 
-def build_bag(snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str) -> dict[str, bytes]:
+def build_bag(
+    snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str, *, profile: Profile | None = None
+) -> dict[str, bytes]:
     """Build revision 1 of the bag: bag-relative name → bytes. Pure: same inputs, same bytes.
+
+    With a ``profile`` signed by a school root, the bag carries it as its trust path and revision 1's record binds
+    it; without one (or with a format-1 profile), the bag has no trust path.
 
     Raises:
         DigestMismatchError: an item's bytes are not the ones its SHA-256 names.
@@ -159,6 +171,8 @@ def build_bag(snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str) -> 
     )
     payload[INCIDENT_JSON] = pretty_json(incident.to_json_dict())
     payload[CUSTODY_JSONL] = to_jsonl(snapshot.custody)
+    signed = profile is not None and profile.signature is not None
+    trust_files = trustpath.trust_files(profile) if profile is not None and signed else {}
     revision = RevisionRecord(
         revision=1,
         action="sealed",
@@ -168,9 +182,10 @@ def build_bag(snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str) -> 
         previous=None,
         custody_head=snapshot.custody[-1].hash,
         files=tuple(sorted([*payload, "data/revisions/1.json"])),
+        trust=trustpath.trust_ref(profile) if profile is not None and signed else None,
     )
     payload["data/revisions/1.json"] = pretty_json(revision.to_json_dict())
-    return finish_revision(snapshot.ref, snapshot.school, payload, {}, [revision], sealer, sealed_utc)
+    return finish_revision(snapshot.ref, snapshot.school, payload, trust_files, [revision], sealer, sealed_utc)
 
 
 def finish_revision(
@@ -182,7 +197,11 @@ def finish_revision(
     signer: Identity,
     when: str,
 ) -> dict[str, bytes]:
-    """Sign revision ``len(revisions)`` over ``payload`` and derive every tag file; return the whole bag."""
+    """Sign revision ``len(revisions)`` over ``payload`` and derive every tag file; return the whole bag.
+
+    ``earlier_seal`` holds the tag files that stay: earlier revisions' manifests and signatures, and the trust path
+    (``seal/trust/…``) including the latest revision's profile version.
+    """
     k = len(revisions)
     manifest = manifest_text(payload)
     signature = sshsig.sign(signer.signing_key, manifest, SEAL_NAMESPACE).encode("ascii")
@@ -191,10 +210,15 @@ def finish_revision(
     tags[revision_signature_path(k)] = signature
     tags["bagit.txt"] = BAGIT_TXT
     software = revisions[-1].software
-    tags["bag-info.txt"] = bag_info(ref, school, signer.card.name, signer.card.principal, when, payload, k, software)
+    latest = revisions[-1].signer  # as the verifier derives it: from the signed record
+    tags["bag-info.txt"] = bag_info(ref, school, latest.name, latest.principal, when, payload, k, software)
     tags[MANIFEST] = manifest
     tags[SIGNATURE] = signature
-    tags[ALLOWED_SIGNERS] = allowed_signers_text(revisions)
+    latest_trust = revisions[-1].trust
+    if latest_trust is not None:
+        tags[ALLOWED_SIGNERS] = tags[trust_allowed_signers_path(latest_trust.profile_version)]
+    else:
+        tags[ALLOWED_SIGNERS] = allowed_signers_text(revisions)
     tags[VERIFY_TXT] = verify_txt(ref, revisions)
     tags[TAGMANIFEST] = "".join(f"{sha256_hex(tags[n])}  {n}\n" for n in sorted(tags)).encode("utf-8")
     return {**payload, **tags}

@@ -14,15 +14,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evidence.bundle.records import RevisionRecord, Signer
+from evidence.core.text import clean_line
 from evidence.crypto import sshsig
-from evidence.crypto.keys import PublicCard
+from evidence.crypto.keys import ROOT_PRINCIPAL, PublicCard
+from evidence.crypto.namespaces import EXPORT_NAMESPACE as EXPORT_NAMESPACE  # re-exported: the bundle's names
+from evidence.crypto.namespaces import ORIGIN_NAMESPACE as ORIGIN_NAMESPACE
+from evidence.crypto.namespaces import PROFILE_NAMESPACE as PROFILE_NAMESPACE
+from evidence.crypto.namespaces import SEAL_NAMESPACE as SEAL_NAMESPACE
 from evidence.crypto.sshsig import AllowedSigner
-
-SEAL_NAMESPACE = "evidence-capture-seal-v1"
-"""SSHSIG namespace of every manifest signature."""
-
-ORIGIN_NAMESPACE = "evidence-capture-origin-v1"
-"""SSHSIG namespace of the detached signature over the encrypted bundle (``REF.zip.age.sig``)."""
 
 BUNDLE_SUFFIX = ".zip.age"
 
@@ -46,6 +45,13 @@ INCIDENT_JSON = "data/incident.json"
 
 CUSTODY_JSONL = "data/custody.jsonl"
 
+TRUST_DIR = "seal/trust"
+"""Where a bag keeps its trust path: the school root's key and every signed profile its revisions were made under."""
+
+ROOT_PUB = "seal/trust/root.pub"
+
+ROOT_ALLOWED_SIGNERS = "seal/trust/root_allowed_signers"
+
 TAG_FILES = ("bagit.txt", "bag-info.txt", MANIFEST, TAGMANIFEST, VERIFY_TXT, SIGNATURE, ALLOWED_SIGNERS)
 
 MEDIA_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/heic": "heic"}
@@ -54,6 +60,42 @@ _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64})  (data/[A-Za-z0-9._/-]+)$")
 
 
 _REVISION_DIR = re.compile(r"^seal/revisions/([1-9][0-9]*)/(manifest-sha256\.txt|manifest-sha256\.txt\.sig)$")
+
+_TRUST_FILE = re.compile(
+    r"^seal/trust/(?:root\.pub|root_allowed_signers|"
+    r"v([1-9][0-9]{0,8})/(?:profile\.toml|profile\.toml\.sig|allowed_signers|allowed_signers\.sig))$"
+)
+
+
+def is_trust_file(name: str) -> bool:
+    """True for a name a bag's trust path may use (``seal/trust/…``)."""
+    return _TRUST_FILE.match(name) is not None
+
+
+def trust_version_of(name: str) -> int | None:
+    """V of a ``seal/trust/vV/…`` name, or None."""
+    m = _TRUST_FILE.match(name)
+    return int(m.group(1)) if m and m.group(1) else None
+
+
+def trust_profile_path(v: int) -> str:
+    """``seal/trust/vV/profile.toml``: the body of the signed profile version V, byte for byte."""
+    return f"{TRUST_DIR}/v{v}/profile.toml"
+
+
+def trust_profile_sig_path(v: int) -> str:
+    """``seal/trust/vV/profile.toml.sig``: the root's signature over it."""
+    return f"{TRUST_DIR}/v{v}/profile.toml.sig"
+
+
+def trust_allowed_signers_path(v: int) -> str:
+    """``seal/trust/vV/allowed_signers``: the signer list derived from profile version V."""
+    return f"{TRUST_DIR}/v{v}/allowed_signers"
+
+
+def trust_allowed_signers_sig_path(v: int) -> str:
+    """``seal/trust/vV/allowed_signers.sig``: the root's signature over it."""
+    return f"{TRUST_DIR}/v{v}/allowed_signers.sig"
 
 
 def sha256_hex(data: bytes) -> str:
@@ -101,12 +143,20 @@ def bag_info(
 
 
 def _tag_safe(line: str) -> str:
-    return " ".join(line.split())
+    return clean_line(line, limit=100_000)  # one line, no control characters (a name may come from a record)
 
 
 def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
-    """``VERIFY.txt``: the stock commands that check a bag with these revisions."""
-    latest = revisions[-1].signer.principal
+    """``VERIFY.txt``: the stock commands that check a bag with these revisions.
+
+    Every value in it comes from a revision record the verifier checked, passed through
+    :func:`~evidence.core.text.clean_line`; a bag whose revisions carry a trust path gets
+    :func:`verify_txt_trusted`, and only bags sealed before the school root get this older text (unchanged, so that
+    they still verify byte for byte).
+    """
+    if revisions[-1].trust is not None:
+        return verify_txt_trusted(ref, revisions)
+    latest = clean_line(revisions[-1].signer.principal)
     out = [
         f"How to check this evidence bundle ({ref}) with standard tools only",
         "=" * 72,
@@ -130,9 +180,9 @@ def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
         "",
     ]
     for rev in revisions:
-        k, who = rev.revision, rev.signer.principal
+        k, who, fp = rev.revision, clean_line(rev.signer.principal), clean_line(rev.signer.fingerprint)
         out += [
-            f"     # revision {k}, signed by {rev.signer.name} <{who}> ({rev.signer.fingerprint})",
+            f"     # revision {k}, signed by {clean_line(rev.signer.name)} <{who}> ({fp})",
             f"     ssh-keygen -Y verify -f {ALLOWED_SIGNERS} -I {who} -n {SEAL_NAMESPACE} \\",
             f"       -s {revision_signature_path(k)} < {revision_manifest_path(k)}",
             f"     sha256sum -c {revision_manifest_path(k)}",
@@ -155,8 +205,97 @@ def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+def verify_txt_trusted(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
+    """``VERIFY.txt`` of a bag with a trust path: every check starts from the school root's fingerprint alone."""
+    trusts = [rev.trust for rev in revisions]
+    if any(t is None for t in trusts):
+        raise ValueError("every revision of a bag with a trust path carries its trust object")
+    root = clean_line(trusts[-1].root_fingerprint if trusts[-1] else "")
+    versions = sorted({t.profile_version for t in trusts if t is not None})
+    latest_v = versions[-1]
+    latest = clean_line(revisions[-1].signer.principal)
+    latest_signers = trust_allowed_signers_path(latest_v)
+    out = [
+        f"How to check this evidence bundle ({ref}) with standard tools only",
+        "=" * 72,
+        "",
+        f"Every check below starts from ONE fingerprint, the school root's: {root}",
+        "",
+        "Trust this bundle only if that is the fingerprint your school gave you OUTSIDE this bundle (the DSL's",
+        "witness statement states it; the school may publish it). Anyone can write this file; nobody without the",
+        "school root's key can make the checks below pass for another root.",
+        "",
+        "1. Decrypt and unpack (you will be asked for the passphrase of your identity file):",
+        "",
+        f"     age -d -i YOUR.identity.age -o {ref}.zip {ref}{BUNDLE_SUFFIX}",
+        f"     unzip {ref}.zip && cd {ref}",
+        "",
+        "2. The school root's key: this must print the fingerprint you confirmed outside this bundle:",
+        "",
+        f"     ssh-keygen -lf {ROOT_PUB}",
+        "",
+        "3. The school root signed every signer list and profile this bundle was sealed and revised under:",
+        "",
+    ]
+    for v in versions:
+        for signed, sig in (
+            (trust_allowed_signers_path(v), trust_allowed_signers_sig_path(v)),
+            (trust_profile_path(v), trust_profile_sig_path(v)),
+        ):
+            out += [
+                f"     ssh-keygen -Y verify -f {ROOT_ALLOWED_SIGNERS} -I {ROOT_PRINCIPAL} -n {PROFILE_NAMESPACE} \\",
+                f"       -s {sig} < {signed}",
+            ]
+    out += [
+        "",
+        "4. Every evidence file matches the manifest (each line must say OK), and the bag's signer list is the",
+        "   one the root signed (cmp prints nothing):",
+        "",
+        f"     sha256sum --strict -c {MANIFEST}",
+        f"     sha256sum --strict -c {TAGMANIFEST}",
+        f"     cmp {ALLOWED_SIGNERS} {latest_signers}",
+        "",
+        "5. Every revision: signed by someone on the root-signed list of its profile version, and its files",
+        "   unchanged today:",
+        "",
+    ]
+    for rev, trust in zip(revisions, trusts, strict=True):
+        assert trust is not None
+        k, who, fp = rev.revision, clean_line(rev.signer.principal), clean_line(rev.signer.fingerprint)
+        signers = trust_allowed_signers_path(trust.profile_version)
+        out += [
+            f"     # revision {k}, signed by {clean_line(rev.signer.name)} <{who}> ({fp}),"
+            f" profile version {trust.profile_version}",
+            f"     ssh-keygen -Y verify -f {signers} -I {who} -n {SEAL_NAMESPACE} \\",
+            f"       -s {revision_signature_path(k)} < {revision_manifest_path(k)}",
+            f"     sha256sum --strict -c {revision_manifest_path(k)}",
+            "",
+        ]
+    out += [
+        "6. The seal: the latest signature is over the manifest above:",
+        "",
+        f"     ssh-keygen -Y verify -f {latest_signers} -I {latest} -n {SEAL_NAMESPACE} \\",
+        f"       -s {SIGNATURE} < {MANIFEST}",
+        "",
+        "7. Whose key each fingerprint is (the principal follows each fingerprint):",
+        "",
+        f"     cut -d' ' -f3- {latest_signers} | ssh-keygen -lf -",
+        "",
+        "8. Who produced the encrypted file you received (its detached signature lies beside it):",
+        "",
+        f"     ssh-keygen -Y verify -f {latest_signers} -I {latest} -n {ORIGIN_NAMESPACE} \\",
+        f"       -s ../{ref}{ORIGIN_SUFFIX} < ../{ref}{BUNDLE_SUFFIX}",
+        "",
+        "The custody log is data/custody.jsonl (then data/custody-rK.jsonl per revision): each line's hash is the",
+        "SHA-256 of the line's JSON without its hash field, in canonical form, and links to the line before.",
+        "The format is specified in FORMAT.md of Evidence Capture.",
+    ]
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
 def allowed_signers_text(revisions: Sequence[RevisionRecord]) -> bytes:
-    """``seal/allowed_signers``: every signer of any revision, once, for both namespaces."""
+    """``seal/allowed_signers`` of a bag sealed before the school root: every signer of any revision, once, for both
+    namespaces. (A bag with a trust path carries the latest revision's ``seal/trust/vV/allowed_signers`` instead.)"""
     seen: dict[tuple[str, str], AllowedSigner] = {}
     for rev in revisions:
         signer = rev.signer

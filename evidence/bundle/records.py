@@ -101,6 +101,8 @@ class Signer:
             role = Role(text["role"])
         except ValueError as e:
             raise _fail(record, f"{where}.role", "is not staff or reviewer") from e
+        if role is Role.ROOT:  # a school root signs profiles, never a revision
+            raise _fail(record, f"{where}.role", "is not staff or reviewer")
         return cls(text["name"], text["principal"], role, text["age"], text["ssh"], fingerprint)
 
 
@@ -117,6 +119,52 @@ class PreviousRevision:
 
 
 @dataclass(frozen=True)
+class TrustRef:
+    """The trust path a revision was signed under (the ``trust`` object of ``data/revisions/K.json``).
+
+    The revision's own signature covers it, so it binds which signed profile trusted the signer.
+
+    Attributes:
+        root_fingerprint: the school root's ``SHA256:`` fingerprint.
+        profile_version: V, the version of the signed profile in force (``seal/trust/vV/``).
+        profile_sha256: hex SHA-256 of ``seal/trust/vV/profile.toml``.
+        allowed_signers_sha256: hex SHA-256 of ``seal/trust/vV/allowed_signers``.
+    """
+
+    root_fingerprint: str
+    profile_version: int
+    profile_sha256: str
+    allowed_signers_sha256: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``trust`` object."""
+        return {
+            "root_fingerprint": self.root_fingerprint,
+            "profile_version": self.profile_version,
+            "profile_sha256": self.profile_sha256,
+            "allowed_signers_sha256": self.allowed_signers_sha256,
+        }
+
+    @classmethod
+    def parse(cls, value: object, *, record: str = REVISION_RECORD) -> TrustRef:
+        """Parse a ``trust`` object.
+
+        Raises:
+            RecordError: a field is missing or mistyped.
+        """
+        obj = _object(value, record, "trust")
+        version = _get(obj, "profile_version", int, record, "trust.profile_version")
+        if version < 1:
+            raise _fail(record, "trust.profile_version", "is not a version from 1")
+        return cls(
+            root_fingerprint=_get(obj, "root_fingerprint", str, record, "trust.root_fingerprint"),
+            profile_version=version,
+            profile_sha256=_get(obj, "profile_sha256", str, record, "trust.profile_sha256"),
+            allowed_signers_sha256=_get(obj, "allowed_signers_sha256", str, record, "trust.allowed_signers_sha256"),
+        )
+
+
+@dataclass(frozen=True)
 class RevisionRecord:
     """``data/revisions/K.json``: who made revision K, when, what it binds and which files it added.
 
@@ -129,6 +177,8 @@ class RevisionRecord:
         previous: revision K-1's manifest and signature digests; None for revision 1.
         custody_head: the ``hash`` of the last custody entry this revision carries.
         files: the payload files this revision added, itself included, sorted.
+        trust: the signed profile the revision was made under, or None (a bundle sealed before the school root,
+            whose records have no ``trust`` key).
     """
 
     revision: int
@@ -139,10 +189,11 @@ class RevisionRecord:
     previous: PreviousRevision | None
     custody_head: str
     files: tuple[str, ...]
+    trust: TrustRef | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The record's JSON form."""
-        return {
+        out = {
             "format": REVISION_FORMAT,
             "revision": self.revision,
             "action": self.action,
@@ -153,6 +204,9 @@ class RevisionRecord:
             "custody_head": self.custody_head,
             "files": list(self.files),
         }
+        if self.trust is not None:  # absent, not null, in records made before the school root (golden v1)
+            out["trust"] = self.trust.to_json_dict()
+        return out
 
     @classmethod
     def parse(cls, value: object) -> RevisionRecord:
@@ -187,6 +241,7 @@ class RevisionRecord:
             previous=previous,
             custody_head=_get(obj, "custody_head", str, r, "custody_head"),
             files=tuple(files),
+            trust=TrustRef.parse(obj["trust"]) if "trust" in obj else None,
         )
 
 

@@ -1,4 +1,9 @@
-"""Adding a revision to a verified bundle: new review files, custody entries and a newly signed manifest."""
+"""Adding a revision to a verified bundle: new review files, custody entries and a newly signed manifest.
+
+A bundle with a trust path gets its new revision under the reviewer's signed school profile, which must have the
+bundle's root and a version no lower than the latest revision's (profile versions never decrease). A bundle sealed
+before school roots stays without one, so that every revision of a bag is checked the same way.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from evidence import __version__
 from evidence.bundle import safezip
+from evidence.bundle import trust as trustpath
 from evidence.bundle.build import finish_revision
 from evidence.bundle.layout import (
     pretty_json,
@@ -13,7 +19,7 @@ from evidence.bundle.layout import (
     revision_signature_path,
     sha256_hex,
 )
-from evidence.bundle.records import PreviousRevision, RevisionRecord, Signer
+from evidence.bundle.records import PreviousRevision, RevisionRecord, Signer, TrustRef
 from evidence.bundle.verify import VerifiedBundle
 from evidence.case.custody import CustodyEntry, to_jsonl, verify_chain
 from evidence.case.profile import Profile
@@ -37,9 +43,14 @@ def revise(
     """Add a revision: new payload files, the new custody entries, and a new signed manifest.
 
     ``new_files`` are bag-relative names under ``data/reviews/``; nothing existing may be replaced.
+
+    Raises:
+        UsageError: the reviewer is not one, a file is not new, or the profile cannot extend the bundle's trust
+            path (unsigned, another root, or older than the version of the bundle's latest revision).
     """
     if not profile.is_reviewer(reviewer.card):
         raise UsageError(f"{reviewer.card.principal} is not a reviewer in the school profile")
+    trust_ref, trust_files = _trust_for(verified, profile)
     k = len(verified.revisions) + 1
     payload = {n: d for n, d in verified.bag.items() if n.startswith("data/")}
     for name in new_files:
@@ -63,10 +74,35 @@ def revise(
         previous=PreviousRevision(sha256_hex(prev_manifest), sha256_hex(prev_sig)),
         custody_head=custody_entries[-1].hash,
         files=tuple(sorted([*added, f"data/revisions/{k}.json"])),
+        trust=trust_ref,
     )
     added[f"data/revisions/{k}.json"] = pretty_json(record.to_json_dict())
     payload.update(added)
     earlier = {n: d for n, d in verified.bag.items() if n.startswith("seal/revisions/")}
+    earlier.update(trust_files)
     revisions = [r.record for r in verified.revisions] + [record]
     school_name = school or verified.incident.school
     return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when)
+
+
+def _trust_for(verified: VerifiedBundle, profile: Profile) -> tuple[TrustRef | None, dict[str, bytes]]:
+    """The new revision's ``trust`` object and the bag's ``seal/trust/`` files after it (none for an old bag)."""
+    latest = verified.revisions[-1].record.trust
+    if latest is None:
+        return None, {}
+    if profile.signature is None or profile.root is None:
+        raise UsageError(
+            "this bundle carries its school's trust path; install the school's signed profile "
+            "(profile install) before adding a revision"
+        )
+    if profile.root.fingerprint != latest.root_fingerprint:
+        raise UsageError(
+            f"this bundle was sealed under the school root {latest.root_fingerprint}, not this workstation's "
+            f"{profile.root.fingerprint}"
+        )
+    if profile.version < latest.profile_version:
+        raise UsageError(
+            f"this bundle's latest revision was made under school profile version {latest.profile_version}; this "
+            f"workstation has version {profile.version}: install the newer profile first"
+        )
+    return trustpath.trust_ref(profile), trustpath.merge_trust_files(verified.bag, profile)

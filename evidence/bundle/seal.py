@@ -23,7 +23,7 @@ from evidence import bundle
 from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, EvidenceError, UnsafeFileError, UsageError
+from evidence.core.errors import BundleError, EvidenceError, SignatureError, UnsafeFileError, UsageError
 from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
@@ -104,7 +104,7 @@ def seal_incident(
         raise UsageError(f"{ref} was shredded after sealing; its bundle is in the drop folder")
     snap = snapshot(vault, ref, sealer, profile)
     sealed_utc = when or utc_now()
-    bag = bundle.build_bag(snap, sealer, sealed_utc)
+    bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile)
     zip_bytes = bundle.zip_bag(ref, bag)
     bundle.verify_bag(zip_bytes, profile)  # never hand over a bundle we would not accept ourselves
     ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
@@ -276,25 +276,56 @@ class CheckedFile:
     origin: bundle.OriginCheck | None
 
 
-def check_file(path: Path, identity: Identity, profile: Profile, *, require_origin: bool = True) -> CheckedFile:
+def check_file(
+    path: Path,
+    identity: Identity,
+    profile: Profile | None,
+    *,
+    require_origin: bool = True,
+    root_fingerprint: str | None = None,
+) -> CheckedFile:
     """Open and verify a bundle file in bounded memory, its origin signature first.
 
-    The origin signature (``REF.zip.age.sig``) must lie beside it and verify, by a signer of the profile, before
-    anything is decrypted; with ``require_origin=False`` it is not checked at all (and the result says so). The
-    file is read as a regular file only, capped, hashed for the origin in one pass and decrypted in a second, and
-    both passes must have seen the same bytes.
+    The origin signature (``REF.zip.age.sig``) must lie beside it (else check ``missing origin``). With a
+    workstation ``profile`` it must verify, by a signer of that profile, before anything is decrypted. Someone
+    without a workstation (``profile`` None, anchored by ``root_fingerprint``) has no signer list to check it
+    against until the bag's root-signed trust path is checked: the signature is still read (capped) first, and is
+    checked after decryption against the signed profile of the bag's latest revision; nothing is returned unless
+    it verifies. With ``require_origin=False`` the origin is not checked at all (and the result says so).
+
+    The file is read as a regular file only, capped, hashed for the origin in one pass and decrypted in another,
+    and both passes must have seen the same bytes.
+
+    Args:
+        root_fingerprint: the school root to anchor to instead of the one the profile was pinned to (``verify
+            --root-fingerprint``); required when ``profile`` is None.
 
     Raises:
         BundleError: naming the check (``unreadable``, ``size cap``, ``missing origin``, ``origin``, ``decrypt``,
-            and every check of :func:`evidence.bundle.open_bundle_stream`).
+            ``trust path``, and every check of :func:`evidence.bundle.open_bundle_stream`).
     """
     signature = read_origin_signature(path) if require_origin else None
+    if signature is not None and profile is None:
+        try:  # a malformed signature fails before anything is decrypted; its signer is checked after
+            sshsig.claimed_key(signature, bundle.ORIGIN_NAMESPACE)
+        except SignatureError as e:
+            raise BundleError(f"origin: {clean_line(str(e), limit=400)}", check="origin") from e
     with open_bundle_file(path) as f:
         try:
-            origin = bundle.verify_origin_stream(f, signature, profile) if signature is not None else None
-            f.seek(0)
+            origin = None
+            if signature is not None and profile is not None:
+                origin = bundle.verify_origin_stream(f, signature, profile)
+                f.seek(0)
             reader = _HashingReader(f)
-            verified = bundle.open_bundle_stream(reader, [identity.age_secret], profile)  # type: ignore[arg-type]
+            verified = bundle.open_bundle_stream(
+                reader,  # type: ignore[arg-type]
+                [identity.age_secret],
+                profile,
+                root_fingerprint=root_fingerprint,
+            )
+            if signature is not None and origin is None:
+                f.seek(0)
+                origin = bundle.verify_origin_stream(f, signature, _origin_profile(verified))
         except OSError as e:
             raise BundleError(f"unreadable: {clean_line(str(path))}: {e.strerror or e}", check="unreadable") from e
     digest = reader.sha256.hexdigest()
@@ -303,11 +334,26 @@ def check_file(path: Path, identity: Identity, profile: Profile, *, require_orig
     return CheckedFile(verified, digest, origin)
 
 
+def _origin_profile(verified: bundle.VerifiedBundle) -> Profile:
+    """The signed profile of the (verified, anchored) bag's latest revision: who may have signed its origin."""
+    path, latest = verified.trust.path, verified.revisions[-1].record.trust
+    if path is None or latest is None or not verified.trust.anchored:
+        raise BundleError("origin: no school profile to check the origin signature against", check="origin")
+    return path.profiles[latest.profile_version]
+
+
 def verify_file(
-    path: Path, identity: Identity, profile: Profile, *, require_origin: bool = True
+    path: Path,
+    identity: Identity,
+    profile: Profile | None,
+    *,
+    require_origin: bool = True,
+    root_fingerprint: str | None = None,
 ) -> bundle.VerifiedBundle:
-    """Open and verify a bundle file after its origin signature (see :func:`check_file`)."""
-    return check_file(path, identity, profile, require_origin=require_origin).verified
+    """Open and verify a bundle file after (or, without a profile, with) its origin signature (:func:`check_file`)."""
+    return check_file(
+        path, identity, profile, require_origin=require_origin, root_fingerprint=root_fingerprint
+    ).verified
 
 
 def file_sha256(path: Path) -> str | None:

@@ -1,7 +1,10 @@
 """Reading a sealed bundle: decrypt, then every check in a fixed order, stopping at the first failure.
 
 The reader trusts nothing: the zip is parsed by :mod:`evidence.bundle.safezip` (no extractall, strict layout), and
-every check runs in a fixed order with its own ``check`` name (docs/FORMAT.md, "Verification").
+every check runs in a fixed order with its own ``check`` name (docs/FORMAT.md, "Verification"). Who may sign is
+never taken from the bundle's own ``seal/allowed_signers``: it comes from the bag's trust path, anchored to the
+school root this workstation pinned (:mod:`evidence.bundle.trust`), or, for a bundle sealed before school roots,
+from the workstation's profile.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from evidence.bundle import safezip
+from evidence.bundle import trust as trustpath
 from evidence.bundle.layout import (
     _MANIFEST_LINE,
     _REVISION_DIR,
@@ -32,11 +36,14 @@ from evidence.bundle.layout import (
     TAG_FILES,
     TAGMANIFEST,
     VERIFY_TXT,
+    allowed_signers_text,
     bag_info,
     custody_files,
+    is_trust_file,
     revision_manifest_path,
     revision_signature_path,
     sha256_hex,
+    trust_allowed_signers_path,
     verify_txt,
 )
 from evidence.bundle.records import (
@@ -62,8 +69,8 @@ from evidence.core.errors import (
     SignatureError,
     UsageError,
 )
+from evidence.core.text import clean_line
 from evidence.crypto import ageio, sshsig
-from evidence.crypto.sshsig import AllowedSigner
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class VerifiedBundle:
         incident: the parsed ``data/incident.json``.
         custody: the whole chain (sealing plus every revision's entries).
         zip_bytes: the decrypted zip, byte for byte.
+        trust: whether its signers are anchored to the school root the verifier trusts, and why not.
     """
 
     ref: str
@@ -99,6 +107,9 @@ class VerifiedBundle:
     incident: IncidentRecord
     custody: tuple[CustodyEntry, ...]
     zip_bytes: bytes = field(repr=False)
+    trust: trustpath.TrustVerdict = field(
+        default_factory=lambda: trustpath.TrustVerdict(False, reason=trustpath.LEGACY_REASON)
+    )
 
     @property
     def sealer(self) -> Revision:
@@ -139,10 +150,11 @@ class VerifiedBundle:
         return parse_context(item.kind, json.loads(self.bag[item.context_name].decode("utf-8")))
 
     def summary(self) -> str:
-        """One line for the CLI and the verdict banner."""
+        """One line for the CLI and the verdict banner (names cleaned of control characters)."""
         s = self.sealer
         return (
-            f"Verified: {self.ref} sealed by {s.signer_name} <{s.signer_principal}> ({s.signer_fingerprint}) "
+            f"Verified: {self.ref} sealed by {clean_line(s.signer_name)} <{clean_line(s.signer_principal)}> "
+            f"({s.signer_fingerprint}) "
             f"on {s.time_utc}, {len(self.items)} items, custody chain intact ({len(self.custody)} entries), "
             f"{len(self.revisions)} revision{'s' if len(self.revisions) != 1 else ''}"
         )
@@ -249,12 +261,30 @@ def check_readers(header: ageio.Header, profile: Profile) -> None:
         )
 
 
-def readers_profile(verified: VerifiedBundle, workstation: Profile) -> Profile:
+def readers_profile(verified: VerifiedBundle, workstation: Profile | None) -> Profile:
     """The profile whose reviewers a bundle must be encrypted to: the one in force at its latest revision.
 
-    Bundles do not carry their profile yet, so this is the workstation's.
+    That is the bag's latest signed profile when the bag has a trust path whose root the verifier accepted: its
+    root is anchored (pinned, or given with ``--root-fingerprint``) or is the root of the workstation's own
+    signed profile. A workstation whose profile has no school root (format 1) does not vouch for the bag's root,
+    and, as it insists that its own profile trusts every signer, it counts the readers against its own reviewers;
+    so does every verifier of a bundle sealed before school roots.
+
+    Raises:
+        BundleError: check ``trust path``: there is no profile to count the readers against.
     """
-    del verified
+    trust = verified.trust
+    latest = verified.revisions[-1].record.trust
+    if trust.path is not None and latest is not None:
+        vouched = (
+            trust.anchored
+            or workstation is None
+            or (workstation.root_fingerprint is not None and workstation.root_fingerprint == trust.root_fingerprint)
+        )
+        if vouched:
+            return trust.path.profiles[latest.profile_version]
+    if workstation is None:
+        raise _fail("trust path", "no school profile to count the bundle's readers against", "seal/trust")
     return workstation
 
 
@@ -285,11 +315,17 @@ def _load_json(bag: Mapping[str, bytes], name: str) -> Any:
         raise _fail("consistency", f"not valid JSON: {e}", name) from e
 
 
-def verify_bag(zip_bytes: bytes, profile: Profile) -> VerifiedBundle:
+def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: str | None = None) -> VerifiedBundle:
     """Run every check on a decrypted bundle, in order, stopping at the first failure.
 
-    Order: zip structure; BagIt completeness; payload hashes; signatures against the profile; custody chain;
-    consistency of the items with the manifest.
+    Order: zip structure; BagIt completeness; payload hashes; the trust path against the anchor; signatures against
+    the trust path (or, for a bundle sealed before school roots, the profile); custody chain; consistency of the
+    items with the manifest.
+
+    Args:
+        zip_bytes: the decrypted zip.
+        profile: the workstation's profile (None for someone without one, who must give ``root_fingerprint``).
+        root_fingerprint: the school root to anchor to; by default the root the profile was pinned to.
 
     Raises:
         BundleError: naming the check and the member.
@@ -331,7 +367,12 @@ def verify_bag(zip_bytes: bytes, profile: Profile) -> VerifiedBundle:
         if name.startswith("data/"):
             raise _fail("bagit", "lists a payload file; payload files belong in the manifest", TAGMANIFEST)
     for name in bag:
-        if not name.startswith("data/") and name not in TAG_FILES and not _REVISION_DIR.match(name):
+        if (
+            not name.startswith("data/")
+            and name not in TAG_FILES
+            and not _REVISION_DIR.match(name)
+            and not is_trust_file(name)
+        ):
             raise _fail("bagit", "is not a file a sealed bundle may hold", name)
     tag_names = {n for n in bag if not n.startswith("data/") and n != TAGMANIFEST}
     for name in sorted(tag_names ^ set(tag_manifest)):
@@ -354,34 +395,70 @@ def verify_bag(zip_bytes: bytes, profile: Profile) -> VerifiedBundle:
                 name,
             )
 
-    # 4. signatures: every revision, against the profile; each earlier revision's files unchanged in the next
-    revisions = _verify_revisions(bag, manifest, profile)
+    # 4. the trust path: the school root in the bag is the one we trust, and it signed every profile in the bag
+    path = trustpath.read_trust_path(bag)
+    anchor = trustpath.anchor_of(profile, root_fingerprint)
+    verdict = (
+        trustpath.check_root(path, profile, anchor)
+        if path is not None
+        else trustpath.TrustVerdict(False, reason=trustpath.LEGACY_REASON)
+    )
 
-    # 5. custody chain across the revisions
+    # 5. signatures: every revision, against its trust path (or the profile); earlier revisions' files unchanged
+    revisions = _verify_revisions(bag, manifest, profile, path, also_check=profile if anchor is None else None)
+    versions = tuple(r.record.trust.profile_version for r in revisions if r.record.trust is not None)
+    same_root = profile is not None and path is not None and profile.root_fingerprint == path.root.fingerprint
+    workstation_version = profile.version if profile is not None and same_root else 0
+    verdict = replace(verdict, profile_versions=versions, workstation_version=workstation_version)
+
+    # 6. custody chain across the revisions
     custody = _verify_custody(bag, revisions)
 
-    # 6. consistency of items, contexts and custody with the manifest
+    # 7. consistency of items, contexts and custody with the manifest
     incident = _verify_consistency(ref, bag, manifest, custody, revisions)
-    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes)
+    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes, verdict)
 
 
-def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], profile: Profile) -> list[Revision]:
-    """Check every revision in order, one rule per function; then that the root tag files are the latest's."""
+def _verify_revisions(
+    bag: Mapping[str, bytes],
+    manifest: Mapping[str, str],
+    profile: Profile | None,
+    path: trustpath.TrustPath | None,
+    *,
+    also_check: Profile | None,
+) -> list[Revision]:
+    """Check every revision in order, one rule per function; then that the root tag files are the latest's.
+
+    With a trust path, each revision's signer is checked against the signed profile version it names; an
+    unanchored verifier (``also_check``) also insists that its own profile trusts every signer. Without one (a
+    bundle sealed before school roots), against ``profile``.
+    """
     count = _revision_count(bag)
-    trust = _SignerTrust(
-        signers=profile.signers(),
-        reviewers=frozenset((r.principal, r.fingerprint) for r in profile.reviewers),
-        in_bag=_parse_in_bag_signers(bag),
-        school=profile.school,
-    )
     revisions: list[Revision] = []
     previous: tuple[bytes, bytes] | None = None
+    version: int | None = None
     for k in range(1, count + 1):
         rk_manifest, key = _check_revision_signature(bag, k)
         _check_revision_files_kept(k, rk_manifest, manifest)
         record = _load_revision_record(bag, k, rk_manifest)
         _check_revision_adds_only_reviews(k, record)
-        fp = _check_revision_signer(k, record, key, trust)
+        fp = _check_revision_key(k, record, key)
+        if path is not None:
+            signed = trustpath.check_revision_trust(k, record, bag, path, version)
+            version = signed.version
+            trustpath.check_signer(k, record, key, signed, where=f"profile version {version} of the school root")
+            if also_check is not None and also_check.root_fingerprint is None:
+                trustpath.check_signer(k, record, key, also_check, where="the school profile")
+        else:
+            if "trust" in record:
+                raise _fail("trust path", f"revision {k} names a trust path the bag does not carry", "seal/trust")
+            if profile is None:
+                raise _fail(
+                    "untrusted signer",
+                    "sealed before school trust roots, and there is no school profile here to check its signers",
+                    revision_signature_path(k),
+                )
+            trustpath.check_signer(k, record, key, profile, where="the school profile")
         _check_revision_chain(k, record, rk_manifest, previous)
         _check_revision_file_list(k, record, rk_manifest, previous)
         typed = _typed_record(k, record)
@@ -399,18 +476,34 @@ def _verify_revisions(bag: Mapping[str, bytes], manifest: Mapping[str, str], pro
         )
         previous = (bag[revision_manifest_path(k)], bag[revision_signature_path(k)])
     _check_root_is_latest(bag, count)
+    _check_allowed_signers(bag, revisions)
     _check_derived_tag_files(bag, revisions)
     return revisions
 
 
-@dataclass(frozen=True)
-class _SignerTrust:
-    """Who may sign, from the school profile, and who the bag's own ``allowed_signers`` names."""
-
-    signers: list[AllowedSigner]
-    reviewers: frozenset[tuple[str, str]]
-    in_bag: list[AllowedSigner]
-    school: str
+def _check_allowed_signers(bag: Mapping[str, bytes], revisions: Sequence[Revision]) -> None:
+    """``seal/allowed_signers`` is exactly what the verifier derives: the latest revision's root-signed list, or
+    (before school roots) one line per revision signer; any extra line, comment or option fails."""
+    latest = revisions[-1].record.trust
+    if latest is not None:
+        if bag[ALLOWED_SIGNERS] != bag[trust_allowed_signers_path(latest.profile_version)]:
+            raise _fail(
+                "trust path",
+                f"is not the latest revision's root-signed {trust_allowed_signers_path(latest.profile_version)} "
+                "(an extra or changed line, a comment or an option)",
+                ALLOWED_SIGNERS,
+            )
+        return
+    try:
+        expected = allowed_signers_text([r.record for r in revisions])
+    except EvidenceError as e:
+        raise _fail("signature", f"the revision signers give no signer list: {e}", ALLOWED_SIGNERS) from e
+    if bag[ALLOWED_SIGNERS] != expected:
+        raise _fail(
+            "signature",
+            "is not the list of the revisions' signers (an extra or changed line, a comment or an option)",
+            ALLOWED_SIGNERS,
+        )
 
 
 def _revision_count(bag: Mapping[str, bytes]) -> int:
@@ -480,25 +573,13 @@ def _check_revision_adds_only_reviews(k: int, record: Mapping[str, Any]) -> None
             raise _fail("revision", f"revision {k} may only add review files, not this", name)
 
 
-def _check_revision_signer(k: int, record: Mapping[str, Any], key: Ed25519PublicKey, trust: _SignerTrust) -> str:
-    """The record names the key that signed; the profile trusts it (a reviewer after revision 1); the bag's
-    ``allowed_signers`` names it. Return its fingerprint."""
-    spath = revision_signature_path(k)
-    signer = record["signer"]
+def _check_revision_key(k: int, record: Mapping[str, Any], key: Ed25519PublicKey) -> str:
+    """The record names the fingerprint of the key that signed revision ``k``. Return it."""
     fp = sshsig.fingerprint(key)
-    if signer.get("fingerprint") != fp:
-        raise _fail("signature", f"revision {k} names {signer.get('fingerprint')} but was signed by {fp}", spath)
-    if signer.get("principal") not in sshsig.find_principals(trust.signers, key, SEAL_NAMESPACE):
-        raise _fail(
-            "untrusted signer",
-            f"revision {k} was signed by {signer.get('principal')!r} ({fp}), who is not a signer in the "
-            f"school profile for {trust.school}",
-            spath,
-        )
-    if k > 1 and (signer["principal"], fp) not in trust.reviewers:
-        raise _fail("untrusted signer", f"revision {k} was signed by {signer['principal']}, not a reviewer", spath)
-    if signer["principal"] not in sshsig.find_principals(trust.in_bag, key, SEAL_NAMESPACE):
-        raise _fail("signature", f"does not name the signer of revision {k}", ALLOWED_SIGNERS)
+    named = record["signer"].get("fingerprint")
+    if named != fp:
+        shown = clean_line(named, limit=80)
+        raise _fail("signature", f"revision {k} names {shown} but was signed by {fp}", revision_signature_path(k))
     return fp
 
 
@@ -575,13 +656,6 @@ def _ref_of(bag: Mapping[str, bytes]) -> str:
 def _school_of(bag: Mapping[str, bytes]) -> str:
     value = _load_json(bag, INCIDENT_JSON) if INCIDENT_JSON in bag else {}
     return str(value.get("school", "")) if isinstance(value, dict) else ""
-
-
-def _parse_in_bag_signers(bag: Mapping[str, bytes]) -> list[AllowedSigner]:
-    try:
-        return sshsig.parse_allowed_signers(bag[ALLOWED_SIGNERS].decode("utf-8"))
-    except (EvidenceError, UnicodeDecodeError) as e:
-        raise _fail("signature", f"unreadable: {e}", ALLOWED_SIGNERS) from e
 
 
 def _verify_custody(bag: Mapping[str, bytes], revisions: Sequence[Revision]) -> list[CustodyEntry]:
@@ -680,21 +754,25 @@ def _verify_consistency(
         raise _fail("consistency", str(e), INCIDENT_JSON) from e
 
 
-def open_bundle(ciphertext: bytes, identities: Sequence[str], profile: Profile) -> VerifiedBundle:
+def open_bundle(
+    ciphertext: bytes, identities: Sequence[str], profile: Profile | None, *, root_fingerprint: str | None = None
+) -> VerifiedBundle:
     """Decrypt and verify a sealed bundle. Nothing is returned unless every check passed."""
     if len(ciphertext) > MAX_BUNDLE_BYTES:
         raise _fail("size cap", f"bundle is larger than {MAX_BUNDLE_BYTES} bytes")
-    return open_bundle_stream(io.BytesIO(ciphertext), identities, profile)
+    return open_bundle_stream(io.BytesIO(ciphertext), identities, profile, root_fingerprint=root_fingerprint)
 
 
-def open_bundle_stream(reader: BinaryIO, identities: Sequence[str], profile: Profile) -> VerifiedBundle:
-    """Decrypt (:func:`decrypt_bundle_stream`) and verify a sealed bundle read from ``reader``.
+def open_bundle_stream(
+    reader: BinaryIO, identities: Sequence[str], profile: Profile | None, *, root_fingerprint: str | None = None
+) -> VerifiedBundle:
+    """Decrypt (:func:`decrypt_bundle_stream`) and verify (:func:`verify_bag`) a sealed bundle read from ``reader``.
 
-    After the bag verified, its age header must name exactly the reviewers of the profile in force
-    (:func:`check_readers`, :func:`readers_profile`).
+    After the bag verified, its age header must name exactly the reviewers of the profile in force at its latest
+    revision (:func:`check_readers`, :func:`readers_profile`).
     """
     zip_bytes, header = decrypt_bundle_stream(reader, identities)
-    verified = verify_bag(zip_bytes, profile)
+    verified = verify_bag(zip_bytes, profile, root_fingerprint=root_fingerprint)
     check_readers(header, readers_profile(verified, profile))
     return verified
 
@@ -733,7 +811,7 @@ def verify_origin_stream(
         key = sshsig.claimed_key(signature, ORIGIN_NAMESPACE)
     except SignatureError as e:
         raise _fail("origin", str(e)) from e
-    principals = sshsig.find_principals(profile.signers(), key, ORIGIN_NAMESPACE)
+    principals = sshsig.find_principals(profile.allowed_signers(), key, ORIGIN_NAMESPACE)
     if not principals:
         raise _fail("origin", f"signed by {sshsig.fingerprint(key)}, who is not a signer in the school profile")
     sha256, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
@@ -760,7 +838,7 @@ def verify_origin(ciphertext: bytes, signature: bytes, profile: Profile) -> tupl
         key = sshsig.verify(signature, ciphertext, ORIGIN_NAMESPACE)
     except SignatureError as e:
         raise _fail("origin", str(e)) from e
-    principals = sshsig.find_principals(profile.signers(), key, ORIGIN_NAMESPACE)
+    principals = sshsig.find_principals(profile.allowed_signers(), key, ORIGIN_NAMESPACE)
     if not principals:
         raise _fail("origin", f"signed by {sshsig.fingerprint(key)}, who is not a signer in the school profile")
     return principals[0], sshsig.fingerprint(key)

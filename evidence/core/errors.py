@@ -72,6 +72,18 @@ class ProfileError(EvidenceError):
     """A school profile is damaged or incomplete."""
 
 
+class UntrustedProfileError(ProfileError):
+    """A school profile is well formed but must not be trusted here. ``check`` names why:
+
+    ``unsigned`` (no root signature), ``signature`` (a root signature does not verify), ``root`` (signed by a root
+    other than the pinned one) or ``rollback`` (older than, or a different text of, the version already installed).
+    """
+
+    def __init__(self, message: str, *, check: str) -> None:
+        super().__init__(message)
+        self.check = check
+
+
 class VaultError(EvidenceError):
     """The local vault cannot be opened, written or read."""
 
@@ -85,12 +97,19 @@ class CustodyError(EvidenceError):
 
 
 class BundleError(EvidenceError):
-    """A sealed bundle failed a check. ``check`` names the check and ``member`` the file inside it."""
+    """A sealed bundle failed a check. ``check`` names the check and ``member`` the file inside it.
 
-    def __init__(self, message: str, *, check: str = "bundle", member: str | None = None) -> None:
+    ``field`` names the record field that failed, where there is one (``signer.name`` when a revision's signer
+    record differs from the school profile's entry for that principal).
+    """
+
+    def __init__(
+        self, message: str, *, check: str = "bundle", member: str | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.check = check
         self.member = member
+        self.field = field
 
 
 class UnsafeFileError(EvidenceError):

@@ -53,10 +53,22 @@ _AGE_RECIPIENT_RE = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
 
 
 class Role(enum.Enum):
-    """What the person does in the reporting chain."""
+    """What the person (or key) does in the reporting chain.
+
+    ``root`` is the school's trust root (``school init``): it signs the school profile and nothing else, and is
+    never a data folder's own identity.
+    """
 
     STAFF = "staff"
     REVIEWER = "reviewer"
+    ROOT = "root"
+
+
+PERSON_ROLES = (Role.STAFF, Role.REVIEWER)
+"""The roles of people who capture, seal and review (``identity create --role``)."""
+
+ROOT_PRINCIPAL = "school-root"
+"""The principal of every school root (docs/FORMAT.md, "School profile")."""
 
 
 def check_name(name: str) -> str:
@@ -91,7 +103,7 @@ class PublicCard:
     Attributes:
         name: display name.
         principal: e-mail-like id, used as the SSH signature principal.
-        role: staff or reviewer.
+        role: staff, reviewer or root.
         recipient: the ``age1…`` recipient that bundles and captures are encrypted to.
         ssh_key: the Ed25519 public key that verifies this person's signatures.
     """
@@ -152,7 +164,7 @@ class PublicCard:
         if missing:
             raise IdentityError(f"{source}: card lacks {', '.join(sorted(missing))}")
         if fields["role"] not in {r.value for r in Role}:
-            raise IdentityError(f"{source}: role must be staff or reviewer, not {fields['role']!r}")
+            raise IdentityError(f"{source}: role must be staff, reviewer or root, not {fields['role']!r}")
         role = Role(fields["role"])
         try:
             check_name(fields["name"])

@@ -8,6 +8,7 @@
     statement-draft.txt   the producer's draft witness statement, to check, correct and sign
     VERIFY.txt            the stock-tool commands, with the exhibit table
     SHA256SUMS            ``sha256sum -c`` list of every other file in the folder
+    SHA256SUMS.sig        the exporting reviewer's SSHSIG over SHA256SUMS (namespace evidence-capture-export-v1)
 
 and, when asked for, ``out_dir/REF-police-export.zip.age`` beside it: the whole folder as a deterministic STORED
 zip (:func:`evidence.bundle.safezip.write_zip`, names ``REF-police-export/…``) encrypted with age to a recipient or a
@@ -21,6 +22,12 @@ temporary folder, so it leaves nothing behind; only a crash or power cut in the 
 
 The bag is unpacked without ``extractall``: every name was checked when the bundle was verified, and is checked
 again here (:func:`evidence.bundle.safezip.check_member_name`) before a path is built from it.
+
+``SHA256SUMS.sig`` is what stops someone who intercepts the pack from re-writing the report or the draft statement
+and recomputing ``SHA256SUMS``: the officer checks it against the bag's root-signed signer list
+(``REF/seal/trust/vV/allowed_signers``), in which only reviewers may sign in the export namespace.
+:func:`verify_export` checks a pack the way ``VERIFY.txt`` tells the officer to, for ``evidence-capture verify
+FOLDER``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Mapping
@@ -38,9 +46,14 @@ from pathlib import Path
 from evidence import bundle
 from evidence.bundle import safezip
 from evidence.case.incident import check_ref
-from evidence.core.errors import EvidenceError, UsageError
+from evidence.case.profile import Profile
+from evidence.core.errors import BundleError, EvidenceError, SignatureError, UnsafeFileError, UsageError
 from evidence.core.fsutil import fsync_dir
-from evidence.crypto import ageio
+from evidence.core.safefile import read_regular
+from evidence.core.text import clean_line
+from evidence.crypto import ageio, sshsig
+from evidence.crypto.keys import Identity
+from evidence.crypto.namespaces import EXPORT_NAMESPACE
 from evidence.police import report
 
 EXPORT_SUFFIX = "-police-export"
@@ -49,6 +62,10 @@ REPORT_PDF = "report.pdf"
 STATEMENT = "statement-draft.txt"
 VERIFY_TXT = "VERIFY.txt"
 SUMS = report.EXPORT_SUMS
+SUMS_SIG = report.EXPORT_SUMS_SIG
+MAX_SUMS_BYTES = 16 * 1024 * 1024
+MAX_SIG_BYTES = 64 * 1024
+_SUMS_LINE = re.compile(r"^([0-9a-f]{64})  ([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*)$")
 TEMP_PREFIX = ".ec-export-"
 """Prefix of the temporary folder and pack an export is built in (a crash may leave one behind)."""
 
@@ -70,6 +87,7 @@ class ExportResult:
         verify_path: ``VERIFY.txt``.
         sums_path: ``SHA256SUMS``.
         files: every file in the folder, relative (``/``-separated) → SHA-256 hex, as listed in SHA256SUMS.
+        sums_sig_path: ``SHA256SUMS.sig``, the exporting reviewer's signature over ``SHA256SUMS``.
         pack_path: ``out_dir/REF-police-export.zip.age``, or None.
         pack_sha256: SHA-256 hex of the pack, or None.
     """
@@ -82,13 +100,33 @@ class ExportResult:
     verify_path: Path
     sums_path: Path
     files: Mapping[str, str]
+    sums_sig_path: Path
     pack_path: Path | None = None
     pack_sha256: str | None = None
 
 
 def sha256sums(files: Mapping[str, bytes]) -> bytes:
-    """``sha256sum -c`` text for ``files`` (relative name → bytes), sorted by name."""
-    return "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in sorted(files)).encode("utf-8")
+    """``sha256sum -c`` text for ``files`` (relative name → bytes), sorted by name (never itself or its signature)."""
+    names = sorted(n for n in files if n not in (SUMS, SUMS_SIG))
+    return "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in names).encode("utf-8")
+
+
+def export_signature(sums: bytes, verified: bundle.VerifiedBundle, signer: Identity) -> bytes:
+    """``SHA256SUMS.sig``: ``signer``'s SSHSIG over ``sums`` in the export namespace.
+
+    Raises:
+        UsageError: the bundle carries a trust path and ``signer`` is not a reviewer in its latest profile version
+            (whose signer list is the only one that may sign exports).
+    """
+    latest, path = verified.revisions[-1].record.trust, verified.trust.path
+    if latest is not None and path is not None:
+        signers = path.profiles[latest.profile_version].allowed_signers()
+        if not sshsig.find_principals(signers, signer.card.ssh_key, EXPORT_NAMESPACE):
+            raise UsageError(
+                f"{signer.card.principal} is not a reviewer in version {latest.profile_version} of the bundle's "
+                "school profile, so cannot sign a police export"
+            )
+    return signer.sign(sums, EXPORT_NAMESPACE).encode("ascii")
 
 
 def export_contents(
@@ -98,15 +136,21 @@ def export_contents(
     exported_by: str,
     officer_reference: str,
     exported_utc: str,
+    signer: Identity,
 ) -> dict[str, bytes]:
-    """Every file of the export folder: relative name (``/``-separated) → bytes. Pure.
+    """Every file of the export folder: relative name (``/``-separated) → bytes. Pure but for the signature.
 
     Raises:
         BundleError: a bag member's name is not safe (it cannot be, for a verified bundle).
+        UsageError: ``signer`` may not sign this bundle's export.
     """
     ref = check_ref(verified.ref)
     rep = report.build_report(
-        verified, exported_by=exported_by, officer_reference=officer_reference, exported_utc=exported_utc
+        verified,
+        exported_by=exported_by,
+        officer_reference=officer_reference,
+        exported_utc=exported_utc,
+        exporter=signer.card.principal,
     )
     files: dict[str, bytes] = {f"{ref}.zip": verified.zip_bytes}
     for name in sorted(verified.bag):
@@ -116,6 +160,7 @@ def export_contents(
     files[STATEMENT] = report.statement_text(rep).encode("utf-8")
     files[VERIFY_TXT] = report.verify_txt(rep).encode("utf-8")
     files[SUMS] = sha256sums(files)
+    files[SUMS_SIG] = export_signature(files[SUMS], verified, signer)
     return files
 
 
@@ -134,6 +179,7 @@ def export_police(
     exported_by: str,
     officer_reference: str,
     exported_utc: str,
+    signer: Identity,
     pack_recipient: str | None = None,
     pack_passphrase: str | None = None,
 ) -> ExportResult:
@@ -146,6 +192,7 @@ def export_police(
         exported_by: who is exporting (name and principal).
         officer_reference: the officer's or crime reference.
         exported_utc: when (ISO 8601 UTC).
+        signer: the exporting reviewer, who signs ``SHA256SUMS``.
         pack_recipient: an ``age1…`` recipient to encrypt the pack to.
         pack_passphrase: or a passphrase to encrypt the pack with (not both).
 
@@ -171,6 +218,7 @@ def export_police(
         exported_by=exported_by,
         officer_reference=officer_reference,
         exported_utc=exported_utc,
+        signer=signer,
     )
     pack: bytes | None = None
     if pack_recipient is not None:
@@ -211,7 +259,8 @@ def export_police(
         statement_path=folder / STATEMENT,
         verify_path=folder / VERIFY_TXT,
         sums_path=folder / SUMS,
-        files={n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n != SUMS},
+        files={n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n not in (SUMS, SUMS_SIG)},
+        sums_sig_path=folder / SUMS_SIG,
         pack_path=pack_path,
         pack_sha256=hashlib.sha256(pack).hexdigest() if pack is not None else None,
     )
@@ -259,3 +308,126 @@ def _remove(path: Path) -> None:
             shutil.rmtree(path)
         elif path.exists() or path.is_symlink():
             path.unlink()
+
+
+# -- checking a pack -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedExport:
+    """A police export folder that passed every check.
+
+    Attributes:
+        verified: the bag its ``REF.zip`` holds, verified and anchored.
+        files: every file ``SHA256SUMS`` lists, relative name → SHA-256 hex.
+        exporter: the principal who signed ``SHA256SUMS``.
+        exporter_fingerprint: their key's fingerprint.
+    """
+
+    verified: bundle.VerifiedBundle
+    files: Mapping[str, str]
+    exporter: str
+    exporter_fingerprint: str
+
+
+def _fail(check: str, message: str, member: str | None = None) -> BundleError:
+    where = f"{member}: " if member else ""
+    return BundleError(f"{check}: {where}{message}", check=check, member=member)
+
+
+def _read(path: Path, max_bytes: int, what: str, check: str, member: str) -> bytes:
+    try:
+        return read_regular(path, max_bytes=max_bytes, what=what)
+    except UnsafeFileError as e:
+        raise _fail(check, clean_line(e, limit=300), member) from e
+
+
+def verify_export(folder: Path, profile: Profile | None, *, root_fingerprint: str) -> CheckedExport:
+    """Check a police export folder as its ``VERIFY.txt`` tells the officer to, anchored to ``root_fingerprint``.
+
+    Order: the bag in ``REF.zip`` (every bundle check, anchored to the root); ``SHA256SUMS.sig`` by a reviewer on
+    the latest root-signed signer list (check ``export signature``); ``SHA256SUMS`` lists exactly the folder's
+    files and each matches (``export files``); the unpacked ``REF/`` is the zip's bag, file for file.
+
+    Raises:
+        BundleError: naming the check and the file.
+    """
+    if not folder.name.endswith(EXPORT_SUFFIX):
+        raise _fail("export files", f"is not a REF{EXPORT_SUFFIX} folder", folder.name)
+    try:
+        ref = check_ref(folder.name[: -len(EXPORT_SUFFIX)])
+    except UsageError as e:
+        raise _fail("export files", f"is not a REF{EXPORT_SUFFIX} folder", folder.name) from e
+    zip_bytes = _read(folder / f"{ref}.zip", bundle.MAX_BUNDLE_BYTES, "bundle zip", "export files", f"{ref}.zip")
+    verified = bundle.verify_bag(zip_bytes, profile, root_fingerprint=root_fingerprint)
+    if verified.ref != ref:
+        raise _fail("export files", f"holds the bag of {verified.ref}, not {ref}", f"{ref}.zip")
+    sums = _read(folder / SUMS, MAX_SUMS_BYTES, "list of digests", "export files", SUMS)
+    signature = _read(folder / SUMS_SIG, MAX_SIG_BYTES, "signature", "export signature", SUMS_SIG)
+    exporter, exporter_fp = _check_export_signature(sums, signature, verified, profile)
+    listed = _parse_sums(sums)
+    on_disk = _files_under(folder) - {SUMS, SUMS_SIG}
+    for name in sorted(set(listed) ^ on_disk):
+        problem = "is in the folder but not in SHA256SUMS" if name in on_disk else "is in SHA256SUMS but missing"
+        raise _fail("export files", problem, name)
+    for name, digest in listed.items():
+        data = _read(folder.joinpath(*name.split("/")), bundle.MAX_BUNDLE_BYTES, "file", "export files", name)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise _fail("export files", "does not match SHA256SUMS", name)
+    unpacked = {n[len(ref) + 1 :]: d for n, d in listed.items() if n.startswith(f"{ref}/")}
+    expected = {n: hashlib.sha256(d).hexdigest() for n, d in verified.bag.items()}
+    if unpacked != expected:
+        name = sorted(set(unpacked.items()) ^ set(expected.items()))[0][0]
+        raise _fail("export files", f"the folder {ref}/ is not the bag in {ref}.zip", f"{ref}/{name}")
+    return CheckedExport(verified, listed, exporter, exporter_fp)
+
+
+def _check_export_signature(
+    sums: bytes, signature: bytes, verified: bundle.VerifiedBundle, profile: Profile | None
+) -> tuple[str, str]:
+    try:
+        key = sshsig.verify(signature, sums, EXPORT_NAMESPACE)
+    except SignatureError as e:
+        raise _fail("export signature", f"does not verify over SHA256SUMS: {e}", SUMS_SIG) from e
+    fp = sshsig.fingerprint(key)
+    latest, path = verified.revisions[-1].record.trust, verified.trust.path
+    if latest is not None and path is not None:
+        signers, where = path.profiles[latest.profile_version].allowed_signers(), "the bundle's latest signed profile"
+    elif profile is not None:
+        signers, where = profile.allowed_signers(), "the school profile"
+    else:
+        raise _fail(
+            "export signature", "the bundle predates school roots, and there is no profile to check it", SUMS_SIG
+        )
+    principals = sshsig.find_principals(signers, key, EXPORT_NAMESPACE)
+    if not principals:
+        raise _fail("export signature", f"was signed by {fp}, who is not a reviewer in {where}", SUMS_SIG)
+    return principals[0], fp
+
+
+def _parse_sums(sums: bytes) -> dict[str, str]:
+    try:
+        text = sums.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _fail("export files", "is not UTF-8 text", SUMS) from e
+    out: dict[str, str] = {}
+    lines = text.split("\n")
+    if lines[-1] != "":
+        raise _fail("export files", "does not end with a newline", SUMS)
+    for number, line in enumerate(lines[:-1], start=1):
+        m = _SUMS_LINE.match(line)
+        if not m or m.group(2) in out or ".." in m.group(2).split("/"):
+            raise _fail("export files", f"line {number} is not 'SHA256  NAME' of a new file", SUMS)
+        out[m.group(2)] = m.group(1)
+    return out
+
+
+def _files_under(folder: Path) -> set[str]:
+    out = set()
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink() or not (path.is_dir() or path.is_file()):
+            raise _fail("export files", "is not a regular file or folder", rel)
+        if path.is_file():
+            out.add(rel)
+    return out

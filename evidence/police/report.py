@@ -7,6 +7,16 @@ person checks and signs. :func:`build_report` gathers all of that from a :class:
 into a tree of plain dataclasses, so the PDF (rendered with Qt in ``ui/report_pdf.py``), the plain-text report,
 the draft statement and the export's ``VERIFY.txt`` all say the same thing.
 
+Trust is anchored on ONE fingerprint, the school root's, which the officer confirms out of band (the DSL's witness
+statement states it; the school may publish it): the report, the draft statement and ``VERIFY.txt`` all name it
+and say how to confirm it, and the stock-tool procedure starts from it (``ssh-keygen -lf REF/seal/trust/root.pub``),
+checks the root's signatures over every signer list, then ``SHA256SUMS.sig`` and every revision against those lists.
+A bundle sealed before school roots has none, and the report says that its signers are not anchored.
+
+Every text taken from the bundle passes :func:`~evidence.core.text.clean_line` (or ``clean_text`` where lines are
+kept) before it reaches the report, so that no name, title or caption can carry a terminal escape, a bidi override
+or an extra line into ``VERIFY.txt``, the PDF or the statement.
+
 The producer is the signer of revision 1, who sealed the captures. Exhibits are numbered in item order and only
 items carried in the bundle get a number; excluded items are listed with their reasons. Every time comes from
 the bundle itself: the capture context's ``utc``, ``local_time``, ``local_zone`` and ``utc_offset`` for a capture,
@@ -25,12 +35,23 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evidence import APP_NAME, __version__, bundle
+from evidence.bundle.layout import (
+    ROOT_ALLOWED_SIGNERS,
+    ROOT_PUB,
+    trust_allowed_signers_path,
+    trust_allowed_signers_sig_path,
+    trust_profile_path,
+    trust_profile_sig_path,
+)
 from evidence.bundle.records import BundleItem
 from evidence.capture.items import ItemKind
 from evidence.case import policy
 from evidence.case.custody import CustodyEntry
 from evidence.case.incident import Category, PerpetratorType, ReportType, TargetRole
+from evidence.core.text import clean_line, clean_text
 from evidence.core.timefmt import day_text, format_offset, parse_aware, recorded_time_text
+from evidence.crypto.keys import ROOT_PRINCIPAL
+from evidence.crypto.namespaces import EXPORT_NAMESPACE, PROFILE_NAMESPACE
 from evidence.review.actions import ACTIONS, ReviewRecord, reviews
 from evidence.review.actions import label as review_label
 
@@ -46,6 +67,10 @@ DECLARATION = (
 
 EXPORT_SUMS = "SHA256SUMS"
 """The export folder's list of digests of every other file in it."""
+
+EXPORT_SUMS_SIG = "SHA256SUMS.sig"
+"""The exporting reviewer's signature over ``SHA256SUMS``."""
+
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"}
@@ -241,6 +266,7 @@ class RevisionRow:
         signer_role: ``staff`` or ``reviewer``.
         fingerprint: their key's ``SHA256:`` fingerprint.
         time_utc: when it was signed.
+        profile_version: the signed school profile version it was made under (0: before school roots).
     """
 
     number: int
@@ -250,6 +276,7 @@ class RevisionRow:
     signer_role: str
     fingerprint: str
     time_utc: str
+    profile_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -293,6 +320,10 @@ class Report:
         reviews: the reviewers' actions.
         revisions: every signed revision.
         verify: the stock-tool checks, in order.
+        root_fingerprint: the school root's fingerprint the bundle is anchored to ("" for a bundle sealed before
+            school roots).
+        trust_versions: the signed profile versions the revisions were made under, oldest first.
+        exporter: the principal who signs ``SHA256SUMS`` (by default the latest revision's signer).
     """
 
     ref: str
@@ -314,6 +345,16 @@ class Report:
     reviews: tuple[ReviewRow, ...]
     revisions: tuple[RevisionRow, ...]
     verify: tuple[VerifyStep, ...]
+    root_fingerprint: str = ""
+    trust_versions: tuple[int, ...] = ()
+    exporter: str = ""
+
+    @property
+    def latest_signers(self) -> str:
+        """The bag-relative signer list to check against: the latest root-signed one, or (before roots) the bag's."""
+        if self.trust_versions:
+            return trust_allowed_signers_path(self.trust_versions[-1])
+        return bundle.ALLOWED_SIGNERS
 
     def exhibit(self, ref: str) -> Exhibit:
         """The exhibit called ``ref``.
@@ -358,7 +399,12 @@ def initials(name: str, principal: str = "") -> str:
 
 
 def build_report(
-    verified: bundle.VerifiedBundle, *, exported_by: str, officer_reference: str, exported_utc: str
+    verified: bundle.VerifiedBundle,
+    *,
+    exported_by: str,
+    officer_reference: str,
+    exported_utc: str,
+    exporter: str | None = None,
 ) -> Report:
     """Gather the police report's content from a verified bundle.
 
@@ -367,6 +413,8 @@ def build_report(
         exported_by: who is making the export (name and principal).
         officer_reference: the officer's or crime reference it is for.
         exported_utc: when the export is made (ISO 8601 UTC).
+        exporter: the principal who signs the export's ``SHA256SUMS`` (default: the latest revision's signer, who
+            recorded the export).
 
     Returns:
         The report; pure, so the same inputs give the same report.
@@ -378,30 +426,31 @@ def build_report(
     refs = {i.seq: f"{prefix}/{n}" for n, i in enumerate(items, start=1)}
     exhibits = tuple(_exhibit(item, n, refs, contexts) for n, item in enumerate(items, start=1))
     excluded = tuple(
-        ExcludedItem(seq=x.seq, reason=x.reason, sha256=x.sha256, stored_utc=x.created_utc)
+        ExcludedItem(seq=x.seq, reason=_text(x.reason), sha256=_text(x.sha256), stored_utc=_text(x.created_utc))
         for x in sorted(verified.excluded, key=lambda x: x.seq)
     )
     revisions = tuple(
         RevisionRow(
             number=r.number,
             action=r.action,
-            signer_name=r.signer_name,
-            signer_principal=r.signer_principal,
+            signer_name=_text(r.signer_name),
+            signer_principal=_text(r.signer_principal),
             signer_role=r.record.signer.role.value,
             fingerprint=r.signer_fingerprint,
             time_utc=r.time_utc,
+            profile_version=r.record.trust.profile_version if r.record.trust is not None else 0,
         )
         for r in verified.revisions
     )
     partial = Report(
         ref=verified.ref,
-        school=verified.incident.school,
-        exported_by=exported_by,
-        officer_reference=officer_reference,
+        school=_text(verified.incident.school),
+        exported_by=_text(exported_by),
+        officer_reference=_text(officer_reference),
         exported_utc=exported_utc,
         software=f"{APP_NAME} {__version__}",
-        producer_name=sealer.signer_name,
-        producer_principal=sealer.signer_principal,
+        producer_name=_text(sealer.signer_name),
+        producer_principal=_text(sealer.signer_principal),
         producer_role=revisions[0].signer_role,
         producer_fingerprint=sealer.signer_fingerprint,
         initials=prefix,
@@ -413,6 +462,9 @@ def build_report(
         reviews=tuple(_review_row(r) for r in reviews(verified)),
         revisions=revisions,
         verify=(),
+        root_fingerprint=verified.trust.root_fingerprint or "",
+        trust_versions=tuple(sorted(set(verified.trust.profile_versions))),
+        exporter=_text(exporter or verified.revisions[-1].signer_principal),
     )
     return replace(partial, verify=verify_steps(partial))
 
@@ -433,7 +485,13 @@ def _context(bag: Mapping[str, bytes], name: str) -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """A one-line value from the bundle, cleaned (no control characters, bidi overrides or line breaks)."""
+    return "" if value is None else clean_line(value, limit=2000)
+
+
+def _lines(value: Any) -> str:
+    """A multi-line value from the bundle, cleaned (line feeds kept, nothing else that controls a terminal)."""
+    return "" if value is None else clean_text(value).strip()
 
 
 def _labelled(value: ReportType | Category | TargetRole | PerpetratorType) -> str:
@@ -474,10 +532,10 @@ def _summary(verified: bundle.VerifiedBundle) -> IncidentSummary:
         perpetrator_handle=_text(d.perpetrator_handle),
         perpetrator_url=_text(d.perpetrator_url),
         urls=tuple(_text(u) for u in d.urls if _text(u)),
-        description=_text(d.description),
+        description=_lines(d.description),
         not_responded=d.not_responded,
         reported_to=_text(d.reported_to),
-        witnesses=_text(d.witnesses),
+        witnesses=_lines(d.witnesses),
         created_utc=verified.incident.created_utc,
     )
 
@@ -607,16 +665,16 @@ def _custody_row(entry: CustodyEntry, ref: str, refs: Mapping[int, str]) -> Cust
         tail = entry.subject[len(ref) + 1 :]
         if tail.isdigit():
             exhibit = refs.get(int(tail), "")
-    details = "; ".join(f"{k}: {_short(v)}" for k, v in sorted(entry.details.items()))
+    details = _text("; ".join(f"{k}: {_short(v)}" for k, v in sorted(entry.details.items())))
     return CustodyRow(
         seq=entry.seq,
-        time_utc=entry.time_utc,
-        actor=entry.actor,
-        action=entry.action,
-        subject=entry.subject,
+        time_utc=_text(entry.time_utc),
+        actor=_text(entry.actor),
+        action=_text(entry.action),
+        subject=_text(entry.subject),
         exhibit=exhibit,
         details=details,
-        hash=entry.hash,
+        hash=_text(entry.hash),
     )
 
 
@@ -625,11 +683,11 @@ def _review_row(record: ReviewRecord) -> ReviewRow:
     return ReviewRow(
         revision=record.revision,
         time_utc=record.time_utc,
-        by=f"{record.by_name} <{record.by_principal}>",
+        by=_text(f"{record.by_name} <{record.by_principal}>"),
         action=review_label(record.action),
         section=ACTIONS[record.action][1],
-        why=record.why,
-        fields=tuple((labels.get(k, k), v) for k, v in record.fields.items()),
+        why=_lines(record.why),
+        fields=tuple((_text(labels.get(k, k)), _text(v)) for k, v in record.fields.items()),
     )
 
 
@@ -637,35 +695,163 @@ def _review_row(record: ReviewRecord) -> ReviewRow:
 
 
 def verify_steps(report: Report) -> tuple[VerifyStep, ...]:
-    """The stock-tool checks of a police export folder, in order.
+    """The stock-tool checks of a police export folder, in order, anchored on the school root's fingerprint.
 
-    The signature commands are those of the bag's own ``VERIFY.txt`` (:func:`evidence.bundle.layout.verify_txt`), run
-    from the unpacked bag ``REF/``; the export adds a check of every file and of the zip against the folder.
+    The officer first confirms that ``REF/seal/trust/root.pub`` is the key whose fingerprint the school gave them out
+    of band; then that the root signed every signer list; that ``SHA256SUMS`` was signed by a reviewer on the latest
+    list (so a re-written report or statement with a recomputed ``SHA256SUMS`` fails); then every file, and every
+    revision against the list of its own profile version. A bundle sealed before school roots has no root: its
+    steps check the bag's own signer list and say that it is not anchored.
     """
-    ref = report.ref
-    allowed, ns, manifest = bundle.ALLOWED_SIGNERS, bundle.SEAL_NAMESPACE, bundle.MANIFEST
+    if not report.root_fingerprint:
+        return _legacy_verify_steps(report)
+    ref, fp, latest_signers = report.ref, report.root_fingerprint, report.latest_signers
+    ns, manifest = bundle.SEAL_NAMESPACE, bundle.MANIFEST
+    latest = report.revisions[-1].signer_principal if report.revisions else ""
+    root_checks: list[str] = []
+    for v in report.trust_versions:
+        for signed, sig in (
+            (trust_allowed_signers_path(v), trust_allowed_signers_sig_path(v)),
+            (trust_profile_path(v), trust_profile_sig_path(v)),
+        ):
+            root_checks.append(
+                f"ssh-keygen -Y verify -f {ref}/{ROOT_ALLOWED_SIGNERS} -I {ROOT_PRINCIPAL} -n {PROFILE_NAMESPACE}"
+                f" -s {ref}/{sig} < {ref}/{signed}"
+            )
+    steps = [
+        VerifyStep(
+            "The school root's key, from which every other check starts",
+            ".",
+            (f"ssh-keygen -lf {ref}/{ROOT_PUB}",),
+            f"256 {fp} {ROOT_PRINCIPAL} (ED25519), and that fingerprint is the one the school gave you outside"
+            " this pack (the Designated Safeguarding Lead's witness statement states it). Trust nothing below if"
+            " it differs",
+        ),
+        VerifyStep(
+            "The school root signed every list of signers (and profile) the evidence was sealed and revised under",
+            ".",
+            tuple(root_checks),
+            f'each says Good "{PROFILE_NAMESPACE}" signature for {ROOT_PRINCIPAL} with ED25519 key {fp}',
+        ),
+        VerifyStep(
+            f"{EXPORT_SUMS} was signed by the reviewer who made this export, a reviewer on the root-signed list",
+            ".",
+            (
+                f"ssh-keygen -Y verify -f {ref}/{latest_signers} -I {report.exporter} -n {EXPORT_NAMESPACE}"
+                f" -s {EXPORT_SUMS_SIG} < {EXPORT_SUMS}",
+            ),
+            f'Good "{EXPORT_NAMESPACE}" signature for {report.exporter}',
+        ),
+        VerifyStep(
+            "Every file of this export is as the reviewer signed it",
+            ".",
+            (f"sha256sum --strict -c {EXPORT_SUMS}",),
+            "every line ends in OK",
+        ),
+        _zip_step(ref),
+        VerifyStep(
+            "Every evidence file matches the signed manifest, and the bag's list of signers is the root-signed one",
+            ref,
+            (
+                f"sha256sum --strict -c {manifest}",
+                f"sha256sum --strict -c {bundle.TAGMANIFEST}",
+                f"cmp {bundle.ALLOWED_SIGNERS} {latest_signers}",
+            ),
+            "every line ends in OK; cmp prints nothing",
+        ),
+        VerifyStep(
+            "The seal: the latest signature over the manifest",
+            ref,
+            (f"ssh-keygen -Y verify -f {latest_signers} -I {latest} -n {ns} -s {bundle.SIGNATURE} < {manifest}",),
+            f'Good "{ns}" signature for {latest}',
+        ),
+    ]
+    for rev, version in zip(report.revisions, _revision_versions(report), strict=True):
+        steps.append(_revision_step(ref, rev, trust_allowed_signers_path(version) if version else latest_signers))
+    steps.append(
+        VerifyStep(
+            "Whose key each fingerprint is (the principal follows each fingerprint)",
+            ref,
+            (f"cut -d' ' -f3- {latest_signers} | ssh-keygen -lf -",),
+            "each revision's fingerprint appears with its signer's principal",
+        )
+    )
+    return (*steps, *_pixel_steps(report))
+
+
+def _revision_versions(report: Report) -> list[int]:
+    """The profile version each revision was made under (0 where the report does not know it)."""
+    return [rev.profile_version for rev in report.revisions]
+
+
+def _zip_step(ref: str) -> VerifyStep:
+    return VerifyStep(
+        f"{ref}.zip is intact and holds the same bag as the folder {ref}/",
+        ".",
+        (
+            f"unzip -t {ref}.zip",
+            f"unzip -p {ref}.zip {ref}/{bundle.MANIFEST} | cmp - {ref}/{bundle.MANIFEST}",
+            f"unzip -p {ref}.zip {ref}/{bundle.TAGMANIFEST} | cmp - {ref}/{bundle.TAGMANIFEST}",
+        ),
+        "unzip says no errors detected; cmp prints nothing",
+    )
+
+
+def _revision_step(ref: str, rev: RevisionRow, signers: str) -> VerifyStep:
+    k, ns = rev.number, bundle.SEAL_NAMESPACE
+    return VerifyStep(
+        f"Revision {k} ({rev.action}), signed by {rev.signer_name} <{rev.signer_principal}>:"
+        " its signature, and that its files are unchanged today",
+        ref,
+        (
+            f"ssh-keygen -Y verify -f {signers} -I {rev.signer_principal} -n {ns}"
+            f" -s {bundle.revision_signature_path(k)} < {bundle.revision_manifest_path(k)}",
+            f"sha256sum --strict -c {bundle.revision_manifest_path(k)}",
+        ),
+        f'Good "{ns}" signature for {rev.signer_principal} with ED25519 key {rev.fingerprint}; every line ends in OK',
+    )
+
+
+def _pixel_steps(report: Report) -> tuple[VerifyStep, ...]:
+    pixels = [
+        e for e in report.exhibits if e.media_type == "image/png" and e.kind in (ItemKind.CAPTURED, ItemKind.DERIVED)
+    ]
+    if not pixels:
+        return ()
+    return (
+        VerifyStep(
+            "Optional, with netpbm: the pixel digest of each screen capture (the same however it is compressed)",
+            report.ref,
+            tuple(f"pngtopnm {e.file} | sha256sum" for e in pixels),
+            "each prints the exhibit's pixels SHA-256",
+        ),
+    )
+
+
+def _legacy_verify_steps(report: Report) -> tuple[VerifyStep, ...]:
+    """A bundle sealed before school roots: its own signer list, and a plain statement that it is not anchored."""
+    ref, allowed, ns, manifest = report.ref, bundle.ALLOWED_SIGNERS, bundle.SEAL_NAMESPACE, bundle.MANIFEST
     latest = report.revisions[-1].signer_principal if report.revisions else ""
     steps = [
         VerifyStep(
-            "Every file of this export is as it was written",
+            "This bundle was sealed before the school used a root key, so its signers' keys are NOT anchored to a "
+            "school root: compare every fingerprint below with the ones the school gives you outside this pack. "
+            f"First, who signed {EXPORT_SUMS} (the key's fingerprint is printed)",
             ".",
-            (f"sha256sum -c {EXPORT_SUMS}",),
-            "every line ends in OK",
+            (f"ssh-keygen -Y check-novalidate -n {EXPORT_NAMESPACE} -s {EXPORT_SUMS_SIG} < {EXPORT_SUMS}",),
+            f'Good "{EXPORT_NAMESPACE}" signature with the exporting reviewer\'s key',
         ),
         VerifyStep(
-            f"{ref}.zip is intact and holds the same bag as the folder {ref}/",
+            "Every file of this export is as it was written",
             ".",
-            (
-                f"unzip -t {ref}.zip",
-                f"unzip -p {ref}.zip {ref}/{manifest} | cmp - {ref}/{manifest}",
-                f"unzip -p {ref}.zip {ref}/{bundle.TAGMANIFEST} | cmp - {ref}/{bundle.TAGMANIFEST}",
-            ),
-            "unzip says no errors detected; cmp prints nothing",
+            (f"sha256sum --strict -c {EXPORT_SUMS}",),
+            "every line ends in OK",
         ),
+        _zip_step(ref),
         VerifyStep(
             "Every evidence file matches the signed manifest",
             ref,
-            (f"sha256sum -c {manifest}", f"sha256sum -c {bundle.TAGMANIFEST}"),
+            (f"sha256sum --strict -c {manifest}", f"sha256sum --strict -c {bundle.TAGMANIFEST}"),
             "every line ends in OK",
         ),
         VerifyStep(
@@ -675,43 +861,16 @@ def verify_steps(report: Report) -> tuple[VerifyStep, ...]:
             f'Good "{ns}" signature for {latest}',
         ),
     ]
-    for rev in report.revisions:
-        k = rev.number
-        steps.append(
-            VerifyStep(
-                f"Revision {k} ({rev.action}), signed by {rev.signer_name} <{rev.signer_principal}>:"
-                " its signature, and that its files are unchanged today",
-                ref,
-                (
-                    f"ssh-keygen -Y verify -f {allowed} -I {rev.signer_principal} -n {ns}"
-                    f" -s {bundle.revision_signature_path(k)} < {bundle.revision_manifest_path(k)}",
-                    f"sha256sum -c {bundle.revision_manifest_path(k)}",
-                ),
-                f'Good "{ns}" signature for {rev.signer_principal} with ED25519 key {rev.fingerprint};'
-                " every line ends in OK",
-            )
-        )
+    steps += [_revision_step(ref, rev, allowed) for rev in report.revisions]
     steps.append(
         VerifyStep(
-            "The signers' fingerprints, to compare with the revisions listed in the report",
+            "The signers' fingerprints, to compare with what the school gives you and the revisions in the report",
             ref,
             (f"cut -d' ' -f3- {allowed} | ssh-keygen -lf -",),
             "each fingerprint appears in the list of revisions",
         )
     )
-    pixels = [
-        e for e in report.exhibits if e.media_type == "image/png" and e.kind in (ItemKind.CAPTURED, ItemKind.DERIVED)
-    ]
-    if pixels:
-        steps.append(
-            VerifyStep(
-                "Optional, with netpbm: the pixel digest of each screen capture (the same however it is compressed)",
-                ref,
-                tuple(f"pngtopnm {e.file} | sha256sum" for e in pixels),
-                "each prints the exhibit's pixels SHA-256",
-            )
-        )
-    return tuple(steps)
+    return (*steps, *_pixel_steps(report))
 
 
 def wrap_command(command: str, width: int = 104) -> list[str]:
@@ -736,6 +895,21 @@ def wrap_command(command: str, width: int = 104) -> list[str]:
     return lines
 
 
+def root_lines(report: Report) -> list[str]:
+    """What the report, ``VERIFY.txt`` and the statement say about the school root, one line each."""
+    if not report.root_fingerprint:
+        return [
+            "School root key: none. This bundle was sealed before the school used a root key, so its signers are",
+            "NOT anchored to a school root: confirm each signer's fingerprint with the school outside this pack.",
+        ]
+    return [
+        f"School root key: {report.root_fingerprint}",
+        "Every check below starts from this one fingerprint. Confirm it outside this pack: the Designated",
+        "Safeguarding Lead's witness statement states it, and the school may publish it. Trust nothing here if",
+        "it differs.",
+    ]
+
+
 def verify_txt(report: Report) -> str:
     """The export folder's ``VERIFY.txt``: the checks, with the exhibit table, for stock tools only."""
     out = [
@@ -745,6 +919,8 @@ def verify_txt(report: Report) -> str:
         f"School: {report.school}",
         f"Exported by {report.exported_by} at {report.exported_utc} for officer reference {report.officer_reference}",
         f"Exhibits produced by {report.producer_name} <{report.producer_principal}>",
+        "",
+        *root_lines(report),
         "",
         "Run these commands in a terminal (Linux or macOS; on Windows use WSL or Git Bash), starting in the folder",
         f"{report.ref}-police-export. The folder {report.ref}/ is {report.ref}.zip unpacked; report.pdf and",
@@ -834,6 +1010,20 @@ def _exhibit_paragraph(e: Exhibit, report: Report) -> str:
     )
 
 
+def _root_paragraph(report: Report) -> str:
+    """The statement's sentence on the school root: its fingerprint and how to confirm it."""
+    if not report.root_fingerprint:
+        return (
+            "The bundle was sealed before my school used a root key, so my key's fingerprint should be confirmed"
+            " with the school's Designated Safeguarding Lead. [Check this with the DSL.]"
+        )
+    return (
+        f"My school's root key, which vouches for my key and for the reviewers' keys, has the fingerprint"
+        f" {report.root_fingerprint}. The school's Designated Safeguarding Lead can confirm this fingerprint, and"
+        " their statement states it. [Check this with the DSL.]"
+    )
+
+
 def statement_text(report: Report) -> str:
     """A draft witness statement for the producer of the exhibits, to check, correct and sign.
 
@@ -899,6 +1089,8 @@ def statement_text(report: Report) -> str:
         "",
         f"{_on_at(report.sealed_utc)} I sealed the evidence: the app put the images, their details and"
         f" the log into one bundle and signed it with my key, whose fingerprint is {report.producer_fingerprint}.",
+        "",
+        _root_paragraph(report),
         "",
     ]
     if report.excluded:
@@ -978,6 +1170,8 @@ def report_text(report: Report) -> str:
         f"Exhibits produced by {report.producer_name} <{report.producer_principal}> ({report.producer_fingerprint})",
         f"Sealed (UTC):        {report.sealed_utc}",
         f"Made by:             {report.software}",
+        "",
+        *root_lines(report),
         "",
         "1. The incident",
         "-" * 72,

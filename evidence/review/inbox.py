@@ -70,7 +70,7 @@ class Origin:
         state: verified, missing (no ``.sig`` beside it) or failed.
         principal: the signer's principal (verified only).
         fingerprint: the signing key's ``SHA256:…`` fingerprint (verified only).
-        name: the signer's name where the profile knows it (reviewers have names; staff signers do not).
+        name: the signer's name where the profile knows it (a format-1 profile names only its reviewers).
         reason: one line saying why the check failed (failed only).
     """
 
@@ -150,9 +150,9 @@ def _stat_stamp(path: Path) -> tuple[int, int]:
 
 
 def _signer_name(profile: Profile, principal: str, fingerprint: str) -> str:
-    for card in profile.reviewers:
-        if card.principal == principal and card.fingerprint == fingerprint:
-            return card.name
+    for entry in profile.entries():  # a signed profile names its staff too; a format-1 one only its reviewers
+        if entry.principal == principal and entry.fingerprint == fingerprint and entry.name:
+            return entry.name
     return ""
 
 

@@ -42,15 +42,23 @@ for _path in (_TESTS, _TESTS.parent):  # run as a script: tests/bundles.py, and 
     if str(_path) not in sys.path:  # evidence package wins over the tests/evidence folder
         sys.path.insert(0, str(_path))
 
-from bundles import dsl, head, make_sealed, school_profile, staff  # noqa: E402
-from helpers import identity  # noqa: E402
+from bundles import (  # noqa: E402
+    ISSUED_AT,
+    dsl,
+    head,
+    legacy_profile,
+    make_sealed,
+    school_profile,
+    staff,
+)
+from helpers import identity, other_root  # noqa: E402
 
 from evidence import bundle  # noqa: E402
 from evidence.bundle import safezip  # noqa: E402
 from evidence.case.custody import Action, CustodyEntry, make_entry  # noqa: E402
 from evidence.case.profile import Profile  # noqa: E402
 from evidence.crypto import ageio, sshsig  # noqa: E402
-from evidence.crypto.keys import Identity  # noqa: E402
+from evidence.crypto.keys import Identity, PublicCard  # noqa: E402
 from evidence.review import actions as review  # noqa: E402
 
 SEAL_NAMESPACE = "evidence-capture-seal-v1"
@@ -78,6 +86,7 @@ IDENTITIES: dict[str, Callable[[], Identity]] = {"dsl": dsl, "head": head, "staf
 PROFILES: dict[str, Callable[[], Profile]] = {
     "school": school_profile,
     "other-school": lambda: Profile(school="Elsewhere High", reviewers=(dsl().card,)),
+    "legacy": legacy_profile,
 }
 """Which school profile a scenario is checked against (``profile:``); Example Academy unless it says otherwise."""
 
@@ -313,7 +322,7 @@ def reseal(
         out[rev_signature(k)] = sign(who, manifest)
     out[MANIFEST] = out[rev_manifest(count)]
     out[SIGNATURE] = out[rev_signature(count)]
-    out[ALLOWED_SIGNERS] = allowed_signers_of(used)
+    out[ALLOWED_SIGNERS] = _latest_trusted_signers(out, count) or allowed_signers_of(used)
     payload = [d for n, d in out.items() if n.startswith("data/")]
     oxum = f"Payload-Oxum: {sum(map(len, payload))}.{len(payload)}"
     out["bag-info.txt"] = re.sub(rb"(?m)^Payload-Oxum: .*$", oxum.encode(), out["bag-info.txt"])
@@ -323,6 +332,18 @@ def reseal(
         else:
             out[name] = data
     return retag(out)
+
+
+def _latest_trusted_signers(bag: Mapping[str, bytes], count: int) -> bytes | None:
+    """A bag with a trust path carries, as ``seal/allowed_signers``, a copy of the root-signed
+    ``seal/trust/vV/allowed_signers`` of its latest revision's profile version V (FORMAT.md); None without one."""
+    try:
+        record = json.loads(bag[f"data/revisions/{count}.json"])
+    except (KeyError, ValueError):
+        return None
+    trust = record.get("trust") if isinstance(record, dict) else None
+    version = trust.get("profile_version") if isinstance(trust, dict) else None
+    return bag.get(f"seal/trust/v{version}/allowed_signers") if isinstance(version, int) else None
 
 
 def zip_members(members: Mapping[str, bytes]) -> bytes:
@@ -367,10 +388,11 @@ class Base:
     two: dict[str, bytes] = field(repr=False)
 
 
-def make_base(workdir: Path) -> Base:
-    """Seal a real incident in ``workdir`` and add the DSL's revision."""
-    sealed = make_sealed(workdir, items=2, exclude=True)
-    verified = bundle.verify_bag(sealed.zip_bytes, school_profile())
+def make_base(workdir: Path, profile: Callable[[], Profile] = school_profile) -> Base:
+    """Seal a real incident in ``workdir`` and add the DSL's revision (under ``profile``: the school's signed one,
+    so that the bag carries its trust path, or a format-1 one for a bag as sealed before school roots)."""
+    sealed = make_sealed(workdir, items=2, exclude=True, profile=profile())
+    verified = bundle.verify_bag(sealed.zip_bytes, profile())
     entry = make_entry(
         verified.custody[-1],
         actor=dsl().card.principal,
@@ -382,7 +404,7 @@ def make_base(workdir: Path) -> Base:
     two = bundle.revise(
         verified,
         dsl(),
-        school_profile(),
+        profile(),
         action="note",
         new_files={NOTE: pretty({"note": "Met the pupil and their parents"})},
         custody_entries=[entry],
@@ -594,7 +616,11 @@ def _bagit_scenarios(base: Base) -> list[Scenario]:
             "bagit: seal/notes.txt: is listed in the tag manifest but missing",
         ),
         bag("tagmanifest_bad_line", bad_tag_line, f"bagit: {TAGMANIFEST}: line 1 is malformed"),
-        bag("tagmanifest_duplicate_line", duplicate_tag, f"bagit: {TAGMANIFEST}: line 9 is malformed"),
+        bag(
+            "tagmanifest_duplicate_line",
+            duplicate_tag,
+            f"bagit: {TAGMANIFEST}: line {len(one[TAGMANIFEST].splitlines()) + 1} is malformed",
+        ),
         bag("tagmanifest_lists_a_payload_file", payload_tagged, f"bagit: {TAGMANIFEST}: lists a payload file"),
         bag("tagmanifest_unsorted", unsorted_tags, f"bagit: {TAGMANIFEST}"),
         bag(
@@ -607,7 +633,7 @@ def _bagit_scenarios(base: Base) -> list[Scenario]:
         ),
         bag(
             "verify_txt_rewritten_and_retagged",
-            reseal(one, tags={"VERIFY.txt": one["VERIFY.txt"].replace(b"sha256sum -c", b"true")}),
+            reseal(one, tags={"VERIFY.txt": one["VERIFY.txt"].replace(b"sha256sum", b"true")}),
             "consistency: VERIFY.txt: is not the text the revision records imply",
         ),
         bag(
@@ -714,17 +740,17 @@ def _signature_scenarios(base: Base) -> list[Scenario]:
         bag(
             "allowed_signers_not_naming_the_signer",
             reseal(one, tags={ALLOWED_SIGNERS: head_only}),
-            f"signature: {ALLOWED_SIGNERS}: does not name the signer of revision 1",
+            f"trust path: {ALLOWED_SIGNERS}: is not the latest revision's root-signed",
         ),
         bag(
             "allowed_signers_for_another_namespace",
             reseal(one, tags={ALLOWED_SIGNERS: other_namespace}),
-            f"signature: {ALLOWED_SIGNERS}: does not name the signer of revision 1",
+            f"trust path: {ALLOWED_SIGNERS}: is not the latest revision's root-signed",
         ),
         bag(
             "allowed_signers_unreadable",
             reseal(one, tags={ALLOWED_SIGNERS: b"j.smith@school.example ssh-rsa AAAA\n"}),
-            f"signature: {ALLOWED_SIGNERS}: unreadable",
+            f"trust path: {ALLOWED_SIGNERS}: is not the latest revision's root-signed",
         ),
         bag(
             "record_names_another_key",
@@ -1122,9 +1148,247 @@ def _consistency_scenarios(base: Base) -> list[Scenario]:
     ]
 
 
+TRUST = "seal/trust"
+ROOT_PUB = f"{TRUST}/root.pub"
+ROOT_ALLOWED = f"{TRUST}/root_allowed_signers"
+
+
+def trust_name(v: int, leaf: str) -> str:
+    """``seal/trust/vV/LEAF``."""
+    return f"{TRUST}/v{v}/{leaf}"
+
+
+def trust_files_of(profile: Profile) -> dict[str, bytes]:
+    """The ``seal/trust/`` files of a signed profile, as FORMAT.md lays them out (root key, body, signatures, and the
+    derived signer list with the principal repeated as the key's comment)."""
+    assert profile.signature is not None
+    assert profile.root is not None
+    v, sig, root_line = profile.version, profile.signature, sshsig.public_key_line(profile.root.ssh_key)
+    lines = []
+    for role, people in (("reviewer", profile.reviewers), ("staff", profile.staff)):
+        spaces = f"{SEAL_NAMESPACE},{ORIGIN_NAMESPACE}" + (",evidence-capture-export-v1" if role == "reviewer" else "")
+        for card in people:
+            assert isinstance(card, PublicCard)
+            line = f'{card.principal} namespaces="{spaces}" {sshsig.public_key_line(card.ssh_key)} {card.principal}\n'
+            if not any(card.principal in seen and line.split()[-2] in seen for seen in lines):
+                lines.append(line)
+    return {
+        ROOT_PUB: f"{root_line} school-root\n".encode(),
+        ROOT_ALLOWED: f'school-root namespaces="evidence-capture-profile-v1" {root_line}\n'.encode(),
+        trust_name(v, "profile.toml"): sig.body,
+        trust_name(v, "profile.toml.sig"): sig.profile_sig.encode(),
+        trust_name(v, "allowed_signers"): "".join(lines).encode(),
+        trust_name(v, "allowed_signers.sig"): sig.allowed_signers_sig.encode(),
+    }
+
+
+def _retrust(bag: Mapping[str, bytes], k: int, *, version: int | None = None) -> dict[str, bytes]:
+    """Revision ``k``'s ``trust`` object pointed at version ``version`` (default: its own) as the bag holds it now."""
+
+    def change(record: dict[str, Any]) -> None:
+        v = version or record["trust"]["profile_version"]
+        record["trust"].update(
+            profile_version=v,
+            profile_sha256=sha(bag[trust_name(v, "profile.toml")]),
+            allowed_signers_sha256=sha(bag[trust_name(v, "allowed_signers")]),
+        )
+
+    return _edit_record(bag, k, change)
+
+
+def _trust_scenarios(base: Base) -> list[Scenario]:
+    """The trust path: forgeries by someone with signing keys but without the school root's (FORMAT.md, trust)."""
+    one, two, ref = base.one, base.two, base.ref
+
+    def bag(name: str, b: dict[str, bytes], expect: str, **kw: Any) -> Scenario:
+        return Scenario(name, encrypt(zip_bag(ref, b)), expect, **kw)
+
+    outsider_line = (
+        f'j.smith@school.example namespaces="{SEAL_NAMESPACE},{ORIGIN_NAMESPACE}" '
+        f"{sshsig.public_key_line(outsider().card.ssh_key)} j.smith@school.example\n"
+    ).encode()
+    v1_signers = trust_name(1, "allowed_signers")
+    # (b) an outsider's key under a staff principal, in the bag's copy only, and in the root-signed list too
+    extra_in_copy = reseal(one, tags={ALLOWED_SIGNERS: one[ALLOWED_SIGNERS] + outsider_line})
+    extra_in_v1 = reseal(_retrust({**one, v1_signers: one[v1_signers] + outsider_line}, 1))
+    # the whole forgery: an item replaced, signed by the outsider as Jane, the signer lists extended to match
+    forged = {**one, "data/items/001.png": one["data/items/002.png"], v1_signers: one[v1_signers] + outsider_line}
+    forged = _edit_incident(forged, lambda i: i["items"][0].update(sha256=sha(one["data/items/002.png"])))
+    forged = reseal(_retrust(forged, 1), signers={1: outsider()})
+    # a profile edited to list the outsider as Jane (the root's signature over the body no longer verifies)
+    body = one[trust_name(1, "profile.toml")].decode()
+    edited_body = body.replace(staff().card.recipient, outsider().card.recipient).encode()
+    body_edited = reseal(_retrust({**one, trust_name(1, "profile.toml"): edited_body}, 1))
+    # a whole trust path of the forger's own root: their profile lists the outsider as "Jane Smith"
+    fake_jane = PublicCard("Jane Smith", staff().card.principal, staff().card.role, outsider().card.recipient,
+                           outsider().card.ssh_key)  # fmt: skip
+    theirs = Profile(school="Example Academy", reviewers=(dsl().card, head().card), staff=(fake_jane,))
+    theirs = theirs.sign(other_root(), version=1, issued_utc=ISSUED_AT)
+    own_root = {n: d for n, d in one.items() if not n.startswith(f"{TRUST}/")}
+    own_root.update(trust_files_of(theirs))
+    own_root = _edit_record(own_root, 1, lambda r: r.update(signer=signer_json(outsider()) | {"name": "Jane Smith",
+                            "principal": staff().card.principal, "role": "staff"}))  # fmt: skip
+    own_root = _edit_record(own_root, 1, lambda r: r["trust"].update(root_fingerprint=theirs.root_fingerprint))
+    own_root = reseal(_retrust(own_root, 1), signers={1: outsider()})
+    # versions: revision 1 under version 2, revision 2 under version 1
+    v2 = trust_files_of(school_profile(version=2))
+    downgraded = _retrust({**two, **v2}, 1, version=2)
+    downgraded = reseal(downgraded)
+    newer_v2 = reseal(_retrust({**two, **v2}, 2, version=2))  # a later revision under a newer version: valid
+    assert newer_v2 != two
+    swapped_dirs = {**one}
+    for leaf in ("profile.toml", "profile.toml.sig", "allowed_signers", "allowed_signers.sig"):
+        swapped_dirs[trust_name(1, leaf)] = v2[trust_name(2, leaf)]
+    swapped_dirs = reseal(_retrust(swapped_dirs, 1))
+    no_path = reseal({n: d for n, d in one.items() if not n.startswith(f"{TRUST}/")})
+    other_key_root = reseal(
+        one, tags={ROOT_PUB: f"{sshsig.public_key_line(other_root().card.ssh_key)} school-root\n".encode()}
+    )
+    forged_name = "Dee Lead"
+    name_forged = reseal(_edit_record(one, 1, lambda r: r["signer"].update(name=forged_name)))
+    escaped = reseal(_edit_record(one, 1, lambda r: r["signer"].update(name="Jane\x1b[2J\nSmith")))
+    role_forged = reseal(_edit_record(one, 1, lambda r: r["signer"].update(role="reviewer")))
+    age_forged = reseal(_edit_record(one, 1, lambda r: r["signer"].update(age=outsider().card.recipient)))
+    ssh_forged = reseal(
+        _edit_record(one, 1, lambda r: r["signer"].update(ssh=sshsig.public_key_line(staff().card.ssh_key, "x")))
+    )
+    rec = "data/revisions/1.json"
+    return [
+        bag(
+            "trust_allowed_signers_copy_with_an_outsider",
+            extra_in_copy,
+            f"trust path: {ALLOWED_SIGNERS}: is not the latest revision's root-signed {v1_signers}",
+        ),
+        bag(
+            "trust_signed_list_with_an_outsider",
+            extra_in_v1,
+            f"trust path: {v1_signers}: is not the signer list the school root signed",
+        ),
+        bag("trust_forgery_item_replaced_by_an_outsider", forged, f"trust path: {v1_signers}: is not the signer list"),
+        bag(
+            "trust_profile_body_edited",
+            body_edited,
+            "trust path: seal/trust/v1/profile.toml: profile version 1: the root's signature over profile",
+        ),
+        bag(
+            "trust_path_of_another_root",
+            own_root,
+            f"trust path: {ROOT_PUB}: the bundle's school root is {theirs.root_fingerprint}",
+        ),
+        bag("trust_root_key_swapped", other_key_root, f"trust path: {ROOT_PUB}: is not the key of the school root"),
+        bag(
+            "trust_root_allowed_signers_extra_line",
+            reseal(one, tags={ROOT_ALLOWED: one[ROOT_ALLOWED] + outsider_line}),
+            f"trust path: {ROOT_ALLOWED}: is not the one line",
+        ),
+        bag(
+            "trust_signature_missing",
+            reseal(one, tags={trust_name(1, "allowed_signers.sig"): None}),
+            f"trust path: {trust_name(1, 'allowed_signers.sig')}: missing",
+        ),
+        bag(
+            "trust_version_in_the_wrong_folder",
+            swapped_dirs,
+            "trust path: seal/trust/v1/profile.toml: is version 2, not 1",
+        ),
+        bag(
+            "trust_path_removed",
+            no_path,
+            "trust path: seal/trust: revision 1 names a trust path the bag does not carry",
+        ),
+        bag(
+            "trust_object_removed",
+            reseal(_edit_record(one, 1, lambda r: r.pop("trust"))),
+            f"trust path: {rec}: revision 1 names no trust path",
+        ),
+        bag(
+            "trust_object_names_a_missing_version",
+            reseal(_edit_record(one, 1, lambda r: r["trust"].update(profile_version=7))),
+            f"trust path: {rec}: revision 1 names profile version 7",
+        ),
+        bag(
+            "trust_object_with_a_wrong_digest",
+            reseal(_edit_record(one, 1, lambda r: r["trust"].update(profile_sha256="0" * 64))),
+            "trust path: seal/trust/v1/profile.toml: revision 1 does not bind this profile",
+        ),
+        bag(
+            "trust_object_of_another_root",
+            reseal(_edit_record(one, 1, lambda r: r["trust"].update(root_fingerprint=other_root().card.fingerprint))),
+            f"trust path: {rec}: revision 1 names another school root",
+        ),
+        bag(
+            "trust_profile_version_decreases",
+            downgraded,
+            "trust path: data/revisions/2.json: revision 2 was made under profile version 1, older than revision 1's",
+        ),
+        bag(
+            "trust_unknown_file",
+            reseal(one, tags={trust_name(1, "notes.txt"): b"hello\n"}),
+            "bagit: seal/trust/v1/notes.txt: is not a file a sealed bundle may hold",
+        ),
+        bag(
+            "signer_record_name_forged",
+            name_forged,
+            f"untrusted signer: {rec}: revision 1's signer record gives name '{forged_name}'",
+        ),
+        bag(
+            "signer_record_name_with_control_characters",
+            escaped,
+            f"untrusted signer: {rec}: revision 1's signer record gives name 'Jane [2J Smith'",
+        ),
+        bag(
+            "signer_record_role_forged",
+            role_forged,
+            f"untrusted signer: {rec}: revision 1's signer record gives role 'reviewer'",
+        ),
+        bag("signer_record_age_forged", age_forged, f"untrusted signer: {rec}: revision 1's signer record gives age"),
+        bag(
+            "signer_record_ssh_with_a_comment",
+            ssh_forged,
+            f"untrusted signer: {rec}: revision 1's signer record gives ssh",
+        ),
+    ]
+
+
+def _legacy_scenarios(legacy: Base) -> list[Scenario]:
+    """Bags sealed before school roots (no trust path), checked against a format-1 profile as they were."""
+    one, two, ref = legacy.one, legacy.two, legacy.ref
+
+    def bag(name: str, b: dict[str, bytes], expect: str) -> Scenario:
+        return Scenario(name, encrypt(zip_bag(ref, b)), expect, profile="legacy")
+
+    outsider_line = (
+        f'j.smith@school.example namespaces="{SEAL_NAMESPACE},{ORIGIN_NAMESPACE}" '
+        f"{sshsig.public_key_line(outsider().card.ssh_key)}\n"
+    ).encode()
+    return [
+        bag(
+            "legacy_allowed_signers_with_an_outsider",
+            reseal(one, tags={ALLOWED_SIGNERS: one[ALLOWED_SIGNERS] + outsider_line}),
+            f"signature: {ALLOWED_SIGNERS}: is not the list of the revisions' signers",
+        ),
+        bag(
+            "legacy_allowed_signers_with_a_comment",
+            reseal(two, tags={ALLOWED_SIGNERS: b"# the signers\n" + two[ALLOWED_SIGNERS]}),
+            f"signature: {ALLOWED_SIGNERS}: is not the list of the revisions' signers",
+        ),
+        bag(
+            "legacy_reviewer_record_name_forged",
+            reseal(_edit_record(two, 2, lambda r: r["signer"].update(name="Dee Lead"))),
+            "untrusted signer: data/revisions/2.json: revision 2's signer record gives name 'Dee Lead'",
+        ),
+        bag(
+            "legacy_trust_object_without_a_trust_path",
+            reseal(_edit_record(one, 1, lambda r: r.update(trust={"profile_version": 1}))),
+            "trust path: seal/trust: revision 1 names a trust path the bag does not carry",
+        ),
+    ]
+
+
 def scenarios(workdir: Path) -> list[Scenario]:
     """Every hostile bundle, built from a real incident sealed in ``workdir``."""
     base = make_base(workdir)
+    legacy = make_base(workdir / "legacy", legacy_profile)
     zip_one = zip_bag(base.ref, base.one)
     sealed = encrypt(zip_one)
     return [
@@ -1136,6 +1400,8 @@ def scenarios(workdir: Path) -> list[Scenario]:
         *_revision_scenarios(base),
         *_custody_scenarios(base),
         *_consistency_scenarios(base),
+        *_trust_scenarios(base),
+        *_legacy_scenarios(legacy),
     ]
 
 

@@ -84,7 +84,19 @@ def test_walkthrough(tmp_path: Path) -> None:
         ).stdout
         assert "fingerprint: SHA256:" in out
         assert (tmp_path / "jane.card").exists()
-        cli(env, data, "profile", "create", "--school", "Example Academy", "--out", str(tmp_path / "school.toml"))
+        made = cli(
+            env,
+            data,
+            "profile",
+            "create",
+            "--school",
+            "Example Academy",
+            "--out",
+            str(tmp_path / "school.toml"),
+            "--passphrase-file",
+            str(passfile),
+        ).stdout
+        assert "standalone, version 1, signed by your own key" in made
         ref = cli(
             env,
             data,
@@ -169,6 +181,10 @@ def test_walkthrough(tmp_path: Path) -> None:
     assert verified.stdout.startswith(f"Verified: {ref} sealed by Jane Smith")
     assert "2 items" in verified.stdout  # the full frame once, and the region
     assert "origin: signed by j.smith@school.example" in verified.stdout
+    # standalone: Jane's own key is the root her data folder pinned, so the verdict is anchored to it
+    jane_fp = next(line for line in out.splitlines() if line.startswith("fingerprint: ")).split()[1]
+    assert verified.stdout.splitlines()[-1] == f"Signers anchored to the school root {jane_fp} (profile version 1)"
+    assert (data / "trust-root").read_text().strip() == jane_fp
     # a damaged copy fails with exit 1 and one line naming the check: first the missing origin signature (issue 10),
     # then, with --no-origin, the damage itself
     bad = tmp_path / "bad" / bundle.name

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from bundles import ISSUED_AT
+from helpers import school_root
 from PIL import Image
 from ptyhelp import run_with_tty_input
 from xserver import XServer, have_tk, have_xvfb
@@ -18,7 +20,6 @@ from app.paths import Paths
 from app.workspace import Workspace
 from evidence.case.profile import Profile
 from evidence.crypto.keys import Role
-from evidence.crypto.sshsig import AllowedSigner
 
 pytestmark = [
     pytest.mark.xvfb,
@@ -58,14 +59,12 @@ def test_staff_to_reviewer_to_police(tmp_path: Path) -> None:
     dee = dsl_ws.create_identity(
         "Dee Sell", "dsl@school.example", Role.REVIEWER, DSL_PASS, tmp_path / "dee.identity.age"
     )
-    profile = Profile(
-        school="Oakfield Academy",
-        reviewers=(dee.card,),
-        staff=(AllowedSigner(jane.card.principal, jane.card.ssh_key, None),),
-        drop_folder=str(drop),
+    root = school_root("Oakfield Academy")
+    profile = Profile(school="Oakfield Academy", reviewers=(dee.card,), staff=(jane.card,), drop_folder=str(drop)).sign(
+        root, version=1, issued_utc=ISSUED_AT
     )
-    staff_ws.install_profile(profile)
-    dsl_ws.install_profile(profile)
+    staff_ws.install_signed(profile, root.card.fingerprint, source="the school profile")
+    dsl_ws.install_signed(profile, root.card.fingerprint, source="the school profile")
     received = tmp_path / "sent.png"
     Image.new("RGB", (40, 30), (200, 50, 50)).save(received)
     pattern = Image.new("RGB", (160, 100), (30, 120, 220))

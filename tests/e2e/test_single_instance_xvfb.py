@@ -45,7 +45,7 @@ def cli(data: Path, *args: str, tmp: Path) -> None:
     passfile.write_text(PASS + "\n", encoding="utf-8")
     subprocess.run(
         [sys.executable, "-m", "app.main", "--data-dir", str(data), *args, "--passphrase-file", str(passfile)]
-        if args[0] == "identity"
+        if args[0] in ("identity", "profile")  # a standalone profile is signed with the user's own key
         else [sys.executable, "-m", "app.main", "--data-dir", str(data), *args],
         env={**os.environ, "PYTHONPATH": str(REPO), "EVIDENCE_CAPTURE_TESTING": "1"},
         check=True,

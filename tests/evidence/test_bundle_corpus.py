@@ -100,7 +100,7 @@ def test_scenarios_have_unique_names() -> None:
 
 def test_scenario_expectations_are_well_formed() -> None:
     checks = {"unreadable", "decrypt", "zip structure", "bagit", "payload hash", "signature", "untrusted signer"}
-    checks |= {"revision", "custody", "consistency"}
+    checks |= {"revision", "custody", "consistency", "trust path"}
     for s in SCENARIOS:
         assert s.check in checks, s.name
         assert s.fragment, s.name

@@ -13,9 +13,17 @@ SPEC = (Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text(en
 
 
 def test_namespaces_and_labels_are_specified() -> None:
+    from evidence.case import profile
+    from evidence.crypto import namespaces
+
     for name in (
         bundle.SEAL_NAMESPACE,
         bundle.ORIGIN_NAMESPACE,
+        namespaces.EXPORT_NAMESPACE,
+        namespaces.PROFILE_NAMESPACE,
+        keys.ROOT_PRINCIPAL,
+        profile.SIGNATURE_LINE,
+        profile.HEADER,
         keys.SIGNING_KEY_INFO.decode(),
         bundle.INCIDENT_FORMAT,
         bundle.REVISION_FORMAT,
@@ -38,6 +46,25 @@ def test_layout_names_are_specified() -> None:
         bundle.ORIGIN_SUFFIX,
     ):
         assert name in SPEC, name
+    from evidence.bundle import layout
+
+    for name in (
+        layout.ROOT_PUB,
+        layout.ROOT_ALLOWED_SIGNERS,
+        layout.trust_profile_path(7).replace("/v7/", "/vV/"),
+        layout.trust_profile_sig_path(7).replace("/v7/", "/vV/"),
+        layout.trust_allowed_signers_path(7).replace("/v7/", "/vV/"),
+        layout.trust_allowed_signers_sig_path(7).replace("/v7/", "/vV/"),
+    ):
+        assert f"`{name}`" in SPEC, name
+
+
+def test_the_derived_allowed_signers_line_is_specified() -> None:
+    from evidence.crypto import namespaces
+
+    assert f"`NAMESPACES` is `{','.join(namespaces.REVIEWER_NAMESPACES)}` for a" in SPEC
+    assert f"reviewer and `{','.join(namespaces.STAFF_NAMESPACES)}` for staff" in SPEC
+    assert 'PRINCIPAL namespaces="NAMESPACES" ssh-ed25519 AAAA… PRINCIPAL' in SPEC
     assert bundle.BAGIT_TXT == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     assert "`BagIt-Version: 1.0` LF `Tag-File-Character-Encoding: UTF-8` LF" in SPEC
 
@@ -55,9 +82,11 @@ def test_zip_caps_are_specified() -> None:
 def test_check_names_are_specified() -> None:
     import re
 
-    source = Path(bundle.verify.__file__).read_text(encoding="utf-8")
+    from evidence.bundle import trust
+
+    source = Path(bundle.verify.__file__).read_text(encoding="utf-8") + Path(trust.__file__).read_text(encoding="utf-8")
     checks = set(re.findall(r'_fail\(\s*"([a-z ]+)"', source))
-    assert checks >= {"bagit", "payload hash", "signature", "custody", "consistency", "revision"}
+    assert checks >= {"bagit", "payload hash", "signature", "custody", "consistency", "revision", "trust path"}
     for check in checks - {"unreadable", "size cap", "origin"}:
         assert f"**{check}**" in SPEC, check
 

@@ -339,7 +339,13 @@ def resign(bag: dict[str, bytes], original: dict[str, bytes], signer: Identity |
     incident = json.loads(original[bundle.INCIDENT_JSON])
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
     tags = bundle.finish_revision(
-        incident["ref"], incident["school"], payload, {}, [record], signer or staff(), record.time_utc
+        incident["ref"],
+        incident["school"],
+        payload,
+        _trust_files(original),
+        [record],
+        signer or staff(),
+        record.time_utc,
     )
     return bundle.zip_bag(incident["ref"], tags)
 
@@ -423,3 +429,8 @@ def test_deeply_nested_json_in_a_bundle_is_a_bundle_error(quiet: tuple[Path, Pat
     with pytest.raises(BundleError) as info:
         only((), quiet, lambda: bundle.verify_bag(data, school_profile()))
     assert info.value.check == "consistency"
+
+
+def _trust_files(bag: dict[str, bytes]) -> dict[str, bytes]:
+    """The bag's trust path (``seal/trust/``), which a re-signed revision keeps."""
+    return {n: d for n, d in bag.items() if n.startswith("seal/trust/")}

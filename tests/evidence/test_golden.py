@@ -83,6 +83,16 @@ def test_golden_bundle_verifies_with_both_revisions() -> None:
     assert review.case_status(review.reviews(verified)) is review.CaseStatus.ACTION_TAKEN
 
 
+def test_golden_bundle_opens_not_anchored_to_a_school_root() -> None:
+    """Issue 10: sealed before school roots, it still verifies, and the verdict says its signers are not anchored."""
+    verified = _open()
+    assert not verified.trust.anchored
+    assert verified.trust.root_fingerprint is None
+    assert verified.trust.line().startswith("Signers NOT anchored to a school root: sealed before school trust roots")
+    assert not any(name.startswith("seal/trust/") for name in verified.bag)
+    assert all(r.record.trust is None for r in verified.revisions)
+
+
 def test_golden_bundle_is_rebuilt_byte_for_byte(monkeypatch: pytest.MonkeyPatch) -> None:
     """Today's writer, given the golden bundle's own inputs parsed into today's typed records (incident details,
     items, the capture, crop and received contexts, revision and review records), writes exactly the golden bag."""

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bundles import dsl, head, make_sealed, school_profile, staff
+from bundles import dsl, head, legacy_profile, make_sealed, school_profile, staff
 from helpers import identity
 
 from evidence import bundle
@@ -52,8 +52,12 @@ def test_a_sealed_bundle_is_listed_with_its_verified_sender(tmp_path: Path) -> N
     assert entry.origin.state is OriginState.VERIFIED
     assert entry.origin.principal == staff().card.principal
     assert entry.origin.fingerprint == staff().card.fingerprint
-    assert entry.origin.name == ""  # staff signers are listed by key and principal only
-    assert entry.origin.sender == staff().card.principal
+    assert entry.origin.name == staff().card.name  # a signed profile names its staff (issue 10)
+    assert entry.origin.sender == f"{staff().card.name} <{staff().card.principal}>"
+    # a format-1 profile lists staff signers by key and principal only
+    [legacy] = scan(folder, legacy_profile())
+    assert legacy.origin.name == ""
+    assert legacy.origin.sender == staff().card.principal
 
 
 def test_a_reviewers_revision_is_listed_with_the_reviewers_name(tmp_path: Path) -> None:

@@ -168,7 +168,8 @@ def _resigned(zip_bytes: bytes, change: dict[str, bytes]) -> bytes:
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
     ref = json.loads(bag[bundle.INCIDENT_JSON])["ref"]
     return bundle.zip_bag(
-        ref, bundle.finish_revision(ref, "Example Academy", payload, {}, [record], staff(), record.time_utc)
+        ref,
+        bundle.finish_revision(ref, "Example Academy", payload, _trust_files(bag), [record], staff(), record.time_utc),
     )
 
 
@@ -254,3 +255,8 @@ def test_review_record_errors_name_the_field(change: dict[str, Any], field: str)
     assert (e.value.check, e.value.member) == ("consistency", "data/reviews/r2-meeting-held.json")
     assert isinstance(e.value.__cause__, RecordError)
     assert (e.value.__cause__.record, e.value.__cause__.field) == ("review record", field)
+
+
+def _trust_files(bag: dict[str, bytes]) -> dict[str, bytes]:
+    """The bag's trust path (``seal/trust/``), which a re-signed revision keeps."""
+    return {n: d for n, d in bag.items() if n.startswith("seal/trust/")}

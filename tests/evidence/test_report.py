@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from bundles import bag_of, dsl, head, make_sealed, png, school_profile, staff
-from helpers import identity
+from bundles import ISSUED_AT, bag_of, dsl, head, make_sealed, png, school_profile, staff
+from helpers import identity, school_root
 from PIL import Image
 
 from evidence import bundle
@@ -23,7 +23,7 @@ from evidence.capture.screen import Capture, CaptureContext, CaptureMode, Monito
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, TargetRole
 from evidence.case.profile import Profile
 from evidence.core import timefmt
-from evidence.crypto.sshsig import AllowedSigner
+from evidence.crypto.namespaces import PROFILE_NAMESPACE
 from evidence.police import report
 from evidence.review.actions import ReviewAction, add_review
 from evidence.vault.store import NewItem, Vault
@@ -71,7 +71,8 @@ def make_rich_bundle(
     and two reviews (police contacted, then exported)."""
     me = staff() if name == "Jane Smith" else identity(name, "other.staff@school.example")
     base = school_profile()
-    profile = Profile(base.school, base.reviewers, (AllowedSigner(me.card.principal, me.card.ssh_key, None),))
+    profile = Profile(base.school, base.reviewers, (me.card,)).sign(school_root(), version=1, issued_utc=ISSUED_AT)
+    profile = profile.pinned_to(base.pinned_root or "")
     recipients = [me.card.recipient, *profile.reviewer_recipients]
     details = IncidentDetails(
         title="Threats to a pupil on Instagram",
@@ -289,13 +290,27 @@ def _joined(text: str) -> set[str]:
 
 
 def test_signature_commands_are_those_of_the_bags_verify_txt(rich: bundle.VerifiedBundle, rep: report.Report) -> None:
+    """The checks run inside the bag are the bag's own VERIFY.txt commands; the root's signatures over each signer
+    list are too, run from the export folder; the export adds the root key's fingerprint and SHA256SUMS.sig."""
     in_bag = _joined(rich.bag[bundle.VERIFY_TXT].decode())
-    ours = [c for step in rep.verify for c in step.commands if c.startswith(("ssh-keygen", "sha256sum -c"))]
-    shared = [c for c in ours if c != "sha256sum -c SHA256SUMS"]
-    assert len(shared) == 2 + 1 + 2 * len(rep.revisions)
-    for command in shared:
+    inside = [
+        c
+        for step in rep.verify
+        if step.where == rep.ref
+        for c in step.commands
+        if c.startswith(("ssh-keygen -Y", "sha256sum"))
+    ]
+    assert len(inside) == 2 + 1 + 2 * len(rep.revisions)
+    for command in inside:
         assert command in in_bag, command
+    root = [c for step in rep.verify for c in step.commands if f"-n {PROFILE_NAMESPACE}" in c]
+    assert len(root) == 2 * len(rep.trust_versions) == 2
+    for command in root:
+        assert command.replace(f"{rep.ref}/", "") in in_bag, command
     assert any("cut -d' ' -f3-" in c for c in in_bag)
+    assert rep.verify[0].commands == (f"ssh-keygen -lf {rep.ref}/seal/trust/root.pub",)
+    assert rep.root_fingerprint == school_root().card.fingerprint
+    assert all("sha256sum -c" not in c for step in rep.verify for c in step.commands)
 
 
 def test_statement_mentions_every_exhibit_and_digest(rep: report.Report) -> None:
@@ -347,7 +362,8 @@ def test_plain_text_report_has_everything(rep: report.Report) -> None:
     assert "CR/123/26" in text
     assert "@nasty_account_99" in text
     assert "my own inbox was on screen" in text
-    assert "sha256sum -c SHA256SUMS" in text
+    assert "sha256sum --strict -c SHA256SUMS" in text
+    assert f"School root key: {school_root().card.fingerprint}" in text
 
 
 def test_verify_txt_lists_every_exhibit_and_revision(rep: report.Report) -> None:
@@ -360,9 +376,12 @@ def test_verify_txt_lists_every_exhibit_and_revision(rep: report.Report) -> None
     for v in rep.revisions:
         k = v.number
         assert (
-            f"ssh-keygen -Y verify -f seal/allowed_signers -I {v.signer_principal} -n {bundle.SEAL_NAMESPACE}"
+            f"ssh-keygen -Y verify -f seal/trust/v{v.profile_version}/allowed_signers -I {v.signer_principal}"
+            f" -n {bundle.SEAL_NAMESPACE}"
             f" -s seal/revisions/{k}/manifest-sha256.txt.sig < seal/revisions/{k}/manifest-sha256.txt"
         ) in commands
+    assert f"School root key: {school_root().card.fingerprint}" in text
+    assert f"ssh-keygen -lf {rep.ref}/seal/trust/root.pub" in commands
     assert max(len(line) for line in text.splitlines() if line.startswith("     ")) <= 5 + 104
     # the pixel check is offered for our own PNGs, not for a received JPEG
     assert "pngtopnm data/items/001.png" in text
@@ -424,7 +443,7 @@ def _without_capture_times(zip_bytes: bytes) -> bytes:
     incident = json.loads(bag[bundle.INCIDENT_JSON])
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
     signed = bundle.finish_revision(
-        incident["ref"], incident["school"], payload, {}, [record], staff(), record.time_utc
+        incident["ref"], incident["school"], payload, _trust_files(bag), [record], staff(), record.time_utc
     )
     return bundle.zip_bag(incident["ref"], signed)
 
@@ -440,3 +459,8 @@ def test_statement_for_items_without_a_capture_time(tmp_path: Path) -> None:
         assert e.sha256 in text
     assert "UTC) I saw this content" not in text
     assert " UTC I saw this content" in text
+
+
+def _trust_files(bag: dict[str, bytes]) -> dict[str, bytes]:
+    """The bag's trust path (``seal/trust/``), which a re-signed revision keeps."""
+    return {n: d for n, d in bag.items() if n.startswith("seal/trust/")}

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bundles import bag_of, dsl, make_sealed, staff
+from bundles import bag_of, dsl, head, make_sealed, staff
+from helpers import school_root
 from ptyhelp import run_with_tty_input
 
 from evidence import bundle
@@ -65,11 +66,14 @@ def test_verify_txt_commands_pass_with_stock_tools(tmp_path: Path, monkeypatch: 
     for command in commands[2:]:
         done = subprocess.run(["bash", "-c", command], cwd=bag_dir, capture_output=True, text=True)
         assert done.returncode == 0, (command, done.stdout, done.stderr)
-        if command.startswith("sha256sum -c"):
+        assert not command.startswith("sha256sum -c")  # always --strict: a malformed line is never skipped
+        if command.startswith("sha256sum --strict -c"):
             assert "FAILED" not in done.stdout
             assert ": OK" in done.stdout
-        if "ssh-keygen -lf" in command:
-            assert staff().card.fingerprint in done.stdout
+        if command == "ssh-keygen -lf seal/trust/root.pub":  # the one fingerprint to confirm out of band
+            assert done.stdout.split()[1:3] == [school_root().card.fingerprint, "school-root"]
+        elif "ssh-keygen -lf" in command:  # whose key each fingerprint is
+            assert f"{staff().card.fingerprint} {staff().card.principal} (ED25519)" in done.stdout
         if "-Y verify" in command:
             assert "Good" in done.stdout + done.stderr
         ran += 1
@@ -88,7 +92,17 @@ def test_fingerprint_in_bundle_matches_ssh_keygen(tmp_path: Path) -> None:
     sealed = make_sealed(tmp_path, items=1)
     signers = tmp_path / "allowed_signers"
     signers.write_bytes(bag_of(sealed.zip_bytes)[bundle.ALLOWED_SIGNERS])
+    out = subprocess.run(
+        ["bash", "-c", "cut -d' ' -f3- allowed_signers | ssh-keygen -lf -"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shown = {tuple(line.split()[1:3]) for line in out.splitlines()}
+    assert shown == {(p.card.fingerprint, p.card.principal) for p in (staff(), dsl(), head())}
+    # each line without its options is a public key line ssh-keygen reads on its own
     key = tmp_path / "key.pub"
-    key.write_text(re.sub(r"^\S+ namespaces=\"[^\"]*\" ", "", signers.read_text()))
-    out = subprocess.run(["ssh-keygen", "-l", "-f", str(key)], capture_output=True, text=True, check=True).stdout
-    assert staff().card.fingerprint in out
+    key.write_text(re.sub(r"^\S+ namespaces=\"[^\"]*\" ", "", signers.read_text().splitlines()[-1]))
+    one = subprocess.run(["ssh-keygen", "-l", "-f", str(key)], capture_output=True, text=True, check=True).stdout
+    assert staff().card.fingerprint in one

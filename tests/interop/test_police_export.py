@@ -109,6 +109,7 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
         exported_by=EXPORTED_BY,
         officer_reference=OFFICER_REF,
         exported_utc=EXPORTED_UTC,
+        signer=dsl(),
         pack_recipient=recipient,
     )
     ref = case.verified.ref
@@ -117,14 +118,14 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
     assert result.pack_path == out / f"{ref}-police-export.zip.age"
     assert sorted(p.name for p in out.iterdir()) == sorted([folder.name, f"{folder.name}.zip.age"])
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"{ref}.zip", ref, "report.pdf", "statement-draft.txt", "VERIFY.txt", "SHA256SUMS"]
+        [f"{ref}.zip", ref, "report.pdf", "statement-draft.txt", "VERIFY.txt", "SHA256SUMS", "SHA256SUMS.sig"]
     )
 
-    # 1. every file of the export, by sha256sum, and SHA256SUMS lists every other file
-    done = _run(["sha256sum", "-c", "SHA256SUMS"], folder)
+    # 1. every file of the export, by sha256sum, and SHA256SUMS lists every other file but its signature
+    done = _run(["sha256sum", "--strict", "-c", "SHA256SUMS"], folder)
     assert "FAILED" not in done.stdout
     listed = {line.split("  ", 1)[1] for line in (folder / "SHA256SUMS").read_text().splitlines()}
-    assert listed == set(_tree(folder)) - {"SHA256SUMS"}
+    assert listed == set(_tree(folder)) - {"SHA256SUMS", "SHA256SUMS.sig"}
     assert done.stdout.count(": OK") == len(listed)
 
     # 2. the zip is byte for byte the sealed (and revised) zip, intact, and the folder is the bag it holds
@@ -175,7 +176,10 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
     # 5. every command VERIFY.txt gives works as written, from the export folder
     verify_text = (folder / "VERIFY.txt").read_text()
     commands = _verify_commands(verify_text)
-    assert commands[0] == "sha256sum -c SHA256SUMS"
+    root_fp = case.verified.trust.root_fingerprint
+    assert root_fp is not None
+    assert commands[0] == f"ssh-keygen -lf {ref}/seal/trust/root.pub"
+    assert root_fp in verify_text
     cwd, pixel_digests = folder, []
     for command in commands:
         if command.startswith("cd "):
@@ -186,9 +190,13 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
         done = _run(["bash", "-c", f"set -o pipefail; {command}"], cwd)
         if "-Y verify" in command:
             assert "Good" in done.stdout + done.stderr
+        if command.startswith("ssh-keygen -lf") and command.endswith("root.pub"):
+            assert done.stdout.split()[1] == root_fp  # the one fingerprint the officer confirms out of band
         if command.startswith("pngtopnm"):
             pixel_digests.append(done.stdout.split()[0])
-    assert sum("-Y verify" in c for c in commands) == 1 + len(case.report.revisions)
+    root_checks = 2 * len(set(case.report.trust_versions))  # each version's signer list and profile
+    assert sum("-Y verify" in c for c in commands) == root_checks + 1 + 1 + len(case.report.revisions)
+    assert all("sha256sum -c" not in c for c in commands)  # always --strict
     if shutil.which("pngtopnm"):
         assert pixel_digests == [e.pixels_sha256 for e in case.report.exhibits]
     for e in case.report.exhibits:
@@ -241,6 +249,7 @@ def test_pack_with_a_passphrase_opens_with_stock_age(case: Case, pdf: bytes, tmp
         exported_by=EXPORTED_BY,
         officer_reference=OFFICER_REF,
         exported_utc=EXPORTED_UTC,
+        signer=dsl(),
         pack_passphrase=PASSPHRASE,
     )
     assert result.pack_path is not None
@@ -262,6 +271,7 @@ def _export(case: Case, out: Path, **kwargs: str) -> export.ExportResult:
         exported_by=EXPORTED_BY,
         officer_reference=OFFICER_REF,
         exported_utc=EXPORTED_UTC,
+        signer=dsl(),
         **kwargs,
     )
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from bundles import legacy_profile, school_profile
+from helpers import other_root, school_root
 from PySide6.QtCore import Qt
 
 from app.gui import create_from_wizard
 from app.paths import Paths
 from app.workspace import Workspace
+from evidence.core.errors import UntrustedProfileError
 from evidence.crypto.keys import Role, unlock_identity_file
 from ui.first_run import QtFirstRunWizard, passphrase_strength
+
+ROOT_FP = school_root().card.fingerprint
 
 
 def test_identity_page_needs_every_field(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +43,9 @@ def test_identity_page_needs_every_field(qtbot) -> None:  # type: ignore[no-unty
     assert "e-mail" in page.problem.text()
 
 
-def test_profile_page_standalone_or_import(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_profile_page_standalone_or_import(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: the school path needs the profile file AND the root fingerprint IT gave, and says whether they
+    match before it lets the user go on; "on my own" stays one click."""
     wizard = QtFirstRunWizard()
     qtbot.addWidget(wizard)
     page = wizard.profile_page
@@ -45,9 +53,32 @@ def test_profile_page_standalone_or_import(qtbot) -> None:  # type: ignore[no-un
     assert wizard.profile_file is None
     page.import_choice.setChecked(True)
     assert not page.isComplete()
-    qtbot.keyClicks(page.profile_path, "/somewhere/school.toml")
+    qtbot.keyClicks(page.profile_path, str(tmp_path / "missing.toml"))
+    assert not page.isComplete()
+    assert "cannot be used" in page.profile_summary.text()
+    school = tmp_path / "school.toml"
+    school.write_text(school_profile().to_toml())
+    page.profile_path.setText(str(school))
+    summary = page.profile_summary.text()
+    assert "School: Example Academy (profile version 1)" in summary
+    assert "Dee Sell <dsl@school.example>" in summary
+    assert ROOT_FP in summary
+    assert not page.isComplete()  # no fingerprint typed yet
+    qtbot.keyClicks(page.root_fingerprint, other_root().card.fingerprint)
+    assert "does NOT match" in page.profile_summary.text()
+    assert not page.isComplete()
+    page.root_fingerprint.clear()
+    qtbot.keyClicks(page.root_fingerprint, ROOT_FP)
+    assert "It matches the fingerprint you typed." in page.profile_summary.text()
     assert page.isComplete()
-    assert wizard.profile_file == "/somewhere/school.toml"
+    assert wizard.profile_file == str(school)
+    assert wizard.root_fingerprint == ROOT_FP
+    # a profile nobody signed is never accepted, whatever is typed
+    legacy = tmp_path / "legacy.toml"
+    legacy.write_text(legacy_profile().to_toml())
+    page.profile_path.setText(str(legacy))
+    assert not page.isComplete()
+    assert "unsigned" in page.profile_summary.text()
 
 
 def test_strength_hint() -> None:
@@ -70,6 +101,34 @@ def test_wizard_answers_create_a_working_identity(tmp_path: Path) -> None:
     assert profile.school == "Oak"
     assert profile.is_reviewer(me.card)
     assert ws.recipients() == [me.card.recipient]
+    # standalone: the user's own key is the root, signed and pinned in one click
+    assert ws.pinned_root() == me.card.fingerprint
+    assert profile.anchored
+
+
+def test_wizard_answers_with_a_school_profile_pin_the_school_root(tmp_path: Path) -> None:
+    school = tmp_path / "school.toml"
+    school.write_text(school_profile().to_toml())
+    ws = Workspace(Paths(tmp_path / "data"))
+    with pytest.raises(UntrustedProfileError):  # the wrong fingerprint: refused before anything is created
+        create_from_wizard(
+            ws,
+            "Jane Smith",
+            "j.smith@school.example",
+            Role.STAFF,
+            "purple elephants",
+            str(school),
+            "",
+            "SHA256:" + "A" * 43,
+        )
+    assert not ws.has_identity()
+    create_from_wizard(
+        ws, "Jane Smith", "j.smith@school.example", Role.STAFF, "purple elephants", str(school), "", ROOT_FP
+    )
+    assert ws.has_identity()
+    assert ws.pinned_root() == ROOT_FP
+    assert ws.profile().anchored
+    assert ws.profile().school == "Example Academy"
 
 
 def test_wizard_can_be_walked_with_the_keyboard(qtbot) -> None:  # type: ignore[no-untyped-def]

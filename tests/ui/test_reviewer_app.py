@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import dsl, make_sealed, rezip, school_profile, staff
+from bundles import ISSUED_AT, dsl, make_sealed, rezip, school_profile, staff, unsigned_profile
+from helpers import school_root
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -27,19 +28,20 @@ from ui.inbox import COL_STATUS, SEEN_WORDS
 
 @pytest.fixture
 def reviewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
-    sealed = make_sealed(tmp_path / "staff", items=2)
+    base = unsigned_profile()
+    profile = Profile(  # the school profile in force: the bundle is sealed under it, and the DSL installs it
+        school=base.school, reviewers=base.reviewers, staff=base.staff, drop_folder=str(tmp_path / "staff" / "drop")
+    ).sign(school_root(), version=1, issued_utc=ISSUED_AT)
+    sealed = make_sealed(tmp_path / "staff", items=2, profile=profile)
+    assert sealed.result.path.parent == tmp_path / "staff" / "drop"
     data = tmp_path / "dsl-data"
     data.mkdir()
     ident = tmp_path / "dsl.identity.age"
     write_identity_file(dsl(), ident, "a long test passphrase")
     (data / "identity.card").write_text(dsl().card.to_text())
     (data / "identity.path").write_text(str(ident) + "\n")
-    base = school_profile()
-    profile = Profile(
-        school=base.school, reviewers=base.reviewers, staff=base.staff, drop_folder=str(sealed.result.path.parent)
-    )
     ws = Workspace(Paths(data))
-    ws.install_profile(profile)
+    ws.install_signed(profile, school_root().card.fingerprint, source="test")
     lock = LockCoordinator(ws)
     app = ReviewerApp(ws, lock)
     qtbot.addWidget(app.window)
@@ -87,6 +89,8 @@ def test_open_verified_bundle_shows_evidence_blurred(reviewer, qtbot) -> None:  
     app, sealed = reviewer
     open_and_wait(qtbot, app, sealed.result.path)
     assert app.banner.text().startswith("Verified")
+    root = school_root().card.fingerprint
+    assert f"Signers anchored to the school root {root} (profile version 1)." in app.banner.detail_label.text()
     assert app.review.current is not None
     assert app.review.current.ref == sealed.ref
     assert app.items.blur_by_default  # threatening is a sensitive category
@@ -230,6 +234,7 @@ def test_an_older_revision_put_back_is_amber_never_green(reviewer, qtbot, tmp_pa
     open_and_wait(qtbot, app, sealed.result.path)  # revision 1, still in the drop folder: the old copy
     assert app.banner.state == "amber"
     assert "older than the one already seen" in app.banner.text()
+    assert "Signers anchored to the school root" in app.banner.detail_label.text()  # both verdicts, amber too
     assert app.review.current is not None  # genuine, so it can be read, but never as plain green
     row = app.inbox.tree.topLevelItem(0)
     assert row.text(COL_STATUS) == SEEN_WORDS[Seen.OLDER]
@@ -241,7 +246,7 @@ EVIL = "\x1b]0;owned\x07\x1b[2J\u202etxt.exe\nFAKE: Verified\u2066"
 
 def test_control_and_bidi_characters_from_a_bundle_are_never_shown(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app, _ = reviewer
-    sealed = make_sealed(tmp_path / "evil", title=f"Title{EVIL}", caption=f"Caption{EVIL}")
+    sealed = make_sealed(tmp_path / "evil", title=f"Title{EVIL}", caption=f"Caption{EVIL}", profile=app.profile)
     verified = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
     fields = {"crime_reference": f"CR{EVIL}"}
     bag = add_review(verified, dsl(), app.profile, ReviewAction.POLICE_CONTACTED, f"Why{EVIL}", fields)

@@ -206,7 +206,13 @@ def test_inbox_lists_entries_with_origin_and_status(qtbot, drop: Path, tmp_path:
         "EC-20261125-0000BB",
     }
     ok = shown[good.ref]
-    assert ok[COL_SENDER] == "j.smith@school.example"
+    assert ok[COL_SENDER] == "Jane Smith"  # a signed profile names its staff too; the column shows the name only
+    good_item = next(
+        inbox.tree.topLevelItem(r)
+        for r in range(inbox.tree.topLevelItemCount())
+        if inbox.tree.topLevelItem(r).text(COL_REF) == good.ref
+    )
+    assert "Jane Smith <j.smith@school.example>" in good_item.toolTip(COL_SENDER)  # the full form in the tooltip
     assert ok[COL_ORIGIN] == "Verified"
     assert ok[COL_STATUS] == "New"
     assert ok[-2:] == ["1", "2"]
