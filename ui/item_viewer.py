@@ -138,9 +138,9 @@ class QtItemViewer(QWidget):
         details_layout.addLayout(self.details_layout)
         details_layout.addStretch(1)
         self.detail_fields: dict[str, QWidget] = {}
+        self._panel = panel  # before the filter is installed: it reads this on the first event
         panel.setWidget(details)
         details.installEventFilter(self)
-        self._panel = panel
         splitter.addWidget(panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
