@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from evidence import bundle
-from evidence.case.custody import Action, make_entry
+from evidence.bundle.records import RevisionRecord
+from evidence.case.custody import Action, CustodyEntry, make_entry
 from evidence.case.profile import Profile
 from evidence.core import canonical
 from evidence.core.errors import BundleError, EvidenceError, UsageError
@@ -267,6 +269,34 @@ def test_three_revisions_by_two_people(sealed) -> None:  # type: ignore[no-untyp
     with pytest.raises(BundleError) as info:
         bundle.verify_bag(_note_revision(dropped, head(), "x", "2026-11-25T15:00:00.000Z"), school_profile())
     assert info.value.check == "revision"
+
+
+def test_a_later_revision_cannot_drop_or_rewrite_a_review_file(sealed) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9 mutant (d): revision 3 drops revision 2's review file (and revision 4 puts it back), or rewrites it."""
+    v1 = bundle.verify_bag(sealed.zip_bytes, school_profile())
+    v2 = bundle.verify_bag(_note_revision(v1, dsl(), "Met the victim", "2026-11-25T13:00:00.000Z"), school_profile())
+    review = "data/reviews/r2-note.json"
+    assert review in v2.bag
+    rewritten = dataclasses.replace(v2, bag={**v2.bag, review: bundle.pretty_json({"note": "Nothing happened"})})
+    dropped = dataclasses.replace(v2, bag={n: d for n, d in v2.bag.items() if n != review})
+    v3_bag = bag_of(_note_revision(dropped, head(), "x", "2026-11-25T14:00:00.000Z"))
+    assert review not in v3_bag
+    record3 = RevisionRecord.parse(json.loads(v3_bag["data/revisions/3.json"]))
+    entry3 = CustodyEntry.parse(json.loads(v3_bag["data/custody-r3.jsonl"].splitlines()[-1]))
+    # revision 4 is made on revision 3 as signed, with the review file put back unchanged: the final manifest then
+    # holds every file of every revision, and only the revision-to-revision rule can see the gap
+    v3 = dataclasses.replace(
+        v2,
+        bag={**v3_bag, review: v2.bag[review]},
+        revisions=(*v2.revisions, dataclasses.replace(v2.revisions[-1], number=3, record=record3, files=record3.files)),
+        custody=(*v2.custody, entry3),
+    )
+    readded = _note_revision(v3, dsl(), "y", "2026-11-25T15:00:00.000Z")
+    for forged in (_note_revision(rewritten, head(), "x", "2026-11-25T14:00:00.000Z"), readded):
+        with pytest.raises(BundleError) as info:
+            bundle.verify_bag(forged, school_profile())
+        assert info.value.check == "revision"
+        assert info.value.member == review
 
 
 def test_staff_cannot_revise(sealed) -> None:  # type: ignore[no-untyped-def]
