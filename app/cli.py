@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rev.add_argument("--why", default="", help="why, or what happened")
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
-    rev.add_argument("--out", help="folder for the revised bundle (default: beside the original, replacing it)")
+    rev.add_argument("--out", help="the drop folder that holds the bundle's revisions (default: the bundle's folder)")
 
     exp = verbs.add_parser("export-police", help="export a verified bundle as a pack an officer can check")
     exp.add_argument("bundle")
@@ -412,10 +412,26 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
         verified = sealing.verify_file(path, identity, profile)
     except BundleError as e:
         return bundle_failed(path, e)
-    bag = review.add_review(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
-    out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
-    print(_message(out))
-    print(f"revision {len(verified.revisions) + 1}: {review.label(ReviewAction(a.review_action))}", file=sys.stderr)
+    action = ReviewAction(a.review_action)
+    review.add_review(verified, identity, profile, action, a.why, fields)  # a usage error before anything is written
+    try:
+        published = review.record_action(
+            Path(a.out) if a.out else path.parent,
+            verified.ref,
+            identity,
+            profile,
+            action,
+            a.why,
+            fields,
+            based_on=len(verified.revisions),
+        )
+    except BundleError as e:
+        return bundle_failed(path, e, "; nothing was recorded")
+    print(_message(published.path))
+    print(f"revision {published.revision}: {review.label(action)}", file=sys.stderr)
+    notice = review.added_while_working(published)
+    if notice:
+        print(f"evidence-capture: {_message(notice)}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from evidence import bundle
 from evidence.bundle import seal as sealing
+from evidence.bundle import share
 from evidence.core.errors import BundleError, EvidenceError
 from evidence.core.text import clean_line, clean_text
 from evidence.review import actions as review
@@ -42,6 +43,7 @@ class ReviewFlow(QObject):
         current_path: its file.
         index: what the inbox remembers of bundles already checked.
         action_dialog: the open action dialog, or None.
+        last_published: what the last recorded action published (its revision, and who wrote in between).
 
     Signals:
         shown(object): a bundle verified and is now ``current`` (the ``VerifiedBundle``).
@@ -74,6 +76,7 @@ class ReviewFlow(QObject):
         self.current: bundle.VerifiedBundle | None = None
         self.current_path: Path | None = None
         self.action_dialog: QtReviewActionDialog | None = None
+        self.last_published: share.Published | None = None
         inbox.set_folder(workspace.drop_folder())
 
     # -- inbox --------------------------------------------------------------------------------------------------
@@ -182,12 +185,28 @@ class ReviewFlow(QObject):
             return
         log.info("recording %s on %s", request.action.value, verified.ref)
 
-        def job() -> tuple[Path, bundle.VerifiedBundle]:
-            bag = review.add_review(verified, identity, profile, request.action, request.why, dict(request.fields))
-            new_path = review.write_bundle(verified.ref, bag, identity, profile, path.parent)
-            return new_path, sealing.verify_file(new_path, identity, profile)
+        def job() -> share.Published:
+            return review.record_action(
+                path.parent,
+                verified.ref,
+                identity,
+                profile,
+                request.action,
+                request.why,
+                dict(request.fields),
+                based_on=len(verified.revisions),
+            )
 
-        self.lock.run(job, self.verified, self._action_failed)
+        self.lock.run(job, self._recorded, self._action_failed)
+
+    def _recorded(self, published: share.Published) -> None:
+        """Show the new revision; if others recorded actions meanwhile, say so plainly."""
+        assert published.verified is not None  # a revision is always read back and verified
+        self.last_published = published
+        self._show_checked(published.path, published.verified, published.sha256_hex)
+        notice = review.added_while_working(published)
+        if notice:
+            self.feedback.info("Recorded after someone else's action", notice)
 
     def _action_failed(self, message: str) -> None:
         self.feedback.error("Not recorded", f"{clean_text(message)}\n\nThe bundle is unchanged.")

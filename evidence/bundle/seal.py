@@ -1,8 +1,9 @@
 """From the vault to a sealed bundle on disk, and back again: the workflows behind ``seal`` and ``verify``.
 
 Sealing reads an incident from the vault with the sealer's identity, builds the bag (:mod:`evidence.bundle`),
-encrypts it to the profile's reviewers and writes ``REF.zip.age`` plus its origin signature ``REF.zip.age.sig``
-atomically into the drop folder (the signature first, so an inbox never sees a bundle without it). Only then is
+encrypts it to the profile's reviewers and publishes it as revision 1, ``REF.r1.zip.age`` plus its origin signature
+``REF.r1.zip.age.sig``, through :func:`evidence.bundle.share.publish_seal` (no replace: a reference already on the
+share is sealed already; the file is read back and its SHA-256 compared before anything else). Only then is
 ``sealed`` logged in the vault with the bundle's SHA-256.
 
 What happens to the local copy after a successful seal is one rule, here, for the desktop app and the command line
@@ -12,7 +13,6 @@ which.
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import hashlib
 from dataclasses import dataclass, replace
@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from evidence import bundle
+from evidence.bundle import share
 from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, EvidenceError, SignatureError, UnsafeFileError, UsageError
-from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.errors import BundleError, SignatureError, UnsafeFileError, UsageError
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
@@ -105,25 +105,8 @@ def seal_incident(
     snap = snapshot(vault, ref, sealer, profile)
     sealed_utc = when or utc_now()
     bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile)
-    zip_bytes = bundle.zip_bag(ref, bag)
-    bundle.verify_bag(zip_bytes, profile)  # never hand over a bundle we would not accept ourselves
-    ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
-    origin = bundle.origin_signature(ciphertext, sealer)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{out_dir}: cannot create the drop folder: {e.strerror or e}") from e
-    sweep_stale_temp_files(out_dir)
-    path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
-    sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
-    atomic_write(sig_path, origin, mode=0o644)
-    try:
-        atomic_write(path, ciphertext, mode=0o644)
-    except EvidenceError:
-        with contextlib.suppress(OSError):
-            sig_path.unlink()  # a failed seal leaves nothing behind: no signature without its bundle
-        raise
-    digest = bundle.sha256_hex(ciphertext)
+    published = share.publish_seal(out_dir, ref, bag, sealer, profile)
+    path, sig_path, digest = published.path, published.signature_path, published.sha256_hex
     carried = [i for i in snap.items if i.excluded_reason is None]
     vault.log_and_set_status(
         ref,

@@ -117,7 +117,7 @@ def test_the_command_lines_seal_follows_the_same_rule(capsys: pytest.CaptureFixt
     keys = ["--identity", str(ident), "--passphrase-file", str(passfile)]
     assert cli.run(["--data-dir", str(data), "seal", ref, *keys, "--out", str(tmp_path / "out")]) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == str(tmp_path / "out" / f"{ref}.zip.age")
+    assert out.strip() == str(tmp_path / "out" / f"{ref}.r1.zip.age")
     assert "local copy: shredded" in err
     assert cli.run(["--data-dir", str(data), "incident", "show", ref]) == 0
     assert "status: shredded" in capsys.readouterr().out

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import ISSUED_AT, dsl, make_sealed, rezip, school_profile, staff, unsigned_profile
+from bundles import ISSUED_AT, dsl, make_sealed, rezip, school_profile, staff, unsigned_profile, write_revision
 from helpers import school_root
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -21,7 +21,7 @@ from evidence import bundle
 from evidence.case.profile import Profile
 from evidence.core.text import BIDI_CONTROLS
 from evidence.crypto.keys import write_identity_file
-from evidence.review.actions import ReviewAction, add_review, reviews, write_bundle
+from evidence.review.actions import ReviewAction, add_review, reviews
 from evidence.review.inbox import Seen, signature_path_for
 from ui.inbox import COL_STATUS, SEEN_WORDS
 
@@ -226,7 +226,7 @@ def test_an_older_revision_put_back_is_amber_never_green(reviewer, qtbot, tmp_pa
     assert app.banner.state == "verified"
     verified = app.review.current
     bag = add_review(verified, dsl(), app.profile, ReviewAction.NOTE, "Read it")
-    newer = write_bundle(verified.ref, bag, dsl(), app.profile, tmp_path / "elsewhere")
+    newer = write_revision(verified.ref, bag, dsl(), app.profile, tmp_path / "elsewhere")
     app.banner.clear()
     open_and_wait(qtbot, app, newer)
     assert app.banner.state == "verified"
@@ -250,7 +250,7 @@ def test_control_and_bidi_characters_from_a_bundle_are_never_shown(reviewer, qtb
     verified = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
     fields = {"crime_reference": f"CR{EVIL}"}
     bag = add_review(verified, dsl(), app.profile, ReviewAction.POLICE_CONTACTED, f"Why{EVIL}", fields)
-    path = write_bundle(verified.ref, bag, dsl(), app.profile, tmp_path / "evil-drop")
+    path = write_revision(verified.ref, bag, dsl(), app.profile, tmp_path / "evil-drop")
     open_and_wait(qtbot, app, path)
     assert app.banner.state == "verified"
     shown = [
