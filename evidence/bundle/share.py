@@ -56,7 +56,7 @@ from evidence.bundle.verify import VerifiedBundle, verify_bag, verify_origin_str
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, EvidenceError, ShareError, SignatureError, UnsafeFileError, UsageError
-from evidence.core.fsutil import TEMP_PREFIX, fsync_dir, temp_path_for
+from evidence.core.fsutil import TEMP_PREFIX, fsync_dir, sweep_stale_temp_files, temp_path_for
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
@@ -536,6 +536,8 @@ def publish_revision(
     attempts = 0
     while True:
         complete_incomplete(folder, ref, profile)
+        if attempts == 0:
+            sweep_stale_temp_files(folder)  # after completing: a dead writer's signature is not swept away
         files = revisions_of(folder, ref)
         latest = next((f for f in files if f.complete), None)
         if latest is None:
@@ -624,6 +626,8 @@ def publish_seal(folder: Path, ref: str, bag: Mapping[str, bytes], sealer: Ident
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise share_error(folder, e, "create the drop folder") from e
+    complete_incomplete(folder, ref, profile)  # an earlier seal that died between its two files: finish it
+    sweep_stale_temp_files(folder)
     if revisions_of(folder, ref):
         raise _sealed_already(folder, ref)
     staged = stage_bag(folder, revision_name(ref, 1), ref, bag, profile, sealer)
