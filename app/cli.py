@@ -49,6 +49,7 @@ from evidence.crypto.keys import (
 from evidence.review import actions as review
 from evidence.review.actions import ReviewAction
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex, SeenCheck
+from evidence.vault.store import DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     seal.add_argument("--identity", required=True)
     seal.add_argument("--passphrase-file")
     seal.add_argument("--out", help="folder to write to (default: the profile's drop folder)")
+    verbs.add_parser(
+        "receipts",
+        help="check the drop folder for reviewers' receipts of the bundles sealed here; delete local copies received",
+    )
 
     rev = verbs.add_parser("review", help="record a reviewer's action as a signed revision of a bundle")
     rev.add_argument("bundle")
@@ -322,6 +327,28 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_receipts(ws: Workspace, a: argparse.Namespace) -> int:
+    """Issue 15: what the desktop app does every minute. One line per sealed bundle; exit 1 if one is missing."""
+    profile = ws.profile()
+    with ws.open_vault() as vault:
+        changes = {c.ref: c for c in sealing.check_deliveries(vault, profile, ws.own_card())}
+        deliveries = vault.deliveries()
+    missing = False
+    for d in deliveries:
+        if d.state is DeliveryState.RECEIVED:
+            line = f"{d.ref}: received by {d.received_by} at {d.received_utc}"
+            change = changes.get(d.ref)
+            if change is not None and change.local_copy is not None:
+                line += f"; local copy: {change.local_copy.value}"
+        elif d.state is DeliveryState.MISSING:
+            missing = True
+            line = f"{d.ref}: the copy on the school share is missing; seal it again or contact IT"
+        else:
+            line = f"{d.ref}: waiting for a reviewer to open it"
+        print(clean_line(line, limit=1000))
+    return EXIT_FAILED if missing else EXIT_OK
+
+
 def _message(text: object) -> str:
     """An error message on one line for the terminal: no control or bidi character (a message may quote a name
     from a hostile file), line breaks as spaces, other spacing kept (``SHA256  data/PATH`` means two spaces)."""
@@ -480,6 +507,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace]
     ("incident", "list"): cmd_incident_list,
     ("incident", "show"): cmd_incident_show,
     ("seal", None): cmd_seal,
+    ("receipts", None): cmd_receipts,
     ("verify", None): cmd_verify,
     ("review", None): cmd_review,
     ("export-police", None): cmd_export_police,

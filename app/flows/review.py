@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from app.lock import LockCoordinator
     from app.workspace import Workspace
     from evidence.case.profile import Profile
+    from evidence.crypto.keys import Identity
     from ui.inbox import QtInbox
     from ui.review_dialog import QtReviewActionDialog, ReviewRequest
     from ui.verdict import QtVerdictBanner
@@ -106,9 +107,11 @@ class ReviewFlow(QObject):
 
         def job() -> tuple[Path, sealing.CheckedFile | BundleError]:
             try:
-                return path, sealing.check_file(path, identity, profile)
+                checked = sealing.check_file(path, identity, profile)
             except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
                 return path, e
+            _acknowledge(path, checked, identity, profile)
+            return path, checked
 
         self.lock.run(job, self._opened, lambda message: self._failed(path, BundleError(message)))
 
@@ -210,3 +213,17 @@ class ReviewFlow(QObject):
 
     def _action_failed(self, message: str) -> None:
         self.feedback.error("Not recorded", f"{clean_text(message)}\n\nThe bundle is unchanged.")
+
+
+def _acknowledge(path: Path, checked: sealing.CheckedFile, identity: Identity, profile: Profile) -> None:
+    """Issue 15: a bundle of the drop folder verified here: write this reviewer's receipt for its seal (revision 1),
+    so the staff member who sealed it may delete their local copy. A failure is logged, never shown as the verdict."""
+    try:
+        written = share.acknowledge(
+            path.parent, checked.verified.ref, identity, profile, checked=(path, checked.file_sha256_hex)
+        )
+    except EvidenceError as e:
+        log.warning("no receipt written for %s: %s", checked.verified.ref, getattr(e, "check", "error"))
+        return
+    if written is not None:
+        log.info("receipt written for %s", checked.verified.ref)

@@ -772,6 +772,33 @@ def write_receipt(
     return target
 
 
+def acknowledge(
+    folder: Path, ref: str, reviewer: Identity, profile: Profile, *, checked: tuple[Path, str] | None = None
+) -> Path | None:
+    """Write this reviewer's receipt for revision 1 of ``ref`` if they have none yet: the reviewer's inbox calls it
+    whenever it verified a bundle of ``ref`` in the drop folder.
+
+    Revision 1 (the seal, or a legacy ``REF.zip.age``) is verified first, unless ``checked`` says it just was (its
+    path and SHA-256). Returns the receipt written, or None (one was there, or there is no revision 1).
+
+    Raises:
+        BundleError: revision 1 fails a check (no receipt is written).
+        ShareError: the receipt could not be written.
+    """
+    if receipt_path(folder, ref, 1, reviewer.card.ssh_key).exists():
+        return None
+    first = next((f for f in reversed(revisions_of(folder, ref)) if f.complete and f.rank <= 1), None)
+    if first is None:
+        return None
+    if checked is not None and checked[0] == first.path:
+        digest = checked[1]
+    else:
+        verified, digest = check_revision(first.path, reviewer, profile)
+        if len(verified.revisions) != 1 or verified.ref != ref:
+            return None  # a legacy file already revised: the staff member's seal is not this file
+    return write_receipt(folder, ref, 1, digest, reviewer)
+
+
 def read_receipt(path: Path, profile: Profile) -> Receipt:
     """Read and check one receipt file: a reviewer of ``profile`` signed it, in the receipt namespace.
 
