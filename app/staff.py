@@ -111,16 +111,22 @@ class StaffApp(QObject):
         except EvidenceError:
             return  # no identity yet: nothing was sealed here
 
-        def job() -> list[sealing.DeliveryChange]:
+        def job() -> tuple[list[sealing.DeliveryChange], list[str]]:
             with workspace.open_vault() as vault:
-                return sealing.check_deliveries(vault, profile, card)
+                changes = sealing.check_deliveries(vault, profile, card)
+                missing = sorted(d.ref for d in vault.deliveries() if d.state is DeliveryState.MISSING)
+            return changes, missing
 
         self.lock.runner.start(job, self._deliveries_checked, self._deliveries_failed)
 
-    def _deliveries_checked(self, changes: list[sealing.DeliveryChange]) -> None:
+    def _deliveries_checked(self, result: tuple[list[sealing.DeliveryChange], list[str]]) -> None:
+        changes, missing = result
         if changes:
-            self.incidents.refresh()
-        missing = sorted(d.ref for d in self.vault.deliveries() if d.state is DeliveryState.MISSING)
+            try:
+                self.incidents.refresh()
+            except EvidenceError as e:  # the window closed meanwhile
+                log.info("not refreshed after the receipts check: %s", e)
+                return
         for ref in missing:
             if ref in self.missing_told:
                 continue
@@ -262,6 +268,7 @@ class StaffApp(QObject):
 
     def quit(self) -> None:
         """Finish work in flight, save typed details and the window's size, and close."""
+        self.deliveries_timer.stop()
         self.hotkeys.close()
         self.save_window()
         self.incidents.save_details()

@@ -244,3 +244,37 @@ def test_receipts_are_signed_exclusive_and_found_by_digest(tmp_path: Path) -> No
     receipt = share.find_receipt(drop, sealed.ref, digest, profile)
     assert receipt is not None
     assert receipt.principal == dsl().card.principal
+
+
+def test_the_inbox_shows_the_current_revision_and_a_revision_being_written(tmp_path: Path) -> None:
+    from evidence.review.inbox import OriginState, scan
+
+    sealed = make_sealed(tmp_path)
+    drop, profile = sealed.result.path.parent, school_profile()
+    record_action(drop, sealed.ref, dsl(), profile, ReviewAction.NOTE, "r2")
+    [entry] = scan(drop, profile)
+    assert (entry.revision, entry.origin.state, entry.pending) == (2, OriginState.VERIFIED, None)
+    # a writer at work on r3: its bundle is there, its signature not yet
+    v2 = sealing.verify_file(drop / f"{sealed.ref}.r2.zip.age", dsl(), profile)
+    staged = share.stage_bag(
+        drop, f"{sealed.ref}.r3.zip.age", sealed.ref, add_review(v2, head(), profile, ReviewAction.NOTE, "r3"), profile,
+        head(),
+    )  # fmt: skip
+    share.link_no_replace(staged.bundle_tmp, staged.path)
+    [entry] = scan(drop, profile)
+    assert (entry.revision, entry.origin.state, entry.pending, entry.pending_stale) == (
+        2,
+        OriginState.VERIFIED,
+        3,
+        False,
+    )
+    old = time.time() - share.INCOMPLETE_GRACE_SECONDS - 5
+    os.utime(staged.path, (old, old))
+    [entry] = scan(drop, profile)
+    assert (entry.pending, entry.pending_stale) == (3, True)
+    staged.discard()
+    # a higher revision whose origin fails is listed too, in red, never hidden behind the good one
+    (drop / f"{sealed.ref}.r9.zip.age").write_bytes(b"junk")
+    (drop / f"{sealed.ref}.r9.zip.age.sig").write_bytes(b"not a signature")
+    entries = scan(drop, profile)
+    assert sorted((e.revision or 0, e.origin.state.value) for e in entries) == [(2, "verified"), (9, "failed")]

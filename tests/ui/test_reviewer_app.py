@@ -120,8 +120,10 @@ def test_record_action_adds_a_signed_revision(reviewer, qtbot) -> None:  # type:
     dialog = fill_action(qtbot, app, ReviewAction.MEETING_HELD, "Met the pupil", {"who": "DSL and pupil"})
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: app.review.current is not None and len(app.review.current.revisions) == 2, timeout=20000)
-    again = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
+    assert app.review.current_path == sealed.result.path.with_name(f"{sealed.ref}.r2.zip.age")  # issue 15: a new file
+    again = bundle.open_bundle(app.review.current_path.read_bytes(), [dsl().age_secret], app.profile)
     assert [r.action for r in reviews(again)] == [ReviewAction.MEETING_HELD]
+    assert sealed.result.path.read_bytes() == sealed.ciphertext  # the seal stays as history
     assert reviews(again)[0].fields == {"who": "DSL and pupil"}
     assert reviews(again)[0].why == "Met the pupil"
     assert app.window.action_list.count() == 1
