@@ -833,22 +833,18 @@ def read_receipt(path: Path, profile: Profile) -> Receipt:
 def find_receipt(folder: Path, ref: str, bundle_sha256_hex: str, profile: Profile) -> Receipt | None:
     """The earliest valid receipt for revision 1 of ``ref`` with this bundle SHA-256, or None.
 
-    Only ``receipts/REF.r1.*.receipt`` is looked at (staff may read that folder without listing the share);
-    invalid receipts are skipped (and logged by name).
+    The folder ``receipts/`` is never listed: each reviewer of ``profile`` has one possible name there
+    (``REF.r1.KEYID.receipt``), and only those are opened, so a member of staff who may search that folder but not
+    list it still finds their own receipts. Invalid receipts are skipped (and logged by check only).
     """
     found = []
-    try:
-        names = os.listdir(folder / RECEIPTS_DIR)
-    except OSError:
-        return None
-    prefix = f"{ref}.r1."
-    for name in sorted(names):
-        if not name.startswith(prefix) or not name.endswith(RECEIPT_SUFFIX):
-            continue
+    for card in profile.reviewers:
+        path = receipt_path(folder, ref, 1, card.ssh_key)
         try:
-            receipt = read_receipt(folder / RECEIPTS_DIR / name, profile)
+            receipt = read_receipt(path, profile)
         except ShareError as e:
-            log.warning("skipping a receipt: %s", e.check)
+            if path.exists():
+                log.warning("skipping a receipt: %s", e.check)
             continue
         if receipt.ref == ref and receipt.revision == 1 and receipt.bundle_sha256_hex == bundle_sha256_hex:
             found.append(receipt)
