@@ -105,12 +105,15 @@ class ReviewFlow(QObject):
         self.feedback.status(f"Checking {path.name}…")
         profile = self.profile
 
+        in_drop_folder = _same_folder(path.parent, self.workspace.drop_folder())
+
         def job() -> tuple[Path, sealing.CheckedFile | BundleError]:
             try:
                 checked = sealing.check_file(path, identity, profile)
             except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
                 return path, e
-            _acknowledge(path, checked, identity, profile)
+            if in_drop_folder:  # a copy opened from elsewhere (a USB stick) gets no receipt
+                _acknowledge(path, checked, identity, profile)
             return path, checked
 
         self.lock.run(job, self._opened, lambda message: self._failed(path, BundleError(message)))
@@ -213,6 +216,13 @@ class ReviewFlow(QObject):
 
     def _action_failed(self, message: str) -> None:
         self.feedback.error("Not recorded", f"{clean_text(message)}\n\nThe bundle is unchanged.")
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _acknowledge(path: Path, checked: sealing.CheckedFile, identity: Identity, profile: Profile) -> None:

@@ -350,3 +350,26 @@ def test_the_incident_tab_speaks_in_words_not_iso_times_or_enum_values(reviewer,
     assert "18:30" in text
     assert "Categories: Threatening" in text  # the label, not the value "threatening"
     assert "thing(s)" not in app.window.heading.text()
+
+
+def test_opening_a_bundle_of_the_drop_folder_writes_a_receipt(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: the reviewer's inbox writes a signed receipt for the seal it verified, so the member of staff may
+    delete their local copy; a copy opened from elsewhere gets none."""
+    from evidence.bundle import share
+
+    app, sealed = reviewer
+    elsewhere = tmp_path / "usb"
+    elsewhere.mkdir()
+    for suffix in ("", ".sig"):
+        (elsewhere / f"{sealed.result.path.name}{suffix}").write_bytes(
+            (sealed.result.path.parent / f"{sealed.result.path.name}{suffix}").read_bytes()
+        )
+    open_and_wait(qtbot, app, elsewhere / sealed.result.path.name)
+    assert not (elsewhere / "receipts").exists()
+    drop = sealed.result.path.parent
+    assert share.find_receipt(drop, sealed.ref, sealed.result.sha256, app.profile) is None
+    app.banner.clear()
+    open_and_wait(qtbot, app, sealed.result.path)
+    receipt = share.find_receipt(drop, sealed.ref, sealed.result.sha256, app.profile)
+    assert receipt is not None
+    assert receipt.principal == dsl().card.principal
