@@ -4,8 +4,9 @@ A sealer writes ``REF.r1.zip.age`` and, beside it, the detached origin signature
 encrypted bytes (:func:`evidence.bundle.origin_signature`); each reviewer's action adds the next pair,
 ``REF.r2.zip.age`` and so on (:mod:`evidence.bundle.share`). :func:`scan` lists each incident's current revision in
 a folder and checks its signature against the school profile *before* anything is decrypted, so the inbox can say
-"sent by Jane Smith" or "signed by someone the school does not trust" without a passphrase. This is only a first filter: the seal
-inside the bundle is what :func:`evidence.bundle.open_bundle` checks, and only that makes a bundle verified.
+"sent by Jane Smith" or "signed by someone the school does not trust" without a passphrase. This is only a first
+filter: the seal inside the bundle is what :func:`evidence.bundle.open_bundle` checks, and only that makes a bundle
+verified.
 
 Scanning never raises for a bad file. A drop folder is shared, and anyone who can write to it can put anything
 there; a file we cannot read or whose signature is wrong is listed with a failed origin and its reason, so that
