@@ -278,3 +278,29 @@ def test_the_inbox_shows_the_current_revision_and_a_revision_being_written(tmp_p
     (drop / f"{sealed.ref}.r9.zip.age.sig").write_bytes(b"not a signature")
     entries = scan(drop, profile)
     assert sorted((e.revision or 0, e.origin.state.value) for e in entries) == [(2, "verified"), (9, "failed")]
+
+
+def test_a_share_without_hard_links_publishes_by_exclusive_create(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some SMB and FAT mounts refuse hard links (EPERM, EOPNOTSUPP): the fallback is O_CREAT|O_EXCL and a copy,
+    which still never replaces a file; the race is still lost cleanly."""
+    import errno
+
+    sealed = make_sealed(tmp_path)
+    drop, profile = sealed.result.path.parent, school_profile()
+
+    def no_links(src: object, dst: object, **kwargs: object) -> None:
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+
+    monkeypatch.setattr(share.os, "link", no_links)
+    published = record_action(drop, sealed.ref, dsl(), profile, ReviewAction.NOTE, "first")
+    assert published.revision == 2
+    existing = drop / "taken"
+    existing.write_bytes(b"someone else's")
+    tmp = share.stage_bytes(drop, "taken", b"mine")
+    with pytest.raises(FileExistsError):
+        share.link_no_replace(tmp, existing)
+    assert existing.read_bytes() == b"someone else's"
+    tmp.unlink()
+    assert not [n for n in names(drop) if n.startswith(".")]
