@@ -63,7 +63,8 @@ bench: sysdeps $(STAMP)
 
 STRESS_SUITES := tests/evidence/test_crash_seal.py tests/evidence/test_vault.py tests/evidence/test_fuzz_readers.py \
 	tests/evidence/test_resource_faults.py tests/evidence/test_plaintext_at_rest.py \
-	tests/evidence/test_tamper_matrix.py tests/evidence/test_bundle_corpus.py tests/evidence/test_ageio.py
+	tests/evidence/test_tamper_matrix.py tests/evidence/test_bundle_corpus.py tests/evidence/test_ageio.py \
+	tests/evidence/test_share_kills.py
 
 stress: sysdeps $(STAMP)
 	EVIDENCE_CAPTURE_TESTING=1 EC_STRESS=1 EC_CRASH_KILLS=200 $(BIN)/python -m pytest $(STRESS_SUITES)

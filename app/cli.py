@@ -49,6 +49,7 @@ from evidence.crypto.keys import (
 from evidence.review import actions as review
 from evidence.review.actions import ReviewAction
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex, SeenCheck
+from evidence.vault.store import DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     seal.add_argument("--identity", required=True)
     seal.add_argument("--passphrase-file")
     seal.add_argument("--out", help="folder to write to (default: the profile's drop folder)")
+    verbs.add_parser(
+        "receipts",
+        help="check the drop folder for reviewers' receipts of the bundles sealed here; delete local copies received",
+    )
 
     rev = verbs.add_parser("review", help="record a reviewer's action as a signed revision of a bundle")
     rev.add_argument("bundle")
@@ -127,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rev.add_argument("--why", default="", help="why, or what happened")
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
-    rev.add_argument("--out", help="folder for the revised bundle (default: beside the original, replacing it)")
+    rev.add_argument("--out", help="the drop folder that holds the bundle's revisions (default: the bundle's folder)")
 
     exp = verbs.add_parser("export-police", help="export a verified bundle as a pack an officer can check")
     exp.add_argument("bundle")
@@ -322,6 +327,28 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_receipts(ws: Workspace, a: argparse.Namespace) -> int:
+    """Issue 15: what the desktop app does every minute. One line per sealed bundle; exit 1 if one is missing."""
+    profile = ws.profile()
+    with ws.open_vault() as vault:
+        changes = {c.ref: c for c in sealing.check_deliveries(vault, profile, ws.own_card())}
+        deliveries = vault.deliveries()
+    missing = False
+    for d in deliveries:
+        if d.state is DeliveryState.RECEIVED:
+            line = f"{d.ref}: received by {d.received_by} at {d.received_utc}"
+            change = changes.get(d.ref)
+            if change is not None and change.local_copy is not None:
+                line += f"; local copy: {change.local_copy.value}"
+        elif d.state is DeliveryState.MISSING:
+            missing = True
+            line = f"{d.ref}: the copy on the school share is missing; seal it again or contact IT"
+        else:
+            line = f"{d.ref}: waiting for a reviewer to open it"
+        print(clean_line(line, limit=1000))
+    return EXIT_FAILED if missing else EXIT_OK
+
+
 def _message(text: object) -> str:
     """An error message on one line for the terminal: no control or bidi character (a message may quote a name
     from a hostile file), line breaks as spaces, other spacing kept (``SHA256  data/PATH`` means two spaces)."""
@@ -412,10 +439,26 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
         verified = sealing.verify_file(path, identity, profile)
     except BundleError as e:
         return bundle_failed(path, e)
-    bag = review.add_review(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
-    out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
-    print(_message(out))
-    print(f"revision {len(verified.revisions) + 1}: {review.label(ReviewAction(a.review_action))}", file=sys.stderr)
+    action = ReviewAction(a.review_action)
+    review.add_review(verified, identity, profile, action, a.why, fields)  # a usage error before anything is written
+    try:
+        published = review.record_action(
+            Path(a.out) if a.out else path.parent,
+            verified.ref,
+            identity,
+            profile,
+            action,
+            a.why,
+            fields,
+            based_on=len(verified.revisions),
+        )
+    except BundleError as e:
+        return bundle_failed(path, e, "; nothing was recorded")
+    print(_message(published.path))
+    print(f"revision {published.revision}: {review.label(action)}", file=sys.stderr)
+    notice = review.added_while_working(published)
+    if notice:
+        print(f"evidence-capture: {_message(notice)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -464,6 +507,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace]
     ("incident", "list"): cmd_incident_list,
     ("incident", "show"): cmd_incident_show,
     ("seal", None): cmd_seal,
+    ("receipts", None): cmd_receipts,
     ("verify", None): cmd_verify,
     ("review", None): cmd_review,
     ("export-police", None): cmd_export_police,

@@ -15,7 +15,6 @@ from evidence import bundle
 from evidence.bundle import seal as sealing
 from evidence.case.profile import Profile
 from evidence.core.errors import UsageError
-from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 from evidence.police.export import EXPORT_SUFFIX, ExportResult, export_police
 from evidence.police.report import build_report
@@ -51,25 +50,30 @@ def export_for_police(
     pack_recipient: str | None = None,
     pack_passphrase: str | None = None,
 ) -> PoliceExport:
-    """Log the export as a signed revision, then write the police pack from the re-verified bundle."""
+    """Log the export as a signed revision, then write the police pack from the re-verified bundle.
+
+    The revision is published on top of the latest revision in the bundle's drop folder
+    (:func:`evidence.review.actions.record_action`), so the pack holds every action recorded so far.
+    """
     from ui.report_pdf import render_report_pdf
 
     verified = sealing.verify_file(bundle_path, reviewer, profile)
     target = out_dir / f"{verified.ref}{EXPORT_SUFFIX}"
     if target.exists() or target.with_name(target.name + ".zip.age").exists():
         raise UsageError(f"{target}: already exists; choose another folder (nothing was exported or logged)")
-    when = utc_now()
-    bag = review.add_review(
-        verified,
+    published = review.record_action(
+        bundle_path.parent,
+        verified.ref,
         reviewer,
         profile,
         review.ReviewAction.EXPORTED,
         why or f"Exported for the police ({officer_reference})",
         {"officer_reference": officer_reference},
-        when=when,
+        based_on=len(verified.revisions),
     )
-    new_path = review.write_bundle(verified.ref, bag, reviewer, profile, bundle_path.parent)
-    verified = sealing.verify_file(new_path, reviewer, profile)
+    assert published.verified is not None  # a revision is always read back and verified
+    verified, new_path = published.verified, published.path
+    when = verified.revisions[-1].time_utc
     by = f"{reviewer.card.name} <{reviewer.card.principal}>"
     report = build_report(
         verified,

@@ -23,14 +23,20 @@ from app.flows.seal import SealFlow
 from app.guides import MISSING_TEXT, guide_path
 from app.lock import LockCoordinator
 from app.workspace import Workspace
+from evidence.bundle import seal as sealing
 from evidence.case.incident import IncidentDetails
 from evidence.case.profile import Profile
+from evidence.core.errors import EvidenceError
+from evidence.vault.store import DeliveryState
 from ui.main_window import PREFERRED_SIZE
+from ui.sealed_page import MISSING_TEXT as SHARE_COPY_MISSING
 from ui.window_fit import restore_or_fit, save_geometry
 
 log = logging.getLogger(__name__)
 
 WORKING = "Working…"
+DELIVERY_CHECK_MS = 60_000
+"""How often the share's ``receipts/`` folder is checked for the bundles this computer sealed."""
 TRAY_SAFEGUARDING = "Nude image of a child? Do not capture it"
 
 
@@ -88,6 +94,54 @@ class StaffApp(QObject):
         self._wire()
         self.incidents.locked_changed(self.session.locked)
         self.incidents.refresh()
+        self.missing_told: set[str] = set()
+        self.deliveries_timer = QTimer(self)
+        self.deliveries_timer.setInterval(DELIVERY_CHECK_MS)
+        self.deliveries_timer.timeout.connect(self.check_deliveries)
+        self.deliveries_timer.start()
+        QTimer.singleShot(0, self.check_deliveries)
+
+    # -- receipts (issue 15) ------------------------------------------------------------------------------------
+
+    def check_deliveries(self) -> None:
+        """Look, on a worker, for reviewers' receipts and for sealed bundles gone from the share (no unlock needed)."""
+        workspace, profile = self.workspace, self.profile
+        try:
+            card = workspace.own_card()
+        except EvidenceError:
+            return  # no identity yet: nothing was sealed here
+
+        def job() -> tuple[list[sealing.DeliveryChange], list[str]]:
+            with workspace.open_vault() as vault:
+                changes = sealing.check_deliveries(vault, profile, card)
+                missing = sorted(d.ref for d in vault.deliveries() if d.state is DeliveryState.MISSING)
+            return changes, missing
+
+        self.lock.runner.start(job, self._deliveries_checked, self._deliveries_failed)
+
+    def _deliveries_checked(self, result: tuple[list[sealing.DeliveryChange], list[str]]) -> None:
+        changes, missing = result
+        if changes:
+            try:
+                self.incidents.refresh()
+            except EvidenceError as e:  # the window closed meanwhile
+                log.info("not refreshed after the receipts check: %s", e)
+                return
+        for ref in missing:
+            if ref in self.missing_told:
+                continue
+            self.missing_told.add(ref)
+            log.warning("the bundle of %s is missing from the share", ref)
+            self.feedback.error(
+                "The sealed copy is missing",
+                f"{ref}: {SHARE_COPY_MISSING}.\n\nYour copy on this computer is kept until a reviewer has it.",
+            )
+        for change in changes:
+            if change.state is DeliveryState.RECEIVED and change.receipt is not None:
+                self.feedback.status(f"{change.ref}: received by {change.receipt.name or change.receipt.principal}.")
+
+    def _deliveries_failed(self, message: str) -> None:
+        log.warning("checking for receipts failed: %s", message)
 
     # -- wiring -------------------------------------------------------------------------------------------------
 
@@ -214,6 +268,7 @@ class StaffApp(QObject):
 
     def quit(self) -> None:
         """Finish work in flight, save typed details and the window's size, and close."""
+        self.deliveries_timer.stop()
         self.hotkeys.close()
         self.save_window()
         self.incidents.save_details()

@@ -59,7 +59,7 @@ def child(mode: str, work: Path, ref: str) -> None:
         if mode == "seal":
             seal_incident(vault, ref, identity, profile, work / "out")
         elif mode == "verify":
-            verify_file(work / "out" / f"{ref}.zip.age", identity, profile)
+            verify_file(work / "out" / f"{ref}.r1.zip.age", identity, profile)
     print(json.dumps({"mode": mode, "peak": vm_hwm_bytes()}), flush=True)
 
 
@@ -132,7 +132,7 @@ def run(quick: bool) -> list[Table]:
             idle = run_child("idle", work, ref)
             seal = run_child("seal", work, ref)
             verify = run_child("verify", work, ref)
-            bundle_path = work / "out" / f"{ref}.zip.age"
+            bundle_path = work / "out" / f"{ref}.r1.zip.age"
             progress(f"memory: {size_mb} MB age peers")
             dec = peer_peak(["age", "-d", "-i", str(key), "-o", str(work / "peer.zip"), str(bundle_path)])
             enc = peer_peak(

@@ -225,7 +225,7 @@ def child(tmp: str) -> None:
     def open_inbox() -> None:
         app.window.pages.setCurrentIndex(1)
         reviewer.review.refresh()
-        reviewer.review.open_bundle(ws.drop_folder() / f"{sealed_ref['ref']}.zip.age")
+        reviewer.review.open_bundle(ws.drop_folder() / f"{sealed_ref['ref']}.r1.zip.age")
 
     later(open_inbox)
     wait_for(lambda: reviewer.review.current is not None)
@@ -278,7 +278,7 @@ def child(tmp: str) -> None:
 
     def failed() -> None:
         bad = ws.drop_folder() / "EC-20261125-0DA3A6.zip.age"
-        blob = bytearray((ws.drop_folder() / f"{sealed_ref['ref']}.zip.age").read_bytes())
+        blob = bytearray((ws.drop_folder() / f"{sealed_ref['ref']}.r1.zip.age").read_bytes())
         blob[len(blob) // 2] ^= 1
         bad.write_bytes(bytes(blob))
         # sent as it is by the staff member (an origin signature over the damaged bytes), so the damage is what shows

@@ -153,3 +153,20 @@ def rezip(zip_bytes: bytes, change: dict[str, bytes | None]) -> bytes:
 def bag_of(zip_bytes: bytes) -> dict[str, bytes]:
     """Bag-relative name → bytes."""
     return {n.split("/", 1)[1]: d for n, d in safezip.read_zip(zip_bytes).items()}
+
+
+def write_revision(
+    ref: str, bag: dict[str, bytes], signer: Identity, profile: Profile, folder: Path, name: str | None = None
+) -> Path:
+    """Write a bag as a bundle file and its origin signature, straight into ``folder``: a copy someone put there.
+
+    A test's own writer, for copies outside a drop folder's history (the app publishes only through
+    :func:`evidence.bundle.share.publish_revision`). Named ``REF.rN.zip.age`` after the bag's revision count.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    ciphertext = bundle.encrypt_bundle(bundle.zip_bag(ref, bag), profile)
+    count = len([n for n in bag if n.startswith("data/revisions/")])
+    path = folder / (name or f"{ref}.r{count}{bundle.BUNDLE_SUFFIX}")
+    path.write_bytes(ciphertext)
+    path.with_name(path.name + ".sig").write_bytes(bundle.origin_signature(ciphertext, signer))
+    return path

@@ -92,7 +92,7 @@ def cli_round_trip(command: Sequence[str], work: Path, x: XServer) -> RoundTrip:
     bundle = Path(run("seal", ref, "--identity", "jane.identity.age", "--passphrase-file", str(passfile),
                       "--out", "outbox").strip())  # fmt: skip
     bundle = bundle if bundle.is_absolute() else work / bundle
-    assert bundle.name == f"{ref}.zip.age"
+    assert bundle.name == f"{ref}.r1.zip.age"
     assert bundle.is_file()
     verified = run("verify", str(bundle), "--identity", "jane.identity.age", "--passphrase-file", str(passfile))
     assert verified.startswith(f"Verified: {ref} sealed by Jane Smith"), verified

@@ -234,6 +234,8 @@ class QtInbox(QWidget):
     def _row(self, entry: InboxEntry, index: InboxIndex | None) -> QTreeWidgetItem:
         origin = entry.origin
         word, colour = ORIGIN_WORDS[origin.state]
+        if entry.pending is not None and entry.pending == entry.revision:  # nothing complete yet: never "tampered"
+            word, colour = ("Incomplete" if entry.pending_stale else "Being written"), AMBER_COLOUR
         if origin.state is OriginState.FAILED:
             sender = f"Unknown: {safe_text(origin.reason)}"
         else:
@@ -251,6 +253,8 @@ class QtInbox(QWidget):
             items = "" if record.item_count is None else str(record.item_count)
         else:
             status, revisions, items = "Did not verify", "", ""
+        if entry.pending is not None:
+            status = f"{status} ({entry.pending_text()})"
         item = QTreeWidgetItem(
             [
                 safe_text(entry.ref),

@@ -159,15 +159,22 @@ class QtIncidentList(QTreeWidget):
         self.currentItemChanged.connect(self._changed)
         self._titles: dict[str, str] = {}
 
-    def set_rows(self, rows: list[IncidentRow], current: str | None) -> None:
-        """Show ``rows`` and keep ``current`` selected."""
+    def set_rows(self, rows: list[IncidentRow], current: str | None, deliveries: dict[str, str] | None = None) -> None:
+        """Show ``rows`` and keep ``current`` selected; ``deliveries`` gives a sealed incident's status in words
+        ("Received by NAME at TIME", "Waiting for a reviewer to open it")."""
+        words = deliveries or {}
         self.blockSignals(True)
         self.clear()
         for row in rows:
             title = self._titles.get(row.ref, "")
             item = QTreeWidgetItem(
                 self,
-                [title or row.ref, started_text(row.created_utc), STATUS_WORDS[row.status], str(row.item_count)],
+                [
+                    title or row.ref,
+                    started_text(row.created_utc),
+                    words.get(row.ref, STATUS_WORDS[row.status]),
+                    str(row.item_count),
+                ],
             )
             item.setData(0, Qt.ItemDataRole.UserRole, row.ref)
             item.setToolTip(0, row.ref)

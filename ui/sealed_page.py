@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from evidence.core.text import clean_line
+from evidence.core.timefmt import local_time_text
+from evidence.vault.store import Delivery, DeliveryState
 from ui.widget_helpers import plain_label
 
 
@@ -27,6 +30,8 @@ class SealedSummary:
         where: the bundle's file, or "" when not known here.
         sha256: the bundle's fingerprint, or "".
         local_copy_kept: True when the local copy stays on this computer.
+        delivery: where the bundle stands: "Received by NAME at TIME", "Waiting for a reviewer to open it", or
+            that the copy on the share is missing ("" when not known here).
         removed_for_safeguarding: how many items were removed before sealing.
     """
 
@@ -38,6 +43,23 @@ class SealedSummary:
     sha256: str = ""
     local_copy_kept: bool = False
     removed_for_safeguarding: int = 0
+    delivery: str = ""
+    awaiting_receipt: bool = False
+
+
+MISSING_TEXT = "The copy on the school share is missing; seal it again or contact IT"
+WAITING_TEXT = "Waiting for a reviewer to open it"
+
+
+def delivery_text(delivery: Delivery) -> str:
+    """A sealed bundle's way to the reviewers in words: "Received by NAME at TIME", "Waiting for a reviewer to open
+    it", or that the copy on the share is missing."""
+    if delivery.state is DeliveryState.RECEIVED:
+        when = local_time_text(delivery.received_utc) if delivery.received_utc else ""
+        return clean_line(f"Received by {delivery.received_by}{' at ' + when if when else ''}", limit=300)
+    if delivery.state is DeliveryState.MISSING:
+        return MISSING_TEXT
+    return WAITING_TEXT
 
 
 def _items(count: int) -> str:
@@ -59,7 +81,14 @@ def summary_lines(summary: SealedSummary) -> list[str]:
         )
     if summary.where:
         lines.append(f"It is saved as {summary.where}.")
-    if summary.local_copy_kept:
+    if summary.delivery:
+        lines.append(f"{summary.delivery}.")
+    if summary.awaiting_receipt:
+        lines.append(
+            "The local copy stays on this computer until a reviewer has opened the bundle; then it is deleted, as your"
+            " school's profile asks. It can no longer change."
+        )
+    elif summary.local_copy_kept:
         lines.append("The local copy stays on this computer, as your school's profile asks. It can no longer change.")
     else:
         lines.append(

@@ -27,7 +27,8 @@ from evidence.case import policy
 from evidence.case.incident import Category, IncidentDetails, Status
 from evidence.case.platform_guess import guess_from_titles
 from evidence.core.errors import EvidenceError
-from ui.sealed_page import SealedSummary
+from evidence.vault.store import DeliveryState
+from ui.sealed_page import SealedSummary, delivery_text
 
 if TYPE_CHECKING:
     from app.feedback import Feedback
@@ -99,7 +100,8 @@ class IncidentFlow(QObject):
     def refresh(self) -> None:
         """Reload the incident list (and the open incident's items)."""
         rows = self.vault.list_incidents()
-        self.views.window.incidents.set_rows(rows, self.current_ref)
+        deliveries = {d.ref: delivery_text(d) for d in self.vault.deliveries()}
+        self.views.window.incidents.set_rows(rows, self.current_ref, deliveries)
         if self.current_ref is not None:
             self._show_items()
 
@@ -177,12 +179,21 @@ class IncidentFlow(QObject):
     def sealed_summary(self, ref: str, title: str, status: Status) -> SealedSummary:
         """What the sealed confirmation says of an incident sealed earlier (the seal itself knows more)."""
         rows = self.vault.items(ref)
+        delivery = next((d for d in self.vault.deliveries() if d.ref == ref), None)
+        awaiting = (
+            delivery is not None
+            and delivery.state is not DeliveryState.RECEIVED
+            and status is Status.SEALED
+            and not self.workspace.profile().keep_local_after_seal
+        )
         return SealedSummary(
             ref=ref,
             title=title,
             sent_to=sent_to_text(self.reviewer_names()),
             local_copy_kept=status is Status.SEALED,
             item_count=sum(1 for r in rows if not r.excluded),
+            delivery=delivery_text(delivery) if delivery is not None else "",
+            awaiting_receipt=awaiting,
         )
 
     def blocked(self) -> bool:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from evidence import bundle
 from evidence.bundle import seal as sealing
+from evidence.bundle import share
 from evidence.core.errors import BundleError, EvidenceError
 from evidence.core.text import clean_line, clean_text
 from evidence.review import actions as review
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from app.lock import LockCoordinator
     from app.workspace import Workspace
     from evidence.case.profile import Profile
+    from evidence.crypto.keys import Identity
     from ui.inbox import QtInbox
     from ui.review_dialog import QtReviewActionDialog, ReviewRequest
     from ui.verdict import QtVerdictBanner
@@ -42,6 +44,7 @@ class ReviewFlow(QObject):
         current_path: its file.
         index: what the inbox remembers of bundles already checked.
         action_dialog: the open action dialog, or None.
+        last_published: what the last recorded action published (its revision, and who wrote in between).
 
     Signals:
         shown(object): a bundle verified and is now ``current`` (the ``VerifiedBundle``).
@@ -74,6 +77,7 @@ class ReviewFlow(QObject):
         self.current: bundle.VerifiedBundle | None = None
         self.current_path: Path | None = None
         self.action_dialog: QtReviewActionDialog | None = None
+        self.last_published: share.Published | None = None
         inbox.set_folder(workspace.drop_folder())
 
     # -- inbox --------------------------------------------------------------------------------------------------
@@ -101,11 +105,16 @@ class ReviewFlow(QObject):
         self.feedback.status(f"Checking {path.name}…")
         profile = self.profile
 
+        in_drop_folder = _same_folder(path.parent, self.workspace.drop_folder())
+
         def job() -> tuple[Path, sealing.CheckedFile | BundleError]:
             try:
-                return path, sealing.check_file(path, identity, profile)
+                checked = sealing.check_file(path, identity, profile)
             except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
                 return path, e
+            if in_drop_folder:  # a copy opened from elsewhere (a USB stick) gets no receipt
+                _acknowledge(path, checked, identity, profile)
+            return path, checked
 
         self.lock.run(job, self._opened, lambda message: self._failed(path, BundleError(message)))
 
@@ -182,12 +191,49 @@ class ReviewFlow(QObject):
             return
         log.info("recording %s on %s", request.action.value, verified.ref)
 
-        def job() -> tuple[Path, bundle.VerifiedBundle]:
-            bag = review.add_review(verified, identity, profile, request.action, request.why, dict(request.fields))
-            new_path = review.write_bundle(verified.ref, bag, identity, profile, path.parent)
-            return new_path, sealing.verify_file(new_path, identity, profile)
+        def job() -> share.Published:
+            return review.record_action(
+                path.parent,
+                verified.ref,
+                identity,
+                profile,
+                request.action,
+                request.why,
+                dict(request.fields),
+                based_on=len(verified.revisions),
+            )
 
-        self.lock.run(job, self.verified, self._action_failed)
+        self.lock.run(job, self._recorded, self._action_failed)
+
+    def _recorded(self, published: share.Published) -> None:
+        """Show the new revision; if others recorded actions meanwhile, say so plainly."""
+        assert published.verified is not None  # a revision is always read back and verified
+        self.last_published = published
+        self._show_checked(published.path, published.verified, published.sha256_hex)
+        notice = review.added_while_working(published)
+        if notice:
+            self.feedback.info("Recorded after someone else's action", notice)
 
     def _action_failed(self, message: str) -> None:
         self.feedback.error("Not recorded", f"{clean_text(message)}\n\nThe bundle is unchanged.")
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _acknowledge(path: Path, checked: sealing.CheckedFile, identity: Identity, profile: Profile) -> None:
+    """Issue 15: a bundle of the drop folder verified here: write this reviewer's receipt for its seal (revision 1),
+    so the staff member who sealed it may delete their local copy. A failure is logged, never shown as the verdict."""
+    try:
+        written = share.acknowledge(
+            path.parent, checked.verified.ref, identity, profile, checked=(path, checked.file_sha256_hex)
+        )
+    except EvidenceError as e:
+        log.warning("no receipt written for %s: %s", checked.verified.ref, getattr(e, "check", "error"))
+        return
+    if written is not None:
+        log.info("receipt written for %s", checked.verified.ref)

@@ -20,7 +20,7 @@ from app.flows.incident import sent_to_text
 from evidence.bundle import seal as sealing
 from evidence.case import policy
 from evidence.case.incident import Status
-from ui.sealed_page import SealedSummary
+from ui.sealed_page import WAITING_TEXT, SealedSummary
 
 if TYPE_CHECKING:
     from app.flows.incident import IncidentFlow, StaffViews
@@ -98,7 +98,7 @@ class SealFlow(QObject):
         profile = self.profile
         reviewers = ", ".join(f"{r.name} <{r.principal}>" for r in profile.reviewers)
         kept = sealing.local_copy_rule(profile) is sealing.LocalCopy.KEPT
-        keep = "kept on this computer" if kept else "deleted from this computer"
+        keep = "kept on this computer" if kept else "deleted from this computer once a reviewer has opened it"
         left_out = len(rows) - len(carried)
         what = "this note for the DSL" if details.safeguarding_block else f"“{details.title}”"
         if details.safeguarding_block:
@@ -165,6 +165,8 @@ class SealFlow(QObject):
             sha256=result.sha256,
             local_copy_kept=self.incidents.vault.incident(result.ref).status is Status.SEALED,
             removed_for_safeguarding=removed,
+            delivery=WAITING_TEXT,
+            awaiting_receipt=result.local_copy is sealing.LocalCopy.AWAITING_RECEIPT,
         )
         self.views.window.show_sealed(summary)
         self.views.feedback.status(f"Sealed and sent to {summary.sent_to}.", 10000)

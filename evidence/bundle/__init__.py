@@ -23,7 +23,9 @@ every check runs in a fixed order, stopping at the first failure with its own ``
 Modules: :mod:`~evidence.bundle.layout` (names and derived tag files), :mod:`~evidence.bundle.records` (the typed
 JSON records), :mod:`~evidence.bundle.build` (revision 1),
 :mod:`~evidence.bundle.verify` (the reader), :mod:`~evidence.bundle.revise` (later revisions),
-:mod:`~evidence.bundle.seal` (vault to drop folder) and :mod:`~evidence.bundle.safezip`. This package re-exports
+:mod:`~evidence.bundle.seal` (vault to drop folder), :mod:`~evidence.bundle.share` (the drop folder: immutable
+revision files ``REF.rN.zip.age`` published with no replace, the current revision, receipts) and
+:mod:`~evidence.bundle.safezip`. This package re-exports
 the public names of the first four, so ``from evidence import bundle; bundle.open_bundle(...)`` reads as before.
 """
 

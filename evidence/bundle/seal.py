@@ -1,18 +1,19 @@
 """From the vault to a sealed bundle on disk, and back again: the workflows behind ``seal`` and ``verify``.
 
 Sealing reads an incident from the vault with the sealer's identity, builds the bag (:mod:`evidence.bundle`),
-encrypts it to the profile's reviewers and writes ``REF.zip.age`` plus its origin signature ``REF.zip.age.sig``
-atomically into the drop folder (the signature first, so an inbox never sees a bundle without it). Only then is
+encrypts it to the profile's reviewers and publishes it as revision 1, ``REF.r1.zip.age`` plus its origin signature
+``REF.r1.zip.age.sig``, through :func:`evidence.bundle.share.publish_seal` (no replace: a reference already on the
+share is sealed already; the file is read back and its SHA-256 compared before anything else). Only then is
 ``sealed`` logged in the vault with the bundle's SHA-256.
 
 What happens to the local copy after a successful seal is one rule, here, for the desktop app and the command line
-alike (:func:`seal_and_settle`): it is shredded unless the school profile says to keep it, and the custody log says
-which.
+alike (:func:`seal_and_settle`, :func:`check_deliveries`): it is kept until a reviewer's signed receipt for exactly
+that bundle appears in the share's ``receipts/`` folder, then shredded unless the school profile says to keep it,
+and the custody log says which.
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import hashlib
 from dataclasses import dataclass, replace
@@ -20,17 +21,17 @@ from pathlib import Path
 from typing import BinaryIO
 
 from evidence import bundle
+from evidence.bundle import share
 from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, EvidenceError, SignatureError, UnsafeFileError, UsageError
-from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.errors import BundleError, SignatureError, UnsafeFileError, UsageError, VaultError
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
-from evidence.crypto.keys import Identity
-from evidence.vault.store import Vault
+from evidence.crypto.keys import Identity, PublicCard
+from evidence.vault.store import DeliveryState, Vault
 
 
 class LocalCopy(enum.Enum):
@@ -38,6 +39,7 @@ class LocalCopy(enum.Enum):
 
     KEPT = "kept"
     SHREDDED = "shredded"
+    AWAITING_RECEIPT = "kept until a reviewer's receipt"
 
 
 @dataclass(frozen=True)
@@ -105,25 +107,8 @@ def seal_incident(
     snap = snapshot(vault, ref, sealer, profile)
     sealed_utc = when or utc_now()
     bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile)
-    zip_bytes = bundle.zip_bag(ref, bag)
-    bundle.verify_bag(zip_bytes, profile)  # never hand over a bundle we would not accept ourselves
-    ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
-    origin = bundle.origin_signature(ciphertext, sealer)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{out_dir}: cannot create the drop folder: {e.strerror or e}") from e
-    sweep_stale_temp_files(out_dir)
-    path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
-    sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
-    atomic_write(sig_path, origin, mode=0o644)
-    try:
-        atomic_write(path, ciphertext, mode=0o644)
-    except EvidenceError:
-        with contextlib.suppress(OSError):
-            sig_path.unlink()  # a failed seal leaves nothing behind: no signature without its bundle
-        raise
-    digest = bundle.sha256_hex(ciphertext)
+    published = share.publish_seal(out_dir, ref, bag, sealer, profile)
+    path, sig_path, digest = published.path, published.signature_path, published.sha256_hex
     carried = [i for i in snap.items if i.excluded_reason is None]
     vault.log_and_set_status(
         ref,
@@ -138,6 +123,7 @@ def seal_incident(
             "manifest_sha256": bundle.sha256_hex(bag[bundle.MANIFEST]),
         },
     )
+    vault.record_sent(ref, str(out_dir), path.name, digest, when=sealed_utc)
     return SealResult(ref, path, sig_path, digest, len(carried))
 
 
@@ -147,37 +133,114 @@ def local_copy_rule(profile: Profile) -> LocalCopy:
 
 
 def settle_local_copy(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> LocalCopy:
-    """Apply :func:`local_copy_rule` to the sealed incident ``ref``, and log which in its custody.
+    """After a seal: keep the local copy, as the profile asks, or keep it until a reviewer's receipt arrives.
+
+    Nothing is shredded here (issue 15): a share that quietly failed to keep the file would lose the evidence for
+    good. :func:`check_deliveries` shreds the copy once a reviewer's signed receipt for exactly this bundle is on
+    the share, unless the profile keeps it. The custody log says which.
 
     Raises:
-        VaultError: ``ref`` is not sealed (nothing is shredded then).
+        VaultError: ``ref`` is not sealed.
     """
+    if vault.incident(ref).status is not Status.SEALED:
+        raise VaultError(f"{ref} is not sealed; there is no local copy to settle")
     rule = local_copy_rule(profile)
     recipients = _recipients(sealer, profile)
-    if rule is LocalCopy.KEPT:
+    what = (
+        "local copy kept after sealing, as the school profile asks"
+        if rule is LocalCopy.KEPT
+        else "local copy kept until a reviewer's signed receipt for the bundle arrives"
+    )
+    vault.log(ref, Action.ANNOTATED, actor=sealer.card.principal, recipients=recipients, details={"what": what})
+    return LocalCopy.KEPT if rule is LocalCopy.KEPT else LocalCopy.AWAITING_RECEIPT
+
+
+@dataclass(frozen=True)
+class DeliveryChange:
+    """What :func:`check_deliveries` found for one sealed bundle.
+
+    Attributes:
+        ref: the incident.
+        state: its delivery's new state.
+        receipt: the reviewer's receipt (received only).
+        local_copy: what became of the local copy (received only).
+    """
+
+    ref: str
+    state: DeliveryState
+    receipt: share.Receipt | None = None
+    local_copy: LocalCopy | None = None
+
+
+def check_deliveries(vault: Vault, profile: Profile, owner: PublicCard) -> list[DeliveryChange]:
+    """Look for reviewers' receipts of the bundles this vault sealed, and check the bundles are still on the share.
+
+    For each bundle awaiting a receipt (or missing): if the file on the share is gone or is no longer the bytes
+    written, it is marked missing (the local copy stays; the user is told to seal again or contact IT). If a valid
+    receipt signed by a reviewer of ``profile`` names its SHA-256, the receipt is logged in custody ("received by
+    NAME at TIME") and the local copy is shredded, unless the profile keeps it. Needs no unlock: only public keys.
+
+    Returns the deliveries whose state changed.
+    """
+    changes = []
+    recipients = [owner.recipient, *[r for r in profile.reviewer_recipients if r != owner.recipient]]
+    for d in vault.deliveries():
+        if d.state is DeliveryState.RECEIVED:
+            continue
+        folder = Path(d.folder)
+        if share.read_back_digest(folder / d.bundle_name) != d.bundle_sha256:
+            if d.state is not DeliveryState.MISSING:
+                vault.set_delivery(d.ref, DeliveryState.MISSING)
+                vault.log(
+                    d.ref,
+                    Action.ANNOTATED,
+                    actor=owner.principal,
+                    recipients=recipients,
+                    details={"what": "the bundle on the school share is missing or changed", "bundle": d.bundle_name},
+                )
+                changes.append(DeliveryChange(d.ref, DeliveryState.MISSING))
+            continue
+        receipt = share.find_receipt(folder, d.ref, d.bundle_sha256, profile)
+        if receipt is None:
+            if d.state is DeliveryState.MISSING:  # it is back, whole
+                vault.set_delivery(d.ref, DeliveryState.AWAITING)
+                changes.append(DeliveryChange(d.ref, DeliveryState.AWAITING))
+            continue
+        by = f"{receipt.name} <{receipt.principal}>"
         vault.log(
-            ref,
+            d.ref,
             Action.ANNOTATED,
-            actor=sealer.card.principal,
+            actor=owner.principal,
             recipients=recipients,
-            details={"what": "local copy kept after sealing, as the school profile asks"},
+            details={
+                "what": "received by a reviewer",
+                "by": by,
+                "received_utc": receipt.received_utc,
+                "bundle_sha256": d.bundle_sha256,
+            },
         )
-    else:
-        vault.shred(
-            ref,
-            actor=sealer.card.principal,
-            recipients=recipients,
-            reason="the school profile keeps no local copy after sealing",
-        )
-    return rule
+        local = LocalCopy.KEPT
+        if local_copy_rule(profile) is LocalCopy.SHREDDED and vault.incident(d.ref).status is Status.SEALED:
+            vault.shred(
+                d.ref,
+                actor=owner.principal,
+                recipients=recipients,
+                reason=f"a reviewer's signed receipt for the bundle arrived ({by})",
+            )
+            local = LocalCopy.SHREDDED
+        name = receipt.name or receipt.principal
+        vault.set_delivery(d.ref, DeliveryState.RECEIVED, received_by=name, received_utc=receipt.received_utc)
+        changes.append(DeliveryChange(d.ref, DeliveryState.RECEIVED, receipt, local))
+    return changes
 
 
 def seal_and_settle(
     vault: Vault, ref: str, sealer: Identity, profile: Profile, out_dir: Path, *, when: str | None = None
 ) -> SealResult:
-    """Seal ``ref`` (:func:`seal_incident`), then keep or shred its local copy as the profile says.
+    """Seal ``ref`` (:func:`seal_incident`), then keep its local copy (for good, or until a reviewer's receipt).
 
-    A failed seal shreds nothing.
+    A failed seal shreds nothing; a successful one shreds nothing either until the receipt
+    (:func:`check_deliveries`).
     """
     result = seal_incident(vault, ref, sealer, profile, out_dir, when=when)
     return replace(result, local_copy=settle_local_copy(vault, ref, sealer, profile))

@@ -51,7 +51,7 @@ from evidence.core.errors import (
 from evidence.core.safefile import read_regular
 from evidence.crypto import sshsig
 from evidence.crypto.keys import ROOT_PRINCIPAL, Identity, PublicCard, Role, check_name, check_principal
-from evidence.crypto.namespaces import PROFILE_NAMESPACE, REVIEWER_NAMESPACES, STAFF_NAMESPACES
+from evidence.crypto.namespaces import PROFILE_NAMESPACE, RECEIPT_NAMESPACE, REVIEWER_NAMESPACES, STAFF_NAMESPACES
 from evidence.crypto.sshsig import AllowedSigner
 
 FORMAT_LEGACY = 1
@@ -240,6 +240,26 @@ class Profile:
                 f'{e.principal} namespaces="{",".join(spaces)}" {sshsig.public_key_line(e.ssh_key, e.principal)}\n'
             )
         return "".join(lines)
+
+    def receipt_signers_text(self) -> str:
+        """The ``allowed_signers`` lines for receipts: each reviewer, in the namespace ``evidence-capture-receipt-v1``.
+
+        Derived from the same (root-signed) reviewer list as :meth:`allowed_signers_text`, but kept apart from it:
+        the root signed that text byte for byte, so adding a namespace there would break every signed profile
+        already installed and every bundle already sealed. Only reviewers sign receipts.
+        """
+        lines, seen = [], set()
+        for card in self.reviewers:
+            if (card.principal, card.fingerprint) in seen:
+                continue
+            seen.add((card.principal, card.fingerprint))
+            key = sshsig.public_key_line(card.ssh_key, card.principal)
+            lines.append(f'{card.principal} namespaces="{RECEIPT_NAMESPACE}" {key}\n')
+        return "".join(lines)
+
+    def receipt_signers(self) -> list[AllowedSigner]:
+        """:meth:`receipt_signers_text` parsed: who may sign a receipt."""
+        return sshsig.parse_allowed_signers(self.receipt_signers_text())
 
     def is_reviewer(self, card: PublicCard) -> bool:
         """True when ``card``'s keys are one of the reviewers'."""

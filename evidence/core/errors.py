@@ -119,3 +119,15 @@ class UnsafeFileError(EvidenceError):
         super().__init__(message)
         self.path = path
         self.check = check
+
+
+class ShareError(EvidenceError):
+    """The drop folder (a file share) could not be written or read back. ``check`` names what went wrong:
+    ``share gone`` (the folder disappeared or the server went away), ``read-only``, ``share full``, ``in use``
+    (another program holds the file), ``incomplete`` (a revision without its signature blocks the next one),
+    ``busy`` (others kept writing first), ``read back`` (the file written is missing or changed) or ``share``."""
+
+    def __init__(self, message: str, *, check: str = "share", path: object = None) -> None:
+        super().__init__(message)
+        self.check = check
+        self.path = path

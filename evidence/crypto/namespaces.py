@@ -17,6 +17,9 @@ ORIGIN_NAMESPACE = "evidence-capture-origin-v1"
 EXPORT_NAMESPACE = "evidence-capture-export-v1"
 """The exporting reviewer's signature over a police export's ``SHA256SUMS`` (``SHA256SUMS.sig``)."""
 
+RECEIPT_NAMESPACE = "evidence-capture-receipt-v1"
+"""A reviewer's receipt for a sealed bundle (``receipts/REF.r1.KEYID.receipt``): "I have it, and it verified"."""
+
 PROFILE_NAMESPACE = "evidence-capture-profile-v1"
 """The school root's signatures over a profile and over the signer list derived from it; never a seal or origin."""
 

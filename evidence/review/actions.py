@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
+from evidence.bundle import share
 from evidence.case.custody import Action, make_entry
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, RecordError, UsageError
-from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 
@@ -302,17 +303,50 @@ def add_review(
     )
 
 
-def write_bundle(ref: str, bag: Mapping[str, bytes], reviewer: Identity, profile: Profile, out_dir: Path) -> Path:
-    """Re-encrypt a revised bag to the reviewers and replace ``REF.zip.age`` (and its origin signature) atomically."""
-    zip_bytes = bundle.zip_bag(ref, bag)
-    bundle.verify_bag(zip_bytes, profile)  # never write a revision we would not accept
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from e
-    ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
-    sweep_stale_temp_files(out_dir)
-    path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
-    atomic_write(out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}", bundle.origin_signature(ciphertext, reviewer), mode=0o644)
-    atomic_write(path, ciphertext, mode=0o644)
-    return path
+def record_action(
+    folder: Path,
+    ref: str,
+    reviewer: Identity,
+    profile: Profile,
+    action: ReviewAction,
+    why: str,
+    fields: Mapping[str, str] | None = None,
+    *,
+    based_on: int | None = None,
+) -> share.Published:
+    """Record one action on ``ref`` in the drop folder ``folder``: the next revision, on top of the latest one there.
+
+    Goes through :func:`evidence.bundle.share.publish_revision`, so an action recorded from a window opened before
+    someone else's is added after theirs, never instead of it (:func:`added_while_working` says so).
+
+    Args:
+        based_on: the revision the reviewer was looking at when they chose the action.
+
+    Raises:
+        UsageError: the action is incomplete (see :func:`add_review`), or there is no bundle of ``ref``.
+        ShareError, BundleError: see :func:`evidence.bundle.share.publish_revision`.
+    """
+
+    def build(verified: bundle.VerifiedBundle) -> dict[str, bytes]:
+        return add_review(verified, reviewer, profile, action, why, fields)  # timed when it is (re)applied
+
+    return share.publish_revision(folder, ref, build, reviewer, profile, based_on=based_on)
+
+
+def added_while_working(published: share.Published) -> str:
+    """One sentence naming what others recorded while the reviewer was working, or "" when nobody did.
+
+    "Hugh Head added a note while you were working; your action was added after it."
+    """
+    if not published.intervening:
+        return ""
+    done = []
+    for r in published.intervening:
+        try:
+            what = (
+                "added a note" if r.action == ReviewAction.NOTE.value else f"recorded “{label(ReviewAction(r.action))}”"
+            )
+        except ValueError:
+            what = f"added revision {r.number}"
+        done.append(f"{clean_line(r.by_name or r.by_principal, limit=200)} {what}")
+    return f"{'; '.join(done)} while you were working; your action was added after it."

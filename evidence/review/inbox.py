@@ -1,10 +1,12 @@
 """The reviewer's inbox: the sealed bundles in a drop folder, with who sent each one, checked before decryption.
 
-A sealer writes ``REF.zip.age`` and, beside it, the detached origin signature ``REF.zip.age.sig`` over the encrypted
-bytes (:func:`evidence.bundle.origin_signature`). :func:`scan` lists every bundle in a folder and checks that
-signature against the school profile *before* anything is decrypted, so the inbox can say "sent by Jane Smith"
-or "signed by someone the school does not trust" without a passphrase. This is only a first filter: the seal
-inside the bundle is what :func:`evidence.bundle.open_bundle` checks, and only that makes a bundle verified.
+A sealer writes ``REF.r1.zip.age`` and, beside it, the detached origin signature ``REF.r1.zip.age.sig`` over the
+encrypted bytes (:func:`evidence.bundle.origin_signature`); each reviewer's action adds the next pair,
+``REF.r2.zip.age`` and so on (:mod:`evidence.bundle.share`). :func:`scan` lists each incident's current revision in
+a folder and checks its signature against the school profile *before* anything is decrypted, so the inbox can say
+"sent by Jane Smith" or "signed by someone the school does not trust" without a passphrase. This is only a first
+filter: the seal inside the bundle is what :func:`evidence.bundle.open_bundle` checks, and only that makes a bundle
+verified.
 
 Scanning never raises for a bad file. A drop folder is shared, and anyone who can write to it can put anything
 there; a file we cannot read or whose signature is wrong is listed with a failed origin and its reason, so that
@@ -32,16 +34,18 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from evidence import bundle
+from evidence.bundle import share
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, EvidenceError, UnsafeFileError, UsageError
-from evidence.core.fsutil import TEMP_PREFIX, atomic_write
+from evidence.core.fsutil import atomic_write
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
 from evidence.core.timefmt import format_utc, utc_now
@@ -101,6 +105,9 @@ class InboxEntry:
         sha256: SHA-256 (hex) of the encrypted file, the key of :class:`InboxIndex`; None if it was not read.
         stamp: size and modification times of the bundle and its signature, to tell whether a rescan may reuse
             this entry.
+        revision: N of ``REF.rN.zip.age`` (None for a legacy ``REF.zip.age``).
+        pending: a higher revision (or this one) whose signature is not there yet, or None.
+        pending_stale: that revision has had no signature for ten minutes (its writer died).
     """
 
     path: Path
@@ -110,6 +117,17 @@ class InboxEntry:
     origin: Origin
     sha256: str | None
     stamp: tuple[int, ...] = ()
+    revision: int | None = None
+    pending: int | None = None
+    pending_stale: bool = False
+
+    def pending_text(self) -> str:
+        """What a revision without its signature means, in words ("" when there is none)."""
+        if self.pending is None:
+            return ""
+        if self.pending_stale:
+            return f"incomplete: revision {self.pending} has no signature"
+        return f"revision {self.pending} is being written"
 
     @property
     def ref_is_valid(self) -> bool:
@@ -196,7 +214,8 @@ def read_entry(path: Path, profile: Profile) -> InboxEntry | None:
     memory, only when a signature by a trusted signer lies beside it: a bundle with no signature, or with one by
     anybody else, is listed without reading it (its digest is then None: it cannot be opened anyway).
     """
-    ref = path.name[: -len(bundle.BUNDLE_SUFFIX)]
+    parsed = share.parse_bundle_name(path.name)
+    ref, number = parsed if parsed is not None else (path.name[: -len(bundle.BUNDLE_SUFFIX)], None)
     sig_path = signature_path_for(path)
     try:
         st = path.stat()
@@ -204,12 +223,12 @@ def read_entry(path: Path, profile: Profile) -> InboxEntry | None:
         return None
     except OSError as e:
         reason = _one_line(f"cannot read the file: {e.strerror or e}")
-        return InboxEntry(path, ref, 0, "", Origin(OriginState.FAILED, reason=reason), None)
+        return InboxEntry(path, ref, 0, "", Origin(OriginState.FAILED, reason=reason), None, revision=number)
     modified = format_utc(dt.datetime.fromtimestamp(st.st_mtime, dt.UTC))
     stamp = (st.st_size, st.st_mtime_ns, *_stat_stamp(sig_path))
 
     def entry(origin: Origin, digest: str | None = None) -> InboxEntry:
-        return InboxEntry(path, ref, st.st_size, modified, origin, digest, stamp)
+        return InboxEntry(path, ref, st.st_size, modified, origin, digest, stamp, revision=number)
 
     if st.st_size > bundle.MAX_BUNDLE_BYTES:
         reason = f"larger than {bundle.MAX_BUNDLE_BYTES} bytes, so it cannot be a sealed bundle"
@@ -224,7 +243,14 @@ def read_entry(path: Path, profile: Profile) -> InboxEntry | None:
 
 
 def scan(folder: Path, profile: Profile, previous: Iterable[InboxEntry] = ()) -> list[InboxEntry]:
-    """Every ``*.zip.age`` in ``folder`` (not its subfolders), origin-checked, sorted newest first.
+    """One entry per incident in ``folder`` (not its subfolders): its current revision, origin-checked, newest first.
+
+    The drop folder holds every revision of an incident as its own file pair (``REF.rN.zip.age`` and its ``.sig``,
+    :mod:`evidence.bundle.share`). The entry is the highest *complete* revision whose origin verifies; a complete
+    higher one whose origin fails is listed too (in red: never hidden), and lower ones are history, not listed. A
+    higher revision without its signature is being written (or its writer died): the entry says so
+    (:attr:`InboxEntry.pending`), and it is never shown as tampered. A legacy ``REF.zip.age`` counts as older than
+    every numbered file of the same incident; without its signature it is listed as before (no signature).
 
     Args:
         folder: the drop folder.
@@ -235,21 +261,28 @@ def scan(folder: Path, profile: Profile, previous: Iterable[InboxEntry] = ()) ->
     A folder that does not exist or cannot be listed gives an empty list. Never raises for a bad file.
     """
     known = {e.path: e for e in previous}
-    try:
-        children = [p for p in folder.iterdir() if is_bundle_name(p.name)]
-    except OSError:
-        return []
+    now = time.time()
     entries = []
-    for path in children:
-        if path.name.startswith(TEMP_PREFIX) or not path.is_file():
-            continue
-        old = known.get(path)
-        if old is not None and old.stamp and old.stamp == (*_stat_stamp(path), *_stat_stamp(signature_path_for(path))):
-            entries.append(old)
-            continue
-        entry = read_entry(path, profile)
-        if entry is not None:
-            entries.append(entry)
+    for files in share.list_share(folder).values():
+        chosen: list[InboxEntry] = []
+        for f in files:
+            if not f.complete and f.number is not None:
+                continue
+            old = known.get(f.path)
+            stamp = (*_stat_stamp(f.path), *_stat_stamp(signature_path_for(f.path)))
+            entry = old if old is not None and old.stamp and old.stamp == stamp else read_entry(f.path, profile)
+            if entry is None:
+                continue
+            chosen.append(entry)
+            if entry.origin.state is OriginState.VERIFIED:
+                break
+        top = files[0]
+        if not chosen:
+            entry = read_entry(top.path, profile)
+            chosen = [entry] if entry is not None else []
+        if chosen and not top.complete and top.number is not None:  # above what is listed, or what is listed
+            chosen[0] = replace(chosen[0], pending=top.number, pending_stale=top.stale(now))
+        entries.extend(chosen)
     entries.sort(key=lambda e: (e.modified_utc, e.path.name), reverse=True)
     return entries
 

@@ -15,6 +15,7 @@ Design:
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import io
 import sqlite3
@@ -80,6 +81,16 @@ CREATE TABLE IF NOT EXISTS custody (
     entry      BLOB NOT NULL,
     PRIMARY KEY (ref, seq)
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    ref           TEXT PRIMARY KEY REFERENCES incidents(ref),
+    folder        TEXT NOT NULL,
+    bundle_name   TEXT NOT NULL,
+    bundle_sha256 TEXT NOT NULL,
+    sent_utc      TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    received_by   TEXT NOT NULL DEFAULT '',
+    received_utc  TEXT NOT NULL DEFAULT ''
+);
 """
 
 
@@ -92,6 +103,42 @@ class IncidentRow:
     updated_utc: str
     status: Status
     item_count: int
+
+
+class DeliveryState(enum.Enum):
+    """Where a sealed bundle stands on its way to a reviewer (issue 15)."""
+
+    AWAITING = "awaiting"
+    """On the share, read back whole; no reviewer's receipt yet: the local copy is kept."""
+    RECEIVED = "received"
+    """A reviewer's signed receipt for exactly this bundle is in the share's ``receipts/``."""
+    MISSING = "missing"
+    """The bundle is no longer on the share as written (deleted, truncated, replaced) and no receipt came."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A sealed bundle's way to the reviewers, as plain facts (no personal data but the receiving reviewer's name).
+
+    Attributes:
+        ref: the incident.
+        folder: the drop folder it was published in.
+        bundle_name: its file name there (``REF.r1.zip.age``).
+        bundle_sha256: SHA-256 (hex) of the file as written and read back.
+        sent_utc: when it was sealed.
+        state: awaiting a receipt, received, or missing from the share.
+        received_by: the reviewer's name (and principal) from the receipt, once received.
+        received_utc: when the reviewer's inbox verified it, once received.
+    """
+
+    ref: str
+    folder: str
+    bundle_name: str
+    bundle_sha256: str
+    sent_utc: str
+    state: DeliveryState
+    received_by: str = ""
+    received_utc: str = ""
 
 
 @dataclass(frozen=True)
@@ -822,3 +869,43 @@ class Vault:
             return canonical.loads_canonical(data, what=what)
         except EvidenceError as e:
             raise VaultError(str(e)) from e
+
+    # -- deliveries (issue 15): the local copy is kept until a reviewer's receipt --------------------------------------
+
+    def record_sent(
+        self, ref: str, folder: str, bundle_name: str, bundle_sha256: str, *, when: str | None = None
+    ) -> None:
+        """Remember that ``ref``'s bundle was published and read back whole; it now awaits a receipt."""
+        with self._write() as db:
+            self._status_in_tx(ref)
+            db.execute(
+                "INSERT OR REPLACE INTO deliveries (ref, folder, bundle_name, bundle_sha256, sent_utc, state)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (ref, folder, bundle_name, bundle_sha256, when or utc_now(), DeliveryState.AWAITING.value),
+            )
+
+    def set_delivery(self, ref: str, state: DeliveryState, *, received_by: str = "", received_utc: str = "") -> None:
+        """Change a delivery's state (the caller logs why in the custody log)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE deliveries SET state = ?, received_by = ?, received_utc = ? WHERE ref = ?",
+                (state.value, received_by, received_utc, ref),
+            )
+
+    def deliveries(self) -> list[Delivery]:
+        """Every sealed bundle's delivery, newest first."""
+        try:
+            rows = self._db.execute(
+                "SELECT ref, folder, bundle_name, bundle_sha256, sent_utc, state, received_by, received_utc"
+                " FROM deliveries ORDER BY sent_utc DESC, ref"
+            ).fetchall()
+        except sqlite3.Error as e:
+            raise VaultError(f"{self.path}: cannot read the vault: {e}") from e
+        out = []
+        for r in rows:
+            try:
+                state = DeliveryState(r[5])
+            except ValueError:
+                continue
+            out.append(Delivery(r[0], r[1], r[2], r[3], r[4], state, r[6], r[7]))
+        return out

@@ -12,6 +12,12 @@
 #   default ACL u::rw,g::r,o::-,m::r                every new file is 0640: its author may read and write
 #                                                  it, reviewers may read it, nobody else, whatever mode or
 #                                                  umask the author's program used
+#   receipts/: OWNER, REVIEWER_GROUP, mode 3770     reviewers' signed receipts (issue 15), written through the
+#   ACL g:STAFF_GROUP:--x                           reviewers' share; staff may open a receipt by its name (the
+#   default ACL g:STAFF_GROUP:r                     app knows the names) but may not list the folder, nor write
+#                                                  in it: a member of staff sees their own receipts, not which
+#                                                  other incidents exist
+# Revisions are new files (REF.rN.zip.age), never replaced: nobody needs to replace or delete a file in normal use.
 # It prints the Samba shares that go with it. It changes nothing it does not name, and can be run again.
 set -euo pipefail
 
@@ -34,6 +40,14 @@ chmod 3770 "$dir"
 setfacl -m "g:$staff:-wx,m::rwx" "$dir"
 setfacl -d -m "u::rw-,g::r--,o::---,m::r--" "$dir"
 
+receipts="$dir/receipts"
+install -d -o "$owner" -g "$reviewers" -m 3770 "$receipts"
+setfacl -b "$receipts"
+chown "$owner:$reviewers" "$receipts"
+chmod 3770 "$receipts"
+setfacl -m "g:$staff:--x,m::rwx" "$receipts"
+setfacl -d -m "u::rw-,g::r--,g:$staff:r--,o::---,m::r--" "$receipts"
+
 cat <<SAMBA
 # Add to /etc/samba/smb.conf, then: systemctl reload smbd
 [evidence-drop]
@@ -48,8 +62,8 @@ cat <<SAMBA
    directory mask = 0000
    inherit acls = no
    vfs objects = full_audit
-   full_audit:success = connect disconnect openat renameat unlinkat
-   full_audit:failure = connect openat renameat unlinkat
+   full_audit:success = connect disconnect openat renameat linkat unlinkat
+   full_audit:failure = connect openat renameat linkat unlinkat
 
 [evidence-review]
    comment = Evidence Capture: reviewers' inbox
@@ -62,8 +76,9 @@ cat <<SAMBA
    create mask = 0640
    force create mode = 0640
    directory mask = 0000
+   inherit acls = yes
    vfs objects = full_audit
    full_audit:prefix = %u|%I
-   full_audit:success = connect disconnect openat renameat unlinkat
-   full_audit:failure = connect openat renameat unlinkat
+   full_audit:success = connect disconnect openat renameat linkat unlinkat
+   full_audit:failure = connect openat renameat linkat unlinkat
 SAMBA

@@ -187,7 +187,7 @@ def main() -> int:
             say(
                 event="done",
                 ref=ref,
-                bundle=str(ws.drop_folder() / f"{ref}.zip.age"),
+                bundle=str(ws.drop_folder() / f"{ref}.r1.zip.age"),
                 countdown=seen["countdown"],
                 identity=str(ws.identity_file()),
                 sealed=seen["sealed"],

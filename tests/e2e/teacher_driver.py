@@ -355,7 +355,7 @@ def main() -> int:
             count=len(d.actions),
             seconds=round(time.monotonic() - d.started, 2) if d.actions else 0.0,
             ref=ref,
-            bundle=str(workspace.drop_folder() / f"{ref}.zip.age"),
+            bundle=str(workspace.drop_folder() / f"{ref}.r1.zip.age"),
             identity=str(workspace.identity_file()),
             seen=d.seen,
             scale=os.environ.get("QT_SCALE_FACTOR", "1"),

@@ -175,7 +175,7 @@ def test_walkthrough(tmp_path: Path) -> None:
             str(tmp_path / "outbox"),
         ).stdout.strip()
     )
-    assert bundle.name == f"{ref}.zip.age"
+    assert bundle.name == f"{ref}.r1.zip.age"
     assert bundle.exists()
     verified = cli(env, data, "verify", str(bundle), "--identity", str(ident), "--passphrase-file", str(passfile))
     assert verified.stdout.startswith(f"Verified: {ref} sealed by Jane Smith")

@@ -12,9 +12,10 @@ It prints one flushed line per step::
     SEALING REF
     ACK seal REF SHA256            seal_incident returned: the bundle is in DROP and the vault says sealed
 
-With PAUSE (``sig-rename``, ``bundle-rename`` or ``log``) it runs one round, stops just before that
-step of the seal (the rename of the signature's or the bundle's temporary file; logging ``sealed`` together with the
-status), prints ``PAUSED PAUSE`` and waits on stdin, so that the test can kill it at exactly that point.
+With PAUSE (``bundle-link``, ``sig-link`` or ``log``) it runs one round, stops just before that
+step of the seal (publishing the bundle's or the signature's temporary file under its final name, issue 15; logging
+``sealed`` together with the status), prints ``PAUSED PAUSE`` and waits on stdin, so that the test can kill it at
+exactly that point.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from evidence.bundle.seal import seal_incident
 from evidence.case.incident import IncidentDetails
 from evidence.vault.store import Vault
 
-PAUSES = ("sig-rename", "bundle-rename", "log")
+PAUSES = ("bundle-link", "sig-link", "log")
 
 
 def say(*words: object) -> None:
@@ -59,17 +60,17 @@ def pause_before(point: str) -> None:
 
 def install_pause(point: str) -> None:
     """Stop just before ``point`` (see the module docstring)."""
-    if point in ("sig-rename", "bundle-rename"):
-        real_replace = os.replace
-        renames = []
+    if point in ("bundle-link", "sig-link"):
+        real_link = os.link
+        links = []
 
-        def replace(src: Any, dst: Any, **kwargs: Any) -> None:
-            renames.append(dst)
-            if len(renames) == (1 if point == "sig-rename" else 2):
+        def link(src: Any, dst: Any, **kwargs: Any) -> None:
+            links.append(dst)
+            if len(links) == (1 if point == "bundle-link" else 2):
                 pause_before(point)
-            real_replace(src, dst, **kwargs)
+            real_link(src, dst, **kwargs)
 
-        os.replace = replace
+        os.link = link
     else:
         name = {"log": "log_and_set_status"}[point]
         real: Callable[..., Any] = getattr(Vault, name)

@@ -33,9 +33,12 @@ from bundles import dsl, school_profile, staff
 from faults import STRESS
 
 from evidence import bundle
+from evidence.bundle import seal as sealing
+from evidence.bundle import share
 from evidence.bundle.seal import seal_incident
 from evidence.case.custody import Action
 from evidence.case.incident import Status
+from evidence.core.errors import UsageError
 from evidence.core.fsutil import TEMP_PREFIX, leftover_temp_files
 from evidence.crypto import ageio, sshsig
 from evidence.vault.store import Vault
@@ -43,7 +46,7 @@ from evidence.vault.store import Vault
 DRIVER = Path(__file__).with_name("crash_seal_driver.py")
 TESTS = Path(__file__).resolve().parents[1]
 KILLS = 200 if STRESS else 10
-PAUSES = ("sig-rename", "bundle-rename", "log")
+PAUSES = ("bundle-link", "sig-link", "log")
 
 
 @dataclass
@@ -121,8 +124,8 @@ class Acks:
 class DropState:
     """What a drop folder holds after the kills."""
 
-    bundles: dict[str, str]  # REF -> SHA-256 of the whole, verified REF.zip.age
-    orphan_signatures: list[str]  # REF.zip.age.sig with no REF.zip.age beside it
+    bundles: dict[str, str]  # REF -> SHA-256 of the whole, verified REF.r1.zip.age (with or without its .sig)
+    orphan_signatures: list[str]  # REF.r1.zip.age.sig with no REF.r1.zip.age beside it
     leftovers: list[Path]  # .ec-tmp-* files
 
 
@@ -139,17 +142,19 @@ def check_drop_folder(drop: Path) -> DropState:
         if name.startswith(TEMP_PREFIX):
             continue
         if name.endswith(bundle.BUNDLE_SUFFIX):
-            ref = name[: -len(bundle.BUNDLE_SUFFIX)]
+            parsed = share.parse_bundle_name(name)
+            assert parsed is not None
+            assert parsed[1] == 1, name  # a seal is revision 1 (issue 15)
+            ref = parsed[0]
             ciphertext = path.read_bytes()
             verified = bundle.open_bundle(ciphertext, [dsl().age_secret], profile)  # a half-written one fails here
             assert verified.ref == ref
             bundles[ref] = hashlib.sha256(ciphertext).hexdigest()
         elif name.endswith(bundle.ORIGIN_SUFFIX):
-            ref = name[: -len(bundle.ORIGIN_SUFFIX)]
             signature = path.read_bytes()
             assert signature.startswith(sshsig.BEGIN.encode()), name
             assert signature.endswith(sshsig.END.encode()), name
-            beside = drop / f"{ref}{bundle.BUNDLE_SUFFIX}"
+            beside = drop / name.removesuffix(".sig")
             if beside.exists():
                 bundle.verify_origin(beside.read_bytes(), signature, profile)
             else:
@@ -282,6 +287,20 @@ def _reseal(base: Path) -> None:
     bundle.open_bundle(result.path.read_bytes(), [dsl().age_secret], school_profile())
 
 
+def _reseal_refused(base: Path) -> None:
+    """Sealing again refuses (issue 15: a reference on the share is sealed already; the file there is never replaced);
+    the bundle already published is complete (a signature its writer left is linked) and verifies, and the draft
+    stays whole in the vault: nothing is lost, nothing is shredded."""
+    with Vault(base / "vault.sqlite3") as vault:
+        (row,) = vault.list_incidents()
+        with pytest.raises(UsageError, match="sealed already"):
+            seal_incident(vault, row.ref, staff(), school_profile(), base / "drop")
+        assert vault.incident(row.ref).status is Status.DRAFT
+    current = share.current_revision(base / "drop", row.ref)
+    assert current is not None
+    sealing.verify_file(current.path, dsl(), school_profile())
+
+
 def test_a_kill_at_any_step_of_a_seal_leaves_only_whole_files(
     killed_at: tuple[str, Path, Acks], tmp_path: Path
 ) -> None:
@@ -289,28 +308,34 @@ def test_a_kill_at_any_step_of_a_seal_leaves_only_whole_files(
     drop = check_drop_folder(base / "drop")
     vault = check_vault(base / "vault.sqlite3", acks)
     (ref,) = vault.status
-    has_bundle, has_signature = ref in drop.bundles, (base / "drop" / f"{ref}{bundle.ORIGIN_SUFFIX}").exists()
+    has_bundle, has_signature = ref in drop.bundles, (base / "drop" / f"{ref}.r1{bundle.ORIGIN_SUFFIX}").exists()
     assert (has_signature, has_bundle) == {
-        "sig-rename": (False, False),
-        "bundle-rename": (True, False),
+        "bundle-link": (False, False),
+        "sig-link": (False, True),  # incomplete: a writer died between the two; never "tampered"
         "log": (True, True),
     }[point]
     assert vault.status[ref] is Status.DRAFT  # nothing is sealed until the status says so
     assert ref not in vault.sealed  # the "sealed" entry and the status commit together, or not at all
-    assert [p.name.split("-", 3)[-1] for p in drop.leftovers] == {
-        "sig-rename": [f"{ref}{bundle.ORIGIN_SUFFIX}"],
-        "bundle-rename": [f"{ref}{bundle.BUNDLE_SUFFIX}"],
+    assert sorted(p.name.split("-", 3)[-1] for p in drop.leftovers) == {
+        "bundle-link": [f"{ref}.r1{bundle.BUNDLE_SUFFIX}", f"{ref}.r1{bundle.ORIGIN_SUFFIX}"],
+        "sig-link": [f"{ref}.r1{bundle.ORIGIN_SUFFIX}"],
     }.get(point, [])
-    _reseal(base)  # the draft is intact: sealing it again works, and its bundle verifies
+    if point == "bundle-link":
+        _reseal(base)  # the draft is intact: sealing it again works, and its bundle verifies
+    else:
+        _reseal_refused(base)
 
 
-@pytest.mark.parametrize("killed_at", ["sig-rename", "bundle-rename"], indirect=True)
+@pytest.mark.parametrize("killed_at", ["bundle-link", "sig-link"], indirect=True)
 def test_no_temporary_file_outlives_a_kill(killed_at: tuple[str, Path, Acks], tmp_path: Path) -> None:
-    _, base, _ = _copy(killed_at, tmp_path)
+    point, base, _ = _copy(killed_at, tmp_path)
     hour_ago = time.time() - 3600
     for path in leftover_temp_files(base / "drop"):
         os.utime(path, (hour_ago, hour_ago))  # long stale: no writer can still be using it
-    _reseal(base)  # the next write to the drop folder
+    if point == "bundle-link":  # the next write to the drop folder
+        _reseal(base)
+    else:
+        _reseal_refused(base)
     assert leftover_temp_files(base / "drop") == []
 
 
@@ -321,7 +346,7 @@ def test_the_sealed_entry_and_the_status_commit_together(killed_at: tuple[str, P
     (ref,) = vault.status
     assert ref not in vault.sealed
     assert vault.status[ref] is Status.DRAFT
-    _reseal(base)
+    _reseal_refused(base)  # issue 15: the bundle on the share stays as it is; the draft stays too
     vault = check_vault(base / "vault.sqlite3", acks)
-    assert ref in vault.sealed
-    assert vault.status[ref] is Status.SEALED
+    assert ref not in vault.sealed
+    assert vault.status[ref] is Status.DRAFT

@@ -132,3 +132,15 @@ def test_context_keys_are_specified() -> None:
         nested = [k for v in data.values() if isinstance(v, dict) for k in v]
         for key in [*data, *nested]:
             assert f"`{key}`" in SPEC, (type(context).__name__, key)
+
+
+def test_revisions_on_the_share_and_receipts_are_specified() -> None:
+    """Issue 15: the names the share module writes, and the receipt's namespace and first line."""
+    from evidence.bundle import share
+    from evidence.crypto import namespaces
+
+    assert share.revision_name("REF", 7).replace("7", "N") in SPEC
+    assert f"`{namespaces.RECEIPT_NAMESPACE}`" in SPEC
+    assert share.RECEIPT_FORMAT in SPEC
+    assert f"{share.RECEIPTS_DIR}/REF.r1.KEYID{share.RECEIPT_SUFFIX}" in SPEC
+    assert f"{share.MAX_RECEIPT_BYTES // 1024} KiB" in SPEC

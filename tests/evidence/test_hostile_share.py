@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from bundles import dsl, head, make_sealed, school_profile, staff
+from bundles import dsl, head, make_sealed, school_profile, staff, write_revision
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -49,7 +49,7 @@ from evidence.core.errors import BundleError
 from evidence.core.text import BIDI_CONTROLS, clean_text
 from evidence.crypto import ageio, sshsig
 from evidence.crypto.keys import unlock_identity_file
-from evidence.review.actions import ReviewAction, add_review, write_bundle
+from evidence.review.actions import ReviewAction, add_review
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, /dev/zero and sparse files are POSIX")
 
@@ -591,7 +591,7 @@ def revisions(world: World) -> dict[str, Path]:
     sealed = bundle.open_bundle(world.bundle.read_bytes(), [dsl().age_secret], profile)
     for name, who in (("r2", dsl()), ("r2-fork", head())):
         bag = add_review(sealed, who, profile, ReviewAction.NOTE, f"Read it ({name})", when="2026-11-26T09:00:00.000Z")
-        out[name] = write_bundle(sealed.ref, bag, who, profile, world.base / "revisions" / name)
+        out[name] = write_revision(sealed.ref, bag, who, profile, world.base / "revisions" / name)
     r1 = world.base / "revisions" / "r1"
     r1.mkdir()
     shutil.copy(world.bundle, r1 / world.bundle.name)

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from bundles import dsl, head, legacy_profile, make_sealed, school_profile, staff
+from bundles import dsl, head, legacy_profile, make_sealed, school_profile, staff, write_revision
 from helpers import identity
 
 from evidence import bundle
 from evidence.core.errors import BundleError, UsageError
 from evidence.core.fsutil import TEMP_PREFIX
 from evidence.crypto.keys import Identity
-from evidence.review.actions import CaseStatus, ReviewAction, add_review, write_bundle
+from evidence.review.actions import CaseStatus, ReviewAction, add_review
 from evidence.review.inbox import (
     INDEX_FORMAT,
     InboxIndex,
@@ -43,7 +43,8 @@ def test_a_sealed_bundle_is_listed_with_its_verified_sender(tmp_path: Path) -> N
     folder, path = drop_with_one(tmp_path)
     [entry] = scan(folder, school_profile())
     assert entry.path == path
-    assert entry.ref == path.name.removesuffix(".zip.age")
+    assert entry.ref == path.name.removesuffix(".r1.zip.age")
+    assert entry.revision == 1
     assert entry.ref_is_valid
     assert entry.size == path.stat().st_size
     assert entry.modified_utc.endswith("Z")
@@ -65,7 +66,7 @@ def test_a_reviewers_revision_is_listed_with_the_reviewers_name(tmp_path: Path) 
     profile = school_profile()
     verified = bundle.open_bundle(path.read_bytes(), [dsl().age_secret], profile)
     bag = add_review(verified, dsl(), profile, ReviewAction.NOTE, "Read it")
-    write_bundle(verified.ref, bag, dsl(), profile, folder)
+    write_revision(verified.ref, bag, dsl(), profile, folder)
     [entry] = scan(folder, profile)
     assert entry.origin.state is OriginState.VERIFIED
     assert entry.origin.name == "Dee Sell"

@@ -9,7 +9,6 @@ nothing half-written, so that sealing again somewhere sane works. The drop folde
 from __future__ import annotations
 
 import io
-import os
 import random
 import sqlite3
 from pathlib import Path
@@ -24,9 +23,9 @@ from PIL import Image
 from app import cli
 from evidence import bundle
 from evidence.bundle import seal as sealing
+from evidence.bundle import share
 from evidence.case.custody import Action
 from evidence.case.incident import IncidentDetails, Status
-from evidence.core import fsutil
 from evidence.core.errors import EvidenceError
 from evidence.vault.store import Vault
 
@@ -109,25 +108,15 @@ def test_drop_folder_that_disappears_mid_seal(tmp_path: Path, monkeypatch: pytes
     """A pulled USB stick or a dropped share: the tmpfs is lazily unmounted and its mount point removed."""
     path, ref = draft(tmp_path)
     with tmpfs(tmp_path / "usb", "4m") as drop:
-        if moment == "between the two writes":
-            real_write = sealing.atomic_write
+        real_link = share.link_no_replace
 
-            def write_then_vanish(target: Path, data: Any, **kwargs: Any) -> None:
-                real_write(target, data, **kwargs)
-                if target.name.endswith(bundle.ORIGIN_SUFFIX):
-                    vanish(drop)
+        def link_then_vanish(tmp: Path, final: Path) -> None:  # issue 15: the bundle is linked first, then its .sig
+            if moment == "before the bundle's rename" or final.name.endswith(".sig"):
+                vanish(drop)
+            real_link(tmp, final)
 
-            monkeypatch.setattr(sealing, "atomic_write", write_then_vanish)
-        else:
-            real_replace = os.replace
-
-            def vanish_then_replace(src: Any, dst: Any, **kwargs: Any) -> None:
-                if str(dst).endswith(bundle.BUNDLE_SUFFIX):
-                    vanish(drop)
-                real_replace(src, dst, **kwargs)
-
-            monkeypatch.setattr(fsutil.os, "replace", vanish_then_replace)
-        failed_seal(path, ref, drop, f"{ref}{bundle.BUNDLE_SUFFIX}", "cannot write", "No such file or directory")
+        monkeypatch.setattr(share, "link_no_replace", link_then_vanish)
+        failed_seal(path, ref, drop, f"{ref}.r1{bundle.BUNDLE_SUFFIX}", "cannot write", "No such file or directory")
         monkeypatch.undo()
         assert not drop.exists()
     nothing_lost(path, ref, tmp_path / "drop")
@@ -137,7 +126,7 @@ def test_disk_full_during_seal(tmp_path: Path) -> None:
     """The drop folder has room for the signature (hundreds of bytes) but not the bundle (about 180 KB)."""
     path, ref = draft(tmp_path)
     with tmpfs(tmp_path / "full", "64k") as drop:
-        failed_seal(path, ref, drop, f"{ref}{bundle.BUNDLE_SUFFIX}", "cannot write", "No space left on device")
+        failed_seal(path, ref, drop, f"{ref}.r1{bundle.BUNDLE_SUFFIX}", "cannot write", "No space left on device")
         assert sorted(p.name for p in drop.iterdir()) == []  # no partial bundle, no temporary file, no orphan .sig
     nothing_lost(path, ref, tmp_path / "drop")
 
@@ -247,14 +236,14 @@ def test_cli_seal_fault_is_one_line(
         if fault == "read-only":
             remount_read_only(drop)
         elif fault == "vanishes":
-            real_write = sealing.atomic_write
+            real_link = share.link_no_replace
 
-            def write_then_vanish(target: Path, payload: Any, **kwargs: Any) -> None:
-                real_write(target, payload, **kwargs)
-                if target.name.endswith(bundle.ORIGIN_SUFFIX):
+            def link_then_vanish(tmp: Path, final: Path) -> None:
+                if final.name.endswith(".sig"):
                     vanish(drop)
+                real_link(tmp, final)
 
-            monkeypatch.setattr(sealing, "atomic_write", write_then_vanish)
+            monkeypatch.setattr(share, "link_no_replace", link_then_vanish)
         args = ["--identity", str(identity), "--passphrase-file", str(passfile), "--out", str(drop)]
         code = cli.run(["--data-dir", str(data), "seal", ref, *args])
         out, err = capsys.readouterr()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import dsl, head, make_sealed, school_profile, staff
+from bundles import dsl, head, make_sealed, school_profile, staff, write_revision
 
 from evidence import bundle
 from evidence.core.errors import BundleError, UsageError
 from evidence.crypto import sshsig
-from evidence.review.actions import CaseStatus, ReviewAction, add_review, case_status, reviews, write_bundle
+from evidence.review.actions import CaseStatus, ReviewAction, add_review, case_status, reviews
 
 
 def test_actions_along_the_chain(tmp_path: Path) -> None:
@@ -37,11 +37,11 @@ def test_actions_along_the_chain(tmp_path: Path) -> None:
         sshsig.verify(
             v.bag[bundle.revision_signature_path(k)], v.bag[bundle.revision_manifest_path(k)], bundle.SEAL_NAMESPACE
         )
-    path = write_bundle(v.ref, v.bag, dsl(), profile, tmp_path / "inbox")
+    path = write_revision(v.ref, v.bag, dsl(), profile, tmp_path / "inbox")
     again = bundle.open_bundle(path.read_bytes(), [head().age_secret], profile)
     assert len(again.revisions) == 4
     assert (
-        bundle.verify_origin(path.read_bytes(), (tmp_path / "inbox" / f"{v.ref}.zip.age.sig").read_bytes(), profile)[0]
+        bundle.verify_origin(path.read_bytes(), path.with_name(path.name + ".sig").read_bytes(), profile)[0]
         == dsl().card.principal
     )
 
@@ -124,9 +124,11 @@ def test_review_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     )
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert out.strip() == str(sealed.result.path)
+    revised = sealed.result.path.with_name(f"{sealed.ref}.r2.zip.age")  # issue 15: a new file; r1 stays
+    assert out.strip() == str(revised)
     assert "revision 2" in err
-    again = bundle.open_bundle(sealed.result.path.read_bytes(), [head().age_secret], school_profile())
+    assert sealed.result.path.read_bytes() == sealed.ciphertext
+    again = bundle.open_bundle(revised.read_bytes(), [head().age_secret], school_profile())
     assert reviews(again)[0].fields == {"crime_reference": "CR/9/26"}
     code = cli.run(
         [
@@ -147,9 +149,7 @@ def test_review_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 2
     assert "crime reference" in err
     assert len(err.strip().splitlines()) == 1
-    code = cli.run(
-        [*base, "verify", str(sealed.result.path), "--identity", str(ident), "--passphrase-file", str(passfile)]
-    )
+    code = cli.run([*base, "verify", str(revised), "--identity", str(ident), "--passphrase-file", str(passfile)])
     out, _ = capsys.readouterr()
     assert code == 0
     assert "2 revisions" in out

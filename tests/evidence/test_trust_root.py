@@ -24,6 +24,7 @@ from bundles import (
     school_profile,
     staff,
     unsigned_profile,
+    write_revision,
 )
 from helpers import identity, other_root, school_root
 
@@ -471,12 +472,12 @@ def test_verify_prints_the_origin_the_trust_verdict_and_the_history_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With a data folder: a rolled-back copy is genuine and anchored, and ``verify`` says all three things."""
-    from evidence.review.actions import ReviewAction, add_review, write_bundle
+    from evidence.review.actions import ReviewAction, add_review
 
     profile = school_profile()
     sealed = make_sealed(tmp_path / "work", profile=profile)
     verified = bundle.open_bundle(sealed.ciphertext, [dsl().age_secret], profile)
-    newer = write_bundle(
+    newer = write_revision(
         verified.ref, add_review(verified, dsl(), profile, ReviewAction.NOTE, "read"), dsl(), profile, tmp_path / "new"
     )
     data = tmp_path / "data"

@@ -46,8 +46,10 @@ def test_verify_txt_commands_pass_with_stock_tools(tmp_path: Path, monkeypatch: 
     sealed = make_sealed(tmp_path / "work", items=2)
     officer = tmp_path / "officer"
     officer.mkdir()
-    shutil.copy(sealed.result.path, officer)
-    shutil.copy(sealed.result.signature_path, officer)
+    # VERIFY.txt names the bundle REF.zip.age (its text is part of the signed bag, frozen since the first release);
+    # the drop folder names revision N REF.rN.zip.age (issue 15): the officer copies it under the name VERIFY.txt uses
+    shutil.copy(sealed.result.path, officer / f"{sealed.ref}{bundle.BUNDLE_SUFFIX}")
+    shutil.copy(sealed.result.signature_path, officer / f"{sealed.ref}{bundle.ORIGIN_SUFFIX}")
     identity_file = officer / "dsl.identity.age"
     write_identity_file(dsl(), identity_file, PASSPHRASE)
     text = bag_of(sealed.zip_bytes)[bundle.VERIFY_TXT].decode()

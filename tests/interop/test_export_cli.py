@@ -53,8 +53,10 @@ def test_export_police_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     )
     assert done.returncode == 0
     assert (folder / sealed.ref / "data/items/001.png").read_bytes() == sealed.pngs[0]
-    # the export itself is a signed revision in the bundle it came from
-    again = bundle.open_bundle(sealed.result.path.read_bytes(), [head().age_secret], school_profile())
+    # the export itself is a signed revision in the bundle it came from: the next file in its drop folder (issue 15)
+    revised = sealed.result.path.with_name(f"{sealed.ref}.r2.zip.age")
+    assert sealed.result.path.read_bytes() == sealed.ciphertext
+    again = bundle.open_bundle(revised.read_bytes(), [head().age_secret], school_profile())
     assert [r.action for r in reviews(again)] == [ReviewAction.EXPORTED]
     assert reviews(again)[0].fields == {"officer_reference": "PC 1234, CR/77/26"}
     assert (folder / sealed.ref / "data" / "custody-r2.jsonl").exists()
@@ -64,5 +66,6 @@ def test_export_police_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     assert code == 2
     assert len(err.strip().splitlines()) == 1
     assert "already exists" in err
-    again = bundle.open_bundle(sealed.result.path.read_bytes(), [head().age_secret], school_profile())
+    again = bundle.open_bundle(revised.read_bytes(), [head().age_secret], school_profile())
     assert len(reviews(again)) == 1  # the refused export was not logged
+    assert not revised.with_name(f"{sealed.ref}.r3.zip.age").exists()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from bundles import Sealed, dsl, head, make_sealed, school_profile
+from bundles import Sealed, dsl, head, make_sealed, school_profile, write_revision
 from ptyhelp import run_with_tty_input
 
 from evidence import bundle
@@ -19,7 +19,7 @@ from evidence.bundle import safezip
 from evidence.bundle import seal as sealing
 from evidence.core.errors import EvidenceError, UsageError
 from evidence.police import export, report
-from evidence.review.actions import ReviewAction, add_review, write_bundle
+from evidence.review.actions import ReviewAction, add_review
 from ui.report_pdf import render_report_pdf
 
 TOOLS = ("age", "age-keygen", "unzip", "sha256sum", "ssh-keygen", "pdftotext", "pdftoppm", "cmp")
@@ -54,7 +54,7 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Case:
     bag = add_review(
         v, dsl(), profile, ReviewAction.EXPORTED, "Asked for by PC Jones", {"officer_reference": OFFICER_REF}
     )
-    path = write_bundle(v.ref, bag, dsl(), profile, tmp / "inbox")
+    path = write_revision(v.ref, bag, dsl(), profile, tmp / "inbox")
     verified = sealing.verify_file(path, dsl(), profile)
     rep = report.build_report(
         verified, exported_by=EXPORTED_BY, officer_reference=OFFICER_REF, exported_utc=EXPORTED_UTC

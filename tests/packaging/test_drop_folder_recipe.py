@@ -69,5 +69,26 @@ def test_staff_drop_reviewers_read_nobody_else(people: People) -> None:
         assert not _as(people.outsider, f"ls {drop}")
         assert not _as(people.outsider, f"cat {a}")
         assert not _as(people.outsider, f"echo x > {drop}/EC-3.zip.age")
+
+        # issue 15: receipts/ — reviewers write signed receipts; staff open one by its name but may not list or write
+        receipts = drop / "receipts"
+        assert stat.S_IMODE(receipts.stat().st_mode) == 0o3770
+        receipt = receipts / "EC-1.r1.0123456789abcdef.receipt"
+        assert _as(people.owner, f"umask 077; echo received > {receipt}")  # as the reviewers' share writes it
+        assert _as(people.reviewer, f"ls {receipts} | grep -q EC-1 && cat {receipt}")
+        assert _as(people.staff1, f"cat {receipt}")
+        assert _as(people.staff2, f"cat {receipt}")  # a name is all it takes; it holds no personal data
+        assert not _as(people.staff1, f"ls {receipts}")
+        assert not _as(people.staff1, f"echo forged > {receipts}/EC-1.r1.fedcba9876543210.receipt")
+        assert not _as(people.staff1, f"echo forged > {receipt}")
+        assert not _as(people.staff1, f"rm -f {receipt}")
+        assert receipt.read_text() == "received\n"
+        assert not _as(people.outsider, f"cat {receipt}")
+        # a revision is a new file beside the old one, published with a hard link: the owner (the reviewers' share)
+        # may, and staff may link their own temp file into place (that is how a seal is published)
+        assert _as(people.owner, f"echo r2 > {drop}/.ec-tmp-x && ln {drop}/.ec-tmp-x {drop}/EC-1.r2.zip.age")
+        assert not _as(people.owner, f"ln {drop}/.ec-tmp-x {drop}/EC-1.r2.zip.age")  # never over an existing name
+        assert _as(people.staff1, f"echo s > {drop}/.ec-tmp-y && ln {drop}/.ec-tmp-y {drop}/EC-4.r1.zip.age")
+        assert _as(people.staff1, f"rm {drop}/.ec-tmp-y")
     finally:
         shutil.rmtree(base)

@@ -140,7 +140,7 @@ def main() -> int:
     app.quit()
     qapp.processEvents()
     locations = {name: QStandardPaths.writableLocation(loc) for name, loc in LOCATIONS.items()}
-    bundle = ws.drop_folder() / f"{ref}.zip.age"
+    bundle = ws.drop_folder() / f"{ref}.r1.zip.age"
     report = {"ref": ref, "bundle": str(bundle), "sealed": sealed, "errors": errors, "locations": locations}
     print(json.dumps({**report, "written": sorted(set(WRITTEN))}))
     return 0 if sealed and not errors and bundle.exists() else 1

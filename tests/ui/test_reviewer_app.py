@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bundles import ISSUED_AT, dsl, make_sealed, rezip, school_profile, staff, unsigned_profile
+from bundles import ISSUED_AT, dsl, make_sealed, rezip, school_profile, staff, unsigned_profile, write_revision
 from helpers import school_root
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -21,7 +21,7 @@ from evidence import bundle
 from evidence.case.profile import Profile
 from evidence.core.text import BIDI_CONTROLS
 from evidence.crypto.keys import write_identity_file
-from evidence.review.actions import ReviewAction, add_review, reviews, write_bundle
+from evidence.review.actions import ReviewAction, add_review, reviews
 from evidence.review.inbox import Seen, signature_path_for
 from ui.inbox import COL_STATUS, SEEN_WORDS
 
@@ -120,8 +120,10 @@ def test_record_action_adds_a_signed_revision(reviewer, qtbot) -> None:  # type:
     dialog = fill_action(qtbot, app, ReviewAction.MEETING_HELD, "Met the pupil", {"who": "DSL and pupil"})
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: app.review.current is not None and len(app.review.current.revisions) == 2, timeout=20000)
-    again = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
+    assert app.review.current_path == sealed.result.path.with_name(f"{sealed.ref}.r2.zip.age")  # issue 15: a new file
+    again = bundle.open_bundle(app.review.current_path.read_bytes(), [dsl().age_secret], app.profile)
     assert [r.action for r in reviews(again)] == [ReviewAction.MEETING_HELD]
+    assert sealed.result.path.read_bytes() == sealed.ciphertext  # the seal stays as history
     assert reviews(again)[0].fields == {"who": "DSL and pupil"}
     assert reviews(again)[0].why == "Met the pupil"
     assert app.window.action_list.count() == 1
@@ -226,7 +228,7 @@ def test_an_older_revision_put_back_is_amber_never_green(reviewer, qtbot, tmp_pa
     assert app.banner.state == "verified"
     verified = app.review.current
     bag = add_review(verified, dsl(), app.profile, ReviewAction.NOTE, "Read it")
-    newer = write_bundle(verified.ref, bag, dsl(), app.profile, tmp_path / "elsewhere")
+    newer = write_revision(verified.ref, bag, dsl(), app.profile, tmp_path / "elsewhere")
     app.banner.clear()
     open_and_wait(qtbot, app, newer)
     assert app.banner.state == "verified"
@@ -250,7 +252,7 @@ def test_control_and_bidi_characters_from_a_bundle_are_never_shown(reviewer, qtb
     verified = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
     fields = {"crime_reference": f"CR{EVIL}"}
     bag = add_review(verified, dsl(), app.profile, ReviewAction.POLICE_CONTACTED, f"Why{EVIL}", fields)
-    path = write_bundle(verified.ref, bag, dsl(), app.profile, tmp_path / "evil-drop")
+    path = write_revision(verified.ref, bag, dsl(), app.profile, tmp_path / "evil-drop")
     open_and_wait(qtbot, app, path)
     assert app.banner.state == "verified"
     shown = [
@@ -348,3 +350,26 @@ def test_the_incident_tab_speaks_in_words_not_iso_times_or_enum_values(reviewer,
     assert "18:30" in text
     assert "Categories: Threatening" in text  # the label, not the value "threatening"
     assert "thing(s)" not in app.window.heading.text()
+
+
+def test_opening_a_bundle_of_the_drop_folder_writes_a_receipt(reviewer, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: the reviewer's inbox writes a signed receipt for the seal it verified, so the member of staff may
+    delete their local copy; a copy opened from elsewhere gets none."""
+    from evidence.bundle import share
+
+    app, sealed = reviewer
+    elsewhere = tmp_path / "usb"
+    elsewhere.mkdir()
+    for suffix in ("", ".sig"):
+        (elsewhere / f"{sealed.result.path.name}{suffix}").write_bytes(
+            (sealed.result.path.parent / f"{sealed.result.path.name}{suffix}").read_bytes()
+        )
+    open_and_wait(qtbot, app, elsewhere / sealed.result.path.name)
+    assert not (elsewhere / "receipts").exists()
+    drop = sealed.result.path.parent
+    assert share.find_receipt(drop, sealed.ref, sealed.result.sha256, app.profile) is None
+    app.banner.clear()
+    open_and_wait(qtbot, app, sealed.result.path)
+    receipt = share.find_receipt(drop, sealed.ref, sealed.result.sha256, app.profile)
+    assert receipt is not None
+    assert receipt.principal == dsl().card.principal

@@ -200,7 +200,7 @@ def test_inbox_lists_entries_with_origin_and_status(qtbot, drop: Path, tmp_path:
     inbox.set_entries(entries, index)
     shown = {r[COL_REF]: r for r in rows(inbox)}
     assert set(shown) == {
-        path.name.removesuffix(".zip.age"),
+        path.name.removesuffix(".r1.zip.age"),
         "EC-20261125-ABCDEF",
         "EC-20261125-0000AA",
         "EC-20261125-0000BB",

@@ -23,12 +23,14 @@ from app.paths import Paths
 from app.staff import StaffApp
 from app.workspace import Workspace
 from evidence import bundle
+from evidence.bundle import share
 from evidence.bundle.seal import verify_file
 from evidence.capture.context import ReceivedContext
 from evidence.case.custody import REMOVED_FOR_SAFEGUARDING
 from evidence.case.incident import Category, IncidentDetails, PerpetratorType, ReportType, Status, TargetRole
 from evidence.crypto.keys import Identity, Role
 from ui.dialogs import QtReceiveDialog, QtSafeguardingDialog
+from ui.sealed_page import WAITING_TEXT
 from ui.unlock_dialog import QtUnlockDialog
 
 PASS = "a long test passphrase"
@@ -319,7 +321,7 @@ def test_ticking_the_box_hides_the_items_and_a_logged_button_removes_them(app: S
     assert box is not None
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: app.window.right_stack.currentWidget() is app.window.sealed_page, timeout=30000)
-    verified = verify_file(app.workspace.drop_folder() / f"{ref}{bundle.BUNDLE_SUFFIX}", me, app.workspace.profile())
+    verified = verify_file(app.workspace.drop_folder() / f"{ref}.r1{bundle.BUNDLE_SUFFIX}", me, app.workspace.profile())
     assert verified.items == ()
     assert [(x.reason, x.sha256) for x in verified.excluded] == [
         (REMOVED_FOR_SAFEGUARDING, hashlib.sha256(p).hexdigest()) for p in pngs
@@ -406,7 +408,7 @@ def test_seal_writes_a_bundle_that_verifies(app: StaffApp, made, qtbot) -> None:
     qtbot.waitUntil(lambda: app.window.right_stack.currentWidget() is page, timeout=30000)
     assert boxes(app, "info_box") == []  # a calm page, not a box over a greyed, emptied form
     assert page.heading_label.text() == "Sealed and sent to Jane Smith"
-    path = app.workspace.drop_folder() / f"{ref}{bundle.BUNDLE_SUFFIX}"
+    path = app.workspace.drop_folder() / f"{ref}.r1{bundle.BUNDLE_SUFFIX}"
     assert path.exists()
     assert str(path) in page.text_label.text()
     assert hashlib.sha256(path.read_bytes()).hexdigest() in page.fingerprint_label.text()
@@ -418,10 +420,27 @@ def test_seal_writes_a_bundle_that_verifies(app: StaffApp, made, qtbot) -> None:
     assert app.window.right_stack.currentWidget() is page
     verified = verify_file(path, me, app.workspace.profile())
     assert verified.bag[verified.items[0].file] == png
+    # issue 15: the local copy stays until a reviewer's signed receipt for this bundle is on the share
+    assert app.vault.incident(ref).status is Status.SEALED
+    assert WAITING_TEXT in page.text_label.text()
+    assert incident_status(app, ref) == WAITING_TEXT
+    assert share.acknowledge(path.parent, ref, me, app.workspace.profile()) is not None  # standalone: her own reviewer
+    app.check_deliveries()
+    qtbot.waitUntil(lambda: app.vault.incident(ref).status is Status.SHREDDED, timeout=30000)
     # the standalone profile keeps no local copy: the local evidence is gone, the record of it stays
-    assert app.vault.incident(ref).status is Status.SHREDDED
     assert app.vault.items(ref)[0].shredded
-    assert [e.action for e in app.vault.custody(ref, [me.age_secret])][-2:] == ["sealed", "disposed"]
+    assert [e.action for e in app.vault.custody(ref, [me.age_secret])][-3:] == ["annotated", "annotated", "disposed"]
+    qtbot.waitUntil(lambda: incident_status(app, ref).startswith("Received by Jane Smith at "), timeout=30000)
+
+
+def incident_status(app: StaffApp, ref: str) -> str:
+    """The status column of ``ref``'s row in the staff window's incident list."""
+    tree = app.window.incidents
+    for index in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(index)
+        if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == ref:
+            return item.text(2)
+    raise AssertionError(f"{ref} is not listed")
 
 
 def test_no_answers_no_seal(app: StaffApp, made, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -450,7 +469,7 @@ def test_idle_lock_closes_the_seal_confirmation_and_nothing_is_sealed(app: Staff
     assert app.lock.dialogs() == []
     assert not app.session.busy
     assert app.vault.incident(ref).status is Status.DRAFT
-    assert not (app.workspace.drop_folder() / f"{ref}{bundle.BUNDLE_SUFFIX}").exists()
+    assert not (app.workspace.drop_folder() / f"{ref}.r1{bundle.BUNDLE_SUFFIX}").exists()
     assert boxes(app, "error_box") == []
 
 
@@ -468,8 +487,8 @@ def test_a_lock_during_the_seal_waits_for_it(app: StaffApp, made, qtbot) -> None
         pass
     assert app.session.locked
     assert not app.session.busy
-    assert app.vault.incident(ref).status is Status.SHREDDED
-    assert (app.workspace.drop_folder() / f"{ref}{bundle.BUNDLE_SUFFIX}").exists()
+    assert app.vault.incident(ref).status is Status.SEALED  # issue 15: kept until a reviewer's receipt
+    assert (app.workspace.drop_folder() / f"{ref}.r1{bundle.BUNDLE_SUFFIX}").exists()
 
 
 def test_the_lock_closes_an_open_provenance_dialog(app: StaffApp, made, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
