@@ -269,6 +269,21 @@ class TsaConfig:
         return cls(_check_url(url), name, TrustAnchors.parse(anchors_pem, intermediates_pem))
 
     @classmethod
+    def from_pem_file_text(cls, url: str, name: str, pem: bytes) -> TsaConfig:
+        """Build from one PEM text holding the TSA's root(s) and any issuing CAs, as IT downloads them.
+
+        The self-signed certificates become the anchors, the others the intermediates.
+
+        Raises:
+            TsaConfigError: no self-signed root among them, or as :meth:`create`.
+        """
+        certs = _load_pem_certs(pem, f"TSA {url!r} certificates")
+        roots = [c for c in certs if _issued_by(c, c)]
+        if not roots:
+            raise TsaConfigError(f"TSA {url!r}: the certificates include no self-signed root to trust")
+        return cls.create(url, name, _pem(roots), _pem([c for c in certs if c not in roots]))
+
+    @classmethod
     def parse(cls, value: Mapping[str, object]) -> TsaConfig:
         """Build from a mapping with ``url``, ``name``, ``anchors_pem`` and optional ``intermediates_pem`` (str).
 
