@@ -318,6 +318,10 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
         result = sealing.seal_and_settle(vault, ref, identity, profile, out)
     print(result.path)
     print(f"sha256: {result.sha256}", file=sys.stderr)
+    print(f"revision 1: {result.revision_time}", file=sys.stderr)
+    if result.untimed_items:
+        shown = ", ".join(str(n) for n in result.untimed_items)
+        print(f"items without trusted time (workstation clock only): {shown}", file=sys.stderr)
     if result.local_copy is not None:
         print(f"local copy: {result.local_copy.value} (as the school profile says)", file=sys.stderr)
     return EXIT_OK
@@ -383,10 +387,12 @@ def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
         print(
             clean_line(
                 f"  revision {rev.number}: {rev.action} by {rev.signer_name} <{rev.signer_principal}> "
-                f"({rev.signer_fingerprint}) at {rev.time_utc}",
+                f"({rev.signer_fingerprint}) at {rev.time_utc}; {verified.revision_time_label(rev.number)}",
                 limit=1000,
             )
         )
+    for item in verified.items:
+        print(clean_line(f"  item {item.seq}: {verified.item_time_label(item.seq)}", limit=1000))
     if checked.origin is None:
         print("origin: not checked (--no-origin): who put this file there is not known")
     else:

@@ -20,6 +20,7 @@ from evidence.bundle.layout import (
     sha256_hex,
 )
 from evidence.bundle.records import PreviousRevision, RevisionRecord, Signer, TrustRef
+from evidence.bundle.timestamps import Stamper
 from evidence.bundle.verify import VerifiedBundle
 from evidence.case.custody import CustodyEntry, to_jsonl, verify_chain
 from evidence.case.profile import Profile
@@ -39,10 +40,12 @@ def revise(
     custody_entries: Sequence[CustodyEntry],
     when: str,
     school: str | None = None,
+    stamp: Stamper | None = None,
 ) -> dict[str, bytes]:
     """Add a revision: new payload files, the new custody entries, and a new signed manifest.
 
-    ``new_files`` are bag-relative names under ``data/reviews/``; nothing existing may be replaced.
+    ``new_files`` are bag-relative names under ``data/reviews/``; nothing existing may be replaced. ``stamp`` asks
+    for RFC 3161 tokens over the new manifest (:func:`evidence.bundle.timestamps.revision_stamper`).
 
     Raises:
         UsageError: the reviewer is not one, a file is not new, or the profile cannot extend the bundle's trust
@@ -82,7 +85,7 @@ def revise(
     earlier.update(trust_files)
     revisions = [r.record for r in verified.revisions] + [record]
     school_name = school or verified.incident.school
-    return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when)
+    return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when, stamp=stamp)
 
 
 def _trust_for(verified: VerifiedBundle, profile: Profile) -> tuple[TrustRef | None, dict[str, bytes]]:
