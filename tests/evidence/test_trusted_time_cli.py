@@ -127,3 +127,50 @@ def test_receive_queues_and_timestamp_pending_confirms(capsys, tmp_path: Path, t
     assert f"{ref}/1: Time confirmed by TSA Evidence Test TSA: " in out
     assert "1 confirmed, 0 waiting" in out
     assert tsa.requests == 1
+
+
+def test_seal_and_verify_print_each_trusted_time(capsys, tmp_path: Path, tsa: TsaServer) -> None:  # type: ignore[no-untyped-def]
+    data, passfile = _identity(capsys, tmp_path)
+    pem = _ca_file(tsa, tmp_path)
+    code, _, err = run(
+        capsys, "--data-dir", str(data), "profile", "create", "--school", "S", "--out",
+        str(tmp_path / "profile.toml"), "--passphrase-file", str(passfile), "--tsa", tsa.url, "--tsa-ca", str(pem),
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run(capsys, "--data-dir", str(data), "incident", "new", "--title", "T")
+    ref = out.strip()
+    for n, colour in enumerate(((200, 10, 10), (10, 200, 10)), start=1):
+        shot = tmp_path / f"shot{n}.png"
+        Image.new("RGB", (40, 30), colour).save(shot, "PNG")
+        if n == 2:
+            tsa.go_offline()  # item 2 stays queued; at sealing the TSA is back and it is asked once more
+        code, _, err = run(
+            capsys, "--data-dir", str(data), "receive", "--incident", ref, "--provided-by", "Parent", "--how",
+            "e-mail", str(shot),
+        )  # fmt: skip
+        assert code == 0, err
+        if n == 1:
+            assert run(capsys, "--data-dir", str(data), "timestamp", "--pending")[0] == 0
+    tsa.go_online()
+    out_dir = tmp_path / "drop"
+    identity = str(tmp_path / "jane.identity.age")
+    code, out, err = run(
+        capsys, "--data-dir", str(data), "seal", ref, "--identity", identity, "--passphrase-file", str(passfile),
+        "--out", str(out_dir),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "revision 1: Time confirmed by TSA Evidence Test TSA: " in err
+    assert "items without trusted time" not in err
+    code, out, err = run(
+        capsys, "--data-dir", str(data), "verify", out.strip(), "--identity", identity, "--passphrase-file",
+        str(passfile),
+    )  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert any(
+        line.strip().startswith("revision 1: sealed by ") and "; Time confirmed by TSA " in line for line in lines
+    ), out
+    for n in (1, 2):
+        assert any(line.strip().startswith(f"item {n}: Time confirmed by TSA Evidence Test TSA: ") for line in lines), (
+            out
+        )
