@@ -94,3 +94,56 @@ def test_openssl_commands_of_verify_txt_work_as_written(
     item1.write_bytes(item2.read_bytes())
     [command] = [c for c in tokens if "-in data/items/001.tsa-1.tsr " in c]
     assert _run(command, bag_dir).returncode != 0
+
+
+def test_police_export_procedure_checks_trusted_time_with_openssl(qapp, tmp_path: Path, tsa: TsaServer) -> None:  # type: ignore[no-untyped-def]
+    """The export's VERIFY.txt has a trusted-time step whose openssl commands pass as written; the report and the
+    draft statement give each exhibit's trusted time."""
+    from evidence.police import export, report
+    from ui.report_pdf import render_report_pdf
+
+    profile = school_profile(tsas=[tsa.config()])
+    sealed = make_sealed(tmp_path / "work", items=1, profile=profile)
+    verified = bundle.verify_bag(sealed.zip_bytes, profile)
+    rep = report.build_report(
+        verified, exported_by="Dee Sell <dsl@school.example>", officer_reference="CR/1/26",
+        exported_utc="2026-11-26T09:30:00.000Z",
+    )  # fmt: skip
+    assert rep.exhibits[0].trusted_time.startswith("Time confirmed by TSA Evidence Test TSA: ")
+    assert rep.revisions[0].trusted_time.startswith("Time confirmed by TSA Evidence Test TSA: ")
+    pdf = render_report_pdf(rep, report.exhibit_images(rep, verified))
+    result = export.export_police(
+        verified,
+        tmp_path / "out",
+        report_pdf=pdf,
+        exported_by="Dee Sell <dsl@school.example>",
+        officer_reference="CR/1/26",
+        exported_utc="2026-11-26T09:30:00.000Z",
+        signer=dsl(),
+    )
+    folder = result.folder
+    statement = (folder / "statement-draft.txt").read_text()
+    assert "An independent time-stamping authority confirmed that this exact file existed at that time: " in statement
+    text = (folder / "VERIFY.txt").read_text()
+    assert "Trusted time" in text
+    commands, current = [], ""
+    for line in text.splitlines():
+        if not line.startswith("     ") or line.strip().startswith("#"):
+            continue
+        stripped = line.strip()
+        current += stripped[:-1] + " " if stripped.endswith("\\") else stripped
+        if not stripped.endswith("\\"):
+            commands.append(" ".join(current.split()))
+            current = ""
+    cwd, ran = folder, 0
+    for command in commands:
+        if command.startswith("cd "):
+            cwd = (cwd / command[3:]).resolve()
+            continue
+        if command.startswith("openssl"):
+            done = _run(command, cwd)
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+            if command.startswith("openssl ts -verify"):
+                assert "Verification: OK" in done.stdout
+                ran += 1
+    assert ran == 2  # item 1 and revision 1
