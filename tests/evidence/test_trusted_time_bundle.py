@@ -246,3 +246,18 @@ def test_token_files_are_named_as_specified() -> None:
     assert timestamps.is_item_token_file("data/items/003.tsa-2.chain.pem")
     assert not timestamps.is_item_token_file("data/items/003.tsa-0.tsr")
     assert timestamps.is_revision_token_file("seal/revisions/4/tsa-1.chain.pem")
+
+
+def test_a_later_revision_adds_the_token_a_revision_made_offline_lacks(tmp_path: Path, tsa: TsaServer) -> None:
+    profile = school_profile(tsas=[tsa.config()])
+    tsa.go_offline()
+    sealed = make_sealed(tmp_path, items=1, profile=profile)
+    verified = bundle.verify_bag(sealed.zip_bytes, profile)
+    assert verified.revision_time_label(1) == "no trusted time"
+    tsa.go_online()
+    bag = review.add_review(verified, dsl(), profile, review.ReviewAction.MEETING_HELD, "met", {"who": "parents"})
+    revised = bundle.verify_bag(bundle.zip_bag(sealed.ref, bag), profile)
+    [late] = revised.revision_times(1)
+    assert late.digest == hashlib.sha256(revised.bag["seal/revisions/1/manifest-sha256.txt"]).digest()
+    assert revised.revision_time_label(2).startswith("Time confirmed by TSA ")
+    assert revised.item_time_label(1) == "Workstation clock only"  # an item's time cannot be confirmed later
