@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
@@ -88,7 +88,7 @@ class StaffApp(QObject):
         self.window_settings = QSettings(str(workspace.paths.window_state), QSettings.Format.IniFormat)
         self.timestamper = TimestampWorker(workspace, self)
         self._wire()
-        self.timestamper.start(QThread.Priority.LowPriority)
+        self.timestamper.start()
         self.incidents.locked_changed(self.session.locked)
         self.incidents.refresh()
 

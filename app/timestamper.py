@@ -6,6 +6,11 @@ Back-off lives in the queue itself (:func:`evidence.vault.timestamps.drain` push
 out, 30 s doubling up to an hour), so the worker simply sleeps until the earliest request is due, at most
 :data:`MAX_SLEEP_S`, and wakes early when a capture queues something new. A restart resumes from the vault: nothing
 is kept in memory that the vault does not hold.
+
+The loop runs on a daemon Python thread, not a ``QThread``: a ``QThread`` still running when the app's objects are
+torn down aborts the process, whereas a daemon thread simply ends with it, which for the queue is the same as a
+crash (the vault's transactions make that safe: nothing is lost, nothing asked twice). Its signals reach the UI
+thread as queued signals.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from app.workspace import Workspace
 from evidence.core.errors import EvidenceError
@@ -26,7 +31,7 @@ MAX_SLEEP_S = 300.0
 MIN_SLEEP_S = 1.0
 
 
-class TimestampWorker(QThread):
+class TimestampWorker(QObject):
     """Drains the trusted-time queue in the background.
 
     Signals:
@@ -37,11 +42,22 @@ class TimestampWorker(QThread):
     stamped = Signal(str, int)
     waiting = Signal(int)
 
-    def __init__(self, workspace: Workspace, parent: object = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
+    def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.workspace = workspace
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start looking at the queue in the background."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="trusted-time", daemon=True)
+            self._thread.start()
+
+    def is_finished(self) -> bool:
+        """True once the loop has ended (or never started)."""
+        return self._thread is None or not self._thread.is_alive()
 
     def wake(self, *_args: object) -> None:
         """Look at the queue now (a capture just queued something)."""
@@ -51,10 +67,11 @@ class TimestampWorker(QThread):
         """Stop after the request in flight (each has a timeout) and wait for the thread."""
         self._stop.set()
         self._wake.set()
-        self.wait(timeout_ms)
+        if self._thread is not None:
+            self._thread.join(timeout_ms / 1000)
 
     def run(self) -> None:
-        """Qt calls this on the worker thread."""
+        """The loop, on the worker thread."""
         while not self._stop.is_set():
             sleep = MAX_SLEEP_S
             try:

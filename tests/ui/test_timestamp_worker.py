@@ -107,7 +107,7 @@ def test_worker_drains_after_going_online(qtbot: QtBot, tmp_path: Path, tsa: Tsa
         assert got.args == [ref, seq2]
     finally:
         worker.stop()
-    assert worker.isFinished()
+    assert worker.is_finished()
     with ws.open_vault() as vault:
         assert [t.seq for t in vault.timestamp_tokens(ref)] == [seq, seq2]
         assert vault.pending_timestamps() == []
