@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
-from app import installation, trustroot
+from app import installation, timestamping, trustroot
 from app.paths import Paths
 from app.workspace import Workspace, check_fingerprint
 from evidence.bundle import seal as sealing
@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--pack-passphrase-file", help="or encrypted with the passphrase in this file")
 
     installation.add_parser(verbs)
+    timestamping.add_parser(verbs)
 
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle, or check a police export folder")
     ver.add_argument("bundle", help="REF.zip.age, or a REF-police-export folder")
@@ -322,6 +323,10 @@ def cmd_seal(ws: Workspace, a: argparse.Namespace) -> int:
         result = sealing.seal_and_settle(vault, ref, identity, profile, out)
     print(result.path)
     print(f"sha256: {result.sha256}", file=sys.stderr)
+    print(f"revision 1: {result.revision_time}", file=sys.stderr)
+    if result.untimed_items:
+        shown = ", ".join(str(n) for n in result.untimed_items)
+        print(f"items without trusted time (workstation clock only): {shown}", file=sys.stderr)
     if result.local_copy is not None:
         print(f"local copy: {result.local_copy.value} (as the school profile says)", file=sys.stderr)
     return EXIT_OK
@@ -409,10 +414,12 @@ def cmd_verify(ws: Workspace, a: argparse.Namespace) -> int:
         print(
             clean_line(
                 f"  revision {rev.number}: {rev.action} by {rev.signer_name} <{rev.signer_principal}> "
-                f"({rev.signer_fingerprint}) at {rev.time_utc}",
+                f"({rev.signer_fingerprint}) at {rev.time_utc}; {verified.revision_time_label(rev.number)}",
                 limit=1000,
             )
         )
+    for item in verified.items:
+        print(clean_line(f"  item {item.seq}: {verified.item_time_label(item.seq)}", limit=1000))
     if checked.origin is None:
         print("origin: not checked (--no-origin): who put this file there is not known")
     else:
@@ -512,6 +519,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace]
     ("review", None): cmd_review,
     ("export-police", None): cmd_export_police,
     **installation.COMMANDS,
+    **timestamping.COMMANDS,
 }
 
 

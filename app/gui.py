@@ -13,6 +13,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from evidence.core.errors import EvidenceError
 from evidence.core.fsutil import sweep_stale_temp_files
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, Role
+from evidence.crypto.tsa import default_tsas
 
 if TYPE_CHECKING:
     from app.reviewer import ReviewerApp
@@ -88,7 +90,8 @@ def create_from_wizard(
     if school_profile is not None:
         workspace.install_signed(school_profile, root_fingerprint, source=str(profile_file))
         return identity
-    standalone = Profile.standalone_for(identity.card, school).sign(identity, version=1, issued_utc=utc_now())
+    base = replace(Profile.standalone_for(identity.card, school), tsas=tuple(default_tsas()))  # trusted time
+    standalone = base.sign(identity, version=1, issued_utc=utc_now())
     workspace.install_signed(standalone, identity.card.fingerprint, source="the standalone profile")
     return identity
 

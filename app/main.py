@@ -18,6 +18,7 @@ VERBS = frozenset(
         "review",
         "export-police",
         "settings",
+        "timestamp",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})

@@ -169,7 +169,7 @@ class ReviewerApp(QObject):
         self.items.set_locked(False)
         self.items.set_items(list(verified.items))
         for i in verified.items:
-            self.items.set_notes(i.seq, {"caption": i.caption})
+            self.items.set_notes(i.seq, {"caption": i.caption, "trusted_time": verified.item_time_label(i.seq)})
         self._thumbnails()
         self.custody.set_entries(list(verified.custody))
 
@@ -187,7 +187,8 @@ class ReviewerApp(QObject):
             return
         item = current.item(seq)
         context = current.item_context(item).to_json_dict()
-        self.viewer.set_item(item, current.item_content(item), context, {"caption": item.caption})
+        notes = {"caption": item.caption, "trusted_time": current.item_time_label(seq)}
+        self.viewer.set_item(item, current.item_content(item), context, notes)
         self.viewer.show()
 
     def _clear(self) -> None:

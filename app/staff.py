@@ -22,6 +22,7 @@ from app.flows.incident import IncidentFlow, StaffViews
 from app.flows.seal import SealFlow
 from app.guides import MISSING_TEXT, guide_path
 from app.lock import LockCoordinator
+from app.timestamper import TimestampWorker
 from app.workspace import Workspace
 from evidence.bundle import seal as sealing
 from evidence.case.incident import IncidentDetails
@@ -91,7 +92,9 @@ class StaffApp(QObject):
         self.tray: QSystemTrayIcon | None = None
         self.guides: list[QWidget] = []
         self.window_settings = QSettings(str(workspace.paths.window_state), QSettings.Format.IniFormat)
+        self.timestamper = TimestampWorker(workspace, self)
         self._wire()
+        self.timestamper.start()
         self.incidents.locked_changed(self.session.locked)
         self.incidents.refresh()
         self.missing_told: set[str] = set()
@@ -171,6 +174,7 @@ class StaffApp(QObject):
         self.session.locked_changed.connect(incidents.locked_changed)
         self.session.busy_changed.connect(self._busy_changed)
         self.capturing.captured.connect(self._tell_tray)
+        self.capturing.captured.connect(self.timestamper.wake)  # a new item is queued for trusted time
         self.capturing.captured.connect(incidents.report_after_capture)  # after the flow showed the incident
         self.hotkeys.pressed.connect(self.capturing.capture)
         settings_menu = self.window.menuBar().addMenu("&Settings")
@@ -270,6 +274,7 @@ class StaffApp(QObject):
         """Finish work in flight, save typed details and the window's size, and close."""
         self.deliveries_timer.stop()
         self.hotkeys.close()
+        self.timestamper.stop()
         self.save_window()
         self.incidents.save_details()
         self.lock.runner.wait()

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from app import timestamping
 from app.workspace import Workspace, check_fingerprint
 from evidence.case.profile import Profile, StaffSigner
 from evidence.core.errors import ProfileError, UsageError
@@ -57,6 +58,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-
     create.add_argument("--drop-folder", default="")
     create.add_argument("--idle-lock-minutes", type=int, default=5)
     create.add_argument("--out", required=True)
+    timestamping.add_profile_arguments(create)
     install = prof.add_parser("install", help="check a signed profile against the root fingerprint, and install it")
     install.add_argument("file")
     install.add_argument("--root-fingerprint", required=True, help="the SHA256:… fingerprint IT gave you")
@@ -124,6 +126,7 @@ def cmd_profile_create(ws: Workspace, a: argparse.Namespace) -> int:
     if a.version is not None and a.version < 1:
         raise UsageError("--version must be 1 or more")
     staff: tuple[StaffSigner, ...] = _cards(a.staff, Role.STAFF, "--staff")
+    a.tsas = timestamping.profile_tsas(a)
     if a.root:
         return _create_school_profile(a, out, staff)
     return _create_standalone(ws, a, out, staff)
@@ -149,6 +152,7 @@ def _create_school_profile(a: argparse.Namespace, out: Path, staff: tuple[StaffS
         staff=staff,
         drop_folder=a.drop_folder,
         idle_lock_minutes=a.idle_lock_minutes,
+        tsas=a.tsas,
     ).sign(root, version=version, issued_utc=utc_now())
     atomic_write(out, profile.to_toml().encode("utf-8"), mode=0o644)
     print(f"profile: {_shown(out)}")
@@ -183,6 +187,7 @@ def _create_standalone(ws: Workspace, a: argparse.Namespace, out: Path, staff: t
         drop_folder=a.drop_folder,
         idle_lock_minutes=a.idle_lock_minutes,
         standalone=True,
+        tsas=a.tsas,
     ).sign(me, version=version, issued_utc=utc_now())
     accepted = ws.install_signed(profile, owner.fingerprint, source=str(out))
     if out.resolve() != ws.paths.profile.resolve():

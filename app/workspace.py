@@ -27,6 +27,7 @@ from evidence.core.fsutil import atomic_write
 from evidence.core.safefile import read_regular
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, PublicCard, Role, card_path_for, write_identity_file
+from evidence.crypto.tsa import TsaConfig
 from evidence.vault.store import Added, NewItem, Vault
 
 if TYPE_CHECKING:  # capture, crop and received pull in mss and Pillow: not needed to start the app
@@ -248,6 +249,10 @@ class Workspace:
                 out.append(r)
         return out
 
+    def tsas(self) -> tuple[TsaConfig, ...]:
+        """The time-stamping authorities of the profile in force (none for a format-1 profile)."""
+        return self.profile().tsas
+
     @property
     def actor(self) -> str:
         """Who the custody log names for actions taken here."""
@@ -281,12 +286,12 @@ class Workspace:
         Raises:
             UsageError: ``kind`` is not the kind of ``shot`` (a crop is derived, and names its parent).
         """
-        recipients, actor = self.recipients(), self.actor
+        recipients, actor, tsas = self.recipients(), self.actor, self.tsas()
         item = NewItem.from_shot(shot, parent_seq=parent_seq)
         if item.kind != kind:
             raise UsageError(f"a {item.kind.value} item cannot be stored as {kind}")
         with self.open_vault() as vault:
-            row = vault.add_item(ref, item, actor=actor, recipients=recipients)
+            row = vault.add_item(ref, item, actor=actor, recipients=recipients, tsas=tsas)
         return row.seq
 
     def store_frame(self, ref: str, shot: Capture) -> Added:
@@ -294,13 +299,15 @@ class Workspace:
 
         Safe on a worker thread: it opens and closes its own vault connection.
         """
+        recipients, actor, tsas = self.recipients(), self.actor, self.tsas()
         with self.open_vault() as vault:
-            return vault.add(ref, NewItem.from_shot(shot), actor=self.actor, recipients=self.recipients())
+            return vault.add(ref, NewItem.from_shot(shot), actor=actor, recipients=recipients, tsas=tsas)
 
     def store_received(self, ref: str, received: Received) -> int:
         """Encrypt and commit a received screenshot, byte for byte; return its item number."""
+        recipients, actor, tsas = self.recipients(), self.actor, self.tsas()
         with self.open_vault() as vault:
-            row = vault.add_item(ref, NewItem.from_received(received), actor=self.actor, recipients=self.recipients())
+            row = vault.add_item(ref, NewItem.from_received(received), actor=actor, recipients=recipients, tsas=tsas)
         return row.seq
 
     def open_vault(self) -> Vault:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from helpers import identity, new_capture, school_root
@@ -17,6 +18,7 @@ from evidence.case.incident import Category, IncidentDetails
 from evidence.case.profile import Profile
 from evidence.crypto.keys import Identity, Role
 from evidence.crypto.sshsig import AllowedSigner
+from evidence.crypto.tsa import TsaConfig
 from evidence.vault.store import Vault
 
 SEALED_AT = "2026-11-25T12:00:00.000Z"
@@ -50,10 +52,14 @@ def head() -> Identity:
     return identity("Hedda Teacher", "head@school.example", Role.REVIEWER)
 
 
-def school_profile(school: str = "Example Academy", *, version: int = 1, pinned: bool = True) -> Profile:
+def school_profile(
+    school: str = "Example Academy", *, version: int = 1, pinned: bool = True, tsas: Sequence[TsaConfig] = ()
+) -> Profile:
     """Staff member Jane seals to reviewers Dee (DSL) and Hedda (Head): version ``version`` of the profile signed
-    by the school root, as a workstation that pinned that root accepts it (``pinned=False``: read without a pin)."""
-    signed = unsigned_profile(school).sign(school_root(), version=version, issued_utc=ISSUED_AT)
+    by the school root, as a workstation that pinned that root accepts it (``pinned=False``: read without a pin);
+    ``tsas``: the time-stamping authorities it names."""
+    unsigned = replace(unsigned_profile(school), tsas=tuple(tsas))
+    signed = unsigned.sign(school_root(), version=version, issued_utc=ISSUED_AT)
     assert signed.root_fingerprint is not None
     return signed.pinned_to(signed.root_fingerprint) if pinned else signed
 
@@ -115,7 +121,7 @@ def make_sealed(
                 window_title=f"Chat {i}",
                 pixels_sha256=hashlib.sha256(b"P6\n64 48\n255\n" + rgb).hexdigest(),
             )
-            vault.add_item(ref, item, actor=me.card.principal, recipients=recipients)
+            vault.add_item(ref, item, actor=me.card.principal, recipients=recipients, tsas=profile.tsas)
             pngs.append(data)
         if caption:
             vault.caption_item(ref, 1, caption, actor=me.card.principal, recipients=recipients)

@@ -28,6 +28,7 @@ ACTION_WORDS = {
     Action.CAPTURED.value: "Captured an item",
     Action.RECEIVED.value: "Received an item",
     Action.DERIVED.value: "Cropped an item",
+    Action.TIMESTAMPED.value: "Time confirmed by a TSA",
     Action.ANNOTATED.value: "Changed the record",
     Action.EXCLUDED.value: "Left an item out",
     Action.SAFEGUARDING_BLOCK.value: "Blocked capture (safeguarding)",
@@ -54,6 +55,7 @@ ITEM_WORDS = {
     Action.CAPTURED.value: "Captured item {n}",
     Action.RECEIVED.value: "Received item {n}",
     Action.DERIVED.value: "Cropped, giving item {n}",
+    Action.TIMESTAMPED.value: "Time of item {n} confirmed by a TSA",
     Action.EXCLUDED.value: "Left item {n} out",
     Action.ANNOTATED.value: "Changed item {n}",
 }

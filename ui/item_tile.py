@@ -114,6 +114,10 @@ class QtItemTile(QFrame):
 
         self.time_label = plain_label("", self, "time_label")
         layout.addWidget(self.time_label)
+        self.trusted_label = plain_label("", self, "trusted_label")
+        self.trusted_label.setWordWrap(True)
+        self.trusted_label.hide()
+        layout.addWidget(self.trusted_label)
         self.size_label = plain_label("", self, "size_label")
         layout.addWidget(self.size_label)
         self.digest_label = plain_label("", self, "digest_label")
@@ -177,6 +181,17 @@ class QtItemTile(QFrame):
         self._reason = None if reason is None else clean_line(reason, limit=SHOWN_TEXT_LIMIT)
         self.caption_edit.setText(caption)
         self._refresh()
+
+    def set_trusted_time(self, text: str) -> None:
+        """Show the item's trusted time ("Time confirmed by TSA …" or "Workstation clock only"); "" hides it."""
+        text = clean_line(text, limit=SHOWN_TEXT_LIMIT)
+        self.trusted_label.setText(text)
+        self.trusted_label.setToolTip(
+            "An outside time-stamping authority (TSA) confirmed that this exact picture existed at this time."
+            if text.startswith("Time confirmed")
+            else "Only this computer's clock gives the time: no time-stamping authority confirmed it."
+        )
+        self.trusted_label.setVisible(bool(text))
 
     def set_locked(self, locked: bool) -> None:
         """Lock: drop the pixels and the decrypted notes. Unlock: wait for thumbnails and notes again."""

@@ -335,6 +335,9 @@ class QtItemViewer(QWidget):
         self._row("Reference", row.item_id)
         self._row("Stored (UTC)", row.created_utc)
         self._row("Stored (local time)", local_time_text(row.created_utc))
+        trusted = notes.get("trusted_time", "")
+        if trusted:
+            self._row("Trusted time", trusted)
         self._row("Size", dimensions_text(row))
         self._row("Media type", row.media_type)
         caption = notes.get("caption", "")

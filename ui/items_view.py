@@ -189,11 +189,13 @@ class QtItemsView(QWidget):
         tile.set_thumbnail(image)
 
     def set_notes(self, seq: int, notes: Mapping[str, str]) -> None:
-        """Show an item's decrypted notes: ``caption`` and ``excluded_reason``. Ignored while locked."""
+        """Show an item's notes: ``caption``, ``excluded_reason`` and ``trusted_time``. Ignored while locked."""
         tile = self.tiles.get(seq)
         if tile is None or self._locked:
             return
         tile.set_notes(notes.get("caption", ""), notes.get("excluded_reason"))
+        if "trusted_time" in notes:
+            tile.set_trusted_time(notes["trusted_time"])
 
     def missing_thumbnails(self) -> list[int]:
         """The items whose thumbnail could be shown but has not arrived (empty while locked)."""

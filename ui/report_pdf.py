@@ -215,11 +215,11 @@ def report_html(report: Report, images: Mapping[str, tuple[str, tuple[int, int]]
                     f"{_e(v.signer_name)}<br/>"
                     f'<span class="small">{_e(v.signer_principal)} ({_e(v.signer_role)})</span>',
                     f'<span class="mono">{_e(v.fingerprint)}</span>',
-                    _time(v.time_utc),
+                    _time(v.time_utc) + f'<br/><span class="small">{_e(v.trusted_time)}</span>',
                 ]
                 for v in report.revisions
             ],
-            ["5%", "14%", "25%", "", "11%"],
+            ["5%", "14%", "25%", "", "18%"],
         )
     )
     parts.append("<h2>6. How to verify with standard tools</h2>")

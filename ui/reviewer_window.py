@@ -123,7 +123,16 @@ def incident_text(verified: VerifiedBundle) -> str:
     excluded = _excluded_lines(verified)
     if excluded:
         lines += ["", *excluded]
+    lines += ["", *trusted_time_lines(verified)]
     return "\n".join(lines)
+
+
+def trusted_time_lines(verified: VerifiedBundle) -> list[str]:
+    """Each item's and revision's trusted time ("Time confirmed by TSA …" or "Workstation clock only")."""
+    lines = ["Trusted time:"]
+    lines += [f"Item {i.seq}: {verified.item_time_label(i.seq)}" for i in verified.items]
+    lines += [f"Revision {r.number} ({r.action}): {verified.revision_time_label(r.number)}" for r in verified.revisions]
+    return [clean_line(line, limit=1000) for line in lines]
 
 
 def action_text(record: ReviewRecord) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from evidence import __version__
-from evidence.bundle import safezip
+from evidence.bundle import safezip, timestamps
 from evidence.bundle import trust as trustpath
 from evidence.bundle.layout import (
     ALLOWED_SIGNERS,
@@ -123,7 +123,11 @@ class SealItem:
 
 @dataclass(frozen=True)
 class IncidentSnapshot:
-    """Everything about one incident that a seal carries."""
+    """Everything about one incident that a seal carries.
+
+    Attributes:
+        item_tokens: item N → its RFC 3161 tokens from the vault (items without one travel without).
+    """
 
     ref: str
     school: str
@@ -131,12 +135,21 @@ class IncidentSnapshot:
     details: IncidentDetails
     items: Sequence[SealItem]
     custody: Sequence[CustodyEntry]
+    item_tokens: Mapping[int, Sequence[timestamps.TokenFile]] = field(default_factory=dict)
 
 
 def build_bag(
-    snapshot: IncidentSnapshot, sealer: Identity, sealed_utc: str, *, profile: Profile | None = None
+    snapshot: IncidentSnapshot,
+    sealer: Identity,
+    sealed_utc: str,
+    *,
+    profile: Profile | None = None,
+    stamp: timestamps.Stamper | None = None,
 ) -> dict[str, bytes]:
-    """Build revision 1 of the bag: bag-relative name → bytes. Pure: same inputs, same bytes.
+    """Build revision 1 of the bag: bag-relative name → bytes. Pure without ``stamp``: same inputs, same bytes.
+
+    Each item's tokens go in as ``data/items/NNN.tsa…`` files; ``stamp`` asks for tokens over revision 1's manifest
+    (:func:`evidence.bundle.timestamps.revision_stamper`), and whatever it returns goes in as tag files.
 
     With a ``profile`` signed by a school root, the bag carries it as its trust path and revision 1's record binds
     it; without one (or with a format-1 profile), the bag has no trust path.
@@ -165,6 +178,10 @@ def build_bag(
         check_context(item.kind, item.context)
         payload[item.file_name] = item.content
         payload[item.context_name] = pretty_json(item.context.to_json_dict())
+        tokens = snapshot.item_tokens.get(item.seq, ())
+        binding = timestamps.binding_for(item.seq, item.sha256, item.pixels_sha256, snapshot.custody)
+        if binding is not None:
+            payload.update(timestamps.item_files(item.seq, binding, tokens))
         items.append(item.bundle_item(snapshot.ref))
     incident = IncidentRecord(
         snapshot.ref, snapshot.school, snapshot.created_utc, snapshot.details, tuple(items), tuple(excluded)
@@ -185,7 +202,9 @@ def build_bag(
         trust=trustpath.trust_ref(profile) if profile is not None and signed else None,
     )
     payload["data/revisions/1.json"] = pretty_json(revision.to_json_dict())
-    return finish_revision(snapshot.ref, snapshot.school, payload, trust_files, [revision], sealer, sealed_utc)
+    return finish_revision(
+        snapshot.ref, snapshot.school, payload, trust_files, [revision], sealer, sealed_utc, stamp=stamp
+    )
 
 
 def finish_revision(
@@ -196,8 +215,13 @@ def finish_revision(
     revisions: Sequence[RevisionRecord],
     signer: Identity,
     when: str,
+    *,
+    stamp: timestamps.Stamper | None = None,
 ) -> dict[str, bytes]:
     """Sign revision ``len(revisions)`` over ``payload`` and derive every tag file; return the whole bag.
+
+    ``stamp`` (if given) is asked for RFC 3161 tokens over the new manifest; they become
+    ``seal/revisions/K/tsa-J.tsr`` and ``.chain.pem`` tag files, and ``VERIFY.txt`` gives the command for each.
 
     ``earlier_seal`` holds the tag files that stay: earlier revisions' manifests and signatures, and the trust path
     (``seal/trust/…``) including the latest revision's profile version.
@@ -208,6 +232,8 @@ def finish_revision(
     tags: dict[str, bytes] = dict(earlier_seal)
     tags[revision_manifest_path(k)] = manifest
     tags[revision_signature_path(k)] = signature
+    if stamp is not None:
+        tags.update(timestamps.revision_files(k, stamp(manifest)))
     tags["bagit.txt"] = BAGIT_TXT
     software = revisions[-1].software
     latest = revisions[-1].signer  # as the verifier derives it: from the signed record
@@ -219,7 +245,7 @@ def finish_revision(
         tags[ALLOWED_SIGNERS] = tags[trust_allowed_signers_path(latest_trust.profile_version)]
     else:
         tags[ALLOWED_SIGNERS] = allowed_signers_text(revisions)
-    tags[VERIFY_TXT] = verify_txt(ref, revisions)
+    tags[VERIFY_TXT] = verify_txt(ref, revisions, timestamps.verify_txt_lines({**payload, **tags}))
     tags[TAGMANIFEST] = "".join(f"{sha256_hex(tags[n])}  {n}\n" for n in sorted(tags)).encode("utf-8")
     return {**payload, **tags}
 

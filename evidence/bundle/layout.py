@@ -59,7 +59,9 @@ MEDIA_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "
 _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64})  (data/[A-Za-z0-9._/-]+)$")
 
 
-_REVISION_DIR = re.compile(r"^seal/revisions/([1-9][0-9]*)/(manifest-sha256\.txt|manifest-sha256\.txt\.sig)$")
+_REVISION_DIR = re.compile(
+    r"^seal/revisions/([1-9][0-9]*)/(manifest-sha256\.txt|manifest-sha256\.txt\.sig|tsa-[1-9][0-9]{0,2}\.(?:tsr|chain\.pem))$"
+)
 
 _TRUST_FILE = re.compile(
     r"^seal/trust/(?:root\.pub|root_allowed_signers|"
@@ -146,8 +148,12 @@ def _tag_safe(line: str) -> str:
     return clean_line(line, limit=100_000)  # one line, no control characters (a name may come from a record)
 
 
-def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
+def verify_txt(ref: str, revisions: Sequence[RevisionRecord], trusted_time: Sequence[str] = ()) -> bytes:
     """``VERIFY.txt``: the stock commands that check a bag with these revisions.
+
+    ``trusted_time`` holds the ``openssl`` lines for the bag's RFC 3161 tokens
+    (:func:`evidence.bundle.timestamps.verify_txt_lines`); a bag without tokens gets no such section, so older bags
+    still verify byte for byte.
 
     Every value in it comes from a revision record the verifier checked, passed through
     :func:`~evidence.core.text.clean_line`; a bag whose revisions carry a trust path gets
@@ -155,7 +161,7 @@ def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
     they still verify byte for byte).
     """
     if revisions[-1].trust is not None:
-        return verify_txt_trusted(ref, revisions)
+        return verify_txt_trusted(ref, revisions, trusted_time)
     latest = clean_line(revisions[-1].signer.principal)
     out = [
         f"How to check this evidence bundle ({ref}) with standard tools only",
@@ -198,6 +204,7 @@ def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
         f"     ssh-keygen -Y verify -f {ALLOWED_SIGNERS} -I {latest} -n {ORIGIN_NAMESPACE} \\",
         f"       -s ../{ref}{ORIGIN_SUFFIX} < ../{ref}{BUNDLE_SUFFIX}",
         "",
+        *_trusted_time_section(7, trusted_time),
         "The custody log is data/custody.jsonl (then data/custody-rK.jsonl per revision): each line's hash is the",
         "SHA-256 of the line's JSON without its hash field, in canonical form, and links to the line before.",
         "The format is specified in FORMAT.md of Evidence Capture.",
@@ -205,7 +212,23 @@ def verify_txt(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def verify_txt_trusted(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
+def _trusted_time_section(number: int, lines: Sequence[str]) -> list[str]:
+    """Step ``number`` of VERIFY.txt: the RFC 3161 tokens, checked with ``openssl`` (nothing when there are none)."""
+    if not lines:
+        return []
+    return [
+        f"{number}. Trusted time: each RFC 3161 token must print 'Verification: OK'. The first command shows the",
+        "   root it is checked against: compare its fingerprint with the one the time-stamping authority publishes",
+        "   (the school profile names each authority). Items: the token covers data/items/NNN.tsa.json, which names",
+        "   the item's SHA-256, its pixel SHA-256 and the hash of its custody entry. Revisions: the token covers",
+        "   that revision's signed manifest.",
+        "",
+        *lines,
+        "",
+    ]
+
+
+def verify_txt_trusted(ref: str, revisions: Sequence[RevisionRecord], trusted_time: Sequence[str] = ()) -> bytes:
     """``VERIFY.txt`` of a bag with a trust path: every check starts from the school root's fingerprint alone."""
     trusts = [rev.trust for rev in revisions]
     if any(t is None for t in trusts):
@@ -286,6 +309,7 @@ def verify_txt_trusted(ref: str, revisions: Sequence[RevisionRecord]) -> bytes:
         f"     ssh-keygen -Y verify -f {latest_signers} -I {latest} -n {ORIGIN_NAMESPACE} \\",
         f"       -s ../{ref}{ORIGIN_SUFFIX} < ../{ref}{BUNDLE_SUFFIX}",
         "",
+        *_trusted_time_section(9, trusted_time),
         "The custody log is data/custody.jsonl (then data/custody-rK.jsonl per revision): each line's hash is the",
         "SHA-256 of the line's JSON without its hash field, in canonical form, and links to the line before.",
         "The format is specified in FORMAT.md of Evidence Capture.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from evidence import __version__
-from evidence.bundle import safezip
+from evidence.bundle import safezip, timestamps
 from evidence.bundle import trust as trustpath
 from evidence.bundle.build import finish_revision
 from evidence.bundle.layout import (
@@ -20,6 +20,7 @@ from evidence.bundle.layout import (
     sha256_hex,
 )
 from evidence.bundle.records import PreviousRevision, RevisionRecord, Signer, TrustRef
+from evidence.bundle.timestamps import Stamper
 from evidence.bundle.verify import VerifiedBundle
 from evidence.case.custody import CustodyEntry, to_jsonl, verify_chain
 from evidence.case.profile import Profile
@@ -39,10 +40,13 @@ def revise(
     custody_entries: Sequence[CustodyEntry],
     when: str,
     school: str | None = None,
+    stamp: Stamper | None = None,
 ) -> dict[str, bytes]:
     """Add a revision: new payload files, the new custody entries, and a new signed manifest.
 
-    ``new_files`` are bag-relative names under ``data/reviews/``; nothing existing may be replaced.
+    ``new_files`` are bag-relative names under ``data/reviews/``; nothing existing may be replaced. ``stamp`` asks
+    for RFC 3161 tokens over the new manifest (:func:`evidence.bundle.timestamps.revision_stamper`), and first
+    over the manifest of each earlier revision that has none (a seal made offline gets its token late).
 
     Raises:
         UsageError: the reviewer is not one, a file is not new, or the profile cannot extend the bundle's trust
@@ -79,10 +83,29 @@ def revise(
     added[f"data/revisions/{k}.json"] = pretty_json(record.to_json_dict())
     payload.update(added)
     earlier = {n: d for n, d in verified.bag.items() if n.startswith("seal/revisions/")}
+    if stamp is not None:
+        earlier.update(_late_revision_tokens(verified.bag, k - 1, stamp))
     earlier.update(trust_files)
     revisions = [r.record for r in verified.revisions] + [record]
     school_name = school or verified.incident.school
-    return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when)
+    return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when, stamp=stamp)
+
+
+def _late_revision_tokens(bag: Mapping[str, bytes], count: int, stamp: Stamper) -> dict[str, bytes]:
+    """Tokens for earlier revisions that have none ("no trusted time" when they were made), oldest first.
+
+    A token over an earlier revision's manifest proves only that it existed by now, which is still worth having;
+    the first revision for which no TSA answers ends the attempt, so an offline review waits once, not per revision.
+    """
+    out: dict[str, bytes] = {}
+    for j in range(1, count + 1):
+        if any(timestamps.is_revision_token_file(n) and n.startswith(f"seal/revisions/{j}/") for n in bag):
+            continue
+        tokens = stamp(bag[revision_manifest_path(j)])
+        if not tokens:
+            break
+        out.update(timestamps.revision_files(j, tokens))
+    return out
 
 
 def _trust_for(verified: VerifiedBundle, profile: Profile) -> tuple[TrustRef | None, dict[str, bytes]]:

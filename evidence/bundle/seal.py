@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from evidence import bundle
-from evidence.bundle import share
+from evidence.bundle import share, timestamps
 from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
@@ -31,6 +31,7 @@ from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity, PublicCard
+from evidence.vault import timestamps as queue
 from evidence.vault.store import DeliveryState, Vault
 
 
@@ -48,6 +49,8 @@ class SealResult:
 
     Attributes:
         local_copy: what became of the local copy (None when only :func:`seal_incident` ran).
+        revision_time: revision 1's trusted time ("Time confirmed by TSA …"), or "no trusted time".
+        untimed_items: carried items that travel without a token (their time is the workstation clock only).
     """
 
     ref: str
@@ -56,6 +59,8 @@ class SealResult:
     sha256: str
     item_count: int
     local_copy: LocalCopy | None = None
+    revision_time: str = timestamps.NO_TRUSTED_TIME
+    untimed_items: tuple[int, ...] = ()
 
 
 def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bundle.IncidentSnapshot:
@@ -85,6 +90,9 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
                 excluded_reason=excluded,
             )
         )
+    tokens: dict[int, list[timestamps.TokenFile]] = {}
+    for stored in vault.timestamp_tokens(ref):
+        tokens.setdefault(stored.seq, []).append(timestamps.TokenFile(stored.number, stored.tsr, stored.chain_pem))
     return bundle.IncidentSnapshot(
         ref=ref,
         school=profile.school,
@@ -92,6 +100,7 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
         details=details,
         items=items,
         custody=vault.custody(ref, keys),
+        item_tokens=tokens,
     )
 
 
@@ -104,27 +113,56 @@ def seal_incident(
     row = vault.incident(ref)
     if row.status is Status.SHREDDED:
         raise UsageError(f"{ref} was shredded after sealing; its bundle is in the drop folder")
+    recipients = _recipients(sealer, profile)
+    if profile.tsas:  # items still queued are asked once more, briefly; otherwise they travel without a token
+        queue.drain(
+            vault,
+            profile.tsas,
+            actor=sealer.card.principal,
+            recipients=recipients,
+            ref=ref,
+            due_only=False,
+            untokened_only=True,
+            timeout_s=queue.SEAL_TIMEOUT_S,
+            budget_s=queue.SEAL_BUDGET_S,
+        )
     snap = snapshot(vault, ref, sealer, profile)
     sealed_utc = when or utc_now()
-    bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile)
+    stamp = timestamps.revision_stamper(profile.tsas) if profile.tsas else None
+    bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile, stamp=stamp)
     published = share.publish_seal(out_dir, ref, bag, sealer, profile)
     path, sig_path, digest = published.path, published.signature_path, published.sha256_hex
+    checked = published.verified
+    if checked is None:  # publish_seal verifies the bag before it encrypts it
+        raise RuntimeError(f"{ref}: the sealed bag was not verified")
     carried = [i for i in snap.items if i.excluded_reason is None]
+    untimed = tuple(i.seq for i in carried if not checked.item_times(i.seq))
+    details: dict[str, object] = {
+        "bundle": path.name,
+        "bundle_sha256": digest,
+        "items": len(carried),
+        "manifest_sha256": bundle.sha256_hex(bag[bundle.MANIFEST]),
+    }
+    if profile.tsas:
+        details["trusted_time"] = [
+            {"tsa": t.tsa_name, "gen_time": t.gen_time.strftime("%Y-%m-%dT%H:%M:%SZ"), "token": t.number}
+            for t in checked.revision_times(1)
+        ]
+        details["items_without_trusted_time"] = list(untimed)
     vault.log_and_set_status(
-        ref,
-        Action.SEALED,
-        Status.SEALED,
-        actor=sealer.card.principal,
-        recipients=_recipients(sealer, profile),
-        details={
-            "bundle": path.name,
-            "bundle_sha256": digest,
-            "items": len(carried),
-            "manifest_sha256": bundle.sha256_hex(bag[bundle.MANIFEST]),
-        },
+        ref, Action.SEALED, Status.SEALED, actor=sealer.card.principal, recipients=recipients, details=details
     )
+    vault.drop_timestamp_queue(ref)  # a token arriving now could not join the sealed bundle
     vault.record_sent(ref, str(out_dir), path.name, digest, when=sealed_utc)
-    return SealResult(ref, path, sig_path, digest, len(carried))
+    return SealResult(
+        ref,
+        path,
+        sig_path,
+        digest,
+        len(carried),
+        revision_time=checked.revision_time_label(1) if checked.revision_times(1) else timestamps.NO_TRUSTED_TIME,
+        untimed_items=untimed,
+    )
 
 
 def local_copy_rule(profile: Profile) -> LocalCopy:

@@ -301,6 +301,7 @@ class Staged:
         signature_tmp: the origin signature's temp file.
         sha256_hex: SHA-256 of the ciphertext.
         signature: the origin signature's bytes.
+        verified: the bag as the writer verified it before encrypting it.
     """
 
     folder: Path
@@ -309,6 +310,7 @@ class Staged:
     signature_tmp: Path
     sha256_hex: str
     signature: bytes = field(repr=False)
+    verified: VerifiedBundle | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> Path:
@@ -332,7 +334,7 @@ def stage_bag(
         ShareError: the temp files could not be written (none is left behind).
     """
     zip_bytes = zip_bag(ref, bag)
-    verify_bag(zip_bytes, profile)
+    verified = verify_bag(zip_bytes, profile)
     ciphertext = encrypt_bundle(zip_bytes, profile)
     signature = origin_signature(ciphertext, signer)
     bundle_tmp = stage_bytes(folder, name, ciphertext)
@@ -341,7 +343,7 @@ def stage_bag(
     except BaseException:
         _discard(bundle_tmp)
         raise
-    return Staged(folder, name, bundle_tmp, signature_tmp, sha256_hex(ciphertext), signature)
+    return Staged(folder, name, bundle_tmp, signature_tmp, sha256_hex(ciphertext), signature, verified)
 
 
 def check_revision(path: Path, identity: Identity, profile: Profile) -> tuple[VerifiedBundle, str]:
@@ -474,7 +476,7 @@ class Published:
         signature_path: its origin signature.
         revision: N.
         sha256_hex: SHA-256 of the file, as read back from the share.
-        verified: the published bundle as read back and verified (None for a seal, whose bag the sealer built).
+        verified: the published bundle as verified (for a seal: the bag as verified before it was encrypted).
         attempts: 1, or more when others wrote first and the action was applied again.
         intervening: revisions others published after the one the writer started from (oldest first).
     """
@@ -642,7 +644,7 @@ def publish_seal(folder: Path, ref: str, bag: Mapping[str, bytes], sealer: Ident
             check="read back",
             path=staged.path,
         )
-    return Published(staged.path, signature_path(staged.path), 1, digest, None)
+    return Published(staged.path, signature_path(staged.path), 1, digest, staged.verified)
 
 
 def _sealed_already(folder: Path, ref: str) -> UsageError:

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from evidence.bundle import safezip
+from evidence.bundle import safezip, timestamps
 from evidence.bundle import trust as trustpath
 from evidence.bundle.layout import (
     _MANIFEST_LINE,
@@ -110,6 +110,24 @@ class VerifiedBundle:
     trust: trustpath.TrustVerdict = field(
         default_factory=lambda: trustpath.TrustVerdict(False, reason=trustpath.LEGACY_REASON)
     )
+    times: tuple[timestamps.TrustedTime, ...] = ()
+
+    def item_times(self, seq: int) -> tuple[timestamps.TrustedTime, ...]:
+        """The checked RFC 3161 tokens of item ``seq`` (none: its time is the workstation's clock only)."""
+        return tuple(t for t in self.times if t.item == seq)
+
+    def revision_times(self, k: int) -> tuple[timestamps.TrustedTime, ...]:
+        """The checked RFC 3161 tokens over revision ``k``'s manifest (none: "no trusted time")."""
+        return tuple(t for t in self.times if t.revision == k)
+
+    def item_time_label(self, seq: int) -> str:
+        """``Time confirmed by TSA NAME: 18:31:02 UTC on 2026-11-30`` or ``Workstation clock only``."""
+        return timestamps.time_label(self.item_times(seq))
+
+    def revision_time_label(self, k: int) -> str:
+        """As :meth:`item_time_label`, for revision ``k``; ``no trusted time`` when its TSAs did not answer."""
+        times = self.revision_times(k)
+        return timestamps.time_label(times) if times else timestamps.NO_TRUSTED_TIME
 
     @property
     def sealer(self) -> Revision:
@@ -416,7 +434,13 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
 
     # 7. consistency of items, contexts and custody with the manifest
     incident = _verify_consistency(ref, bag, manifest, custody, revisions)
-    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes, verdict)
+
+    # 8. trusted time: every RFC 3161 token, against the TSAs of the root-signed profiles (and the workstation's)
+    tsas = [t for p in (path.profiles.values() if path is not None else ()) for t in p.tsas]
+    tsas += list(profile.tsas) if profile is not None else []
+    facts = [(i.seq, i.sha256, i.pixels_sha256) for i in incident.items]
+    times = timestamps.check_bag_tokens(bag, custody, facts, len(revisions), tsas)
+    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes, verdict, times)
 
 
 def _verify_revisions(
@@ -630,7 +654,7 @@ def _check_root_is_latest(bag: Mapping[str, bytes], count: int) -> None:
 def _check_derived_tag_files(bag: Mapping[str, bytes], revisions: Sequence[Revision]) -> None:
     """``VERIFY.txt`` and ``bag-info.txt`` are exactly what the signed revision records imply."""
     records = [r.record for r in revisions]
-    if bag[VERIFY_TXT] != verify_txt(_ref_of(bag), records):
+    if bag[VERIFY_TXT] != verify_txt(_ref_of(bag), records, timestamps.verify_txt_lines(bag)):
         raise _fail("consistency", "is not the text the revision records imply (it was edited)", VERIFY_TXT)
     latest = records[-1]
     payload = {n: d for n, d in bag.items() if n.startswith("data/")}
@@ -745,6 +769,8 @@ def _verify_consistency(
             )
     if len(items) != len({i.get("seq") for i in items}):
         raise _fail("consistency", "an item is listed twice", INCIDENT_JSON)
+    carried = {i.get("seq") for i in items}
+    seen_files |= {n for n in manifest if timestamps.item_of(n) in carried}  # trusted time: checked after this
     orphans = {n for n in manifest if n.startswith("data/items/")} - seen_files
     if orphans:
         raise _fail("consistency", "is in the bag but belongs to no item", sorted(orphans)[0])

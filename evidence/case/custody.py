@@ -35,6 +35,7 @@ class Action(enum.Enum):
     CAPTURED = "captured"
     RECEIVED = "received"
     DERIVED = "derived"
+    TIMESTAMPED = "timestamped"
     ANNOTATED = "annotated"
     EXCLUDED = "excluded"
     SAFEGUARDING_BLOCK = "safeguarding-block"

@@ -16,7 +16,10 @@ derived from it (:meth:`Profile.allowed_signers_text`). What this defends agains
   only increases: :func:`check_not_rollback`);
 - a signer list that differs from the one the root signed (the list is derived from the signed body, never read
   as given, so an extra line, a comment or an option cannot slip in; the root's second signature lets an officer
-  check that list with one stock ``ssh-keygen`` command).
+  check that list with one stock ``ssh-keygen`` command);
+- a time-stamping authority (TSA) that the school did not choose: the ``[[tsa]]`` tables, each a URL with the
+  root certificate(s) its tokens must chain to (PEM, embedded), are part of the signed body, so the anchors a
+  verifier trusts for trusted time are root-signed too, never taken from a bundle.
 
 A *standalone* profile names the user as their own only reviewer, and the user's own key is its root, so anyone
 can try the app without IT.
@@ -53,6 +56,7 @@ from evidence.crypto import sshsig
 from evidence.crypto.keys import ROOT_PRINCIPAL, Identity, PublicCard, Role, check_name, check_principal
 from evidence.crypto.namespaces import PROFILE_NAMESPACE, RECEIPT_NAMESPACE, REVIEWER_NAMESPACES, STAFF_NAMESPACES
 from evidence.crypto.sshsig import AllowedSigner
+from evidence.crypto.tsa import TsaConfig, TsaConfigError
 
 FORMAT_LEGACY = 1
 """Profiles written before the school root: unsigned, staff as principal and key only."""
@@ -172,6 +176,8 @@ class Profile:
         signature: the signed form, when this profile was read from or written as a signed file.
         pinned_root: the root fingerprint a workstation pinned and this profile was accepted against, or None
             (a profile nobody has anchored: format 1, or a signed profile read without a pin).
+        tsas: the time-stamping authorities to ask for trusted time, each with its trust anchors (format 2 only;
+            none: items and seals carry the workstation's clock only).
     """
 
     school: str
@@ -188,6 +194,7 @@ class Profile:
     signature: RootSignature | None = field(default=None, compare=False, repr=False)
     pinned_root: str | None = field(default=None, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    tsas: tuple[TsaConfig, ...] = ()
 
     # -- who may sign ---------------------------------------------------------------------------------------------
 
@@ -320,6 +327,8 @@ class Profile:
             raise UsageError(f"issued time {issued_utc!r} is not a UTC time with milliseconds")
         if any(not isinstance(s, PublicCard) for s in self.staff):
             raise UsageError("a signed profile names each member of staff by their whole public card")
+        if len({t.url for t in self.tsas}) != len(self.tsas):
+            raise UsageError("a profile names each TSA URL once")
         key = RootKey(check_name(root_name or root.card.name), root.card.ssh_key)
         unsigned = replace(self, version=version, issued_utc=issued_utc, root=key, signature=None, pinned_root=None)
         body = unsigned.body_text().encode("utf-8")
@@ -358,6 +367,11 @@ class Profile:
                 if not isinstance(card, PublicCard):
                     raise UsageError("a signed profile names each member of staff by their whole public card")
                 out += ["", f"[[{table}]]", *_card_lines(card)]
+        for tsa in self.tsas:
+            out += ["", "[[tsa]]", f"name = {_q(tsa.name)}", f"url = {_q(tsa.url)}"]
+            out += [f"anchors_pem = {_pem_string(tsa.trust.anchors_pem)}"]
+            if tsa.trust.intermediates:
+                out += [f"intermediates_pem = {_pem_string(tsa.trust.intermediates_pem)}"]
         return "\n".join(out) + "\n\n"
 
     def to_toml(self) -> str:
@@ -503,6 +517,7 @@ class Profile:
             if not _TIME_RE.match(issued):
                 raise ProfileError(f"{source}: 'issued_utc' is not a UTC time like 2026-11-30T10:00:00.000Z")
             root = _root(_get(doc, "root", dict, source), f"{source}: [root]")
+        tsas = _tsas(_get(doc, "tsa", list, source, []), source) if signed else ()
         return cls(
             school=school,
             reviewers=reviewers,
@@ -515,6 +530,7 @@ class Profile:
             version=version,
             issued_utc=issued,
             root=root,
+            tsas=tsas,
         )
 
     @classmethod
@@ -656,6 +672,31 @@ def _root(table: dict[str, Any], where: str) -> RootKey:
     if _get(table, "fingerprint", str, where) != root.fingerprint:
         raise ProfileError(f"{where}: 'fingerprint' does not match the ssh key")
     return root
+
+
+def _tsas(tables: list[Any], source: str) -> tuple[TsaConfig, ...]:
+    """The ``[[tsa]]`` tables: each a URL, a name and its anchors (self-signed roots, PEM), each URL once."""
+    out: list[TsaConfig] = []
+    for n, table in enumerate(tables, start=1):
+        where = f"{source}: tsa {n}"
+        if not isinstance(table, dict):
+            raise ProfileError(f"{where} is not a table")
+        try:
+            tsa = TsaConfig.parse(table)
+        except TsaConfigError as e:
+            raise ProfileError(f"{where}: {e}") from e
+        if any(t.url == tsa.url for t in out):
+            raise ProfileError(f"{where}: {tsa.url} is listed twice")
+        out.append(tsa)
+    return tuple(out)
+
+
+def _pem_string(pem: bytes) -> str:
+    """PEM text as a TOML multi-line literal string (PEM holds no apostrophes, so nothing needs escaping)."""
+    text = pem.decode("ascii")
+    if "'" in text or "\r" in text:
+        raise UsageError("certificates in a profile must be plain PEM")
+    return "'''\n" + text + "'''"
 
 
 def _card_lines(card: PublicCard) -> list[str]:

@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import shlex
 import time
 import unicodedata
@@ -94,6 +95,9 @@ CHAIN_SUFFIX = ".chain.pem"
 ITEM_BINDING_FORMAT = "evidence-capture-tsa-item/1"
 CONTENT_TYPE_QUERY = "application/timestamp-query"
 USER_AGENT = "evidence-capture"
+TESTING_ENV = "EVIDENCE_CAPTURE_TESTING"
+"""Set under tests (as in ``app.paths``): then only a TSA on loopback is ever asked, never the network."""
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 # --- errors -------------------------------------------------------------------------------------------------------
@@ -263,6 +267,21 @@ class TsaConfig:
         if not name:
             raise TsaConfigError(f"TSA {url!r}: needs a name")
         return cls(_check_url(url), name, TrustAnchors.parse(anchors_pem, intermediates_pem))
+
+    @classmethod
+    def from_pem_file_text(cls, url: str, name: str, pem: bytes) -> TsaConfig:
+        """Build from one PEM text holding the TSA's root(s) and any issuing CAs, as IT downloads them.
+
+        The self-signed certificates become the anchors, the others the intermediates.
+
+        Raises:
+            TsaConfigError: no self-signed root among them, or as :meth:`create`.
+        """
+        certs = _load_pem_certs(pem, f"TSA {url!r} certificates")
+        roots = [c for c in certs if _issued_by(c, c)]
+        if not roots:
+            raise TsaConfigError(f"TSA {url!r}: the certificates include no self-signed root to trust")
+        return cls.create(url, name, _pem(roots), _pem([c for c in certs if c not in roots]))
 
     @classmethod
     def parse(cls, value: Mapping[str, object]) -> TsaConfig:
@@ -532,7 +551,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _post(config: TsaConfig, body: bytes, timeout_s: float) -> bytes:
-    """POST a TimeStampReq and return at most :data:`MAX_RESPONSE_BYTES` of answer within ``timeout_s``."""
+    """POST a TimeStampReq and return at most :data:`MAX_RESPONSE_BYTES` of answer within ``timeout_s``.
+
+    Under tests (:data:`TESTING_ENV` set) a TSA that is not on loopback is treated as unreachable without a packet
+    being sent: a test never depends on, or talks to, a public TSA (profiles made by ``profile create`` name the
+    public ones by default).
+    """
+    if os.environ.get(TESTING_ENV) and urllib.parse.urlsplit(config.url).hostname not in LOOPBACK_HOSTS:
+        raise TsaUnreachable("not asked: tests reach only a TSA on loopback", tsa=config.name)
     request = urllib.request.Request(  # noqa: S310 (the scheme was checked to be http or https)
         config.url,
         data=body,

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evidence import APP_NAME, __version__, bundle
+from evidence.bundle import timestamps
 from evidence.bundle.layout import (
     ROOT_ALLOWED_SIGNERS,
     ROOT_PUB,
@@ -44,6 +45,7 @@ from evidence.bundle.layout import (
     trust_profile_sig_path,
 )
 from evidence.bundle.records import BundleItem
+from evidence.bundle.timestamps import NO_TRUSTED_TIME, WORKSTATION_ONLY
 from evidence.capture.items import ItemKind
 from evidence.case import policy
 from evidence.case.custody import CustodyEntry
@@ -157,6 +159,8 @@ class Exhibit:
         original_name: for a received file, its name as received.
         caption: the staff member's caption.
         stored_utc: when the app stored the item.
+        trusted_time: "Time confirmed by TSA NAME: HH:MM:SS UTC on DAY" (an RFC 3161 token in the bundle checked),
+            or "Workstation clock only".
     """
 
     ref: str
@@ -187,6 +191,7 @@ class Exhibit:
     original_name: str
     caption: str
     stored_utc: str
+    trusted_time: str = WORKSTATION_ONLY
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,7 @@ class RevisionRow:
         fingerprint: their key's ``SHA256:`` fingerprint.
         time_utc: when it was signed.
         profile_version: the signed school profile version it was made under (0: before school roots).
+        trusted_time: "Time confirmed by TSA …" for a token over its manifest, or "no trusted time".
     """
 
     number: int
@@ -277,6 +283,7 @@ class RevisionRow:
     fingerprint: str
     time_utc: str
     profile_version: int = 0
+    trusted_time: str = NO_TRUSTED_TIME
 
 
 @dataclass(frozen=True)
@@ -324,6 +331,8 @@ class Report:
             school roots).
         trust_versions: the signed profile versions the revisions were made under, oldest first.
         exporter: the principal who signs ``SHA256SUMS`` (by default the latest revision's signer).
+        time_commands: the ``openssl`` commands that check the bag's RFC 3161 tokens, run in the bag's folder
+            (none: the bundle carries no trusted time).
     """
 
     ref: str
@@ -348,6 +357,7 @@ class Report:
     root_fingerprint: str = ""
     trust_versions: tuple[int, ...] = ()
     exporter: str = ""
+    time_commands: tuple[str, ...] = ()
 
     @property
     def latest_signers(self) -> str:
@@ -424,7 +434,10 @@ def build_report(
     items = sorted(verified.items, key=lambda i: i.seq)
     contexts = {i.seq: _context(verified.bag, i.context_name) for i in items}
     refs = {i.seq: f"{prefix}/{n}" for n, i in enumerate(items, start=1)}
-    exhibits = tuple(_exhibit(item, n, refs, contexts) for n, item in enumerate(items, start=1))
+    exhibits = tuple(
+        replace(_exhibit(item, n, refs, contexts), trusted_time=verified.item_time_label(item.seq))
+        for n, item in enumerate(items, start=1)
+    )
     excluded = tuple(
         ExcludedItem(seq=x.seq, reason=_text(x.reason), sha256=_text(x.sha256), stored_utc=_text(x.created_utc))
         for x in sorted(verified.excluded, key=lambda x: x.seq)
@@ -439,6 +452,7 @@ def build_report(
             fingerprint=r.signer_fingerprint,
             time_utc=r.time_utc,
             profile_version=r.record.trust.profile_version if r.record.trust is not None else 0,
+            trusted_time=verified.revision_time_label(r.number),
         )
         for r in verified.revisions
     )
@@ -465,6 +479,7 @@ def build_report(
         root_fingerprint=verified.trust.root_fingerprint or "",
         trust_versions=tuple(sorted(set(verified.trust.profile_versions))),
         exporter=_text(exporter or verified.revisions[-1].signer_principal),
+        time_commands=tuple(line.strip() for line in timestamps.verify_txt_lines(verified.bag)),
     )
     return replace(partial, verify=verify_steps(partial))
 
@@ -776,7 +791,24 @@ def verify_steps(report: Report) -> tuple[VerifyStep, ...]:
             "each revision's fingerprint appears with its signer's principal",
         )
     )
-    return (*steps, *_pixel_steps(report))
+    return (*steps, *_time_steps(report), *_pixel_steps(report))
+
+
+def _time_steps(report: Report) -> tuple[VerifyStep, ...]:
+    """The RFC 3161 tokens, checked with openssl in the bag's folder (nothing for a bundle without trusted time)."""
+    if not report.time_commands:
+        return ()
+    return (
+        VerifyStep(
+            "Trusted time: each RFC 3161 time-stamp token, checked against the root of the time-stamping authority"
+            " (TSA) that issued it. An item's token covers data/items/NNN.tsa.json, which names the item's SHA-256,"
+            " its pixels' SHA-256 and the hash of its custody entry; a revision's token covers its signed manifest",
+            report.ref,
+            report.time_commands,
+            "each openssl ts -verify prints Verification: OK; each openssl x509 prints the TSA's root, whose"
+            " fingerprint must be the one that TSA publishes",
+        ),
+    )
 
 
 def _revision_versions(report: Report) -> list[int]:
@@ -1003,10 +1035,18 @@ def _exhibit_paragraph(e: Exhibit, report: Report) -> str:
             + f". Using {APP_NAME} I captured {e.method[0].lower() + e.method[1:] if e.method else 'the screen'}"
             f"{window}. The app saved the image, {size}, as {e.file}."
         )
+    if e.trusted_time.startswith("Time confirmed"):
+        when_confirmed = (
+            f" An independent time-stamping authority confirmed that this exact file existed at that time:"
+            f" {e.trusted_time}."
+        )
+    else:
+        when_confirmed = " Its time comes from my computer's clock only; no time-stamping authority confirmed it."
     return (
         f"{text} I produce it as exhibit {e.ref}. Its SHA-256 digest is {e.sha256}"
         + (f" and the SHA-256 digest of its pixels is {e.pixels_sha256}" if e.pixels_sha256 else "")
         + "."
+        + when_confirmed
     )
 
 
@@ -1154,6 +1194,7 @@ def exhibit_rows(e: Exhibit) -> list[tuple[str, str]]:
         ("Caption", e.caption),
         ("Size", f"{e.width} x {e.height} pixels, {e.size} bytes, {e.media_type}"),
         ("Stored by the app (UTC)", e.stored_utc),
+        ("Trusted time", e.trusted_time),
     ]
     return [(k, v) for k, v in rows if v]
 
@@ -1207,6 +1248,7 @@ def report_text(report: Report) -> str:
         out.append(
             f"revision {v.number}  {v.action}  {v.time_utc}  {v.signer_name} <{v.signer_principal}> {v.fingerprint}"
         )
+        out.append(f"     trusted time: {v.trusted_time}")
     out += ["", "6. How to verify with standard tools", "-" * 72, ""]
     out.append(verify_txt(report))
     return "\n".join(out)

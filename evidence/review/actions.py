@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
-from evidence.bundle import share
+from evidence.bundle import share, timestamps
 from evidence.case.custody import Action, make_entry
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, RecordError, UsageError
@@ -300,6 +300,7 @@ def add_review(
         new_files={review_name(k, action): bundle.pretty_json(record.to_json_dict())},
         custody_entries=[entry],
         when=when,
+        stamp=timestamps.revision_stamper(profile.tsas) if profile.tsas else None,
     )
 
 

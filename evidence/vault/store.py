@@ -10,11 +10,18 @@ Design:
 - Two processes may share a vault: SQLite's locking serializes writers, and each append reads the chain tip
   inside the same immediate transaction, so the chain never forks.
 - ``secure_delete`` is on, so crypto-shredded rows do not linger in free pages.
+- Trusted time never holds up a capture: the item's binding (:func:`evidence.crypto.tsa.item_binding`, digests
+  only) is queued for each of the profile's TSAs in the item's own transaction, and a worker asks the TSAs later
+  (:mod:`evidence.vault.timestamps`). A token is stored, its ``timestamped`` custody entry appended and its queue
+  row removed in one transaction, so a crash loses no queued request and never causes a second request for a
+  token already stored. A drainer leases a row before asking, so two processes do not ask for the same one.
+  Schema 2 added the queue; a vault of schema 1 is migrated when it is opened (its items stay without tokens).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import enum
 import hashlib
 import io
@@ -30,15 +37,17 @@ from evidence.case.custody import REMOVED_FOR_SAFEGUARDING, Action, CustodyEntry
 from evidence.case.incident import IncidentDetails, Status, check_ref, new_ref
 from evidence.core import canonical
 from evidence.core.errors import CustodyError, DigestMismatchError, EvidenceError, UsageError, VaultError
-from evidence.core.timefmt import utc_now
+from evidence.core.timefmt import format_utc, utc_now
 from evidence.crypto import ageio
+from evidence.crypto.tsa import Token, TsaConfig, TsaError, item_binding
 
 if TYPE_CHECKING:  # the capture modules pull in mss and Pillow; the vault needs only their records' fields
     from evidence.capture.crop import Derived
     from evidence.capture.received import Received
     from evidence.capture.screen import Capture
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: incidents, items, notes, custody. 2: the trusted-time queue and tokens (``tsa_queue``, ``tsa_tokens``)."""
 BUSY_TIMEOUT_MS = 15000
 
 _SCHEMA = """
@@ -91,7 +100,39 @@ CREATE TABLE IF NOT EXISTS deliveries (
     received_by   TEXT NOT NULL DEFAULT '',
     received_utc  TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS tsa_queue (
+    ref         TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    tsa_url     TEXT NOT NULL,
+    tsa_name    TEXT NOT NULL,
+    binding     BLOB NOT NULL,
+    queued_utc  TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_utc    TEXT NOT NULL,
+    lease_utc   TEXT NOT NULL DEFAULT '',
+    last_error  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (ref, seq, tsa_url)
+);
+CREATE TABLE IF NOT EXISTS tsa_tokens (
+    ref           TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    number        INTEGER NOT NULL,
+    tsa_url       TEXT NOT NULL,
+    tsa_name      TEXT NOT NULL,
+    digest        TEXT NOT NULL,
+    tsr           BLOB NOT NULL,
+    chain_pem     BLOB NOT NULL,
+    gen_time_utc  TEXT NOT NULL,
+    serial        TEXT NOT NULL,
+    nonce         TEXT,
+    skew_seconds  INTEGER,
+    custody_seq   INTEGER NOT NULL,
+    PRIMARY KEY (ref, seq, number)
+);
 """
+
+LEASE_SECONDS = 120
+"""How long a drainer holds a queue row while it asks (a killed drainer's lease simply runs out)."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +293,83 @@ class Added:
 
     row: ItemRow
     stored: bool
+
+
+@dataclass(frozen=True)
+class PendingStamp:
+    """One queued request for trusted time: item ``REF/N``'s binding, for one TSA.
+
+    Attributes:
+        binding: the bytes the token must cover (:func:`evidence.crypto.tsa.item_binding`; digests only).
+        attempts: how many times it was asked and failed.
+        next_utc: not to be asked again before this time (back-off), unless asked for now.
+        last_error: why the last attempt failed ("" if none).
+    """
+
+    ref: str
+    seq: int
+    tsa_url: str
+    tsa_name: str
+    binding: bytes = field(repr=False)
+    queued_utc: str
+    attempts: int
+    next_utc: str
+    last_error: str
+
+    @property
+    def item_id(self) -> str:
+        """``REF/N``."""
+        return f"{self.ref}/{self.seq}"
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A token the vault holds for an item, checked when it arrived (``tsa_tokens``).
+
+    Attributes:
+        number: J, the token's number for this item in order of arrival (``data/items/NNN.tsa-J.tsr``).
+        digest_hex: SHA-256 of the item's binding, which the token covers.
+        tsr: the DER TimeStampResp as the TSA sent it.
+        chain_pem: the anchor that verified it, then the intermediates.
+        gen_time_utc: the TSA's time (as :func:`evidence.core.timefmt.format_utc` writes it).
+        serial_hex: the token's serial number, hex.
+        nonce_hex: the request's nonce, hex, or None.
+        skew_seconds: workstation minus TSA time when it arrived, rounded, or None.
+        custody_seq: the ``timestamped`` custody entry that recorded it.
+    """
+
+    ref: str
+    seq: int
+    number: int
+    tsa_url: str
+    tsa_name: str
+    digest_hex: str
+    tsr: bytes = field(repr=False)
+    chain_pem: bytes = field(repr=False)
+    gen_time_utc: str
+    serial_hex: str
+    nonce_hex: str | None
+    skew_seconds: int | None
+    custody_seq: int
+
+
+_SELECT_STAMPS = (
+    "SELECT ref, seq, number, tsa_url, tsa_name, digest, tsr, chain_pem, gen_time_utc, serial, nonce, skew_seconds,"
+    " custody_seq FROM tsa_tokens WHERE ref = ?"
+)
+_INSERT_STAMP = (
+    "INSERT INTO tsa_tokens (ref, seq, number, tsa_url, tsa_name, digest, tsr, chain_pem, gen_time_utc, serial,"
+    " nonce, skew_seconds, custody_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_SELECT_QUEUE = (
+    "SELECT q.ref, q.seq, q.tsa_url, q.tsa_name, q.binding, q.queued_utc, q.attempts, q.next_utc, q.last_error"
+    " FROM tsa_queue q JOIN incidents i ON i.ref = q.ref WHERE i.status IN (?, ?)"
+)
+
+
+def _later(seconds: float) -> str:
+    """The UTC time ``seconds`` from now, in the stored form."""
+    return format_utc(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
 
 
 _CHECKED: set[str] = set()
@@ -437,16 +555,35 @@ class Vault:
                     recipients=recipients,
                 )
 
-    def add_item(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> ItemRow:
+    def add_item(
+        self,
+        ref: str,
+        item: NewItem,
+        *,
+        actor: str,
+        recipients: Sequence[str],
+        tsas: Sequence[TsaConfig] = (),
+    ) -> ItemRow:
         """Encrypt and store one item with its custody entry, in one transaction; see :meth:`add`.
 
         Returns:
             The stored item, or for a captured frame whose pixels the incident already holds, that item.
         """
-        return self.add(ref, item, actor=actor, recipients=recipients).row
+        return self.add(ref, item, actor=actor, recipients=recipients, tsas=tsas).row
 
-    def add(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> Added:
+    def add(
+        self,
+        ref: str,
+        item: NewItem,
+        *,
+        actor: str,
+        recipients: Sequence[str],
+        tsas: Sequence[TsaConfig] = (),
+    ) -> Added:
         """Encrypt and store one item with its custody entry, in one transaction.
+
+        A stored item with a pixel digest is queued for trusted time with each of ``tsas`` in the same transaction
+        (nothing is asked here: the network is for :mod:`evidence.vault.timestamps`).
 
         One original per picture: a *captured* item whose ``pixels_sha256`` equals that of a captured item the
         incident already holds (not excluded) is not stored again. The custody log records the capture all the
@@ -485,9 +622,11 @@ class Vault:
                     )
                     self._db.execute("UPDATE incidents SET updated_utc = ? WHERE ref = ?", (utc_now(), ref))
                     return Added(kept, stored=False)
-        return Added(self._insert(ref, item, actor=actor, recipients=recipients), stored=True)
+        return Added(self._insert(ref, item, actor=actor, recipients=recipients, tsas=tsas), stored=True)
 
-    def _insert(self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str]) -> ItemRow:
+    def _insert(
+        self, ref: str, item: NewItem, *, actor: str, recipients: Sequence[str], tsas: Sequence[TsaConfig]
+    ) -> ItemRow:
         action = {
             ItemKind.CAPTURED: Action.CAPTURED,
             ItemKind.RECEIVED: Action.RECEIVED,
@@ -536,9 +675,19 @@ class Vault:
                 info["pixels_sha256"] = pixels_sha256
             if parent_seq is not None:
                 info["parent"] = parent_seq
-            self._append_custody(
+            entry = self._append_custody(
                 ref, actor=actor, action=action, subject=f"{ref}/{seq}", details=info, recipients=recipients
             )
+            if pixels_sha256:
+                binding = item_binding(
+                    file_sha256_hex=sha256, pixels_sha256_hex=pixels_sha256, custody_entry_hash_hex=entry.hash
+                )
+                for tsa in tsas:
+                    db.execute(
+                        "INSERT OR IGNORE INTO tsa_queue (ref, seq, tsa_url, tsa_name, binding, queued_utc, next_utc)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (ref, seq, tsa.url, tsa.name, binding, now, now),
+                    )
             db.execute("UPDATE incidents SET updated_utc = ? WHERE ref = ?", (now, ref))
         return self.item(ref, seq)
 
@@ -604,6 +753,7 @@ class Vault:
             empty = ageio.encrypt(canonical.dumps(IncidentDetails().to_json_dict()), recipients)
             db.execute("UPDATE items SET content = NULL, context = ? WHERE ref = ?", (b"", ref))
             db.execute("DELETE FROM item_notes WHERE ref = ?", (ref,))
+            db.execute("DELETE FROM tsa_queue WHERE ref = ?", (ref,))
             db.execute(
                 "UPDATE incidents SET details = ?, status = ?, updated_utc = ? WHERE ref = ?",
                 (empty, Status.SHREDDED.value, utc_now(), ref),
@@ -647,6 +797,7 @@ class Vault:
                     (b"", ref, seq),
                 )
                 db.execute("DELETE FROM item_notes WHERE ref = ? AND seq = ?", (ref, seq))
+                db.execute("DELETE FROM tsa_queue WHERE ref = ? AND seq = ?", (ref, seq))
                 db.execute("INSERT INTO item_notes (ref, seq, note) VALUES (?, ?, ?)", (ref, seq, reason))
                 info: dict[str, Any] = {"reason": REMOVED_FOR_SAFEGUARDING, "sha256": sha256, "size": size}
                 if pixels_sha256:
@@ -675,6 +826,174 @@ class Vault:
         """
         with contextlib.suppress(sqlite3.Error):
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    # -- trusted time: the queue and the tokens (public keys only) -----------------------------------------------
+
+    def pending_timestamps(
+        self, *, ref: str | None = None, due_only: bool = False, now: str | None = None
+    ) -> list[PendingStamp]:
+        """Queued requests of incidents still open (draft or blocked), oldest first.
+
+        Args:
+            ref: only this incident's.
+            due_only: only those whose back-off has run out and that no drainer holds.
+            now: the time to compare with (default: now).
+        """
+        now = now or utc_now()
+        sql = _SELECT_QUEUE
+        args: list[Any] = [Status.DRAFT.value, Status.BLOCKED.value]
+        if ref is not None:
+            sql += " AND q.ref = ?"
+            args.append(ref)
+        if due_only:
+            sql += " AND q.next_utc <= ? AND q.lease_utc <= ?"
+            args += [now, now]
+        sql += " ORDER BY q.queued_utc, q.ref, q.seq, q.tsa_url"
+        try:
+            rows = self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise VaultError(f"{self.path}: cannot read the vault: {e}") from e
+        return [PendingStamp(*r) for r in rows]
+
+    def lease_timestamp(self, pending: PendingStamp, *, seconds: float = LEASE_SECONDS) -> bool:
+        """Hold ``pending`` for this drainer while it asks; False when it is gone or another drainer holds it."""
+        now = utc_now()
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE tsa_queue SET lease_utc = ? WHERE ref = ? AND seq = ? AND tsa_url = ? AND lease_utc <= ?",
+                (_later(seconds), pending.ref, pending.seq, pending.tsa_url, now),
+            )
+            return cursor.rowcount == 1
+
+    def timestamp_failed(self, pending: PendingStamp, error: TsaError, *, retry_after_s: float) -> None:
+        """Record a failed attempt: count it, say why (no personal data: TSA errors name only the TSA), back off."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE tsa_queue SET attempts = attempts + 1, next_utc = ?, lease_utc = '', last_error = ?"
+                " WHERE ref = ? AND seq = ? AND tsa_url = ?",
+                (_later(retry_after_s), f"{error.check}: {error}"[:300], pending.ref, pending.seq, pending.tsa_url),
+            )
+
+    def defer_timestamps(self, tsa_url: str, *, seconds: float) -> int:
+        """Hold back every queued request to ``tsa_url`` for ``seconds`` (it is unreachable); return how many.
+
+        Attempts are not counted: those requests were not tried.
+        """
+        later = _later(seconds)
+        with self._write() as db:
+            return db.execute(
+                "UPDATE tsa_queue SET next_utc = ? WHERE tsa_url = ? AND next_utc < ?", (later, tsa_url, later)
+            ).rowcount
+
+    def release_timestamp(self, pending: PendingStamp) -> None:
+        """Give a leased row back untried (the drain stopped before asking)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE tsa_queue SET lease_utc = '' WHERE ref = ? AND seq = ? AND tsa_url = ?",
+                (pending.ref, pending.seq, pending.tsa_url),
+            )
+
+    def store_timestamp(
+        self, pending: PendingStamp, token: Token, *, actor: str, recipients: Sequence[str]
+    ) -> StoredToken | None:
+        """Store ``token`` (already checked against the binding), log ``timestamped`` and dequeue, in one transaction.
+
+        Returns:
+            The stored token, or None when the row was no longer queued (the incident was sealed or the item
+            removed meanwhile): then nothing is written.
+
+        Raises:
+            VaultError: the token is not over this row's binding, or the write failed (nothing is written then).
+        """
+        if token.digest != hashlib.sha256(pending.binding).digest():
+            raise VaultError(f"{pending.item_id}: the token does not cover this item's binding")
+        with self._write() as db:
+            queued = db.execute(
+                "SELECT 1 FROM tsa_queue WHERE ref = ? AND seq = ? AND tsa_url = ?",
+                (pending.ref, pending.seq, pending.tsa_url),
+            ).fetchone()
+            if queued is None:
+                return None
+            number = db.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM tsa_tokens WHERE ref = ? AND seq = ?",
+                (pending.ref, pending.seq),
+            ).fetchone()[0]
+            skew = token.skew_seconds
+            details: dict[str, Any] = {
+                "item": pending.seq,
+                "token": number,
+                "tsa": token.tsa_name,
+                "tsa_url": pending.tsa_url,
+                "gen_time": format_utc(token.gen_time),
+                "serial": f"{token.serial_number:x}",
+                "imprint_sha256": token.digest_hex,
+                "tsr_sha256": hashlib.sha256(token.tsr).hexdigest(),
+            }
+            if token.nonce is not None:
+                details["nonce"] = f"{token.nonce:x}"
+            if skew is not None:
+                details["clock_skew_seconds"] = round(skew)
+            entry = self._append_custody(
+                pending.ref,
+                actor=actor,
+                action=Action.TIMESTAMPED,
+                subject=f"{pending.ref}/{pending.seq}",
+                details=details,
+                recipients=recipients,
+            )
+            stored = StoredToken(
+                ref=pending.ref,
+                seq=pending.seq,
+                number=number,
+                tsa_url=pending.tsa_url,
+                tsa_name=token.tsa_name,
+                digest_hex=token.digest_hex,
+                tsr=token.tsr,
+                chain_pem=token.chain_pem,
+                gen_time_utc=details["gen_time"],
+                serial_hex=details["serial"],
+                nonce_hex=details.get("nonce"),
+                skew_seconds=details.get("clock_skew_seconds"),
+                custody_seq=entry.seq,
+            )
+            db.execute(
+                _INSERT_STAMP,
+                (
+                    stored.ref,
+                    stored.seq,
+                    stored.number,
+                    stored.tsa_url,
+                    stored.tsa_name,
+                    stored.digest_hex,
+                    stored.tsr,
+                    stored.chain_pem,
+                    stored.gen_time_utc,
+                    stored.serial_hex,
+                    stored.nonce_hex,
+                    stored.skew_seconds,
+                    stored.custody_seq,
+                ),
+            )
+            db.execute(
+                "DELETE FROM tsa_queue WHERE ref = ? AND seq = ? AND tsa_url = ?",
+                (pending.ref, pending.seq, pending.tsa_url),
+            )
+        return stored
+
+    def timestamp_tokens(self, ref: str, seq: int | None = None) -> list[StoredToken]:
+        """The tokens held for ``ref``'s items (or item ``seq``'s), by item and number."""
+        sql = _SELECT_STAMPS
+        args: list[Any] = [ref]
+        if seq is not None:
+            sql += " AND seq = ?"
+            args.append(seq)
+        rows = self._db.execute(sql + " ORDER BY seq, number", args).fetchall()
+        return [StoredToken(*r) for r in rows]
+
+    def drop_timestamp_queue(self, ref: str) -> int:
+        """Forget ``ref``'s queued requests (it was sealed: no later token can join its bundle); return how many."""
+        with self._write() as db:
+            return db.execute("DELETE FROM tsa_queue WHERE ref = ?", (ref,)).rowcount
 
     def check_capture_allowed(self, ref: str) -> None:
         """Refuse before anything is grabbed: a blocked, sealed or unknown incident takes no items.

@@ -244,3 +244,15 @@ def test_receive_keeps_the_file_byte_for_byte(capsys, made, tmp_path: Path) -> N
     )
     assert code == 2
     assert "not a PNG, JPEG, WebP or HEIC" in one_line(err)  # issue 11: phones send WebP and HEIC
+
+
+def test_every_verb_of_the_parser_reaches_the_command_line() -> None:
+    """``evidence-capture VERB`` runs the command line (not the GUI) for every verb the parser knows."""
+    import argparse
+
+    from app.main import VERBS
+
+    parser = cli.build_parser()
+    [verbs] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(verbs.choices) <= VERBS
+    assert "timestamp" in VERBS

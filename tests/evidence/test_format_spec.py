@@ -144,3 +144,33 @@ def test_revisions_on_the_share_and_receipts_are_specified() -> None:
     assert share.RECEIPT_FORMAT in SPEC
     assert f"{share.RECEIPTS_DIR}/REF.r1.KEYID{share.RECEIPT_SUFFIX}" in SPEC
     assert f"{share.MAX_RECEIPT_BYTES // 1024} KiB" in SPEC
+
+
+def test_trusted_time_names_and_checks_are_specified() -> None:
+    from evidence.bundle import timestamps
+    from evidence.crypto import tsa
+
+    for name in (
+        timestamps.binding_name(1).replace("001", "NNN"),
+        timestamps.item_stem(1, 1).replace("001", "NNN").replace("-1", "-J") + tsa.TSR_SUFFIX,
+        timestamps.item_stem(1, 1).replace("001", "NNN").replace("-1", "-J") + tsa.CHAIN_SUFFIX,
+        timestamps.revision_stem(1, 1).replace("/1/", "/K/").replace("-1", "-J") + tsa.TSR_SUFFIX,
+        timestamps.revision_stem(1, 1).replace("/1/", "/K/").replace("-1", "-J") + tsa.CHAIN_SUFFIX,
+        tsa.ITEM_BINDING_FORMAT,
+    ):
+        assert f"`{name}`" in SPEC, name
+    for check in (timestamps.MOVED_CHECK, timestamps.TIME_CHECK):
+        assert f"**{check}**" in SPEC, check
+    for error in (
+        tsa.TsaBadResponse,
+        tsa.TsaRejected,
+        tsa.TsaNonceMismatch,
+        tsa.TsaMissingEku,
+        tsa.TsaUntrusted,
+        tsa.TsaCertificateExpired,
+        tsa.TsaBadSignature,
+    ):
+        assert f"`{error.check}`" in SPEC, error.check
+    assert f"more than {tsa.SKEW_WARNING_SECONDS} seconds" in SPEC
+    assert timestamps.WORKSTATION_ONLY in SPEC
+    assert f'"{timestamps.NO_TRUSTED_TIME}"' in SPEC

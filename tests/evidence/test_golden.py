@@ -162,3 +162,11 @@ def test_golden_bundle_is_rebuilt_byte_for_byte(monkeypatch: pytest.MonkeyPatch)
         when=meeting.time_utc,
     )
     assert bundle.zip_bag(REF, second) == verified.zip_bytes
+
+
+def test_golden_bundle_has_workstation_clock_only() -> None:
+    """Issue 12: sealed before trusted time, it carries no token; each item says so, and so does each revision."""
+    verified = _open()
+    assert verified.times == ()
+    assert {verified.item_time_label(i.seq) for i in verified.items} == {"Workstation clock only"}
+    assert {verified.revision_time_label(r.number) for r in verified.revisions} == {"no trusted time"}

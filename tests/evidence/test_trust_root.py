@@ -307,8 +307,12 @@ def test_a_name_with_escapes_never_reaches_verify_txt_or_the_terminal(
     assert code == 0, err
     assert "\x1b" not in out
     assert "\u202e" not in out
-    assert len(out.splitlines()) == 4  # the summary, one revision, the origin, the trust verdict
-    assert out.splitlines()[2].startswith("origin: signed by j.smith@school.example (SHA256:")
+    # the summary, one revision, each item's trusted time (issue 12), the origin, the trust verdict
+    assert len(out.splitlines()) == 4 + len(verified.items)
+    assert [line.strip() for line in out.splitlines()[2:-2]] == [
+        f"item {i.seq}: Workstation clock only" for i in verified.items
+    ]
+    assert out.splitlines()[-2].startswith("origin: signed by j.smith@school.example (SHA256:")
     assert out.splitlines()[-1].startswith("Signers NOT anchored to a school root")
 
 
