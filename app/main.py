@@ -16,6 +16,7 @@ VERBS = frozenset(
         "seal",
         "verify",
         "review",
+        "receipts",
         "export-police",
         "settings",
         "timestamp",
