@@ -18,6 +18,13 @@ VERBS = frozenset(
         "review",
         "export-police",
         "settings",
+        "ocr",
+        "proposals",
+        "identify",
+        "link",
+        "unlink",
+        "timeline",
+        "search",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})

@@ -124,10 +124,12 @@ THREE = (
         "captured_utc": "2026-11-17T08:05:00.000Z",
         "platform": "TikTok",
         "handle": "",
+        "target": "Sam Pupil",
         "screens": [["@jay_k_2009: everyone knows what you did"]],
     },
 )
-"""Three incidents, a week apart, on three platforms, with the same handle on every screen."""
+"""Three incidents, a week apart, on three platforms, with the same handle on every screen; the first two about
+one pupil, the third about another."""
 
 
 def make_three(root: Path, drop: Path) -> list[CaseIncident]:
@@ -141,6 +143,7 @@ def make_three(root: Path, drop: Path) -> list[CaseIncident]:
             captured_utc=str(spec["captured_utc"]),
             platform=str(spec["platform"]),
             handle=str(spec["handle"]),
+            target=str(spec.get("target", "Alex Pupil")),
             screens=spec["screens"],  # type: ignore[arg-type]
             drop=drop,
         )

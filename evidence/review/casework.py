@@ -676,24 +676,43 @@ def occurred_of(verified: bundle.VerifiedBundle) -> dt.datetime | None:
 
 
 def search_documents(verified: bundle.VerifiedBundle) -> list[SearchDocument]:
-    """What is searchable in an incident: its own fields, then each item with its text layer."""
+    """What is searchable in an incident: its own fields (handles, people), then each item with its text layer.
+
+    Items share the incident's platform, categories and date; a handle or person matches an item only where its
+    text layer shows it, so a hit on an item always points at words on its image.
+    """
     d = verified.incident.details
     layers = text_layers(verified)
     confirmed_now = confirmed(verified)
-    handles = tuple([d.perpetrator_handle] if d.perpetrator_handle else []) + tuple(
-        c.value for c in confirmed_now.values() if c.kind is Kind.HANDLE
-    )
-    people = tuple(p for p in {d.perpetrator_name, d.target_name, *(c.person for c in confirmed_now.values())} if p)
-    common = {
-        "platform": d.platform or None,
-        "categories": tuple(c.value for c in d.categories),
-        "handles": handles,
-        "people": tuple(sorted(people)),
-        "occurred": occurred_of(verified),
-    }
-    docs = [SearchDocument(verified.ref, None, None, **common)]  # type: ignore[arg-type]
+    handles = [d.perpetrator_handle] if d.perpetrator_handle else []
+    handles += [c.value for c in confirmed_now.values() if c.kind is Kind.HANDLE]
+    people = {d.perpetrator_name, d.target_name, *(c.person for c in confirmed_now.values())} - {""}
+    platform = d.platform or None
+    categories = tuple(c.value for c in d.categories)
+    occurred = occurred_of(verified)
+    docs = [
+        SearchDocument(
+            verified.ref,
+            None,
+            None,
+            platform=platform,
+            categories=categories,
+            handles=tuple(handles),
+            people=tuple(sorted(people)),
+            occurred=occurred,
+        )
+    ]
     for item in sorted(verified.items, key=lambda i: i.seq):
-        docs.append(SearchDocument(verified.ref, item.seq, layers.get(item.seq), **common))  # type: ignore[arg-type]
+        docs.append(
+            SearchDocument(
+                verified.ref,
+                item.seq,
+                layers.get(item.seq),
+                platform=platform,
+                categories=categories,
+                occurred=occurred,
+            )
+        )
     return docs
 
 
