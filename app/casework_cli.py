@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from app.workspace import Workspace
@@ -23,15 +22,12 @@ from evidence.bundle import seal as sealing
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
 from evidence.case.search import SearchIndex
-from evidence.core.errors import BundleError, UsageError
+from evidence.core.errors import UsageError
 from evidence.core.text import clean_line
 from evidence.crypto.keys import Identity
 from evidence.review import actions as review
 from evidence.review import casework, timeline
 from evidence.review.casework import Decision
-
-MAX_FOLDER_BUNDLES = 10_000
-"""Most bundle files one folder is searched through."""
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -77,14 +73,6 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-
     se.add_argument("--in", dest="folder", help="the folder of bundles (default: the drop folder)")
 
 
-@dataclass(frozen=True)
-class Opened:
-    """A verified bundle and the file it came from."""
-
-    path: Path
-    verified: bundle.VerifiedBundle
-
-
 def _unlock(a: argparse.Namespace) -> Identity:
     from app import cli
 
@@ -101,35 +89,15 @@ def _open_one(ws: Workspace, a: argparse.Namespace) -> tuple[Path, Identity, Pro
     return path, identity, profile, sealing.verify_file(path, identity, profile)
 
 
-def bundle_files(folder: Path) -> list[Path]:
-    """The bundle files in ``folder`` (regular files only, sorted)."""
-    try:
-        found = sorted(p for p in folder.iterdir() if p.name.endswith(bundle.BUNDLE_SUFFIX))
-    except OSError as e:
-        raise UsageError(f"{folder}: cannot list the folder: {e.strerror or e}") from e
-    if len(found) > MAX_FOLDER_BUNDLES:
-        raise UsageError(f"{folder}: more than {MAX_FOLDER_BUNDLES} bundles")
-    return [p for p in found if p.is_file() and not p.is_symlink()]
-
-
-def open_folder(folder: Path, identity: Identity, profile: Profile) -> dict[str, Opened]:
-    """Every bundle in ``folder`` that passes its checks, by reference (the one with most revisions, if several).
-
-    A bundle that fails is named on stderr with its check, and left out.
-    """
+def open_folder(folder: Path, identity: Identity, profile: Profile) -> dict[str, casework.OpenedBundle]:
+    """Every bundle in ``folder`` that passes its checks, by reference; each that fails is named on stderr with its
+    check, and left out."""
     from app import cli
 
-    out: dict[str, Opened] = {}
-    for path in bundle_files(folder):
-        try:
-            verified = sealing.verify_file(path, identity, profile)
-        except BundleError as e:
-            cli.bundle_failed(path, e, "; left out")
-            continue
-        held = out.get(verified.ref)
-        if held is None or len(verified.revisions) > len(held.verified.revisions):
-            out[verified.ref] = Opened(path, verified)
-    return out
+    opened, failed = casework.open_bundles(folder, identity, profile)
+    for path, error in failed:
+        cli.bundle_failed(path, error, "; left out")
+    return opened
 
 
 def _folder(ws: Workspace, a: argparse.Namespace) -> Path:
@@ -187,7 +155,9 @@ def cmd_identify(ws: Workspace, a: argparse.Namespace) -> int:
     return cli.EXIT_OK
 
 
-def _pair(ws: Workspace, a: argparse.Namespace) -> tuple[Identity, Profile, Path, Opened, Opened]:
+def _pair(
+    ws: Workspace, a: argparse.Namespace
+) -> tuple[Identity, Profile, Path, casework.OpenedBundle, casework.OpenedBundle]:
     first, second = (check_ref(r) for r in a.refs)
     if first == second:
         raise UsageError(f"{a.verb}: give two different incidents")

@@ -132,7 +132,7 @@ THREE = (
 one pupil, the third about another."""
 
 
-def make_three(root: Path, drop: Path) -> list[CaseIncident]:
+def make_three(root: Path, drop: Path, *, profile: Profile | None = None) -> list[CaseIncident]:
     """The three incidents of :data:`THREE`, sealed into ``drop``."""
     return [
         make_incident(
@@ -146,6 +146,7 @@ def make_three(root: Path, drop: Path) -> list[CaseIncident]:
             target=str(spec.get("target", "Alex Pupil")),
             screens=spec["screens"],  # type: ignore[arg-type]
             drop=drop,
+            profile=profile,
         )
         for spec in THREE
     ]

@@ -660,6 +660,60 @@ def linked_refs(start: str, bundles: Mapping[str, bundle.VerifiedBundle]) -> lis
     return order
 
 
+# -- a folder of bundles ---------------------------------------------------------------------------------------------
+
+MAX_FOLDER_BUNDLES = 10_000
+"""Most bundle files one folder is opened with."""
+
+
+@dataclass(frozen=True)
+class OpenedBundle:
+    """A verified bundle and the file it came from."""
+
+    path: Path
+    verified: bundle.VerifiedBundle
+
+
+def bundle_files(folder: Path) -> list[Path]:
+    """The bundle files in ``folder`` (regular files only, not links), sorted by name.
+
+    Raises:
+        UsageError: the folder cannot be listed, or holds more than :data:`MAX_FOLDER_BUNDLES` bundles.
+    """
+    try:
+        found = sorted(p for p in folder.iterdir() if p.name.endswith(bundle.BUNDLE_SUFFIX))
+    except OSError as e:
+        raise UsageError(f"{folder}: cannot list the folder: {e.strerror or e}") from e
+    if len(found) > MAX_FOLDER_BUNDLES:
+        raise UsageError(f"{folder}: more than {MAX_FOLDER_BUNDLES} bundles")
+    return [p for p in found if p.is_file() and not p.is_symlink()]
+
+
+def open_bundles(
+    folder: Path, identity: Identity, profile: Profile
+) -> tuple[dict[str, OpenedBundle], list[tuple[Path, BundleError]]]:
+    """Open and verify every bundle in ``folder``, in memory (origin signature first, as a single open does).
+
+    Returns:
+        The bundles that passed, by reference (the one with most revisions, if several files hold one incident),
+        and each file that failed with its error (it is left out: nothing of it is used).
+    """
+    from evidence.bundle import seal as sealing
+
+    out: dict[str, OpenedBundle] = {}
+    failed = []
+    for path in bundle_files(folder):
+        try:
+            verified = sealing.verify_file(path, identity, profile)
+        except BundleError as e:
+            failed.append((path, e))
+            continue
+        held = out.get(verified.ref)
+        if held is None or len(verified.revisions) > len(held.verified.revisions):
+            out[verified.ref] = OpenedBundle(path, verified)
+    return out, failed
+
+
 # -- search ---------------------------------------------------------------------------------------------------------
 
 

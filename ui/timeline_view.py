@@ -1,0 +1,110 @@
+"""The timeline of linked incidents: each occasion, then its items, in order of when they happened.
+
+Each time says where it comes from (as reported, workstation clock, trusted time), and each occasion how it joined
+the timeline (a signed link with its reason, or a shared confirmed handle, person or target); an item with a text
+layer is marked machine-read. Nothing here is an image: the evidence stays in the Evidence tab.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from evidence.review.timeline import Occasion, Timeline
+from ui.verdict import safe_text
+
+COLUMNS = ("When (UTC)", "Time from", "Incident", "Platform", "Handle", "How it is linked")
+
+
+def _stamp(o: Occasion) -> str:
+    return o.when.strftime("%Y-%m-%d %H:%M") if o.when is not None else "not known"
+
+
+class QtTimelineView(QWidget):
+    """Shows a :class:`Timeline`.
+
+    Signals:
+        refresh_requested(): build the timeline again (it opens every bundle in the drop folder).
+        open_requested(str): the reviewer double-clicked an occasion (its reference).
+        export_requested(): the reviewer asked for a course-of-conduct pack of the occasions shown.
+    """
+
+    refresh_requested = Signal()
+    open_requested = Signal(str)
+    export_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("timeline_summary")
+        self.summary.setWordWrap(True)
+        self.refresh_button = QPushButton("Build the timeline", self)
+        self.refresh_button.setObjectName("timeline_refresh")
+        self.export_button = QPushButton("Export the course of conduct for police…", self)
+        self.export_button.setObjectName("timeline_export")
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("timeline")
+        self.tree.setHeaderLabels(list(COLUMNS))
+        for column, width in enumerate((150, 130, 250, 90, 170)):
+            self.tree.setColumnWidth(column, width)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.export_button)
+        layout.addLayout(top)
+        layout.addWidget(self.tree, 1)
+        self.refresh_button.clicked.connect(self.refresh_requested)
+        self.export_button.clicked.connect(self.export_requested)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.timeline: Timeline | None = None
+        self.clear()
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        """Show ``timeline``: occasions as rows, items beneath them."""
+        self.timeline = timeline
+        self.tree.clear()
+        for n, o in enumerate(timeline.occasions, start=1):
+            handles = ", ".join(o.handles) or (f"{o.form_handle} (as entered)" if o.form_handle else "")
+            people = f" ({'; '.join(o.people)})" if o.people else ""
+            row = QTreeWidgetItem(
+                [
+                    f"{n}. {_stamp(o)}",
+                    o.source.value,
+                    safe_text(f"{o.ref} {o.title}"),
+                    safe_text(o.platform),
+                    safe_text(handles + people),
+                    safe_text(o.linked_by),
+                ]
+            )
+            row.setData(0, Qt.ItemDataRole.UserRole, o.ref)
+            for m in o.items:
+                text = " (has machine-read text)" if m.has_text_layer else ""
+                child = QTreeWidgetItem(
+                    [m.when.strftime("%Y-%m-%d %H:%M"), m.source.value, f"item {m.seq}{text}", "", "", ""]
+                )
+                child.setToolTip(2, f"SHA-256 {m.sha256}")
+                row.addChild(child)
+            self.tree.addTopLevelItem(row)
+            row.setExpanded(True)
+        count = len(timeline.occasions)
+        self.summary.setText(
+            f"{count} linked occasion(s), in order of when they happened. Dates of occasions are as staff reported"
+            " them; item times are the capturing computer's clock unless marked as trusted time."
+        )
+        self.export_button.setEnabled(count >= 2)
+
+    def clear(self) -> None:
+        """Show nothing (no bundle, or locked)."""
+        self.timeline = None
+        self.tree.clear()
+        self.summary.setText("Open a bundle, then build its timeline: the incidents linked to it, in order.")
+        self.export_button.setEnabled(False)
+
+    def _double_clicked(self, row: QTreeWidgetItem, _column: int) -> None:
+        parent = row.parent()
+        while parent is not None:
+            row, parent = parent, parent.parent()
+        ref = row.data(0, Qt.ItemDataRole.UserRole)
+        if isinstance(ref, str):
+            self.open_requested.emit(ref)
