@@ -74,7 +74,7 @@ def conduct_html(conduct: Conduct, mono: str) -> str:
             ("8%", "7%", "25%", "18%", "42%"),
         ),
         "<h2>Checking this pack</h2>",
-        "".join(f"<p>{_e(line)}</p>" for line in root_lines(conduct.reports[-1])),
+        f"<p>{_e(' '.join(root_lines(conduct.reports[-1])))}</p>",
         "<p>Each incident is a complete police export in its own folder, checked with standard tools by the steps"
         " of its VERIFY.txt; VERIFY.txt in this folder checks the pack's signed list of files first.</p>",
         "</body></html>",

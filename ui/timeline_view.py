@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTr
 from evidence.review.timeline import Occasion, Timeline
 from ui.verdict import safe_text
 
-COLUMNS = ("When (UTC)", "Time from", "Incident", "Platform", "Handle", "How it is linked")
+COLUMNS = ("When (UTC)", "Time from", "Platform", "Handle", "Incident", "How it is linked")
 
 
 def _stamp(o: Occasion) -> str:
@@ -46,13 +46,14 @@ class QtTimelineView(QWidget):
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("timeline")
         self.tree.setHeaderLabels(list(COLUMNS))
-        for column, width in enumerate((150, 130, 250, 90, 170)):
+        for column, width in enumerate((168, 118, 80, 190, 250)):
             self.tree.setColumnWidth(column, width)
-        top = QHBoxLayout()
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.refresh_button)
-        top.addWidget(self.export_button)
-        layout.addLayout(top)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        layout.addWidget(self.summary)
+        layout.addLayout(buttons)
         layout.addWidget(self.tree, 1)
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.export_button.clicked.connect(self.export_requested)
@@ -71,9 +72,9 @@ class QtTimelineView(QWidget):
                 [
                     f"{n}. {_stamp(o)}",
                     o.source.value,
-                    safe_text(f"{o.ref} {o.title}"),
                     safe_text(o.platform),
                     safe_text(handles + people),
+                    safe_text(f"{o.ref} {o.title}"),
                     safe_text(o.linked_by),
                 ]
             )
@@ -81,9 +82,9 @@ class QtTimelineView(QWidget):
             for m in o.items:
                 text = " (has machine-read text)" if m.has_text_layer else ""
                 child = QTreeWidgetItem(
-                    [m.when.strftime("%Y-%m-%d %H:%M"), m.source.value, f"item {m.seq}{text}", "", "", ""]
+                    [m.when.strftime("%Y-%m-%d %H:%M"), m.source.value, "", "", f"item {m.seq}{text}", ""]
                 )
-                child.setToolTip(2, f"SHA-256 {m.sha256}")
+                child.setToolTip(4, f"SHA-256 {m.sha256}")
                 row.addChild(child)
             self.tree.addTopLevelItem(row)
             row.setExpanded(True)

@@ -38,6 +38,7 @@ from pathlib import Path
 from evidence import APP_NAME, __version__, bundle
 from evidence.bundle.layout import ROOT_PUB
 from evidence.case.incident import check_ref
+from evidence.case.search import fold
 from evidence.core.errors import UsageError
 from evidence.core.fsutil import fsync_dir
 from evidence.core.text import clean_line
@@ -229,14 +230,22 @@ def _reasons(ordered: Sequence[bundle.VerifiedBundle]) -> list[str]:
             if other in refs and v.ref < other:
                 out.append(clean_line(f"{v.ref} and {other} were linked by {link.signed.by_name}: {link.why}"))
     keys: dict[str, list[str]] = {}
+    shown: dict[str, str] = {}  # each key as a person typed it (keys are compared case-folded)
     for v in ordered:
+        for d in casework.confirmed(v).values():
+            shown.setdefault(d.key, d.value)
+            if d.person:
+                shown.setdefault(f"person:{fold(d.person)}", d.person)
+        target = v.incident.details.target_name
+        if target.strip():
+            shown.setdefault(f"target:{fold(target)}", target)
         for key in sorted(casework.shared_keys(v)):
             keys.setdefault(key, []).append(v.ref)
     for key, where in sorted(keys.items()):
         if len(where) > 1:
             kind, value = key.split(":", 1)
             what = "the target named in the form" if kind == "target" else f"the {kind} a reviewer confirmed"
-            out.append(clean_line(f"{', '.join(where)} share {what}: {value}"))
+            out.append(clean_line(f"{', '.join(where)} share {what}: {shown.get(key, value)}"))
     return out
 
 

@@ -145,7 +145,7 @@ def test_a_course_of_conduct_pack_of_three_passes_the_stock_tool_procedure(
     text = subprocess.run(
         ["pdftotext", "-layout", str(pack / "course-of-conduct.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
-    timeline_page = text.split("Timeline", 1)[1].split("Exhibits (one list", 1)[0]
+    timeline_page = text.split("Timeline", 1)[1].split("Why these incidents are linked", 1)[0]
     rows = [
         ("2 November 2026", "19:40 UTC", "Instagram", "JS/1, JS/2", one.ref),
         ("9 November 2026", "21:05 UTC", "Snapchat", "JS/3", two.ref),

@@ -98,7 +98,8 @@ def test_read_confirm_timeline_search_and_lock(case, qtbot, tmp_path: Path) -> N
     assert [r.data(0, Qt.ItemDataRole.UserRole) for r in rows] == [incidents[0].ref, incidents[1].ref]
     assert rows[0].text(0) == "1. 2026-11-02 19:40"
     assert rows[0].text(1) == "as reported"
-    assert rows[0].text(4) == "@jay_k_2009 (Jay K)"
+    assert rows[0].text(2) == "Instagram"
+    assert rows[0].text(3) == "@jay_k_2009 (Jay K)"
     assert rows[0].text(5) == "shared: handle:jay_k_2009"
     assert rows[0].childCount() == 2
     assert rows[0].child(0).text(1) == "workstation clock"
