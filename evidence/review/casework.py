@@ -60,6 +60,8 @@ OCR_MEDIA_TYPES = frozenset({"image/png", "image/jpeg"})
 
 MAX_REASON_CHARS = 2_000
 MAX_PERSON_CHARS = 200
+MAX_RECORD_TEXT = 5_000
+"""Longest text field a casework record may hold when read back (a URL's key is up to about 2,000 characters)."""
 
 
 class Decision(enum.Enum):
@@ -504,7 +506,7 @@ def _exact(value: object, keys: tuple[str, ...], where: str) -> Mapping[str, Any
 
 def _str(obj: Mapping[str, Any], key: str, where: str) -> str:
     value = obj[key]
-    if not isinstance(value, str) or len(value) > MAX_REASON_CHARS:
+    if not isinstance(value, str) or len(value) > MAX_RECORD_TEXT:
         raise _bad(where, f"{key} is not text")
     return value
 
