@@ -7,8 +7,18 @@ layer is marked machine-read. Nothing here is an image: the evidence stays in th
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from evidence.review.timeline import Occasion, Timeline
 from ui.verdict import safe_text
@@ -27,11 +37,15 @@ class QtTimelineView(QWidget):
         refresh_requested(): build the timeline again (it opens every bundle in the drop folder).
         open_requested(str): the reviewer double-clicked an occasion (its reference).
         export_requested(): the reviewer asked for a course-of-conduct pack of the occasions shown.
+        link_requested(str, str): link the bundle on show to this reference, for this reason.
+        unlink_requested(str, str): withdraw its link to this reference, for this reason.
     """
 
     refresh_requested = Signal()
     open_requested = Signal(str)
     export_requested = Signal()
+    link_requested = Signal(str, str)
+    unlink_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,9 +66,30 @@ class QtTimelineView(QWidget):
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
+        self.other = QComboBox(self)
+        self.other.setObjectName("link_other")
+        self.other.setMinimumContentsLength(18)
+        self.why = QLineEdit(self)
+        self.why.setObjectName("link_why")
+        self.why.setPlaceholderText("Why (required)")
+        self.link_button = QPushButton("Link", self)
+        self.link_button.setObjectName("link_button")
+        self.unlink_button = QPushButton("Unlink", self)
+        self.unlink_button.setObjectName("unlink_button")
+        by_hand = QHBoxLayout()
+        by_hand.addWidget(QLabel("By hand:", self))
+        by_hand.addWidget(self.other)
+        by_hand.addWidget(self.why, 1)
+        by_hand.addWidget(self.link_button)
+        by_hand.addWidget(self.unlink_button)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
         layout.addWidget(self.tree, 1)
+        layout.addLayout(by_hand)
+        self.link_button.clicked.connect(lambda: self._emit(self.link_requested))
+        self.unlink_button.clicked.connect(lambda: self._emit(self.unlink_requested))
+        self.why.textChanged.connect(lambda *_: self._sync())
+        self.other.currentIndexChanged.connect(lambda *_: self._sync())
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.export_button.clicked.connect(self.export_requested)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
@@ -95,9 +130,28 @@ class QtTimelineView(QWidget):
         )
         self.export_button.setEnabled(count >= 2)
 
+    def set_others(self, refs: list[str]) -> None:
+        """The incidents the bundle on show may be linked to by hand (or unlinked from)."""
+        self.other.clear()
+        for ref in refs:
+            self.other.addItem(ref, ref)
+        self._sync()
+
+    def _sync(self) -> None:
+        ok = self.other.currentData() is not None and bool(self.why.text().strip())
+        self.link_button.setEnabled(ok)
+        self.unlink_button.setEnabled(ok)
+
+    def _emit(self, signal: SignalInstance) -> None:
+        ref = self.other.currentData()
+        if isinstance(ref, str) and self.why.text().strip():
+            signal.emit(ref, self.why.text().strip())
+
     def clear(self) -> None:
         """Show nothing (no bundle, or locked)."""
         self.timeline = None
+        self.other.clear()
+        self.why.clear()
         self.tree.clear()
         self.summary.setText("Open a bundle, then build its timeline: the incidents linked to it, in order.")
         self.export_button.setEnabled(False)

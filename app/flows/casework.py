@@ -77,6 +77,8 @@ class CaseworkFlow(QObject):
         timeline_view.refresh_requested.connect(self.build_timeline)
         timeline_view.open_requested.connect(self.open_ref)
         timeline_view.export_requested.connect(self.export_course)
+        timeline_view.link_requested.connect(lambda ref, why: self.link(ref, why, unlink=False))
+        timeline_view.unlink_requested.connect(lambda ref, why: self.link(ref, why, unlink=True))
         search_view.search_requested.connect(self.search)
         search_view.open_requested.connect(self.open_ref)
 
@@ -174,6 +176,7 @@ class CaseworkFlow(QObject):
         def show(opened: dict[str, casework.OpenedBundle]) -> None:
             bundles = {ref: o.verified for ref, o in opened.items()}
             self.timeline_view.set_timeline(timeline.build_timeline(current.ref, bundles))
+            self.timeline_view.set_others(sorted(ref for ref in opened if ref != current.ref))
             self.feedback.status(f"Timeline of {current.ref}", 5000)
 
         self._with_folder(show)
@@ -201,6 +204,30 @@ class CaseworkFlow(QObject):
             self.search_view.set_hits(hits, len(opened))
 
         self._with_folder(show)
+
+    def link(self, other_ref: str, why: str, *, unlink: bool) -> None:
+        """Link the bundle on show to ``other_ref`` (or withdraw the link): a signed revision in both bundles, on a
+        worker; then the bundle on show is shown again and its timeline rebuilt."""
+        current, identity, profile = self.review.current, self.lock.identity, self.profile
+        mine, other = self.opened.get(current.ref if current else ""), self.opened.get(other_ref)
+        if current is None or identity is None or mine is None or other is None:
+            return
+        what = "Unlinking" if unlink else "Linking"
+        if other.path.parent != mine.path.parent:  # the bundle on show was opened from elsewhere
+            self._failed(what, f"{current.ref} is not in the drop folder; open it from there to link it")
+            return
+
+        def job() -> tuple[Path, bundle.VerifiedBundle]:
+            both = casework.unlink_both if unlink else casework.link_both
+            a2, _ = both(current, other.verified, identity, profile, why, mine.path.parent)
+            return mine.path.parent / f"{current.ref}{bundle.BUNDLE_SUFFIX}", a2
+
+        def done(result: tuple[Path, bundle.VerifiedBundle]) -> None:
+            self.review.verified(result)
+            self.build_timeline()
+
+        self.feedback.status(f"{what} {current.ref} and {other_ref}…")
+        self.lock.run(job, done, lambda message: self._failed(what, message))
 
     def open_ref(self, ref: str) -> None:
         """Open the bundle of ``ref`` (from the timeline or a search result)."""

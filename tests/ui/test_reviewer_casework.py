@@ -1,8 +1,9 @@
 """The reviewer's Handles, Timeline and Search tabs, offscreen, on three real incidents and the real Tesseract.
 
 Reading text runs on a worker and comes back as a signed revision; a handle is confirmed only by the reviewer's
-click with a reason; the timeline lists the linked occasions in order; a search lists the items that show the
-handle; a lock empties all three tabs; the course-of-conduct export writes one pack from the timeline.
+click with a reason; the timeline lists the linked occasions in order, and links and unlinks by hand with a reason;
+a search lists the items that show the handle; a lock empties all three tabs; the course-of-conduct export writes
+one pack from the timeline.
 """
 
 from __future__ import annotations
@@ -104,6 +105,27 @@ def test_read_confirm_timeline_search_and_lock(case, qtbot, tmp_path: Path) -> N
     assert rows[0].childCount() == 2
     assert rows[0].child(0).text(1) == "workstation clock"
     assert app.timeline.export_button.isEnabled()
+
+    # by hand: link the third, with a reason (a signed revision in both bundles), then withdraw the link
+    third = incidents[2].ref
+    view = app.timeline
+    assert not view.link_button.isEnabled()
+    view.other.setCurrentIndex(view.other.findData(third))
+    qtbot.keyClicks(view.why, "Same threats, a week later")
+    assert view.link_button.isEnabled()
+    qtbot.mouseClick(view.link_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 3, timeout=60000)
+    last = view.tree.topLevelItem(2)
+    assert last.data(0, Qt.ItemDataRole.UserRole) == third
+    assert last.text(5) == "link: Same threats, a week later"
+    view.other.setCurrentIndex(view.other.findData(third))
+    qtbot.keyClicks(view.why, "Another sender after all")
+    qtbot.mouseClick(view.unlink_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.review.current.custody[-1].action == "unlinked", timeout=60000)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 2, timeout=60000)
+    v3 = sealing.verify_file(incidents[2].path, dsl(), profile)
+    assert [e.action for e in v3.custody[-2:]] == ["linked", "unlinked"]
+    assert [r.why for r in casework.link_history(v3)] == ["Same threats, a week later", "Another sender after all"]
 
     # search over all three bundles: the handle is in the first two (the third's text was never read, and its
     # form names no handle), in each incident's confirmed handles and in each item whose text shows it
