@@ -19,6 +19,13 @@ VERBS = frozenset(
         "export-police",
         "settings",
         "timestamp",
+        "ocr",
+        "proposals",
+        "identify",
+        "link",
+        "unlink",
+        "timeline",
+        "search",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})
