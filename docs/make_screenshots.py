@@ -69,6 +69,7 @@ def child(tmp: str) -> None:
     from app.staff import StaffApp
     from app.workspace import Workspace
     from evidence import bundle
+    from evidence.bundle import share
     from evidence.case.incident import Category, PerpetratorType, TargetRole
     from evidence.crypto.keys import Role
     from ui.dialogs import QtSafeguardingDialog
@@ -319,7 +320,7 @@ def child(tmp: str) -> None:
         """Queue: open the bundle of ``ref()``, read its text, confirm its handle (a shot before confirming)."""
 
         def open_it() -> None:
-            reviewer.review.open_bundle(ws.drop_folder() / f"{ref()}.zip.age")
+            reviewer.review.open_bundle(share.current_revision(ws.drop_folder(), ref()).path)
 
         later(open_it)
         wait_for(lambda: reviewer.review.current is not None and reviewer.review.current.ref == ref())
@@ -367,7 +368,7 @@ def child(tmp: str) -> None:
         from app.police import export_course_of_conduct
 
         done = export_course_of_conduct(
-            [ws.drop_folder() / f"{r}.zip.age" for r in (sealed_ref["ref"], second["ref"])],
+            [share.current_revision(ws.drop_folder(), r).path for r in (sealed_ref["ref"], second["ref"])],
             app.session.identity,
             reviewer.profile,
             Path(tmp) / "exports",

@@ -116,9 +116,8 @@ class QtTimelineView(QWidget):
             row.setData(0, Qt.ItemDataRole.UserRole, o.ref)
             for m in o.items:
                 text = " (has machine-read text)" if m.has_text_layer else ""
-                child = QTreeWidgetItem(
-                    [m.when.strftime("%Y-%m-%d %H:%M"), m.source.value, "", "", f"item {m.seq}{text}", ""]
-                )
+                source = f"{m.source.value}, TSA {m.tsa}" if m.tsa else m.source.value
+                child = QTreeWidgetItem([m.when.strftime("%Y-%m-%d %H:%M"), source, "", "", f"item {m.seq}{text}", ""])
                 child.setToolTip(4, f"SHA-256 {m.sha256}")
                 row.addChild(child)
             self.tree.addTopLevelItem(row)
