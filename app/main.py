@@ -19,6 +19,7 @@ VERBS = frozenset(
         "export-police",
         "settings",
         "timestamp",
+        "receipts",
         "ocr",
         "proposals",
         "identify",
