@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
-from app import installation, timestamping, trustroot
+from app import casework_cli, installation, timestamping, trustroot
 from app.paths import Paths
 from app.workspace import Workspace, check_fingerprint
 from evidence.bundle import seal as sealing
@@ -134,8 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
     rev.add_argument("--out", help="the drop folder that holds the bundle's revisions (default: the bundle's folder)")
 
-    exp = verbs.add_parser("export-police", help="export a verified bundle as a pack an officer can check")
-    exp.add_argument("bundle")
+    exp = verbs.add_parser(
+        "export-police",
+        help="export a verified bundle as a pack an officer can check (several: one course-of-conduct pack)",
+    )
+    exp.add_argument("bundle", nargs="+", help="one bundle, or two or more linked bundles")
     exp.add_argument("--identity", required=True)
     exp.add_argument("--passphrase-file")
     exp.add_argument("--out", required=True, help="folder in which REF-police-export/ is created")
@@ -145,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     installation.add_parser(verbs)
     timestamping.add_parser(verbs)
+    casework_cli.add_parser(verbs)
 
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle, or check a police export folder")
     ver.add_argument("bundle", help="REF.zip.age, or a REF-police-export folder")
@@ -470,13 +474,16 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
 
 
 def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
-    from app.police import export_for_police
+    from app.police import PackBundleError, export_course_of_conduct, export_for_police
 
-    path = Path(a.bundle)
-    try:
-        _check_bundle_path(path)
-    except BundleError as e:
-        return bundle_failed(path, e, "; nothing was exported")
+    paths = [Path(b) for b in a.bundle]
+    for path in paths:
+        try:
+            _check_bundle_path(path)
+        except BundleError as e:
+            return bundle_failed(path, e, "; nothing was exported")
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise UsageError("export-police: the same bundle is given twice")
     if a.pack_recipient and a.pack_passphrase_file:
         raise UsageError("give --pack-recipient or --pack-passphrase-file, not both")
     pack_passphrase = None
@@ -485,16 +492,23 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
         if len(pack_passphrase) < 8:
             raise UsageError("the pack passphrase must be at least 8 characters")
     identity = _unlock(a.identity, a.passphrase_file)
+    options = {"officer_reference": a.officer_reference, "pack_recipient": a.pack_recipient}
+    if len(paths) > 1:
+        try:
+            conduct = export_course_of_conduct(
+                paths, identity, ws.profile(), Path(a.out), pack_passphrase=pack_passphrase, **options
+            )
+        except PackBundleError as e:
+            return bundle_failed(e.path, e, "; nothing was exported")
+        print(_message(conduct.result.folder))
+        if conduct.result.pack_path is not None:
+            print(_message(conduct.result.pack_path))
+            print(f"pack sha256: {conduct.result.pack_sha256}", file=sys.stderr)
+        print(f"{len(conduct.conduct.occasions)} occasions, {len(conduct.conduct.exhibits)} exhibits", file=sys.stderr)
+        return EXIT_OK
+    path = paths[0]
     try:
-        done = export_for_police(
-            path,
-            identity,
-            ws.profile(),
-            Path(a.out),
-            officer_reference=a.officer_reference,
-            pack_recipient=a.pack_recipient,
-            pack_passphrase=pack_passphrase,
-        )
+        done = export_for_police(path, identity, ws.profile(), Path(a.out), pack_passphrase=pack_passphrase, **options)
     except BundleError as e:
         return bundle_failed(path, e, "; nothing was exported")
     print(_message(done.result.folder))
@@ -520,6 +534,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace]
     ("export-police", None): cmd_export_police,
     **installation.COMMANDS,
     **timestamping.COMMANDS,
+    **casework_cli.COMMANDS,
 }
 
 

@@ -20,6 +20,14 @@ VERBS = frozenset(
         "export-police",
         "settings",
         "timestamp",
+        "receipts",
+        "ocr",
+        "proposals",
+        "identify",
+        "link",
+        "unlink",
+        "timeline",
+        "search",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})

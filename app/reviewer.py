@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from app.feedback import Feedback
+from app.flows.casework import CaseworkFlow
 from app.flows.export import ExportFlow
 from app.flows.review import ReviewFlow
 from app.lock import LockCoordinator, run_every
@@ -53,6 +54,7 @@ class ReviewerApp(QObject):
         feedback: the window's status bar and message boxes.
         review: open, verify and record actions; ``review.current`` is the bundle on show, if it verified.
         exporting: the police export.
+        casework: the Handles, Timeline and Search tabs (text layers, identifications, links, course of conduct).
         host: the main window this is a page of, or None when the reviewer window stands alone.
         menu_actions: the Review menu's actions by name (empty when standing alone).
     """
@@ -70,7 +72,10 @@ class ReviewerApp(QObject):
         from ui.inbox import QtInbox
         from ui.item_viewer import QtItemViewer
         from ui.items_view import QtItemsView
+        from ui.proposals_view import QtProposalsView
         from ui.reviewer_window import QtReviewerWindow
+        from ui.search_view import QtSearchView
+        from ui.timeline_view import QtTimelineView
         from ui.verdict import QtVerdictBanner
 
         self.workspace = workspace
@@ -85,6 +90,12 @@ class ReviewerApp(QObject):
         self.viewer = QtItemViewer(blur_by_default=True)
         self.custody = QtCustodyLogView()
         self.window = QtReviewerWindow(self.inbox, self.banner, self.items, self.custody)
+        self.proposals = QtProposalsView()
+        self.timeline = QtTimelineView()
+        self.search = QtSearchView()
+        self.window.tabs.addTab(self.proposals, "Handles")
+        self.window.tabs.addTab(self.timeline, "Timeline")
+        self.window.tabs.addTab(self.search, "Search")
         self.window.blur_box.setChecked(self._settings().get("blur", True))
         self.host = host
         if host is not None:  # a page of the main window, whose menu, status bar and Lock it shares
@@ -94,6 +105,17 @@ class ReviewerApp(QObject):
         self.feedback = Feedback(host or self.window, errors_in_status_bar=False)
         self.review = ReviewFlow(workspace, self.profile, lock, self.inbox, self.banner, self.feedback, self)
         self.exporting = ExportFlow(workspace, self.profile, lock, self.review, self)
+        self.casework = CaseworkFlow(
+            workspace,
+            self.profile,
+            lock,
+            self.review,
+            self.proposals,
+            self.timeline,
+            self.search,
+            self.feedback,
+            self,
+        )
         if host is not None:
             self._add_menu(host)
         self.inbox.refresh_wanted.connect(self.review.refresh)
@@ -213,4 +235,5 @@ class ReviewerApp(QObject):
                 lambda: self.items.set_locked(True),
                 self.custody.clear,
                 self.banner.clear,
+                self.casework.forget,
             )

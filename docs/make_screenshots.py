@@ -69,6 +69,7 @@ def child(tmp: str) -> None:
     from app.staff import StaffApp
     from app.workspace import Workspace
     from evidence import bundle
+    from evidence.bundle import share
     from evidence.case.incident import Category, PerpetratorType, TargetRole
     from evidence.crypto.keys import Role
     from ui.dialogs import QtSafeguardingDialog
@@ -289,6 +290,97 @@ def child(tmp: str) -> None:
     later(failed)
     wait_for(lambda: reviewer.banner.state == "failed")
     later(lambda: shot(app.window, "reviewer-05-failed"))
+
+    # building the case: a second incident (a screenshot the pupil sent) from the same account, the text of both
+    # read, the handle confirmed in both, the timeline, a search and the course-of-conduct pack
+    second: dict[str, str] = {}
+
+    def second_incident() -> None:
+        from evidence.bundle.seal import seal_incident
+        from evidence.capture.received import receive_file
+        from evidence.case.incident import IncidentDetails
+
+        details = IncidentDetails(
+            title="More messages at the weekend",
+            occurred="2026-11-28T20:12:00+00:00",
+            platform="Instagram",
+            categories=(Category.THREATENING,),
+            target_name="A Year 9 pupil",
+        )
+        ref = app.vault.create_incident(details, actor=ws.actor, recipients=ws.recipients())
+        sent = Path(tmp) / "sent-by-the-pupil.png"  # the same chat, as a screenshot the pupil sent in
+        chat_image().save(sent)
+        ws.store_received(ref, receive_file(sent, provided_by="The pupil", how="shown on her phone, sent by e-mail"))
+        seal_incident(app.vault, ref, app.session.identity, ws.profile(), ws.drop_folder())
+        second["ref"] = ref
+
+    later(second_incident)
+
+    def read_and_decide(ref, shot_name: str | None) -> None:  # type: ignore[no-untyped-def]
+        """Queue: open the bundle of ``ref()``, read its text, confirm its handle (a shot before confirming)."""
+
+        def open_it() -> None:
+            reviewer.review.open_bundle(share.current_revision(ws.drop_folder(), ref()).path)
+
+        later(open_it)
+        wait_for(lambda: reviewer.review.current is not None and reviewer.review.current.ref == ref())
+
+        def read() -> None:
+            reviewer.window.tabs.setCurrentWidget(reviewer.proposals)
+            reviewer.casework.read_text()
+
+        later(read)
+        wait_for(lambda: reviewer.review.current.revisions[-1].action == "text-read")
+
+        def fill() -> None:
+            view = reviewer.proposals
+            view.tree.setCurrentItem(view.tree.topLevelItem(0))
+            view.person.setText("A Year 10 pupil (named by the victim)")
+            view.why.setText("The pupil recognised the account")
+
+        later(fill)
+        if shot_name:
+            later(lambda: shot(app.window, shot_name))
+        later(lambda: reviewer.proposals.confirm_button.click())
+        wait_for(lambda: reviewer.review.current.revisions[-1].action == "identified")
+
+    read_and_decide(lambda: sealed_ref["ref"], "reviewer-06-handles")
+    read_and_decide(lambda: second["ref"], None)
+
+    def timeline_tab() -> None:
+        reviewer.window.tabs.setCurrentWidget(reviewer.timeline)
+        reviewer.casework.build_timeline()
+
+    later(timeline_tab)
+    wait_for(lambda: reviewer.timeline.tree.topLevelItemCount() == 2)
+    later(lambda: shot(app.window, "reviewer-07-timeline"))
+
+    def search_tab() -> None:
+        reviewer.window.tabs.setCurrentWidget(reviewer.search)
+        reviewer.search.term.setText("watch out")
+        reviewer.search.button.click()
+
+    later(search_tab)
+    wait_for(lambda: reviewer.search.tree.topLevelItemCount() > 0)
+    later(lambda: shot(app.window, "reviewer-08-search"))
+
+    def course_of_conduct() -> None:
+        from app.police import export_course_of_conduct
+
+        done = export_course_of_conduct(
+            [share.current_revision(ws.drop_folder(), r).path for r in (sealed_ref["ref"], second["ref"])],
+            app.session.identity,
+            reviewer.profile,
+            Path(tmp) / "exports",
+            officer_reference="PC 1234 Jones, CR/123/26",
+        )
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",
+             str(done.result.folder / "course-of-conduct.pdf"), str(OUT / "police-course-of-conduct")],
+            check=True,
+        )  # fmt: skip
+
+    later(course_of_conduct)
 
     def report_pages() -> None:
         subprocess.run(

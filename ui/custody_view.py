@@ -39,6 +39,10 @@ ACTION_WORDS = {
     Action.EXPORTED.value: "Exported",
     Action.HANDED_OVER.value: "Handed over",
     Action.DISPOSED.value: "Disposed of",
+    Action.TEXT_READ.value: "Read the text (machine-read)",
+    Action.IDENTIFIED.value: "Decided on handles",
+    Action.LINKED.value: "Linked to another incident",
+    Action.UNLINKED.value: "Unlinked from another incident",
 }
 
 DETAILS_MAX = 90

@@ -120,6 +120,8 @@ def member_words(member: str) -> str:
             words = "the custody log"
         elif name.startswith("data/reviews/"):
             words = "a review record"
+        elif name.startswith("data/derived/"):
+            words = "a machine-read text layer"
     return f"{words} ({name})" if words else name
 
 

@@ -45,6 +45,7 @@ from evidence.bundle.layout import (
     BAGIT_TXT,
     BUNDLE_SUFFIX,
     CUSTODY_JSONL,
+    DERIVED_DIR,
     INCIDENT_JSON,
     MANIFEST,
     MAX_BUNDLE_BYTES,
@@ -65,6 +66,8 @@ from evidence.bundle.layout import (
     revision_signature_path,
     sha256_hex,
     signer_json,
+    text_layer_of,
+    text_layer_path,
     verify_txt,
 )
 from evidence.bundle.records import (
@@ -99,6 +102,7 @@ __all__ = [
     "BAGIT_TXT",
     "BUNDLE_SUFFIX",
     "CUSTODY_JSONL",
+    "DERIVED_DIR",
     "INCIDENT_FORMAT",
     "INCIDENT_JSON",
     "MANIFEST",
@@ -142,6 +146,8 @@ __all__ = [
     "revision_signature_path",
     "sha256_hex",
     "signer_json",
+    "text_layer_of",
+    "text_layer_path",
     "verify_bag",
     "verify_origin",
     "verify_origin_stream",

@@ -59,6 +59,23 @@ MEDIA_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "
 _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64})  (data/[A-Za-z0-9._/-]+)$")
 
 
+_TEXT_LAYER = re.compile(r"^data/derived/([0-9]{3,})\.text-r([1-9][0-9]*)\.json$")
+
+DERIVED_DIR = "data/derived"
+"""Where later revisions put derived artefacts of items (text layers), never beside the originals."""
+
+
+def text_layer_path(seq: int, revision: int) -> str:
+    """``data/derived/NNN.text-rK.json``: item NNN's text layer, added by revision K."""
+    return f"{DERIVED_DIR}/{seq:03d}.text-r{revision}.json"
+
+
+def text_layer_of(name: str) -> tuple[int, int] | None:
+    """(item, revision) of a ``data/derived/NNN.text-rK.json`` name, or None for any other name."""
+    m = _TEXT_LAYER.match(name)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
 _REVISION_DIR = re.compile(
     r"^seal/revisions/([1-9][0-9]*)/(manifest-sha256\.txt|manifest-sha256\.txt\.sig|tsa-[1-9][0-9]{0,2}\.(?:tsr|chain\.pem))$"
 )

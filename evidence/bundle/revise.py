@@ -18,6 +18,7 @@ from evidence.bundle.layout import (
     revision_manifest_path,
     revision_signature_path,
     sha256_hex,
+    text_layer_of,
 )
 from evidence.bundle.records import PreviousRevision, RevisionRecord, Signer, TrustRef
 from evidence.bundle.timestamps import Stamper
@@ -44,7 +45,8 @@ def revise(
 ) -> dict[str, bytes]:
     """Add a revision: new payload files, the new custody entries, and a new signed manifest.
 
-    ``new_files`` are bag-relative names under ``data/reviews/``; nothing existing may be replaced. ``stamp`` asks
+    ``new_files`` are bag-relative names under ``data/reviews/``, or this revision's text layers
+    (``data/derived/NNN.text-rK.json``, K this revision's number); nothing existing may be replaced. ``stamp`` asks
     for RFC 3161 tokens over the new manifest (:func:`evidence.bundle.timestamps.revision_stamper`), and first
     over the manifest of each earlier revision that has none (a seal made offline gets its token late).
 
@@ -58,8 +60,10 @@ def revise(
     k = len(verified.revisions) + 1
     payload = {n: d for n, d in verified.bag.items() if n.startswith("data/")}
     for name in new_files:
-        if not name.startswith("data/reviews/") or name in payload:
-            raise UsageError(f"{name}: a revision may only add new files under data/reviews/")
+        layer = text_layer_of(name)
+        own_layer = layer is not None and layer[1] == k
+        if not (name.startswith("data/reviews/") or own_layer) or name in payload:
+            raise UsageError(f"{name}: a revision may only add new files under data/reviews/, and its own text layers")
         safezip.check_member_name(name)
     if not custody_entries:
         raise UsageError("a revision must log at least one custody entry")

@@ -43,6 +43,7 @@ from evidence.bundle.layout import (
     revision_manifest_path,
     revision_signature_path,
     sha256_hex,
+    text_layer_of,
     trust_allowed_signers_path,
     verify_txt,
 )
@@ -58,6 +59,7 @@ from evidence.capture.items import ItemContext, parse_context
 from evidence.case.custody import CustodyEntry, parse_jsonl, verify_chain
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
+from evidence.case.textlayer import TextLayer, TextLayerError
 from evidence.core.errors import (
     AgeFormatError,
     BundleError,
@@ -432,8 +434,9 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
     # 6. custody chain across the revisions
     custody = _verify_custody(bag, revisions)
 
-    # 7. consistency of items, contexts and custody with the manifest
+    # 7. consistency of items, contexts and custody with the manifest, and of text layers with their items
     incident = _verify_consistency(ref, bag, manifest, custody, revisions)
+    _verify_text_layers(bag, incident, revisions)
 
     # 8. trusted time: every RFC 3161 token, against the TSAs of the root-signed profiles (and the workstation's)
     tsas = [t for p in (path.profiles.values() if path is not None else ()) for t in p.tsas]
@@ -588,13 +591,15 @@ def _load_revision_record(bag: Mapping[str, bytes], k: int, rk_manifest: Mapping
 
 
 def _check_revision_adds_only_reviews(k: int, record: Mapping[str, Any]) -> None:
-    """A revision after the first adds only its custody part, its record and review files."""
+    """A revision after the first adds only its custody part, its record, review files and its own text layers
+    (``data/derived/NNN.text-rK.json``, with K its own number)."""
     if k == 1:
         return
     own = {f"data/revisions/{k}.json", f"data/custody-r{k}.jsonl"}
     for name in record["files"]:
-        if name not in own and not name.startswith("data/reviews/"):
-            raise _fail("revision", f"revision {k} may only add review files, not this", name)
+        layer = text_layer_of(name)
+        if name not in own and not name.startswith("data/reviews/") and (layer is None or layer[1] != k):
+            raise _fail("revision", f"revision {k} may only add review files and its own text layers, not this", name)
 
 
 def _check_revision_key(k: int, record: Mapping[str, Any], key: Ed25519PublicKey) -> str:
@@ -778,6 +783,37 @@ def _verify_consistency(
         return IncidentRecord.parse(incident)
     except RecordError as e:
         raise _fail("consistency", str(e), INCIDENT_JSON) from e
+
+
+def _verify_text_layers(bag: Mapping[str, bytes], incident: IncidentRecord, revisions: Sequence[Revision]) -> None:
+    """Every file under ``data/derived/`` is a text layer that a later revision added, of an item the bundle carries.
+
+    ``data/derived/NNN.text-rK.json`` must be listed by revision K > 1 (the sealer's revision adds no derived
+    files), parse as a text layer (:meth:`evidence.case.textlayer.TextLayer.parse`: canonical, machine-read, boxes
+    inside the image), and name item NNN by its SHA-256, with the item's width and height where the bundle
+    records them. A layer that was changed after signing fails **payload hash** before this; one that was
+    re-signed, or made, for another picture fails here.
+    """
+    added = {name: r.number for r in revisions for name in r.files}
+    items = {item.seq: item for item in incident.items}
+    for name in sorted(n for n in bag if n.startswith("data/derived/")):
+        named = text_layer_of(name)
+        if named is None:
+            raise _fail("consistency", "is not a derived file this format knows (NNN.text-rK.json)", name)
+        seq, k = named
+        if k == 1 or added.get(name) != k:
+            raise _fail("consistency", f"is not a file that revision {k} added", name)
+        item = items.get(seq)
+        if item is None:
+            raise _fail("consistency", f"is the text layer of item {seq}, which the bundle does not carry", name)
+        try:
+            layer = TextLayer.parse(bag[name])
+        except TextLayerError as e:
+            raise _fail("consistency", f"not a valid text layer ({e.check})", name) from e
+        if layer.source_sha256 != item.sha256:
+            raise _fail("consistency", f"names another picture than item {seq} (its source SHA-256 differs)", name)
+        if (item.width, item.height) != (None, None) and (layer.width, layer.height) != (item.width, item.height):
+            raise _fail("consistency", f"is not the size of item {seq}", name)
 
 
 def open_bundle(

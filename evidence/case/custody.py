@@ -46,6 +46,10 @@ class Action(enum.Enum):
     EXPORTED = "exported"
     HANDED_OVER = "handed-over"
     DISPOSED = "disposed"
+    TEXT_READ = "text-read"
+    IDENTIFIED = "identified"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
 
 
 @dataclass(frozen=True)

@@ -137,8 +137,11 @@ def export_contents(
     officer_reference: str,
     exported_utc: str,
     signer: Identity,
+    first_exhibit: int = 1,
 ) -> dict[str, bytes]:
     """Every file of the export folder: relative name (``/``-separated) → bytes. Pure but for the signature.
+
+    ``first_exhibit`` numbers the first exhibit (see :func:`evidence.police.report.build_report`).
 
     Raises:
         BundleError: a bag member's name is not safe (it cannot be, for a verified bundle).
@@ -151,6 +154,7 @@ def export_contents(
         officer_reference=officer_reference,
         exported_utc=exported_utc,
         exporter=signer.card.principal,
+        first_exhibit=first_exhibit,
     )
     files: dict[str, bytes] = {f"{ref}.zip": verified.zip_bytes}
     for name in sorted(verified.bag):

@@ -415,6 +415,7 @@ def build_report(
     officer_reference: str,
     exported_utc: str,
     exporter: str | None = None,
+    first_exhibit: int = 1,
 ) -> Report:
     """Gather the police report's content from a verified bundle.
 
@@ -425,6 +426,8 @@ def build_report(
         exported_utc: when the export is made (ISO 8601 UTC).
         exporter: the principal who signs the export's ``SHA256SUMS`` (default: the latest revision's signer, who
             recorded the export).
+        first_exhibit: the number of the first exhibit (a course-of-conduct pack continues one exhibit list across
+            incidents: the next incident's exhibits start where the last one's ended).
 
     Returns:
         The report; pure, so the same inputs give the same report.
@@ -433,10 +436,10 @@ def build_report(
     prefix = initials(sealer.signer_name, sealer.signer_principal)
     items = sorted(verified.items, key=lambda i: i.seq)
     contexts = {i.seq: _context(verified.bag, i.context_name) for i in items}
-    refs = {i.seq: f"{prefix}/{n}" for n, i in enumerate(items, start=1)}
+    refs = {i.seq: f"{prefix}/{n}" for n, i in enumerate(items, start=first_exhibit)}
     exhibits = tuple(
         replace(_exhibit(item, n, refs, contexts), trusted_time=verified.item_time_label(item.seq))
-        for n, item in enumerate(items, start=1)
+        for n, item in enumerate(items, start=first_exhibit)
     )
     excluded = tuple(
         ExcludedItem(seq=x.seq, reason=_text(x.reason), sha256=_text(x.sha256), stored_utc=_text(x.created_utc))

@@ -209,11 +209,22 @@ def review_name(revision: int, action: ReviewAction) -> str:
     return f"data/reviews/r{revision}-{action.value}.json"
 
 
+CASEWORK_RECORDS = ("identification", "link", "unlink")
+"""``data/reviews/rK-NAME.json`` records that are casework, not review actions (:mod:`evidence.review.casework`)."""
+
+
+def is_casework_record(name: str, revision: int) -> bool:
+    """Whether ``name`` is a casework record of revision ``revision`` rather than a review action's record."""
+    return any(name == f"data/reviews/r{revision}-{kind}.json" for kind in CASEWORK_RECORDS)
+
+
 def reviews(verified: bundle.VerifiedBundle) -> list[ReviewRecord]:
-    """Every review record, oldest first, checked against the revision that added it."""
+    """Every review record, oldest first, checked against the revision that added it (casework records apart)."""
     out = []
     for rev in verified.revisions[1:]:
         for name in rev.files:
+            if is_casework_record(name, rev.number):
+                continue
             if name.startswith("data/reviews/") and name.endswith(".json"):
                 try:
                     value = json.loads(verified.bag[name].decode("utf-8"))
@@ -284,21 +295,14 @@ def add_review(
         ReviewAction.DEVICE_HANDED_OVER: Action.HANDED_OVER,
         ReviewAction.EXPORTED: Action.EXPORTED,
     }.get(action, Action.REVIEWED)
-    entry = make_entry(
-        verified.custody[-1],
-        actor=reviewer.card.principal,
-        action=custody_action,
-        subject=verified.ref,
-        details={"review": action.value, "revision": k, **fields},
-        time_utc=when,
-    )
-    return bundle.revise(
+    return sign_revision(
         verified,
         reviewer,
         profile,
         action=action.value,
         new_files={review_name(k, action): bundle.pretty_json(record.to_json_dict())},
-        custody_entries=[entry],
+        custody_action=custody_action,
+        custody_details={"review": action.value, "revision": k, **fields},
         when=when,
         stamp=timestamps.revision_stamper(profile.tsas) if profile.tsas else None,
     )
@@ -351,3 +355,43 @@ def added_while_working(published: share.Published) -> str:
             what = f"added revision {r.number}"
         done.append(f"{clean_line(r.by_name or r.by_principal, limit=200)} {what}")
     return f"{'; '.join(done)} while you were working; your action was added after it."
+
+
+def sign_revision(
+    verified: bundle.VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    *,
+    action: str,
+    new_files: Mapping[str, bytes],
+    custody_action: Action,
+    custody_details: Mapping[str, Any],
+    when: str,
+    stamp: timestamps.Stamper | None = None,
+) -> dict[str, bytes]:
+    """Sign one revision adding ``new_files`` with one custody entry; return the new bag.
+
+    Every revision a reviewer makes (review actions here, casework in :mod:`evidence.review.casework`) goes
+    through this function; only :func:`evidence.bundle.share.publish_revision` publishes it.
+
+    Raises:
+        UsageError: the reviewer is not one, a file is not new or not allowed in a revision.
+    """
+    entry = make_entry(
+        verified.custody[-1],
+        actor=reviewer.card.principal,
+        action=custody_action,
+        subject=verified.ref,
+        details=dict(custody_details),
+        time_utc=when,
+    )
+    return bundle.revise(
+        verified,
+        reviewer,
+        profile,
+        action=action,
+        new_files=dict(new_files),
+        custody_entries=[entry],
+        when=when,
+        stamp=stamp,
+    )

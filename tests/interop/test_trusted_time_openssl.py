@@ -53,7 +53,7 @@ def test_openssl_commands_of_verify_txt_work_as_written(
     sealed = make_sealed(tmp_path / "work", items=2, profile=profile)
     officer = tmp_path / "officer"
     officer.mkdir()
-    # the share holds REF.r1.zip.age; VERIFY.txt names the bundle REF.zip.age (FORMAT.md: copy it under that name)
+    # the officer copies REF.r1.zip.age under the name VERIFY.txt uses, as docs/FORMAT.md and the pack say
     shutil.copy(sealed.result.path, officer / f"{sealed.ref}{bundle.BUNDLE_SUFFIX}")
     shutil.copy(sealed.result.signature_path, officer / f"{sealed.ref}{bundle.ORIGIN_SUFFIX}")
     identity_file = officer / "dsl.identity.age"
