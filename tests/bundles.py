@@ -15,6 +15,7 @@ from evidence.bundle import safezip
 from evidence.bundle.seal import SealResult, seal_incident
 from evidence.case.incident import Category, IncidentDetails
 from evidence.case.profile import Profile
+from evidence.case.retention import DEFAULT_POLICY
 from evidence.crypto.keys import Identity, Role
 from evidence.crypto.sshsig import AllowedSigner
 from evidence.vault.store import Vault
@@ -59,8 +60,8 @@ def school_profile(school: str = "Example Academy", *, version: int = 1, pinned:
 
 
 def unsigned_profile(school: str = "Example Academy") -> Profile:
-    """The same people, not yet signed (sign it with ``.sign(root, ...)``)."""
-    return Profile(school=school, reviewers=(dsl().card, head().card), staff=(staff().card,))
+    """The same people, not yet signed (sign it with ``.sign(root, ...)``), with the default retention rules."""
+    return Profile(school=school, reviewers=(dsl().card, head().card), staff=(staff().card,), retention=DEFAULT_POLICY)
 
 
 def legacy_profile(school: str = "Example Academy") -> Profile:
