@@ -47,7 +47,7 @@ from evidence.crypto.keys import (
     unlock_identity_file,
 )
 from evidence.review import actions as review
-from evidence.review.actions import ReviewAction
+from evidence.review.actions import LIFECYCLE_ACTIONS, ReviewAction
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex, SeenCheck
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--action",
         dest="review_action",
         required=True,
-        choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED],
+        choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED and a not in LIFECYCLE_ACTIONS],
     )
     rev.add_argument("--why", default="", help="why, or what happened")
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
