@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
-from app import installation, trustroot
+from app import exports, installation, lifecycle_cli, trustroot
 from app.paths import Paths
 from app.workspace import Workspace, check_fingerprint
 from evidence.bundle import seal as sealing
@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--pack-passphrase-file", help="or encrypted with the passphrase in this file")
 
     installation.add_parser(verbs)
+    lifecycle_cli.add_parser(verbs)
 
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle, or check a police export folder")
     ver.add_argument("bundle", help="REF.zip.age, or a REF-police-export folder")
@@ -447,6 +448,7 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
         )
     except BundleError as e:
         return bundle_failed(path, e, "; nothing was exported")
+    exports.record(ws.paths.data_dir, done.verified.ref, "police", done.result.folder)
     print(_message(done.result.folder))
     if done.result.pack_path is not None:
         print(_message(done.result.pack_path))
@@ -468,6 +470,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace]
     ("review", None): cmd_review,
     ("export-police", None): cmd_export_police,
     **installation.COMMANDS,
+    **lifecycle_cli.COMMANDS,
 }
 
 

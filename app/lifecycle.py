@@ -1,0 +1,72 @@
+"""Data-protection workflows shared by the command line and the reviewer's window: subject access packs, and a
+staff workstation catching up with disposals at start.
+
+The subject access export is logged like the police export: the pack is built first (so a request naming nobody
+in the incident, or a text in which another person's name survived, logs nothing), then a signed
+``subject-access-export`` revision is written through :func:`evidence.review.actions.write_bundle`, then the pack
+is written and its folder recorded in the exports register (:mod:`app.exports`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from app import exports
+from app.workspace import Workspace
+from evidence import bundle
+from evidence.core.errors import EvidenceError
+from evidence.core.timefmt import utc_now
+from evidence.crypto.keys import Identity
+from evidence.police.sar_export import build_pack, write_pack
+from evidence.review import actions as review
+from evidence.review.disposal import disposed_references
+
+log = logging.getLogger(__name__)
+
+
+def sar_export(
+    ws: Workspace, path: Path, verified: bundle.VerifiedBundle, reviewer: Identity, subject: str, out_dir: Path
+) -> Path:
+    """Build, log and write the subject access pack of ``verified`` for ``subject``; return the pack's folder."""
+    from app.police import ensure_qt_for_rendering
+    from ui.data_protection_pdf import render_sar_pdf
+
+    pack = build_pack(verified, subject)
+    profile = ws.profile()
+    given = ", ".join(n.split("-")[1].lstrip("0") for n in pack.images) or "none"
+    bag = review.add_review(
+        verified,
+        reviewer,
+        profile,
+        review.ReviewAction.SUBJECT_ACCESS_EXPORT,
+        "Subject access copy exported",
+        {"subject": pack.copy.subject, "items": given},
+        when=utc_now(),
+    )
+    review.write_bundle(verified.ref, bag, reviewer, profile, path.parent)
+    ensure_qt_for_rendering()
+    pdf = render_sar_pdf(verified.ref, pack.text, pack.images)
+    folder = write_pack(pack, out_dir, pdf=pdf)
+    exports.record(ws.paths.data_dir, verified.ref, "subject-access", folder)
+    return folder
+
+
+def apply_disposals(ws: Workspace) -> list[str]:
+    """Purge from this workstation's vault every incident the drop folder's register says was disposed of.
+
+    A register that fails its checks deletes nothing (it is logged). Returns the references purged.
+    """
+    try:
+        refs = disposed_references(ws.drop_folder(), ws.profile())
+    except EvidenceError as e:
+        log.warning("the disposal register could not be checked: %s", getattr(e, "check", type(e).__name__))
+        return []
+    if not refs or not ws.paths.vault.exists():
+        return []
+    purged = []
+    with ws.open_vault() as vault:
+        for ref in refs:
+            if vault.purge_disposed(ref):
+                purged.append(ref)
+    return purged
