@@ -15,10 +15,10 @@ from pathlib import Path
 from app import exports
 from app.workspace import Workspace
 from evidence import bundle
-from evidence.core.errors import EvidenceError
+from evidence.core.errors import EvidenceError, UsageError
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
-from evidence.police.sar_export import build_pack, write_pack
+from evidence.police.sar_export import PACK_SUFFIX, build_pack, write_pack
 from evidence.review import actions as review
 from evidence.review.disposal import disposed_references
 
@@ -33,6 +33,9 @@ def sar_export(
     from ui.data_protection_pdf import render_sar_pdf
 
     pack = build_pack(verified, subject)
+    target = out_dir / f"{verified.ref}{PACK_SUFFIX}"
+    if target.exists() or target.is_symlink():
+        raise UsageError(f"{target}: already exists; choose another folder (nothing was exported or logged)")
     profile = ws.profile()
     given = ", ".join(n.split("-")[1].lstrip("0") for n in pack.images) or "none"
     bag = review.add_review(

@@ -93,8 +93,10 @@ def make_sealed(
     exclude: bool = False,
     title: str = "Messages about Pupil Alex",
     caption: str = "",
+    details: IncidentDetails | None = None,
 ) -> Sealed:
-    """A vault with ``items`` PNG captures (plus one excluded if asked), sealed by Jane; item 1 captioned if asked."""
+    """A vault with ``items`` PNG captures (plus one excluded if asked), sealed by Jane; item 1 captioned if asked;
+    ``details`` replaces the default incident form."""
     profile = profile or school_profile()
     me = staff()
     recipients = [me.card.recipient, *profile.reviewer_recipients]
@@ -102,7 +104,7 @@ def make_sealed(
     tmp_path.mkdir(parents=True, exist_ok=True)
     vault_path = tmp_path / "vault.sqlite3"
     with Vault(vault_path) as vault:
-        details = IncidentDetails(
+        details = details or IncidentDetails(
             title=title,
             categories=(Category.THREATENING,),
             platform="Instagram",

@@ -9,54 +9,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bundles import dsl, make_sealed, school_profile
+from bundles import dsl, school_profile
+from lifecycles import Case, one_line
 
-from app import cli, exports
+from app import exports
 from evidence import bundle
 from evidence.case import register
 from evidence.case.certificate import DisposalCertificate
-from evidence.crypto.keys import write_identity_file
 from evidence.review import disposal
 from evidence.review.actions import reviews
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex
 from evidence.vault.store import Vault
 
-PASS = "a long test passphrase"
 PERSONAL = ["Messages about Pupil Alex", "Pupil Alex", "Chat 0", "Chat 1"]
-
-
-class Case:
-    """A sealed case in a drop folder, a reviewer's identity and data folder, and a CLI runner."""
-
-    def __init__(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.sealed = make_sealed(tmp_path / "work")
-        self.path = self.sealed.result.path
-        self.drop = self.path.parent
-        self.ident = tmp_path / "dsl.identity.age"
-        write_identity_file(dsl(), self.ident, PASS)
-        self.passfile = tmp_path / "pass.txt"
-        self.passfile.write_text(PASS + "\n")
-        self.profile = tmp_path / "school.toml"
-        self.profile.write_text(school_profile().to_toml())
-        self.data = tmp_path / "data"
-        self.data.mkdir()
-        self.capsys = capsys
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        base = ["--data-dir", str(self.data), "--profile", str(self.profile)]
-        code = cli.run([*base, *args])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def me(self) -> list[str]:
-        return ["--identity", str(self.ident), "--passphrase-file", str(self.passfile)]
-
-
-def one_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def test_a_hold_blocks_dispose_until_released(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
