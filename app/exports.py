@@ -36,6 +36,14 @@ class ExportRecord:
     time_utc: str
 
 
+def default_folder() -> Path:
+    """Where exports go unless the reviewer chooses: the user's Documents folder (or home), never the data folder,
+    where a plaintext pack would outlive everything else unnoticed."""
+    home = Path.home()
+    documents = home / "Documents"
+    return (documents if documents.is_dir() else home) / "Evidence Capture exports"
+
+
 def load(data_dir: Path) -> list[ExportRecord]:
     """Every recorded export (empty if there is no register or it is damaged)."""
     try:

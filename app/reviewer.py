@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from app.feedback import Feedback
 from app.flows.export import ExportFlow
+from app.flows.retention import RetentionFlow
 from app.flows.review import ReviewFlow
 from app.lock import LockCoordinator, run_every
 from app.workspace import Workspace
@@ -94,6 +95,7 @@ class ReviewerApp(QObject):
         self.feedback = Feedback(host or self.window, errors_in_status_bar=False)
         self.review = ReviewFlow(workspace, self.profile, lock, self.inbox, self.banner, self.feedback, self)
         self.exporting = ExportFlow(workspace, self.profile, lock, self.review, self)
+        self.retention = RetentionFlow(workspace, self.profile, lock, self.feedback, self)
         if host is not None:
             self._add_menu(host)
         self.inbox.refresh_wanted.connect(self.review.refresh)
@@ -109,7 +111,30 @@ class ReviewerApp(QObject):
         self.review.cleared.connect(self._clear)
         self.review.failed.connect(self._failed)
         self.session.locked_changed.connect(self._locked_changed)
+        self.exporting.exported.connect(lambda ref: self._offer_hold(f"police investigation, reference {ref}"))
+        self.review.recorded.connect(self._recorded)
+        self.retention.changed.connect(self.review.refresh)
+        self.retention.disposed.connect(self._disposed)
         self.review.refresh()
+
+    def _recorded(self, action: review.ReviewAction, crime_reference: str) -> None:
+        if action in (review.ReviewAction.POLICE_CONTACTED, review.ReviewAction.DEVICE_HANDED_OVER):
+            ref = f", reference {crime_reference}" if crime_reference else ""
+            self._offer_hold(f"police investigation{ref}")
+
+    def _offer_hold(self, reason: str) -> None:
+        """The police are involved: offer a legal hold on the case on show."""
+        current, path = self.review.current, self.review.current_path
+        if current is not None and path is not None:
+            self.retention.offer_hold(path, current, reason, self.review.verified)
+
+    def _disposed(self, ref: str) -> None:
+        current = self.review.current
+        if current is not None and current.ref == ref:
+            self.review.clear()
+            self.banner.clear()
+        self.viewer.clear()
+        self.viewer.hide()
 
     def _add_menu(self, host: QtMainWindow) -> None:
         """The reviewer's commands in the main window's menu bar, with their shortcuts."""
@@ -119,6 +144,7 @@ class ReviewerApp(QObject):
             ("Look in the drop folder again", "F5", self.review.refresh, "refresh_action"),
             ("Record an action…", "Ctrl+R", self.review.record_action, "record_action"),
             ("Export for the police…", "Ctrl+E", self.exporting.export, "export_action"),
+            ("Retention and disposal…", "Ctrl+Shift+D", self.retention.open_view, "retention_action"),
         ):
             action = menu.addAction(text)
             action.setObjectName(name)

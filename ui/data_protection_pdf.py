@@ -57,25 +57,23 @@ def _mono() -> str:
 
 
 def certificate_html(cert: DisposalCertificate) -> str:
-    """The certificate as HTML: the title, then each section's rows, paragraphs and commands."""
+    """The certificate as HTML: each section's title, rows, paragraphs and commands (as :meth:`to_text` has them)."""
     e = html.escape
-    parts = [f"<h1>{e(TITLE)}</h1>"]
-    parts.append(f"<p><b>{e(cert.school)}</b> &mdash; incident {e(cert.reference)}</p>")
+    mono = _mono()
+    parts: list[str] = []
     for s in cert.sections():
-        parts.append(f"<h3>{e(s.title)}</h3>")
+        if s.title:
+            parts.append(f"<h1>{e(s.title)}</h1>" if s.title == TITLE else f"<h3>{e(s.title)}</h3>")
         if s.rows:
             rows = "".join(
-                f"<tr><td width='28%'><b>{e(k)}</b></td><td style='font-family:\"{_mono()}\"'>{e(v)}</td></tr>"
-                if v and all(c in "0123456789abcdef" for c in v) and len(v) >= 40
-                else f"<tr><td width='28%'><b>{e(k)}</b></td><td>{e(v)}</td></tr>"
+                f"<tr><td width='26%'><b>{e(k)}</b></td><td style='font-family:\"{mono}\"'>{e(v)}</td></tr>"
                 for k, v in s.rows
             )
             parts.append(f"<table cellspacing='2' cellpadding='2' width='100%'>{rows}</table>")
         parts += [f"<p>{e(p)}</p>" for p in s.paragraphs]
-        for command, expect in s.commands:
-            parts.append(f"<pre style='font-family:\"{_mono()}\"; font-size:8pt'>{e(command)}</pre>")
-            if expect:
-                parts.append(f"<p style='font-size:9pt'>{e(expect)}</p>")
+        for number, (command, expect) in enumerate(s.commands, start=1):
+            parts.append(f"<p>{number}. <span style='font-family:\"{mono}\"; font-size:8pt'>{e(command)}</span></p>")
+            parts.append(f"<p style='margin-left:18px; font-size:9pt'>must print: {e(expect)}</p>")
     return "".join(parts)
 
 

@@ -47,11 +47,13 @@ class ReviewFlow(QObject):
         shown(object): a bundle verified and is now ``current`` (the ``VerifiedBundle``).
         cleared(): nothing is on show any more (a failed check).
         failed(object): the bundle at this ``Path`` failed a check (its verdict is on the banner).
+        recorded(object, str): an action was recorded (the ``ReviewAction``, and its crime reference if any).
     """
 
     shown = Signal(object)
     cleared = Signal()
     failed = Signal(object)
+    recorded = Signal(object, str)
 
     def __init__(
         self,
@@ -187,7 +189,11 @@ class ReviewFlow(QObject):
             new_path = review.write_bundle(verified.ref, bag, identity, profile, path.parent)
             return new_path, sealing.verify_file(new_path, identity, profile)
 
-        self.lock.run(job, self.verified, self._action_failed)
+        def done(result: tuple[Path, bundle.VerifiedBundle]) -> None:
+            self.verified(result)
+            self.recorded.emit(request.action, dict(request.fields).get("crime_reference", ""))
+
+        self.lock.run(job, done, self._action_failed)
 
     def _action_failed(self, message: str) -> None:
         self.feedback.error("Not recorded", f"{clean_text(message)}\n\nThe bundle is unchanged.")
