@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from app.feedback import Feedback
 from app.flows.export import ExportFlow
+from app.flows.redact import RedactFlow
 from app.flows.retention import RetentionFlow
 from app.flows.review import ReviewFlow
 from app.lock import LockCoordinator, run_every
@@ -96,6 +97,9 @@ class ReviewerApp(QObject):
         self.review = ReviewFlow(workspace, self.profile, lock, self.inbox, self.banner, self.feedback, self)
         self.exporting = ExportFlow(workspace, self.profile, lock, self.review, self)
         self.retention = RetentionFlow(workspace, self.profile, lock, self.feedback, self)
+        self.redacting = RedactFlow(self.profile, lock, self.review, self)
+        self.viewer.set_redactable(True)
+        self.viewer.redact_requested.connect(self.redacting.open)
         if host is not None:
             self._add_menu(host)
         self.inbox.refresh_wanted.connect(self.review.refresh)

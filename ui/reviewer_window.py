@@ -123,7 +123,21 @@ def incident_text(verified: VerifiedBundle) -> str:
     excluded = _excluded_lines(verified)
     if excluded:
         lines += ["", *excluded]
+    lines += redacted_lines(verified)
     return "\n".join(lines)
+
+
+def redacted_lines(verified: VerifiedBundle) -> list[str]:
+    """One line per redacted copy: which original it was made from, by which revision, with how many boxes."""
+    if not verified.redacted:
+        return []
+    out = ["", "Redacted copies (the originals are unchanged):"]
+    for copy in verified.redacted:
+        out.append(
+            f"Item {copy.parent_seq}: redacted copy {copy.png_name} made in revision {copy.revision}, "
+            f"{len(copy.record.boxes)} area(s) blacked out (SHA-256 {copy.record.png_sha256})."
+        )
+    return out
 
 
 def action_text(record: ReviewRecord) -> str:

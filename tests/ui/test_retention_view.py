@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bundles import ISSUED_AT, dsl, make_sealed, unsigned_profile
 from helpers import school_root
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.lock import LockCoordinator
@@ -19,6 +19,7 @@ from app.paths import Paths
 from app.reviewer import ReviewerApp
 from app.workspace import Workspace
 from evidence import bundle
+from evidence.capture.redact import BoxReason
 from evidence.case.profile import Profile
 from evidence.case.retention import DEFAULT_POLICY
 from evidence.crypto.keys import write_identity_file
@@ -126,3 +127,33 @@ def test_police_contacted_offers_a_legal_hold(reviewer, qtbot) -> None:  # type:
     assert [r.action for r in reviews(app.review.current)] == [ReviewAction.POLICE_CONTACTED, ReviewAction.LEGAL_HOLD]
     v = bundle.open_bundle(sealed.result.path.read_bytes(), [dsl().age_secret], app.profile)
     assert len(v.revisions) == 3
+
+
+def test_the_viewer_makes_a_redacted_copy(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    app, sealed = reviewer
+    app.review.open_bundle(sealed.result.path)
+    qtbot.waitUntil(lambda: app.review.current is not None, timeout=20000)
+    app.open_item(1)
+    assert app.viewer.redact_button.isVisible()
+    qtbot.mouseClick(app.viewer.redact_button, Qt.MouseButton.LeftButton)
+    tool = app.redacting.tool
+    assert tool is not None
+    assert not tool.make_button.isEnabled()
+    canvas = tool.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.rect().topLeft() + QPoint(2, 2))
+    qtbot.mouseMove(canvas, canvas.rect().topLeft() + QPoint(40, 30))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas.rect().topLeft() + QPoint(40, 30))
+    assert len(tool.boxes()) == 1  # drawn by dragging, in image pixels
+    tool.add_box(50, 30, 10, 10, BoxReason.THIRD_PARTY_FACE)
+    qtbot.keyClicks(tool.why_edit, "subject access request")
+    assert tool.make_button.isEnabled()
+    original = sealed.pngs[0]
+    qtbot.mouseClick(tool.make_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.review.current is not None and bool(app.review.current.redacted), timeout=20000)
+    current = app.review.current
+    (copy,) = current.redacted
+    assert copy.parent_seq == 1
+    assert [b.reason for b in copy.record.boxes] == [BoxReason.THIRD_PARTY_NAME, BoxReason.THIRD_PARTY_FACE]
+    assert current.bag[current.item(1).file] == original  # the original never changes
+    assert "Redacted copies" in app.window.incident.toPlainText()
+    assert copy.png_name in app.window.incident.toPlainText()
