@@ -157,6 +157,7 @@ class Exhibit:
         original_name: for a received file, its name as received.
         caption: the staff member's caption.
         stored_utc: when the app stored the item.
+        redacted_copies: the redacted copies made of it, in words ("" if none).
     """
 
     ref: str
@@ -187,6 +188,8 @@ class Exhibit:
     original_name: str
     caption: str
     stored_utc: str
+    redacted_copies: str = ""
+    """The redacted copies reviewers made of it (file, revision, SHA-256), "" if none (issue 17)."""
 
 
 @dataclass(frozen=True)
@@ -425,6 +428,7 @@ def build_report(
     contexts = {i.seq: _context(verified.bag, i.context_name) for i in items}
     refs = {i.seq: f"{prefix}/{n}" for n, i in enumerate(items, start=1)}
     exhibits = tuple(_exhibit(item, n, refs, contexts) for n, item in enumerate(items, start=1))
+    exhibits = tuple(replace(e, redacted_copies=_redacted_text(verified, e.seq)) for e in exhibits)
     excluded = tuple(
         ExcludedItem(seq=x.seq, reason=_text(x.reason), sha256=_text(x.sha256), stored_utc=_text(x.created_utc))
         for x in sorted(verified.excluded, key=lambda x: x.seq)
@@ -1136,6 +1140,16 @@ def incident_rows(inc: IncidentSummary) -> list[tuple[str, str]]:
     return [(k, v) for k, v in rows if v]
 
 
+def _redacted_text(verified: bundle.VerifiedBundle, seq: int) -> str:
+    """The redacted copies of item ``seq``: each file, the revision that made it and its SHA-256."""
+    return "; ".join(
+        f"{c.png_name} (revision {c.revision}, {len(c.record.boxes)} area(s) blacked out, SHA-256 "
+        f"{c.record.png_sha256}); the exhibit itself is unchanged"
+        for c in verified.redacted
+        if c.parent_seq == seq
+    )
+
+
 def exhibit_rows(e: Exhibit) -> list[tuple[str, str]]:
     """One exhibit as (label, value) rows, empty values left out (digests stay whole)."""
     rows = [
@@ -1154,6 +1168,7 @@ def exhibit_rows(e: Exhibit) -> list[tuple[str, str]]:
         ("Caption", e.caption),
         ("Size", f"{e.width} x {e.height} pixels, {e.size} bytes, {e.media_type}"),
         ("Stored by the app (UTC)", e.stored_utc),
+        ("Redacted copies", e.redacted_copies),
     ]
     return [(k, v) for k, v in rows if v]
 

@@ -170,3 +170,16 @@ def test_redacted_pixels_hold_nothing_of_the_original_by_stock_tools(tmp_path: P
     assert sh(f"pngtopnm o.png | {cut} | pamsumm -max -brief") != "0"
     assert sh("sha256sum < o.png").split()[0] == v.item(2).sha256
     assert sh("pngtopnm r.png | sha256sum").split()[0] == r.redacted[0].record.pixels_sha256
+
+
+def test_the_police_report_shows_which_exhibit_a_redacted_copy_is_of(tmp_path: Path) -> None:
+    from evidence.police.report import build_report, report_text
+
+    v = _verified(tmp_path)
+    made = lifecycle.add_redaction(v, dsl(), school_profile(), 2, [BOX], "sar", when=T0)
+    r = _next(v, made.bag)
+    rep = build_report(r, exported_by="Dee", officer_reference="CR/1", exported_utc=T0)
+    first, second = rep.exhibits
+    assert first.redacted_copies == ""
+    assert second.redacted_copies.startswith(f"{made.png_name} (revision 2, 1 area(s) blacked out")
+    assert f"Redacted copies: {made.png_name}" in report_text(rep)
