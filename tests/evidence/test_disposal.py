@@ -191,3 +191,36 @@ def test_the_register_checks_with_stock_tools_after_the_bundles_are_gone(
     entry.write_bytes(entry.read_bytes().replace(b"duplicate", b"duplicatX"))
     done = subprocess.run(["sh", "-c", script], cwd=folder, capture_output=True, text=True, timeout=60, check=True)
     assert "FAIL 000001 signature" in done.stdout
+
+
+def test_a_staff_workstation_purges_disposed_cases_at_its_next_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from bundles import staff
+    from helpers import school_root
+
+    from app.lifecycle import apply_disposals
+    from app.paths import Paths
+    from app.workspace import Workspace
+
+    c = Case(tmp_path, capsys)
+    ws = Workspace(Paths(tmp_path / "jane-data"))
+    ws.paths.data_dir.mkdir()
+    (ws.paths.data_dir / "identity.card").write_text(staff().card.to_text())
+    profile = replace(school_profile(pinned=False), drop_folder=str(c.drop))
+    signed = replace(profile, signature=None).sign(school_root(), version=2, issued_utc="2026-11-21T09:00:00.000Z")
+    ws.install_signed(signed, school_root().card.fingerprint, source="test")
+    shutil.copyfile(c.sealed.vault_path, ws.paths.vault)
+    assert apply_disposals(ws) == []  # nothing disposed of yet: nothing purged
+    code, _, err = c.run("dispose", str(c.path), "--why", "recorded in error", "--reason", "recorded-in-error", *c.me())
+    assert code == 0, err
+    assert apply_disposals(ws) == [c.sealed.ref]
+    with Vault(ws.paths.vault) as vault:
+        assert [r.ref for r in vault.list_incidents()] == []
+    assert apply_disposals(ws) == []
+    # a register that fails its checks deletes nothing
+    entry = disposal.register_folder(c.drop) / "000001" / "entry.json"
+    entry.write_bytes(entry.read_bytes().replace(b"recorded", b"xecorded"))
+    assert apply_disposals(ws) == []
