@@ -21,6 +21,7 @@ from app.flows.export import ExportFlow
 from app.flows.redact import RedactFlow
 from app.flows.retention import RetentionFlow
 from app.flows.review import ReviewFlow
+from app.flows.sar import SarFlow
 from app.lock import LockCoordinator, run_every
 from app.workspace import Workspace
 from evidence import bundle
@@ -98,6 +99,7 @@ class ReviewerApp(QObject):
         self.exporting = ExportFlow(workspace, self.profile, lock, self.review, self)
         self.retention = RetentionFlow(workspace, self.profile, lock, self.feedback, self)
         self.redacting = RedactFlow(self.profile, lock, self.review, self)
+        self.subject_access = SarFlow(workspace, lock, self.review, self)
         self.viewer.set_redactable(True)
         self.viewer.redact_requested.connect(self.redacting.open)
         if host is not None:
@@ -148,7 +150,8 @@ class ReviewerApp(QObject):
             ("Look in the drop folder again", "F5", self.review.refresh, "refresh_action"),
             ("Record an action…", "Ctrl+R", self.review.record_action, "record_action"),
             ("Export for the police…", "Ctrl+E", self.exporting.export, "export_action"),
-            ("Retention and disposal…", "Ctrl+Shift+D", self.retention.open_view, "retention_action"),
+            ("Subject access copy…", "Ctrl+Alt+S", self.subject_access.open, "sar_action"),
+            ("Retention and disposal…", "Ctrl+Alt+R", self.retention.open_view, "retention_action"),
         ):
             action = menu.addAction(text)
             action.setObjectName(name)
@@ -166,7 +169,7 @@ class ReviewerApp(QObject):
 
     def _sync_actions(self) -> None:
         shown = self.review.current is not None
-        for name in ("record_action", "export_action"):
+        for name in ("record_action", "export_action", "sar_action"):
             if name in self.menu_actions:
                 self.menu_actions[name].setEnabled(shown)
 

@@ -20,6 +20,7 @@ from app.reviewer import ReviewerApp
 from app.workspace import Workspace
 from evidence import bundle
 from evidence.capture.redact import BoxReason
+from evidence.case.incident import IncidentDetails, TargetRole
 from evidence.case.profile import Profile
 from evidence.case.retention import DEFAULT_POLICY
 from evidence.crypto.keys import write_identity_file
@@ -29,6 +30,10 @@ from evidence.review.actions import ReviewAction, reviews
 
 @pytest.fixture
 def reviewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return make_reviewer(qtbot, tmp_path)
+
+
+def make_reviewer(qtbot, tmp_path: Path, details: IncidentDetails | None = None):  # type: ignore[no-untyped-def]
     base = unsigned_profile()
     profile = Profile(
         school=base.school,
@@ -37,7 +42,7 @@ def reviewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
         drop_folder=str(tmp_path / "staff" / "drop"),
         retention=DEFAULT_POLICY,
     ).sign(school_root(), version=1, issued_utc=ISSUED_AT)
-    sealed = make_sealed(tmp_path / "staff", items=2, profile=profile)
+    sealed = make_sealed(tmp_path / "staff", items=2, profile=profile, details=details)
     data = tmp_path / "dsl-data"
     data.mkdir()
     ident = tmp_path / "dsl.identity.age"
@@ -157,3 +162,36 @@ def test_the_viewer_makes_a_redacted_copy(reviewer, qtbot) -> None:  # type: ign
     assert current.bag[current.item(1).file] == original  # the original never changes
     assert "Redacted copies" in app.window.incident.toPlainText()
     assert copy.png_name in app.window.incident.toPlainText()
+
+
+def test_the_subject_access_dialog_writes_a_pack_of_redacted_copies(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    details = IncidentDetails(
+        title="Messages to Sam Porter from Kit Marlow",
+        occurred="2026-11-24T18:30:00",
+        target_name="Sam Porter",
+        target_role=TargetRole.PUPIL,
+        perpetrator_name="Kit Marlow",
+        description="Kit Marlow sent Sam the messages.",
+    )
+    app, sealed = make_reviewer(qtbot, tmp_path, details)
+    app.review.open_bundle(sealed.result.path)
+    qtbot.waitUntil(lambda: app.review.current is not None, timeout=20000)
+    app.subject_access.open()
+    dialog = app.subject_access.dialog
+    assert dialog is not None
+    assert [dialog.subject_combo.itemText(i) for i in range(dialog.subject_combo.count())][:2] == [
+        "Sam Porter",
+        "Kit Marlow",
+    ]
+    assert not Path(dialog.folder()).is_relative_to(app.workspace.paths.data_dir)
+    dialog.subject_combo.setCurrentText("Sam Porter")
+    dialog.folder_edit.setText(str(tmp_path / "sar"))
+    dialog.accept()
+    qtbot.waitUntil(lambda: app.subject_access.last_pack is not None, timeout=20000)
+    pack = app.subject_access.last_pack
+    assert sorted(p.name for p in pack.iterdir()) == ["subject-access.pdf", "subject-access.txt"]  # no redactions
+    text = (pack / "subject-access.txt").read_text()
+    assert "Sam Porter" in text
+    assert "Kit" not in text
+    assert "Marlow" not in text
+    assert reviews(app.review.current)[-1].action is ReviewAction.SUBJECT_ACCESS_EXPORT
