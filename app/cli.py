@@ -417,7 +417,15 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
     out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
     print(_message(out))
     print(f"revision {len(verified.revisions) + 1}: {review.label(ReviewAction(a.review_action))}", file=sys.stderr)
+    if ReviewAction(a.review_action) in (ReviewAction.POLICE_CONTACTED, ReviewAction.DEVICE_HANDED_OVER):
+        print(_HOLD_HINT.format(bundle=_message(out)), file=sys.stderr)
     return EXIT_OK
+
+
+_HOLD_HINT = (
+    "note: the police are involved; to keep the evidence from disposal, put the case on legal hold: "
+    "evidence-capture hold {bundle} --why 'police investigation, reference …' --identity FILE"
+)
 
 
 def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
@@ -449,6 +457,7 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
     except BundleError as e:
         return bundle_failed(path, e, "; nothing was exported")
     exports.record(ws.paths.data_dir, done.verified.ref, "police", done.result.folder)
+    print(_HOLD_HINT.format(bundle=_message(done.bundle_path)), file=sys.stderr)
     print(_message(done.result.folder))
     if done.result.pack_path is not None:
         print(_message(done.result.pack_path))

@@ -83,6 +83,10 @@ class QtRetentionView(QDialog):
         self.rows: list[RetentionRow] = []
         self.summary = QLabel("Reading the cases…")
         self.summary.setObjectName("retention_summary")
+        self.rules = QLabel("")
+        self.rules.setObjectName("retention_rules")
+        self.rules.setWordWrap(True)
+        self.rules.setTextFormat(Qt.TextFormat.PlainText)
         self.tree = QTreeWidget()
         self.tree.setObjectName("retention_cases")
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -128,6 +132,7 @@ class QtRetentionView(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.rules)
         layout.addWidget(self.summary)
         layout.addWidget(self.tree, 1)
         layout.addWidget(QLabel("Why this date"))
@@ -143,6 +148,10 @@ class QtRetentionView(QDialog):
         self.dispose_button.clicked.connect(lambda: self._emit("dispose"))
         self.refresh_button.clicked.connect(self.refresh_requested.emit)
         self._sync()
+
+    def set_rules(self, lines: Sequence[str]) -> None:
+        """Show the school's retention rules (from its signed profile), one line each."""
+        self.rules.setText("\n".join(clean_line(line, limit=400) for line in lines))
 
     def set_rows(self, rows: Sequence[RetentionRow], failed: int = 0) -> None:
         """Show ``rows`` (soonest review first); ``failed`` bundles could not be read."""

@@ -94,6 +94,18 @@ def row_of(case: Case) -> RetentionRow:
     )
 
 
+def rule_lines(profile: Profile) -> list[str]:
+    """The school's rules in words, saying whether its signed profile states them or the defaults apply."""
+    policy = lifecycle.policy_of(profile)
+    head = (
+        f"The school's retention rules (signed profile version {profile.version}):"
+        if profile.retention is not None
+        else "This profile states no retention rules: the defaults are shown, and disposals cannot be signed."
+    )
+    rules = [f"  {k.value}: {policy.rule(k).describe()}" for k in policy.rules]
+    return [head, *rules, f"  A review becomes overdue {policy.overdue_after_days} days after its date."]
+
+
 class RetentionFlow(QObject):
     """Opens the retention view and carries out its choices.
 
@@ -144,6 +156,7 @@ class RetentionFlow(QObject):
         view.dispose_requested.connect(self.dispose)
         view.refresh_requested.connect(self.reload)
         view.finished.connect(lambda _r: self._forget(view))
+        view.set_rules(rule_lines(self.profile))
         self.lock.own(view)
         self.reload()
 
