@@ -341,8 +341,14 @@ def child(tmp: str) -> None:
         dialog = reviewer.subject_access.dialog
         assert dialog is not None
         dialog.subject_combo.setCurrentText("A Year 9 pupil")
-        dialog.folder_edit.setText(str(Path(tmp) / "subject-access"))
-        QTimer.singleShot(300, lambda: (shot(dialog, "dp-02-subject-access"), dialog.accept()))
+        dialog.folder_edit.setText("~/Documents/Evidence Capture exports")  # as a user sees it; no machine path
+
+        def take() -> None:
+            shot(dialog, "dp-02-subject-access")
+            dialog.folder_edit.setText(str(Path(tmp) / "subject-access"))
+            dialog.accept()
+
+        QTimer.singleShot(300, take)
 
     later(sar_dialog)
     wait_for(lambda: reviewer.subject_access.last_pack is not None)

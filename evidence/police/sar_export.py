@@ -27,7 +27,8 @@ from pathlib import Path
 
 from evidence import bundle
 from evidence.capture.redact import REASON_LABELS as BOX_LABELS
-from evidence.case.incident import TargetRole
+from evidence.case import policy
+from evidence.case.incident import Category, PerpetratorType, ReportType, TargetRole
 from evidence.case.sar import Person, PersonKind, Relation, SarCopy, SarError, subject_access_copy
 from evidence.core.errors import UsageError
 from evidence.core.fsutil import TEMP_PREFIX, fsync_dir
@@ -66,6 +67,15 @@ def people_of(verified: bundle.VerifiedBundle) -> list[Person]:
     return people
 
 
+def _labels() -> dict[str, str]:
+    """Display labels of the form's closed sets (``cyber-bullying`` → "Cyber bullying incident"), first one wins."""
+    out: dict[str, str] = {}
+    for enum_type in (ReportType, Category, TargetRole, PerpetratorType):
+        for member in enum_type:
+            out.setdefault(member.value, policy.label(member))
+    return out
+
+
 @dataclass(frozen=True)
 class SarPack:
     """A subject access pack in memory.
@@ -93,7 +103,11 @@ def build_pack(verified: bundle.VerifiedBundle, subject: str) -> SarPack:
             ``original`` (an image would be an original item: never written).
     """
     copy = subject_access_copy(
-        verified.incident.details.to_json_dict(), people_of(verified), subject, reference=verified.ref
+        verified.incident.details.to_json_dict(),
+        people_of(verified),
+        subject,
+        reference=verified.ref,
+        labels=_labels(),
     )
     originals = {i.sha256 for i in verified.items}
     latest = latest_redactions(verified)
