@@ -18,6 +18,13 @@ VERBS = frozenset(
         "review",
         "export-police",
         "settings",
+        "retention",
+        "hold",
+        "release",
+        "extend",
+        "dispose",
+        "redact",
+        "sar-export",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})

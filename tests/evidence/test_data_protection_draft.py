@@ -1,5 +1,5 @@
-"""FORMAT.md's data-protection section (once a draft for issue 17) states what the code does: the default [retention] table, the register's
-stock-tool steps and the record fields are taken from the code and compared with the draft."""
+"""FORMAT.md's data-protection section (once a draft for issue 17) states what the code does: the default
+[retention] table, the register's stock-tool steps and the record fields are taken from the code and compared."""
 
 from __future__ import annotations
 

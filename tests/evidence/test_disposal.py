@@ -12,7 +12,7 @@ import pytest
 from bundles import dsl, school_profile
 from lifecycles import Case, one_line
 
-from app import exports
+from app import cli, exports
 from evidence import bundle
 from evidence.case import register
 from evidence.case.certificate import DisposalCertificate
@@ -224,3 +224,14 @@ def test_a_staff_workstation_purges_disposed_cases_at_its_next_start(
     entry = disposal.register_folder(c.drop) / "000001" / "entry.json"
     entry.write_bytes(entry.read_bytes().replace(b"recorded", b"xecorded"))
     assert apply_disposals(ws) == []
+
+
+def test_every_verb_of_the_command_line_reaches_it_from_the_entry_point() -> None:
+    """``evidence-capture VERB`` runs the command line only for the verbs app.main knows (else the GUI starts)."""
+    import argparse
+
+    from app.main import VERBS
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == set(VERBS)
