@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from evidence.capture.redact import Redaction, RedactionError
-from evidence.capture.redact import check as check_redaction
 from evidence.core.errors import BundleError
+
+if TYPE_CHECKING:
+    from evidence.capture.redact import Redaction
 
 _NAME_RE = re.compile(r"^data/reviews/r([1-9][0-9]{0,5})-redacted-([0-9]{3,6})\.(png|json)$")
 MAX_RECORD_BYTES = 1 << 20
@@ -71,6 +73,13 @@ def check_redactions(
         BundleError: check ``redaction``: a half pair, a name for another revision, a malformed record, an original
             the bundle does not carry, or a copy that is not its original with the boxes blacked out.
     """
+    names_all = [n for _, files in added for n in files if _NAME_RE.match(n)]
+    if not names_all:
+        return ()
+    # Only now the image code (Pillow, mss): a bundle without redactions opens without loading it.
+    from evidence.capture.redact import Redaction, RedactionError
+    from evidence.capture.redact import check as check_redaction
+
     out = []
     for k, files in added:
         names = [n for n in files if _NAME_RE.match(n)]

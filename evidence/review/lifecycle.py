@@ -21,10 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from evidence import bundle
 from evidence.bundle.derived import RedactedCopy, copy_names
-from evidence.capture.redact import Box, redact
 from evidence.case.incident import ReportType
 from evidence.case.profile import Profile
 from evidence.case.retention import (
@@ -44,6 +44,9 @@ from evidence.core.errors import UsageError
 from evidence.core.timefmt import parse_utc
 from evidence.crypto.keys import Identity
 from evidence.review.actions import ReviewAction, ReviewRecord, add_review, reviews
+
+if TYPE_CHECKING:
+    from evidence.capture.redact import Box
 
 _EVENT_OF = {
     ReviewAction.LEGAL_HOLD: EventKind.HOLD,
@@ -220,6 +223,8 @@ def add_redaction(
         UsageError: no such item, or no reason.
         RedactionError: the boxes or the original (see :func:`evidence.capture.redact.redact`).
     """
+    from evidence.capture.redact import redact  # the image code (Pillow, mss) only when redacting
+
     if not why.strip():
         raise UsageError("say why the copy is redacted (e.g. 'subject access request')")
     try:
