@@ -98,7 +98,8 @@ def _scan(folders: list[Path], needles: dict[str, bytes]) -> list[str]:
     return found
 
 
-def test_disposal_leaves_no_byte_and_a_register_that_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_disposal_leaves_no_byte_and_a_register_that_checks(tmp_path: Path, capsys, qapp) -> None:  # type: ignore[no-untyped-def]
+    """(``qapp``: the police export draws its PDF with Qt, which must then be pytest-qt's QApplication.)"""
     c = Case(tmp_path, capsys)
     code, _, err = c.run("verify", str(c.path), *c.me())  # fills the reviewer's inbox index
     assert code == 0, err

@@ -45,7 +45,8 @@ def _case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Case:
     return c
 
 
-def test_the_pack_has_no_original_and_no_third_party(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_pack_has_no_original_and_no_third_party(tmp_path: Path, capsys, qapp) -> None:  # type: ignore[no-untyped-def]
+    """(``qapp``: the pack's PDF is drawn with Qt, which must then be pytest-qt's QApplication.)"""
     c = _case(tmp_path, capsys)
     code, _, err = c.run("redact", str(c.path), "--item", "1", "--box", "0,0,30,20", "--box", "40,30,20,10",
                          "--why", "subject access request", *c.me())  # fmt: skip
