@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
-from app import installation, timestamping, trustroot
+from app import exports, installation, lifecycle_cli, timestamping, trustroot
 from app.paths import Paths
 from app.workspace import Workspace, check_fingerprint
 from evidence.bundle import seal as sealing
@@ -47,7 +47,7 @@ from evidence.crypto.keys import (
     unlock_identity_file,
 )
 from evidence.review import actions as review
-from evidence.review.actions import ReviewAction
+from evidence.review.actions import LIFECYCLE_ACTIONS, ReviewAction
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex, SeenCheck
 from evidence.vault.store import DeliveryState
 
@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--action",
         dest="review_action",
         required=True,
-        choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED],
+        choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED and a not in LIFECYCLE_ACTIONS],
     )
     rev.add_argument("--why", default="", help="why, or what happened")
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     installation.add_parser(verbs)
     timestamping.add_parser(verbs)
+    lifecycle_cli.add_parser(verbs)
 
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle, or check a police export folder")
     ver.add_argument("bundle", help="REF.zip.age, or a REF-police-export folder")
@@ -466,7 +467,15 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
     notice = review.added_while_working(published)
     if notice:
         print(f"evidence-capture: {_message(notice)}", file=sys.stderr)
+    if action in (ReviewAction.POLICE_CONTACTED, ReviewAction.DEVICE_HANDED_OVER):
+        print(_HOLD_HINT.format(bundle=_message(published.path)), file=sys.stderr)
     return EXIT_OK
+
+
+_HOLD_HINT = (
+    "note: the police are involved; to keep the evidence from disposal, put the case on legal hold: "
+    "evidence-capture hold {bundle} --why 'police investigation, reference …' --identity FILE"
+)
 
 
 def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
@@ -497,6 +506,8 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
         )
     except BundleError as e:
         return bundle_failed(path, e, "; nothing was exported")
+    exports.record(ws.paths.data_dir, done.verified.ref, "police", done.result.folder)
+    print(_HOLD_HINT.format(bundle=_message(done.bundle_path)), file=sys.stderr)
     print(_message(done.result.folder))
     if done.result.pack_path is not None:
         print(_message(done.result.pack_path))
@@ -520,6 +531,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace]
     ("export-police", None): cmd_export_police,
     **installation.COMMANDS,
     **timestamping.COMMANDS,
+    **lifecycle_cli.COMMANDS,
 }
 
 

@@ -19,6 +19,14 @@ VERBS = frozenset(
         "export-police",
         "settings",
         "timestamp",
+        "receipts",
+        "retention",
+        "hold",
+        "release",
+        "extend",
+        "dispose",
+        "redact",
+        "sar-export",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})

@@ -57,9 +57,10 @@ from evidence.core.text import is_clean_line
 from evidence.core.timefmt import parse_utc, utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity
+from evidence.crypto.namespaces import DISPOSAL_NAMESPACE
 from evidence.crypto.sshsig import AllowedSigner
 
-NAMESPACE = "evidence-capture-disposal-v1"
+NAMESPACE = DISPOSAL_NAMESPACE
 """SSHSIG namespace of register signatures; never accepted for anything else."""
 FORMAT = "evidence-capture-disposal/1"
 GENESIS_SHA256 = "0" * 64
