@@ -300,3 +300,37 @@ def test_disposal_judges_the_hold_on_the_latest_revision_whichever_file_is_named
     assert e.value.check == "on hold"
     assert c.path.exists()
     assert not disposal.register_folder(c.drop).exists()
+
+
+def test_purging_a_disposed_case_clears_its_trusted_time_and_delivery_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12's tsa_queue / tsa_tokens and issue 15's deliveries hold the case's reference and digests: a
+    disposed case leaves no row in them (another case's rows stay)."""
+    c = Case(tmp_path, capsys)
+    ref = c.sealed.ref
+    with Vault(c.sealed.vault_path) as vault:
+        vault.record_sent(ref, str(c.drop), c.path.name, hashlib.sha256(c.path.read_bytes()).hexdigest())
+    tables = ("tsa_queue", "tsa_tokens", "deliveries", "items", "custody", "incidents")
+    with sqlite3.connect(c.sealed.vault_path) as db:
+        for r in (ref, "EC-20261130-OTHER1"):
+            db.execute(
+                "INSERT INTO tsa_queue (ref, seq, tsa_url, tsa_name, binding, queued_utc, next_utc)"
+                " VALUES (?, 1, 'https://tsa.example', 'TSA', x'00', '2026-11-30T10:00:00.000Z', '')",
+                (r,),
+            )
+            db.execute(
+                "INSERT INTO tsa_tokens (ref, seq, number, tsa_url, tsa_name, digest, tsr, chain_pem, gen_time_utc,"
+                " serial, custody_seq) VALUES (?, 1, 1, 'https://tsa.example', 'TSA', 'ab', x'00', x'00',"
+                " '2026-11-30T10:00:00.000Z', '1', 1)",
+                (r,),
+            )
+        before = {t: db.execute(f"SELECT COUNT(*) FROM {t} WHERE ref = ?", (ref,)).fetchone()[0] for t in tables}  # noqa: S608
+    assert all(before.values()), before
+    with Vault(c.sealed.vault_path) as vault:
+        assert vault.purge_disposed(ref)
+    with sqlite3.connect(c.sealed.vault_path) as db:
+        after = {t: db.execute(f"SELECT COUNT(*) FROM {t} WHERE ref = ?", (ref,)).fetchone()[0] for t in tables}  # noqa: S608
+        others = db.execute("SELECT COUNT(*) FROM tsa_queue WHERE ref = 'EC-20261130-OTHER1'").fetchone()[0]
+    assert after == dict.fromkeys(tables, 0)
+    assert others == 1
