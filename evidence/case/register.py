@@ -71,7 +71,8 @@ VERIFY_FILE = "VERIFY.txt"
 MAX_ENTRY_BYTES = 1 << 20
 MAX_SIG_BYTES = 4096
 MAX_ENTRIES = 999_999
-MAX_FILES = 16
+MAX_FILES = 1024
+"""Every revision file of a case and its signature, a legacy bundle, and the receipts: ample for any real case."""
 MAX_ITEMS = 10_000
 MAX_NOTE = 100
 MAX_RULE_TEXT = 200
