@@ -312,7 +312,11 @@ def child(tmp: str) -> None:
 
     # data protection (issue 17): a redacted copy, a subject access pack, a legal hold, a disposal and its certificate
     def good() -> Path:
-        return ws.drop_folder() / f"{sealed_ref['ref']}.zip.age"
+        from evidence.bundle import share
+
+        current = share.current_revision(ws.drop_folder(), sealed_ref["ref"])  # each revision is its own file
+        assert current is not None
+        return current.path
 
     def reopen() -> None:
         reviewer.review.open_bundle(good())
