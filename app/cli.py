@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 import evidence
-from app import casework_cli, installation, timestamping, trustroot
+from app import casework_cli, exports, installation, lifecycle_cli, timestamping, trustroot
 from app.paths import Paths
 from app.workspace import Workspace, check_fingerprint
 from evidence.bundle import seal as sealing
@@ -47,7 +47,7 @@ from evidence.crypto.keys import (
     unlock_identity_file,
 )
 from evidence.review import actions as review
-from evidence.review.actions import ReviewAction
+from evidence.review.actions import LIFECYCLE_ACTIONS, ReviewAction
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex, SeenCheck
 from evidence.vault.store import DeliveryState
 
@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--action",
         dest="review_action",
         required=True,
-        choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED],
+        choices=[a.value for a in ReviewAction if a is not ReviewAction.EXPORTED and a not in LIFECYCLE_ACTIONS],
     )
     rev.add_argument("--why", default="", help="why, or what happened")
     rev.add_argument("--field", action="append", default=[], metavar="KEY=VALUE", help="e.g. crime_reference=CR/1/26")
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     installation.add_parser(verbs)
     timestamping.add_parser(verbs)
     casework_cli.add_parser(verbs)
+    lifecycle_cli.add_parser(verbs)
 
     ver = verbs.add_parser("verify", help="decrypt and check a sealed bundle, or check a police export folder")
     ver.add_argument("bundle", help="REF.zip.age, or a REF-police-export folder")
@@ -470,7 +471,15 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
     notice = review.added_while_working(published)
     if notice:
         print(f"evidence-capture: {_message(notice)}", file=sys.stderr)
+    if action in (ReviewAction.POLICE_CONTACTED, ReviewAction.DEVICE_HANDED_OVER):
+        print(_HOLD_HINT.format(bundle=_message(published.path)), file=sys.stderr)
     return EXIT_OK
+
+
+_HOLD_HINT = (
+    "note: the police are involved; to keep the evidence from disposal, put the case on legal hold: "
+    "evidence-capture hold {bundle} --why 'police investigation, reference …' --identity FILE"
+)
 
 
 def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
@@ -505,12 +514,17 @@ def cmd_export_police(ws: Workspace, a: argparse.Namespace) -> int:
             print(_message(conduct.result.pack_path))
             print(f"pack sha256: {conduct.result.pack_sha256}", file=sys.stderr)
         print(f"{len(conduct.conduct.occasions)} occasions, {len(conduct.conduct.exhibits)} exhibits", file=sys.stderr)
+        for report, bundle_path in zip(conduct.conduct.reports, conduct.bundle_paths, strict=True):
+            exports.record(ws.paths.data_dir, report.ref, "police", conduct.result.folder)
+            print(_HOLD_HINT.format(bundle=_message(bundle_path)), file=sys.stderr)
         return EXIT_OK
     path = paths[0]
     try:
         done = export_for_police(path, identity, ws.profile(), Path(a.out), pack_passphrase=pack_passphrase, **options)
     except BundleError as e:
         return bundle_failed(path, e, "; nothing was exported")
+    exports.record(ws.paths.data_dir, done.verified.ref, "police", done.result.folder)
+    print(_HOLD_HINT.format(bundle=_message(done.bundle_path)), file=sys.stderr)
     print(_message(done.result.folder))
     if done.result.pack_path is not None:
         print(_message(done.result.pack_path))
@@ -535,6 +549,7 @@ _COMMANDS: dict[tuple[str, str | None], Callable[[Workspace, argparse.Namespace]
     **installation.COMMANDS,
     **timestamping.COMMANDS,
     **casework_cli.COMMANDS,
+    **lifecycle_cli.COMMANDS,
 }
 
 

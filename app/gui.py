@@ -23,6 +23,7 @@ import evidence
 from app import appinfo, installation
 from app.crash import CrashHandler
 from app.instance import CaptureRequest, Instance, InstanceMessage, message_for
+from app.lifecycle import apply_disposals
 from app.logs import setup_logging
 from app.paths import Paths
 from app.staff import StaffApp
@@ -157,6 +158,8 @@ def _run_windows(
     except EvidenceError as e:
         QMessageBox.critical(None, "Evidence Capture", str(e))
         return 2
+    for ref in apply_disposals(workspace):  # the school disposed of these: this workstation's copies go too
+        log.info("disposed of by the school: %s removed from this computer", ref)
     qapp.installEventFilter(app.session)
     qapp.aboutToQuit.connect(app.quit)
     installation.add_about_action(app.window, workspace)

@@ -20,7 +20,6 @@ VERBS = frozenset(
         "export-police",
         "settings",
         "timestamp",
-        "receipts",
         "ocr",
         "proposals",
         "identify",
@@ -28,6 +27,13 @@ VERBS = frozenset(
         "unlink",
         "timeline",
         "search",
+        "retention",
+        "hold",
+        "release",
+        "extend",
+        "dispose",
+        "redact",
+        "sar-export",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})

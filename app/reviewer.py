@@ -19,7 +19,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from app.feedback import Feedback
 from app.flows.casework import CaseworkFlow
 from app.flows.export import ExportFlow
+from app.flows.redact import RedactFlow
+from app.flows.retention import RetentionFlow
 from app.flows.review import ReviewFlow
+from app.flows.sar import SarFlow
 from app.lock import LockCoordinator, run_every
 from app.workspace import Workspace
 from evidence import bundle
@@ -116,6 +119,11 @@ class ReviewerApp(QObject):
             self.feedback,
             self,
         )
+        self.retention = RetentionFlow(workspace, self.profile, lock, self.feedback, self)
+        self.redacting = RedactFlow(self.profile, lock, self.review, self)
+        self.subject_access = SarFlow(workspace, lock, self.review, self)
+        self.viewer.set_redactable(True)
+        self.viewer.redact_requested.connect(self.redacting.open)
         if host is not None:
             self._add_menu(host)
         self.inbox.refresh_wanted.connect(self.review.refresh)
@@ -131,7 +139,30 @@ class ReviewerApp(QObject):
         self.review.cleared.connect(self._clear)
         self.review.failed.connect(self._failed)
         self.session.locked_changed.connect(self._locked_changed)
+        self.exporting.exported.connect(lambda ref: self._offer_hold(f"police investigation, reference {ref}"))
+        self.review.recorded.connect(self._recorded)
+        self.retention.changed.connect(self.review.refresh)
+        self.retention.disposed.connect(self._disposed)
         self.review.refresh()
+
+    def _recorded(self, action: review.ReviewAction, crime_reference: str) -> None:
+        if action in (review.ReviewAction.POLICE_CONTACTED, review.ReviewAction.DEVICE_HANDED_OVER):
+            ref = f", reference {crime_reference}" if crime_reference else ""
+            self._offer_hold(f"police investigation{ref}")
+
+    def _offer_hold(self, reason: str) -> None:
+        """The police are involved: offer a legal hold on the case on show."""
+        current, path = self.review.current, self.review.current_path
+        if current is not None and path is not None:
+            self.retention.offer_hold(path, current, reason, self.review.show_published)
+
+    def _disposed(self, ref: str) -> None:
+        current = self.review.current
+        if current is not None and current.ref == ref:
+            self.review.clear()
+            self.banner.clear()
+        self.viewer.clear()
+        self.viewer.hide()
 
     def _add_menu(self, host: QtMainWindow) -> None:
         """The reviewer's commands in the main window's menu bar, with their shortcuts."""
@@ -141,6 +172,8 @@ class ReviewerApp(QObject):
             ("Look in the drop folder again", "F5", self.review.refresh, "refresh_action"),
             ("Record an action…", "Ctrl+R", self.review.record_action, "record_action"),
             ("Export for the police…", "Ctrl+E", self.exporting.export, "export_action"),
+            ("Subject access copy…", "Ctrl+Alt+S", self.subject_access.open, "sar_action"),
+            ("Retention and disposal…", "Ctrl+Alt+R", self.retention.open_view, "retention_action"),
         ):
             action = menu.addAction(text)
             action.setObjectName(name)
@@ -158,7 +191,7 @@ class ReviewerApp(QObject):
 
     def _sync_actions(self) -> None:
         shown = self.review.current is not None
-        for name in ("record_action", "export_action"):
+        for name in ("record_action", "export_action", "sar_action"):
             if name in self.menu_actions:
                 self.menu_actions[name].setEnabled(shown)
 

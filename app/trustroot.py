@@ -19,6 +19,7 @@ from pathlib import Path
 from app import timestamping
 from app.workspace import Workspace, check_fingerprint
 from evidence.case.profile import Profile, StaffSigner
+from evidence.case.retention import DEFAULT_POLICY
 from evidence.core.errors import ProfileError, UsageError
 from evidence.core.fsutil import atomic_write
 from evidence.core.text import clean_line
@@ -153,6 +154,7 @@ def _create_school_profile(a: argparse.Namespace, out: Path, staff: tuple[StaffS
         drop_folder=a.drop_folder,
         idle_lock_minutes=a.idle_lock_minutes,
         tsas=a.tsas,
+        retention=DEFAULT_POLICY,  # the school confirms or edits these rules before signing (see the guide)
     ).sign(root, version=version, issued_utc=utc_now())
     atomic_write(out, profile.to_toml().encode("utf-8"), mode=0o644)
     print(f"profile: {_shown(out)}")
@@ -188,6 +190,7 @@ def _create_standalone(ws: Workspace, a: argparse.Namespace, out: Path, staff: t
         idle_lock_minutes=a.idle_lock_minutes,
         standalone=True,
         tsas=a.tsas,
+        retention=DEFAULT_POLICY,
     ).sign(me, version=version, issued_utc=utc_now())
     accepted = ws.install_signed(profile, owner.fingerprint, source=str(out))
     if out.resolve() != ws.paths.profile.resolve():

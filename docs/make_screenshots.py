@@ -70,6 +70,7 @@ def child(tmp: str) -> None:
     from app.workspace import Workspace
     from evidence import bundle
     from evidence.bundle import share
+    from evidence.capture.redact import BoxReason
     from evidence.case.incident import Category, PerpetratorType, TargetRole
     from evidence.crypto.keys import Role
     from ui.dialogs import QtSafeguardingDialog
@@ -400,6 +401,122 @@ def child(tmp: str) -> None:
         )
 
     later(report_pages)
+
+    # data protection (issue 17): a redacted copy, a subject access pack, a legal hold, a disposal and its certificate
+    def good() -> Path:
+        from evidence.bundle import share
+
+        current = share.current_revision(ws.drop_folder(), sealed_ref["ref"])  # each revision is its own file
+        assert current is not None
+        return current.path
+
+    def reopen() -> None:
+        reviewer.review.open_bundle(good())
+
+    later(reopen)
+    wait_for(lambda: reviewer.review.current is not None and reviewer.review.current_path == good())
+
+    def redact_tool() -> None:
+        reviewer.open_item(1)
+        reviewer.viewer.hide()
+        reviewer.redacting.open(1)
+        tool = reviewer.redacting.tool
+        assert tool is not None
+        top = 200 + 24  # the chat window's top, below its title bar
+        for n in range(4):
+            tool.add_box(700 + 12, top + 56 + 80 * n, 40, 40, BoxReason.THIRD_PARTY_FACE)
+            tool.add_box(700 + 54, top + 54 + 80 * n, 96, 20, BoxReason.THIRD_PARTY_CONTACT)
+        tool.why_edit.setText("Subject access request from the pupil's parent")
+        QTimer.singleShot(300, lambda: (shot(tool, "dp-01-redact"), tool.make_button.click()))
+
+    later(redact_tool)
+    wait_for(lambda: reviewer.review.current is not None and bool(reviewer.review.current.redacted))
+
+    def sar_dialog() -> None:
+        reviewer.subject_access.open()
+        dialog = reviewer.subject_access.dialog
+        assert dialog is not None
+        dialog.subject_combo.setCurrentText("A Year 9 pupil")
+        dialog.folder_edit.setText("~/Documents/Evidence Capture exports")  # as a user sees it; no machine path
+
+        def take() -> None:
+            shot(dialog, "dp-02-subject-access")
+            dialog.folder_edit.setText(str(Path(tmp) / "subject-access"))
+            dialog.accept()
+
+        QTimer.singleShot(300, take)
+
+    later(sar_dialog)
+    wait_for(lambda: reviewer.subject_access.last_pack is not None)
+
+    def sar_pages() -> None:
+        for box in app.window.findChildren(QMessageBox):
+            box.close()
+        pack = reviewer.subject_access.last_pack
+        assert pack is not None
+        pdf = str(pack / "subject-access.pdf")
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", pdf, str(OUT / "dp-03-sar-page")], check=True
+        )
+
+    later(sar_pages)
+
+    def retention_hold() -> None:
+        reviewer.retention.open_view()
+
+    later(retention_hold)
+    wait_for(lambda: reviewer.retention.view is not None and reviewer.retention.view.tree.topLevelItemCount() > 0)
+
+    def set_hold() -> None:
+        view = reviewer.retention.view
+        assert view is not None
+        view.resize(1000, 640)
+        view.reason.setText("police investigation, reference CR/123/26")
+        view.hold_button.click()
+
+    later(set_hold)
+
+    def held() -> bool | None:
+        """Whether the case shown in the retention view is on hold (None while nothing is shown)."""
+        view = reviewer.retention.view
+        row = view.current() if view is not None else None
+        return None if row is None else row.on_hold
+
+    wait_for(lambda: held() is True)
+    later(lambda: shot(reviewer.retention.view, "dp-04-retention-hold"))
+
+    def release_and_dispose() -> None:
+        view = reviewer.retention.view
+        assert view is not None
+        view.reason.setText("police: no further action; the parent asked for erasure")
+        view.release_button.click()
+
+    later(release_and_dispose)
+    wait_for(lambda: held() is False)
+
+    def dispose() -> None:
+        view = reviewer.retention.view
+        assert view is not None
+        view.reason.setText("erasure request granted by the DPO")
+        view.code.setCurrentIndex(view.code.findData("erasure-request"))
+        view.dispose_button.click()
+
+    later(dispose)
+    wait_for(lambda: reviewer.retention.certificate_dialog is not None)
+
+    def certificate() -> None:
+        dialog = reviewer.retention.certificate_dialog
+        assert dialog is not None
+        dialog.resize(900, 640)
+        shot(dialog, "dp-05-certificate")
+        pdf = Path(tmp) / "certificate.pdf"
+        reviewer.retention.save_certificate_pdf(pdf)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf), str(OUT / "dp-06-certificate-page")],
+            check=True,
+        )
+
+    later(certificate)
     QTimer.singleShot(800, run_next)
     qapp.exec()
     app.quit()

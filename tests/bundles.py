@@ -16,6 +16,7 @@ from evidence.bundle import safezip
 from evidence.bundle.seal import SealResult, seal_incident
 from evidence.case.incident import Category, IncidentDetails
 from evidence.case.profile import Profile
+from evidence.case.retention import DEFAULT_POLICY
 from evidence.crypto.keys import Identity, Role
 from evidence.crypto.sshsig import AllowedSigner
 from evidence.crypto.tsa import TsaConfig
@@ -65,8 +66,8 @@ def school_profile(
 
 
 def unsigned_profile(school: str = "Example Academy") -> Profile:
-    """The same people, not yet signed (sign it with ``.sign(root, ...)``)."""
-    return Profile(school=school, reviewers=(dsl().card, head().card), staff=(staff().card,))
+    """The same people, not yet signed (sign it with ``.sign(root, ...)``), with the default retention rules."""
+    return Profile(school=school, reviewers=(dsl().card, head().card), staff=(staff().card,), retention=DEFAULT_POLICY)
 
 
 def legacy_profile(school: str = "Example Academy") -> Profile:
@@ -98,8 +99,10 @@ def make_sealed(
     exclude: bool = False,
     title: str = "Messages about Pupil Alex",
     caption: str = "",
+    details: IncidentDetails | None = None,
 ) -> Sealed:
-    """A vault with ``items`` PNG captures (plus one excluded if asked), sealed by Jane; item 1 captioned if asked."""
+    """A vault with ``items`` PNG captures (plus one excluded if asked), sealed by Jane; item 1 captioned if asked;
+    ``details`` replaces the default incident form."""
     profile = profile or school_profile()
     me = staff()
     recipients = [me.card.recipient, *profile.reviewer_recipients]
@@ -107,7 +110,7 @@ def make_sealed(
     tmp_path.mkdir(parents=True, exist_ok=True)
     vault_path = tmp_path / "vault.sqlite3"
     with Vault(vault_path) as vault:
-        details = IncidentDetails(
+        details = details or IncidentDetails(
             title=title,
             categories=(Category.THREATENING,),
             platform="Instagram",

@@ -1,6 +1,6 @@
 """Shared fixtures of the disposal register tests: the school's signers and sample disposals without personal data.
 
-``write_entry`` is an independent writer: it lays an entry out exactly as docs/drafts/data-protection.md says
+``write_entry`` is an independent writer: it lays an entry out exactly as docs/FORMAT.md (Data protection) says
 (folder ``NNNNNN`` with ``entry.json`` and ``entry.json.sig``), without :func:`evidence.case.register.append`, so the
 tamper tests can build registers that the app's own writer would refuse to make.
 """

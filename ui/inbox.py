@@ -248,7 +248,7 @@ class QtInbox(QWidget):
             revisions = "" if record.revisions is None else str(record.revisions)
             items = "" if record.item_count is None else str(record.item_count)
         elif record.verified:
-            status = (record.status or "").capitalize()
+            status = (record.status or "verified").capitalize()  # the status is never stored: open to see it
             revisions = "" if record.revisions is None else str(record.revisions)
             items = "" if record.item_count is None else str(record.item_count)
         else:

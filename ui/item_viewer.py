@@ -68,9 +68,11 @@ class QtItemViewer(QWidget):
 
     Signals:
         zoom_changed(float): the scale changed (1.0 is 100%).
+        redact_requested(int): the reviewer pressed **Redact…** for the item shown (its number).
     """
 
     zoom_changed = Signal(float)
+    redact_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None, *, blur_by_default: bool = False) -> None:
         super().__init__(parent)
@@ -99,6 +101,13 @@ class QtItemViewer(QWidget):
         self.reveal_button.setObjectName("reveal_button")
         self.reveal_button.setToolTip("This image is blurred. Reveal it only if you need to see it.")
         toolbar.addWidget(self.reveal_button)
+        self.redact_button = QPushButton("Redact…", self)
+        self.redact_button.setObjectName("redact_button")
+        self.redact_button.setToolTip("Make a redacted copy: black out other people's names and faces")
+        self.redact_button.setVisible(False)
+        self.redact_button.clicked.connect(lambda: self.redact_requested.emit(self.row.seq) if self.row else None)
+        toolbar.addWidget(self.redact_button)
+        self._redactable = False
         layout.addLayout(toolbar)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -280,6 +289,12 @@ class QtItemViewer(QWidget):
         self.zoom_in_button.setEnabled(has_image and self.canvas.scale < ZOOM_MAX)
         self.reveal_button.setVisible(has_image and (self.canvas.blurred or self._blur_by_default))
         self.reveal_button.setText("Blur again" if not self.canvas.blurred else "Reveal")
+        self.redact_button.setVisible(has_image and self._redactable)
+
+    def set_redactable(self, redactable: bool) -> None:
+        """Offer **Redact…** (the reviewer's viewer of a verified bundle)."""
+        self._redactable = redactable
+        self._update_controls()
 
     def _on_reveal_clicked(self) -> None:
         self.blurred = not self.blurred

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evidence.review.actions import ACTIONS, CaseStatus, FieldSpec, ReviewAction, label, section
+from evidence.review.actions import ACTIONS, LIFECYCLE_ACTIONS, CaseStatus, FieldSpec, ReviewAction, label, section
 from ui.wheel_guard import WheelGuard, guard_one
 
-MANUAL_ACTIONS = tuple(a for a in ReviewAction if a is not ReviewAction.EXPORTED)
+MANUAL_ACTIONS = tuple(a for a in ReviewAction if a is not ReviewAction.EXPORTED and a not in LIFECYCLE_ACTIONS)
 """The actions a reviewer records by hand; the export for the police records itself."""
 
 SECTION_HINTS = {

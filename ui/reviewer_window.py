@@ -123,6 +123,7 @@ def incident_text(verified: VerifiedBundle) -> str:
     excluded = _excluded_lines(verified)
     if excluded:
         lines += ["", *excluded]
+    lines += redacted_lines(verified)
     lines += ["", *trusted_time_lines(verified)]
     return "\n".join(lines)
 
@@ -133,6 +134,19 @@ def trusted_time_lines(verified: VerifiedBundle) -> list[str]:
     lines += [f"Item {i.seq}: {verified.item_time_label(i.seq)}" for i in verified.items]
     lines += [f"Revision {r.number} ({r.action}): {verified.revision_time_label(r.number)}" for r in verified.revisions]
     return [clean_line(line, limit=1000) for line in lines]
+
+
+def redacted_lines(verified: VerifiedBundle) -> list[str]:
+    """One line per redacted copy: which original it was made from, by which revision, with how many boxes."""
+    if not verified.redacted:
+        return []
+    out = ["", "Redacted copies (the originals are unchanged):"]
+    for copy in verified.redacted:
+        out.append(
+            f"Item {copy.parent_seq}: redacted copy {copy.png_name} made in revision {copy.revision}, "
+            f"{len(copy.record.boxes)} area(s) blacked out (SHA-256 {copy.record.png_sha256})."
+        )
+    return out
 
 
 def action_text(record: ReviewRecord) -> str:

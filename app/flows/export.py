@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
+from app import exports
 from evidence.core.errors import EvidenceError
 
 if TYPE_CHECKING:
@@ -31,9 +32,14 @@ log = logging.getLogger(__name__)
 class ExportFlow(QObject):
     """The Export for police button.
 
+    Signals:
+        exported(str officer_reference): an export was written (the reviewer is then offered a legal hold).
+
     Attributes:
         dialog: the open export dialog, or None.
     """
+
+    exported = Signal(str)
 
     def __init__(
         self, workspace: Workspace, profile: Profile, lock: LockCoordinator, review: ReviewFlow, parent: QObject | None
@@ -52,7 +58,7 @@ class ExportFlow(QObject):
         path = self.review.current_path
         if self.review.current is None or path is None or self.lock.locked:
             return
-        dialog = QtExportDialog(str(self.workspace.paths.data_dir / "exports"), self.review.feedback.window)
+        dialog = QtExportDialog(str(exports.default_folder()), self.review.feedback.window)
         self.dialog = dialog
         dialog.accepted.connect(lambda: self.write(path, dialog.request()))
         dialog.finished.connect(lambda _result: self._forget(dialog))
@@ -91,7 +97,9 @@ class ExportFlow(QObject):
             feedback.error("Not exported", str(e))
             return
         log.info("exported %s for the police", done.verified.ref)
+        exports.record(self.workspace.paths.data_dir, done.verified.ref, "police", done.result.folder)
         self.review.verified((done.bundle_path, done.verified))
+        self.exported.emit(request.officer_reference)
         extra = ""
         if done.result.pack_path is not None:
             extra = f"\n\nEncrypted pack:\n{done.result.pack_path}\nSHA-256 {done.result.pack_sha256}"

@@ -50,11 +50,13 @@ class ReviewFlow(QObject):
         shown(object): a bundle verified and is now ``current`` (the ``VerifiedBundle``).
         cleared(): nothing is on show any more (a failed check).
         failed(object): the bundle at this ``Path`` failed a check (its verdict is on the banner).
+        recorded(object, str): an action was recorded (the ``ReviewAction``, and its crime reference if any).
     """
 
     shown = Signal(object)
     cleared = Signal()
     failed = Signal(object)
+    recorded = Signal(object, str)
 
     def __init__(
         self,
@@ -203,10 +205,15 @@ class ReviewFlow(QObject):
                 based_on=len(verified.revisions),
             )
 
-        self.lock.run(job, self._recorded, self._action_failed)
+        def done(published: share.Published) -> None:
+            self.show_published(published)
+            self.recorded.emit(request.action, dict(request.fields).get("crime_reference", ""))
 
-    def _recorded(self, published: share.Published) -> None:
-        """Show the new revision; if others recorded actions meanwhile, say so plainly."""
+        self.lock.run(job, done, self._action_failed)
+
+    def show_published(self, published: share.Published) -> None:
+        """Show a revision just published (an action, a hold, a redaction, …); if others recorded actions
+        meanwhile, say so plainly."""
         assert published.verified is not None  # a revision is always read back and verified
         self.last_published = published
         self._show_checked(published.path, published.verified, published.sha256_hex)

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from evidence.bundle import safezip, timestamps
+from evidence.bundle import derived, safezip, timestamps
 from evidence.bundle import trust as trustpath
 from evidence.bundle.layout import (
     _MANIFEST_LINE,
@@ -101,6 +101,7 @@ class VerifiedBundle:
         custody: the whole chain (sealing plus every revision's entries).
         zip_bytes: the decrypted zip, byte for byte.
         trust: whether its signers are anchored to the school root the verifier trusts, and why not.
+        redacted: the redacted copies reviewers added (``data/reviews/rK-redacted-NNN.png``), each checked.
     """
 
     ref: str
@@ -113,6 +114,7 @@ class VerifiedBundle:
         default_factory=lambda: trustpath.TrustVerdict(False, reason=trustpath.LEGACY_REASON)
     )
     times: tuple[timestamps.TrustedTime, ...] = ()
+    redacted: tuple[derived.RedactedCopy, ...] = ()
 
     def item_times(self, seq: int) -> tuple[timestamps.TrustedTime, ...]:
         """The checked RFC 3161 tokens of item ``seq`` (none: its time is the workstation's clock only)."""
@@ -340,7 +342,7 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
 
     Order: zip structure; BagIt completeness; payload hashes; the trust path against the anchor; signatures against
     the trust path (or, for a bundle sealed before school roots, the profile); custody chain; consistency of the
-    items with the manifest.
+    items with the manifest; redacted copies against their originals.
 
     Args:
         zip_bytes: the decrypted zip.
@@ -443,7 +445,12 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
     tsas += list(profile.tsas) if profile is not None else []
     facts = [(i.seq, i.sha256, i.pixels_sha256) for i in incident.items]
     times = timestamps.check_bag_tokens(bag, custody, facts, len(revisions), tsas)
-    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes, verdict, times)
+
+    # 9. every redacted copy is its original with the boxes blacked out (redone, pixels compared)
+    redacted = derived.check_redactions(
+        bag, {i.seq: (i.file, i.sha256) for i in incident.items}, [(r.number, r.files) for r in revisions]
+    )
+    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes, verdict, times, redacted)
 
 
 def _verify_revisions(

@@ -43,6 +43,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from evidence.case.retention import DEFAULT_POLICY, RetentionPolicy
+from evidence.case.retention import TABLE as RETENTION_TABLE
 from evidence.core.errors import (
     IdentityError,
     ProfileError,
@@ -54,7 +56,13 @@ from evidence.core.errors import (
 from evidence.core.safefile import read_regular
 from evidence.crypto import sshsig
 from evidence.crypto.keys import ROOT_PRINCIPAL, Identity, PublicCard, Role, check_name, check_principal
-from evidence.crypto.namespaces import PROFILE_NAMESPACE, RECEIPT_NAMESPACE, REVIEWER_NAMESPACES, STAFF_NAMESPACES
+from evidence.crypto.namespaces import (
+    PROFILE_NAMESPACE,
+    RECEIPT_NAMESPACE,
+    REVIEWER_NAMESPACES,
+    REVIEWER_NAMESPACES_WITH_RETENTION,
+    STAFF_NAMESPACES,
+)
 from evidence.crypto.sshsig import AllowedSigner
 from evidence.crypto.tsa import TsaConfig, TsaConfigError
 
@@ -178,6 +186,9 @@ class Profile:
             (a profile nobody has anchored: format 1, or a signed profile read without a pin).
         tsas: the time-stamping authorities to ask for trusted time, each with its trust anchors (format 2 only;
             none: items and seals carry the workstation's clock only).
+        retention: the school's retention rules (the signed body's ``[retention]`` table), or None for a profile
+            signed before retention rules existed (or format 1): the app then shows the defaults, and its
+            reviewers cannot sign disposals until the school signs a profile that states its rules.
     """
 
     school: str
@@ -195,6 +206,7 @@ class Profile:
     pinned_root: str | None = field(default=None, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     tsas: tuple[TsaConfig, ...] = ()
+    retention: RetentionPolicy | None = None
 
     # -- who may sign ---------------------------------------------------------------------------------------------
 
@@ -234,15 +246,17 @@ class Profile:
 
         One line per signer, reviewers then staff in file order, once per (principal, key):
         ``PRINCIPAL namespaces="…" ssh-ed25519 AAAA… PRINCIPAL``. Reviewers may sign seals, origins and police
-        exports; staff seals and origins. The principal is repeated as the key's comment, so that
-        ``cut -d' ' -f3- allowed_signers | ssh-keygen -lf -`` shows whose key each fingerprint is.
+        exports, and, when the profile states retention rules, disposals; staff seals and origins. The principal
+        is repeated as the key's comment, so that ``cut -d' ' -f3- allowed_signers | ssh-keygen -lf -`` shows
+        whose key each fingerprint is.
         """
+        reviewer_spaces = REVIEWER_NAMESPACES_WITH_RETENTION if self.retention is not None else REVIEWER_NAMESPACES
         lines, seen = [], set()
         for e in self.entries():
             if (e.principal, e.fingerprint) in seen:
                 continue
             seen.add((e.principal, e.fingerprint))
-            spaces = REVIEWER_NAMESPACES if e.role is Role.REVIEWER else STAFF_NAMESPACES
+            spaces = reviewer_spaces if e.role is Role.REVIEWER else STAFF_NAMESPACES
             lines.append(
                 f'{e.principal} namespaces="{",".join(spaces)}" {sshsig.public_key_line(e.ssh_key, e.principal)}\n'
             )
@@ -308,11 +322,11 @@ class Profile:
         """An unsigned profile in which ``owner`` is the only signer and reviewer (sign it with :meth:`sign`).
 
         The owner is listed as the reviewer and, when their card says ``staff``, as staff too, so that the role in
-        their seal records is one the profile gives them.
+        their seal records is one the profile gives them. It states the default retention rules.
         """
         reviewer = PublicCard(owner.name, owner.principal, Role.REVIEWER, owner.recipient, owner.ssh_key)
         staff: tuple[StaffSigner, ...] = (owner,) if owner.role is Role.STAFF else ()
-        return cls(school=school, reviewers=(reviewer,), staff=staff, standalone=True)
+        return cls(school=school, reviewers=(reviewer,), staff=staff, standalone=True, retention=DEFAULT_POLICY)
 
     def sign(self, root: Identity, *, version: int, issued_utc: str, root_name: str | None = None) -> Profile:
         """This profile as format 2, signed by ``root`` (the school root, or the user for a standalone profile).
@@ -355,6 +369,7 @@ class Profile:
             f"idle_lock_minutes = {self.idle_lock_minutes}",
             f"retention_review_days = {self.retention_review_days}",
             f"keep_local_after_seal = {_b(self.keep_local_after_seal)}",
+            *self._retention_lines(),
             "",
             "[root]",
             f"name = {_q(self.root.name)}",
@@ -373,6 +388,12 @@ class Profile:
             if tsa.trust.intermediates:
                 out += [f"intermediates_pem = {_pem_string(tsa.trust.intermediates_pem)}"]
         return "\n".join(out) + "\n\n"
+
+    def _retention_lines(self) -> list[str]:
+        """The ``[retention]`` table's lines, after an empty line, or none."""
+        if self.retention is None:
+            return []
+        return ["", *self.retention.to_toml_table().rstrip("\n").split("\n")]
 
     def to_toml(self) -> str:
         """The profile file: the signed body and its ``[root_signature]`` table, or a format-1 text.
@@ -399,6 +420,7 @@ class Profile:
             f"idle_lock_minutes = {self.idle_lock_minutes}",
             f"retention_review_days = {self.retention_review_days}",
             f"keep_local_after_seal = {_b(self.keep_local_after_seal)}",
+            *self._retention_lines(),
         ]
         for card in self.reviewers:
             out += ["", "[[reviewer]]", *_card_lines(card)]
@@ -503,11 +525,14 @@ class Profile:
                 raise ProfileError(f"{where}: {e}") from e
             staff.append(AllowedSigner(principal, key, None))
         idle = _get(doc, "idle_lock_minutes", int, source, DEFAULT_IDLE_LOCK_MINUTES)
-        retention = _get(doc, "retention_review_days", int, source, DEFAULT_RETENTION_REVIEW_DAYS)
+        review_days = _get(doc, "retention_review_days", int, source, DEFAULT_RETENTION_REVIEW_DAYS)
         if not 1 <= idle <= 240:
             raise ProfileError(f"{source}: idle_lock_minutes must be between 1 and 240")
-        if not 1 <= retention <= 36500:
+        if not 1 <= review_days <= 36500:
             raise ProfileError(f"{source}: retention_review_days must be between 1 and 36500")
+        retention = None
+        if RETENTION_TABLE in doc:
+            retention = RetentionPolicy.parse(doc[RETENTION_TABLE], source=source)
         version, issued, root = 0, "", None
         if signed:
             version = _get(doc, "version", int, source)
@@ -524,13 +549,14 @@ class Profile:
             staff=tuple(staff),
             drop_folder=_get(doc, "drop_folder", str, source, ""),
             idle_lock_minutes=idle,
-            retention_review_days=retention,
+            retention_review_days=review_days,
             keep_local_after_seal=_get(doc, "keep_local_after_seal", bool, source, False),
             standalone=_get(doc, "standalone", bool, source, False),
             version=version,
             issued_utc=issued,
             root=root,
             tsas=tsas,
+            retention=retention,
         )
 
     @classmethod

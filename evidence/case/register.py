@@ -57,9 +57,10 @@ from evidence.core.text import is_clean_line
 from evidence.core.timefmt import parse_utc, utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity
+from evidence.crypto.namespaces import DISPOSAL_NAMESPACE
 from evidence.crypto.sshsig import AllowedSigner
 
-NAMESPACE = "evidence-capture-disposal-v1"
+NAMESPACE = DISPOSAL_NAMESPACE
 """SSHSIG namespace of register signatures; never accepted for anything else."""
 FORMAT = "evidence-capture-disposal/1"
 GENESIS_SHA256 = "0" * 64
@@ -70,7 +71,8 @@ VERIFY_FILE = "VERIFY.txt"
 MAX_ENTRY_BYTES = 1 << 20
 MAX_SIG_BYTES = 4096
 MAX_ENTRIES = 999_999
-MAX_FILES = 16
+MAX_FILES = 1024
+"""Every revision file of a case and its signature, a legacy bundle, and the receipts: ample for any real case."""
 MAX_ITEMS = 10_000
 MAX_NOTE = 100
 MAX_RULE_TEXT = 200

@@ -23,8 +23,17 @@ RECEIPT_NAMESPACE = "evidence-capture-receipt-v1"
 PROFILE_NAMESPACE = "evidence-capture-profile-v1"
 """The school root's signatures over a profile and over the signer list derived from it; never a seal or origin."""
 
+DISPOSAL_NAMESPACE = "evidence-capture-disposal-v1"
+"""A reviewer's signature over a disposal register entry (``NNNNNN/entry.json.sig``); never a seal or an origin."""
+
 STAFF_NAMESPACES = (SEAL_NAMESPACE, ORIGIN_NAMESPACE)
 """What a staff signer's key may sign: seals and the origin of the bundles they write."""
 
 REVIEWER_NAMESPACES = (SEAL_NAMESPACE, ORIGIN_NAMESPACE, EXPORT_NAMESPACE)
 """What a reviewer's key may sign: seals (revisions), origins, and police exports."""
+
+REVIEWER_NAMESPACES_WITH_RETENTION = (*REVIEWER_NAMESPACES, DISPOSAL_NAMESPACE)
+"""What a reviewer's key may sign under a profile that states retention rules: disposals too.
+
+A profile signed before retention rules existed derives its signer list without the disposal namespace, and that
+list is what the root signed, so the derivation depends on whether the signed body has a ``[retention]`` table."""

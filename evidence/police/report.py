@@ -161,6 +161,7 @@ class Exhibit:
         stored_utc: when the app stored the item.
         trusted_time: "Time confirmed by TSA NAME: HH:MM:SS UTC on DAY" (an RFC 3161 token in the bundle checked),
             or "Workstation clock only".
+        redacted_copies: the redacted copies made of it, in words ("" if none).
     """
 
     ref: str
@@ -192,6 +193,8 @@ class Exhibit:
     caption: str
     stored_utc: str
     trusted_time: str = WORKSTATION_ONLY
+    redacted_copies: str = ""
+    """The redacted copies reviewers made of it (file, revision, SHA-256), "" if none (issue 17)."""
 
 
 @dataclass(frozen=True)
@@ -438,7 +441,11 @@ def build_report(
     contexts = {i.seq: _context(verified.bag, i.context_name) for i in items}
     refs = {i.seq: f"{prefix}/{n}" for n, i in enumerate(items, start=first_exhibit)}
     exhibits = tuple(
-        replace(_exhibit(item, n, refs, contexts), trusted_time=verified.item_time_label(item.seq))
+        replace(
+            _exhibit(item, n, refs, contexts),
+            trusted_time=verified.item_time_label(item.seq),
+            redacted_copies=_redacted_text(verified, item.seq),
+        )
         for n, item in enumerate(items, start=first_exhibit)
     )
     excluded = tuple(
@@ -1179,6 +1186,16 @@ def incident_rows(inc: IncidentSummary) -> list[tuple[str, str]]:
     return [(k, v) for k, v in rows if v]
 
 
+def _redacted_text(verified: bundle.VerifiedBundle, seq: int) -> str:
+    """The redacted copies of item ``seq``: each file, the revision that made it and its SHA-256."""
+    return "; ".join(
+        f"{c.png_name} (revision {c.revision}, {len(c.record.boxes)} area(s) blacked out, SHA-256 "
+        f"{c.record.png_sha256}); the exhibit itself is unchanged"
+        for c in verified.redacted
+        if c.parent_seq == seq
+    )
+
+
 def exhibit_rows(e: Exhibit) -> list[tuple[str, str]]:
     """One exhibit as (label, value) rows, empty values left out (digests stay whole)."""
     rows = [
@@ -1198,6 +1215,7 @@ def exhibit_rows(e: Exhibit) -> list[tuple[str, str]]:
         ("Size", f"{e.width} x {e.height} pixels, {e.size} bytes, {e.media_type}"),
         ("Stored by the app (UTC)", e.stored_utc),
         ("Trusted time", e.trusted_time),
+        ("Redacted copies", e.redacted_copies),
     ]
     return [(k, v) for k, v in rows if v]
 

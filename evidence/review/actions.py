@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
-from evidence.bundle import share, timestamps
+from evidence.bundle import derived, share, timestamps
 from evidence.case.custody import Action, make_entry
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, RecordError, UsageError
@@ -43,6 +43,24 @@ class ReviewAction(enum.Enum):
     OUTCOME = "outcome"
     CLOSED = "closed"
     EXPORTED = "exported-to-police"
+    LEGAL_HOLD = "legal-hold"
+    HOLD_RELEASED = "hold-released"
+    RETENTION_EXTENDED = "retention-extended"
+    REDACTED = "redacted"
+    SUBJECT_ACCESS_EXPORT = "subject-access-export"
+
+
+LIFECYCLE_ACTIONS = frozenset(
+    {
+        ReviewAction.LEGAL_HOLD,
+        ReviewAction.HOLD_RELEASED,
+        ReviewAction.RETENTION_EXTENDED,
+        ReviewAction.REDACTED,
+        ReviewAction.SUBJECT_ACCESS_EXPORT,
+    }
+)
+"""Data-protection actions (issue 17): recorded by :mod:`evidence.review.lifecycle`, never from the generic review
+form or ``review --action``, and they do not change the case status."""
 
 
 class CaseStatus(enum.Enum):
@@ -96,6 +114,23 @@ ACTIONS: dict[ReviewAction, tuple[str, str, tuple[FieldSpec, ...]]] = {
         "Exported for the police",
         "",
         (FieldSpec("officer_reference", "Officer's reference"),),
+    ),
+    ReviewAction.LEGAL_HOLD: ("Legal hold set", "DfE: evidence of an offence is not deleted", ()),
+    ReviewAction.HOLD_RELEASED: ("Legal hold released", "", (FieldSpec("lifts", "The hold released (rK)"),)),
+    ReviewAction.RETENTION_EXTENDED: (
+        "Kept for a further period",
+        "UK GDPR storage limitation",
+        (FieldSpec("days", "Further days"),),
+    ),
+    ReviewAction.REDACTED: (
+        "Redacted copy made",
+        "",
+        (FieldSpec("item", "Original item"), FieldSpec("file", "Redacted file"), FieldSpec("record", "Record")),
+    ),
+    ReviewAction.SUBJECT_ACCESS_EXPORT: (
+        "Subject access copy exported",
+        "UK GDPR Art. 15",
+        (FieldSpec("subject", "Data subject"), FieldSpec("items", "Redacted items given")),
     ),
 }
 
@@ -225,7 +260,7 @@ def reviews(verified: bundle.VerifiedBundle) -> list[ReviewRecord]:
         for name in rev.files:
             if is_casework_record(name, rev.number):
                 continue
-            if name.startswith("data/reviews/") and name.endswith(".json"):
+            if name.startswith("data/reviews/") and name.endswith(".json") and not derived.is_copy_name(name):
                 try:
                     value = json.loads(verified.bag[name].decode("utf-8"))
                 except (UnicodeDecodeError, ValueError, RecursionError) as e:
@@ -245,6 +280,8 @@ def case_status(records: list[ReviewRecord]) -> CaseStatus:
     """The case's status after ``records`` (a bundle with no reviews is new)."""
     status = CaseStatus.NEW
     for r in records:
+        if r.action in LIFECYCLE_ACTIONS:
+            continue
         if r.action is ReviewAction.CLOSED:
             status = CaseStatus.CLOSED
         elif r.action is ReviewAction.STATUS_CHANGED:
@@ -270,8 +307,12 @@ def add_review(
     fields: Mapping[str, str] | None = None,
     *,
     when: str | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """Record one action as a new signed revision; return the new bag (bag-relative name → bytes).
+
+    ``extra_files`` are more new files under ``data/reviews/`` signed by the same revision (a redacted copy and
+    its record); each name must start with ``data/reviews/rK-`` for this revision ``K``.
 
     Raises:
         UsageError: a required field or the reason is missing, or the reviewer is not a reviewer.
@@ -295,12 +336,17 @@ def add_review(
         ReviewAction.DEVICE_HANDED_OVER: Action.HANDED_OVER,
         ReviewAction.EXPORTED: Action.EXPORTED,
     }.get(action, Action.REVIEWED)
+    new_files = {review_name(k, action): bundle.pretty_json(record.to_json_dict())}
+    for name, data in (extra_files or {}).items():
+        if not name.startswith(f"data/reviews/r{k}-") or name in new_files:
+            raise UsageError(f"{name}: revision {k} may only add new files named data/reviews/r{k}-…")
+        new_files[name] = data
     return sign_revision(
         verified,
         reviewer,
         profile,
         action=action.value,
-        new_files={review_name(k, action): bundle.pretty_json(record.to_json_dict())},
+        new_files=new_files,
         custody_action=custody_action,
         custody_details={"review": action.value, "revision": k, **fields},
         when=when,

@@ -14,9 +14,11 @@ the reviewer sees it rather than missing it. Our own temporary files (``.ec-tmp-
 as macOS ``._`` files on a network share) are skipped, as is everything that is not ``*.zip.age``.
 
 :class:`InboxIndex` is a small JSON file in the reviewer's data dir remembering what was learned on opening each
-bundle (its status, revisions, items, verdict), keyed by the SHA-256 of the encrypted file, so that the list can
-show a case's status without decrypting every bundle again. It holds plain facts only: no reference, no title, no
-names, nothing from the incident form. A revised bundle has a new digest and so a new record; a damaged or
+bundle (its revisions, items, verdict), keyed by the SHA-256 of the encrypted file, so that the list can show
+what was checked without decrypting every bundle again. It holds plain facts only: no reference, no title, no
+names, nothing from the incident form, and no case status (a status such as "referred to police" is known only in
+memory, for the bundles opened since the app started; the file always stores ``"status": null``). A revised
+bundle has a new digest and so a new record; a damaged or
 missing index is simply empty (it is a cache, and opening a bundle fills it again).
 
 The index also remembers, per incident, the highest revision verified here and the SHA-256 of that revision's
@@ -443,11 +445,12 @@ class IndexRecord:
             return None
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The record as stored."""
+        """The record as stored: never the case status (issue 17: "referred to police" is a fact about a pupil
+        that must not sit in clear in the data folder), which is known only while the app runs."""
         return {
             "verdict": self.verdict,
             "checked_utc": self.checked_utc,
-            "status": self.status,
+            "status": None,
             "revisions": self.revisions,
             "sealed_utc": self.sealed_utc,
             "items": self.item_count,
@@ -479,7 +482,8 @@ class IndexRecord:
         seen = value.get("seen")
         if seen is not None and (not isinstance(seen, str) or seen not in {s.value for s in Seen if s.warns}):
             raise ValueError(f"unknown seen {seen!r}")
-        return cls(verdict, checked, status, revisions, sealed, items, Seen(seen) if seen is not None else None)
+        # A status written by an earlier version is read but not kept: the next save drops it from the file.
+        return cls(verdict, checked, None, revisions, sealed, items, Seen(seen) if seen is not None else None)
 
 
 class InboxIndex:

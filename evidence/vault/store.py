@@ -817,6 +817,22 @@ class Vault:
             self._checkpoint()
         return removed
 
+    def purge_disposed(self, ref: str) -> bool:
+        """Delete every row of an incident the school has disposed of; return True if this vault held it.
+
+        Called when the drop folder's signed disposal register names ``ref`` (a staff workstation learns of a
+        disposal at its next start). Items, notes, details, the custody log, the trusted-time queue and tokens and
+        the delivery record all go: the register is now the record. ``secure_delete`` zeroes the freed pages and a
+        checkpoint copies them over the database file.
+        """
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM incidents WHERE ref = ?", (ref,)).fetchone() is None:
+                return False
+            for table in ("item_notes", "tsa_queue", "tsa_tokens", "deliveries", "items", "custody", "incidents"):
+                db.execute(f"DELETE FROM {table} WHERE ref = ?", (ref,))  # noqa: S608 - table names are literals
+        self._checkpoint()
+        return True
+
     def _checkpoint(self) -> None:
         """Copy the write-ahead log into the database and empty it, so the old pages of deleted data are gone.
 

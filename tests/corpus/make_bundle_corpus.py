@@ -1160,13 +1160,16 @@ def trust_name(v: int, leaf: str) -> str:
 
 def trust_files_of(profile: Profile) -> dict[str, bytes]:
     """The ``seal/trust/`` files of a signed profile, as FORMAT.md lays them out (root key, body, signatures, and the
-    derived signer list with the principal repeated as the key's comment)."""
+    derived signer list with the principal repeated as the key's comment; reviewers may sign disposals when the body
+    has a ``[retention]`` table)."""
     assert profile.signature is not None
     assert profile.root is not None
     v, sig, root_line = profile.version, profile.signature, sshsig.public_key_line(profile.root.ssh_key)
     lines = []
     for role, people in (("reviewer", profile.reviewers), ("staff", profile.staff)):
         spaces = f"{SEAL_NAMESPACE},{ORIGIN_NAMESPACE}" + (",evidence-capture-export-v1" if role == "reviewer" else "")
+        if role == "reviewer" and b"\n[retention]\n" in sig.body:  # a profile stating retention rules
+            spaces += ",evidence-capture-disposal-v1"
         for card in people:
             assert isinstance(card, PublicCard)
             line = f'{card.principal} namespaces="{spaces}" {sshsig.public_key_line(card.ssh_key)} {card.principal}\n'

@@ -1,5 +1,5 @@
-"""The FORMAT.md draft for issue 17 states what the code does: the default [retention] table, the register's
-stock-tool steps and the record fields are taken from the code and compared with the draft."""
+"""FORMAT.md's data-protection section (once a draft for issue 17) states what the code does: the default
+[retention] table, the register's stock-tool steps and the record fields are taken from the code and compared."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from evidence.case import register
 from evidence.case.register import GENESIS_SHA256, Authoriser, RegisterEntry
 from evidence.case.retention import DEFAULT_POLICY, EventKind, RetentionEvent
 
-DRAFT = (Path(__file__).resolve().parents[2] / "docs" / "drafts" / "data-protection.md").read_text()
+DRAFT = (Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md").read_text()
+"""The data-protection section of FORMAT.md (issue 17 moved the draft there)."""
 
 
 def _table_fields(heading: str) -> set[str]:

@@ -65,6 +65,8 @@ def test_the_derived_allowed_signers_line_is_specified() -> None:
     assert f"`NAMESPACES` is `{','.join(namespaces.REVIEWER_NAMESPACES)}` for a" in SPEC
     assert f"reviewer and `{','.join(namespaces.STAFF_NAMESPACES)}` for staff" in SPEC
     assert 'PRINCIPAL namespaces="NAMESPACES" ssh-ed25519 AAAA… PRINCIPAL' in SPEC
+    extra = namespaces.REVIEWER_NAMESPACES_WITH_RETENTION[len(namespaces.REVIEWER_NAMESPACES) :]
+    assert f"a reviewer's `NAMESPACES` ends with `,{','.join(extra)}`" in SPEC  # issue 17
     assert bundle.BAGIT_TXT == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     assert "`BagIt-Version: 1.0` LF `Tag-File-Character-Encoding: UTF-8` LF" in SPEC
 

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ from app.paths import Paths
 from app.workspace import Workspace
 from evidence import bundle
 from evidence.case.profile import Profile, check_not_rollback, preview_install
+from evidence.case.retention import DEFAULT_POLICY
 from evidence.core.errors import BundleError, ProfileError, UntrustedProfileError
 from evidence.crypto.keys import Role, write_identity_file
 from evidence.crypto.namespaces import PROFILE_NAMESPACE
@@ -84,9 +86,24 @@ def test_allowed_signers_are_derived_reviewers_then_staff_with_their_namespaces(
         "head@school.example",
         "j.smith@school.example",
     ]
-    assert 'namespaces="evidence-capture-seal-v1,evidence-capture-origin-v1,evidence-capture-export-v1"' in lines[0]
+    reviewer = "evidence-capture-seal-v1,evidence-capture-origin-v1,evidence-capture-export-v1"
+    assert f'namespaces="{reviewer},evidence-capture-disposal-v1" ' in lines[0]  # it states retention rules
     assert 'namespaces="evidence-capture-seal-v1,evidence-capture-origin-v1" ' in lines[2]
     assert all(line.endswith(" " + line.split()[0]) for line in lines)  # the principal as the key's comment
+
+
+def test_a_profile_signed_before_retention_rules_keeps_its_signer_list() -> None:
+    """Issue 17: reviewers may sign disposals only under a profile with a [retention] table, so a profile the root
+    signed before (whose derived list the root's signature covers) still derives the text the root signed."""
+    old = replace(unsigned_profile(), retention=None).sign(school_root(), version=1, issued_utc=ISSUED_AT)
+    assert old.signature is not None
+    assert b"[retention]" not in old.signature.body
+    lines = old.allowed_signers_text().splitlines()
+    assert 'namespaces="evidence-capture-seal-v1,evidence-capture-origin-v1,evidence-capture-export-v1" ' in lines[0]
+    again = Profile.parse(old.to_toml())
+    assert again.retention is None
+    assert again.allowed_signers_text() == old.allowed_signers_text()
+    assert Profile.parse(signed().to_toml()).retention == DEFAULT_POLICY
 
 
 @pytest.mark.skipif(not shutil.which("ssh-keygen"), reason="needs ssh-keygen")
