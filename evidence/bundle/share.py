@@ -378,15 +378,17 @@ def publish_staged(staged: Staged) -> None:
     _discard(staged.bundle_tmp)
     try:
         link_no_replace(staged.signature_tmp, final_sig)
-    except FileExistsError:
+    except OSError as e:
         _discard(staged.signature_tmp)
-        if _read_small(final_sig) != staged.signature:
+        if _read_small(final_sig) == staged.signature:
+            pass  # another writer completed our revision with our own signature (complete_incomplete) meanwhile
+        elif isinstance(e, FileExistsError):
             raise ShareError(
                 f"{clean_line(final_sig, limit=300)}: another signature is already there", check="share", path=final_sig
             ) from None
-    except OSError as e:
-        _withdraw(staged)
-        raise share_error(final_sig, e, "write the signature") from e
+        else:
+            _withdraw(staged)
+            raise share_error(final_sig, e, "write the signature") from e
     else:
         _discard(staged.signature_tmp)
     with contextlib.suppress(OSError):
