@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 import sqlite3
 import subprocess
@@ -20,6 +21,10 @@ from evidence.review import disposal
 from evidence.review.actions import reviews
 from evidence.review.inbox import INDEX_FILE_NAME, InboxIndex
 from evidence.vault.store import Vault
+
+NEEDS_QT = pytest.mark.skipif(
+    importlib.util.find_spec("PySide6") is None, reason="the command line draws its PDFs with Qt (app/, not the core)"
+)
 
 PERSONAL = ["Messages about Pupil Alex", "Pupil Alex", "Chat 0", "Chat 1"]
 
@@ -48,6 +53,7 @@ def test_a_hold_blocks_dispose_until_released(tmp_path: Path, capsys: pytest.Cap
     assert [r.action.value for r in reviews(v)] == ["legal-hold", "hold-released"]
 
 
+@NEEDS_QT
 def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     c = Case(tmp_path, capsys)
     cases = [
@@ -98,6 +104,7 @@ def _scan(folders: list[Path], needles: dict[str, bytes]) -> list[str]:
     return found
 
 
+@NEEDS_QT
 def test_disposal_leaves_no_byte_and_a_register_that_checks(tmp_path: Path, capsys, qapp) -> None:  # type: ignore[no-untyped-def]
     """(``qapp``: the police export draws its PDF with Qt, which must then be pytest-qt's QApplication.)"""
     c = Case(tmp_path, capsys)

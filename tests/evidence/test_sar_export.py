@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,10 @@ from evidence.case.incident import Category, IncidentDetails, PerpetratorType, T
 from evidence.police.sar_export import PDF_NAME, TEXT_NAME, build_pack
 from evidence.review import lifecycle
 from evidence.review.actions import ReviewAction, reviews
+
+NEEDS_QT = pytest.mark.skipif(
+    importlib.util.find_spec("PySide6") is None, reason="the command line draws its PDFs with Qt (app/, not the core)"
+)
 
 SUBJECT = "Alexandra Quinlan"
 THIRD_PARTIES = ["Tobias Wren", "Wren", "qz_bully_7731", "Maisie Okafor", "Okafor", "Priya Shah", "instagram.com/qz"]
@@ -45,6 +50,7 @@ def _case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Case:
     return c
 
 
+@NEEDS_QT
 def test_the_pack_has_no_original_and_no_third_party(tmp_path: Path, capsys, qapp) -> None:  # type: ignore[no-untyped-def]
     """(``qapp``: the pack's PDF is drawn with Qt, which must then be pytest-qt's QApplication.)"""
     c = _case(tmp_path, capsys)
