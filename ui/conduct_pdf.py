@@ -7,21 +7,19 @@ drawn by hand as in :mod:`ui.report_pdf`, so the footer can carry the pack's nam
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QIODevice, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
     QFont,
     QFontDatabase,
     QPageLayout,
     QPageSize,
-    QPainter,
     QPdfWriter,
     QTextDocument,
 )
 
 from evidence.police.conduct import Conduct
 from evidence.police.report import root_lines
-from ui.report_pdf import _CSS, BODY_PT, DIGEST_PT, MARGINS_MM, RESOLUTION, _e, _grid
+from ui.report_pdf import _CSS, BODY_PT, DIGEST_PT, MARGINS_MM, RESOLUTION, _e, _grid, paint_pages
 
 
 def conduct_html(conduct: Conduct, mono: str) -> str:
@@ -98,35 +96,7 @@ def render_conduct_pdf(conduct: Conduct) -> bytes:
     doc.setDefaultFont(font)
     doc.setDocumentMargin(0)
     doc.setHtml(conduct_html(conduct, QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()))
-    page = writer.pageLayout().paintRectPixels(RESOLUTION)
-    footer_font = QFont(font)
-    footer_font.setPointSizeF(7)
-    footer_height = round(RESOLUTION * 9 / 25.4)
-    body = QSizeF(page.width(), page.height() - footer_height)
-    doc.setPageSize(body)
-    pages = doc.pageCount()
-    painter = QPainter(writer)
-    try:
-        for n in range(pages):
-            if n:
-                writer.newPage()
-            painter.save()
-            clip = QRectF(0, n * body.height(), body.width(), body.height())
-            painter.translate(0, -clip.top())
-            painter.setClipRect(clip)
-            context = QAbstractTextDocumentLayout.PaintContext()
-            context.clip = clip
-            doc.documentLayout().draw(painter, context)
-            painter.restore()
-            footer = QRectF(0, page.height() - footer_height * 0.6, page.width(), footer_height * 0.6)
-            painter.setFont(footer_font)
-            painter.setPen(Qt.GlobalColor.darkGray)
-            painter.drawLine(footer.topLeft(), footer.topRight())
-            align = Qt.AlignmentFlag.AlignVCenter
-            painter.drawText(footer, align | Qt.AlignmentFlag.AlignLeft, f"{conduct.name}: course of conduct")
-            painter.drawText(footer, align | Qt.AlignmentFlag.AlignRight, f"Page {n + 1} of {pages}")
-    finally:
-        painter.end()
+    paint_pages(doc, writer, font, f"{conduct.name}: course of conduct")
     del writer
     buffer.close()
     return bytes(buffer.data().data())

@@ -15,7 +15,7 @@ added to the document as resources; nothing touches the disk, and the PDF is wri
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
@@ -291,6 +291,51 @@ def _keep_together(doc: QTextDocument, exhibit_refs: list[str]) -> None:
         block = block.next()
 
 
+def paint_pages(
+    doc: QTextDocument,
+    writer: QPdfWriter,
+    font: QFont,
+    footer_text: str,
+    *,
+    prepare: Callable[[QTextDocument], None] | None = None,
+) -> None:
+    """Paint ``doc`` onto ``writer`` page by page, each with a footer: ``footer_text`` left, "Page N of M" right.
+
+    ``prepare`` runs once the page size is set and before the pages are counted (e.g. to keep blocks together).
+    """
+    page = writer.pageLayout().paintRectPixels(RESOLUTION)
+    footer_font = QFont(font)
+    footer_font.setPointSizeF(7)
+    footer_height = round(RESOLUTION * 9 / 25.4)  # 9 mm
+    body = QSizeF(page.width(), page.height() - footer_height)
+    doc.setPageSize(body)
+    if prepare is not None:
+        prepare(doc)
+    pages = doc.pageCount()
+    painter = QPainter(writer)
+    try:
+        for n in range(pages):
+            if n:
+                writer.newPage()
+            painter.save()
+            clip = QRectF(0, n * body.height(), body.width(), body.height())
+            painter.translate(0, -clip.top())
+            painter.setClipRect(clip)
+            context = QAbstractTextDocumentLayout.PaintContext()
+            context.clip = clip
+            doc.documentLayout().draw(painter, context)
+            painter.restore()
+            footer = QRectF(0, page.height() - footer_height * 0.6, page.width(), footer_height * 0.6)
+            painter.setFont(footer_font)
+            painter.setPen(Qt.GlobalColor.darkGray)
+            painter.drawLine(footer.topLeft(), footer.topRight())
+            align = Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(footer, align | Qt.AlignmentFlag.AlignLeft, footer_text)
+            painter.drawText(footer, align | Qt.AlignmentFlag.AlignRight, f"Page {n + 1} of {pages}")
+    finally:
+        painter.end()
+
+
 def render_report_pdf(report: Report, thumbnails: Mapping[str, bytes]) -> bytes:
     """Render the report as an A4 PDF, in memory.
 
@@ -328,36 +373,13 @@ def render_report_pdf(report: Report, thumbnails: Mapping[str, bytes]) -> bytes:
         images[e.ref] = (name, _shown_size(image))
     doc.setHtml(report_html(report, images, mono))
 
-    page = writer.pageLayout().paintRectPixels(RESOLUTION)
-    footer_font = QFont(font)
-    footer_font.setPointSizeF(7)
-    footer_height = round(RESOLUTION * 9 / 25.4)  # 9 mm
-    body = QSizeF(page.width(), page.height() - footer_height)
-    doc.setPageSize(body)
-    _keep_together(doc, [e.ref for e in report.exhibits])
-    pages = doc.pageCount()
-    painter = QPainter(writer)
-    try:
-        for n in range(pages):
-            if n:
-                writer.newPage()
-            painter.save()
-            clip = QRectF(0, n * body.height(), body.width(), body.height())
-            painter.translate(0, -clip.top())
-            painter.setClipRect(clip)
-            context = QAbstractTextDocumentLayout.PaintContext()
-            context.clip = clip
-            doc.documentLayout().draw(painter, context)
-            painter.restore()
-            footer = QRectF(0, page.height() - footer_height * 0.6, page.width(), footer_height * 0.6)
-            painter.setFont(footer_font)
-            painter.setPen(Qt.GlobalColor.darkGray)
-            painter.drawLine(footer.topLeft(), footer.topRight())
-            align = Qt.AlignmentFlag.AlignVCenter
-            painter.drawText(footer, align | Qt.AlignmentFlag.AlignLeft, f"{report.ref}: police evidence report")
-            painter.drawText(footer, align | Qt.AlignmentFlag.AlignRight, f"Page {n + 1} of {pages}")
-    finally:
-        painter.end()
+    paint_pages(
+        doc,
+        writer,
+        font,
+        f"{report.ref}: police evidence report",
+        prepare=lambda d: _keep_together(d, [e.ref for e in report.exhibits]),
+    )
     del writer
     buffer.close()
     return bytes(buffer.data().data())
