@@ -322,6 +322,7 @@ def check_file(
                 [identity.age_secret],
                 profile,
                 root_fingerprint=root_fingerprint,
+                reopen=lambda: open_bundle_file(path),
             )
             if signature is not None and origin is None:
                 f.seek(0)
