@@ -412,7 +412,7 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
         verified = sealing.verify_file(path, identity, profile)
     except BundleError as e:
         return bundle_failed(path, e)
-    bag = review.add_review(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
+    bag = review.add_review_plan(verified, identity, profile, ReviewAction(a.review_action), a.why, fields)
     out = review.write_bundle(verified.ref, bag, identity, profile, Path(a.out) if a.out else path.parent)
     print(_message(out))
     print(f"revision {len(verified.revisions) + 1}: {review.label(ReviewAction(a.review_action))}", file=sys.stderr)

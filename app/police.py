@@ -18,7 +18,7 @@ from evidence.core.errors import UsageError
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 from evidence.police.export import EXPORT_SUFFIX, ExportResult, export_police
-from evidence.police.report import build_report
+from evidence.police.report import build_report, exhibit_images
 from evidence.review import actions as review
 
 
@@ -59,7 +59,7 @@ def export_for_police(
     if target.exists() or target.with_name(target.name + ".zip.age").exists():
         raise UsageError(f"{target}: already exists; choose another folder (nothing was exported or logged)")
     when = utc_now()
-    bag = review.add_review(
+    bag = review.add_review_plan(
         verified,
         reviewer,
         profile,
@@ -78,7 +78,7 @@ def export_for_police(
         exported_utc=when,
         exporter=reviewer.card.principal,
     )
-    thumbnails = {e.ref: verified.bag[e.file] for e in report.exhibits}
+    thumbnails = exhibit_images(report, verified)
     ensure_qt_for_rendering()
     pdf = render_report_pdf(report, thumbnails)
     result = export_police(

@@ -177,8 +177,8 @@ class ReviewerApp(QObject):
         current = self.review.current
         if current is None:
             return
-        for i in current.items:
-            self.items.set_thumbnail(i.seq, current.item_content(i))
+        for i, data in current.item_contents(current.items):  # one pass over the bundle, one image at a time
+            self.items.set_thumbnail(i.seq, data)
 
     def open_item(self, seq: int) -> None:
         """Full view of one verified item."""

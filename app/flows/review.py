@@ -183,7 +183,7 @@ class ReviewFlow(QObject):
         log.info("recording %s on %s", request.action.value, verified.ref)
 
         def job() -> tuple[Path, bundle.VerifiedBundle]:
-            bag = review.add_review(verified, identity, profile, request.action, request.why, dict(request.fields))
+            bag = review.add_review_plan(verified, identity, profile, request.action, request.why, dict(request.fields))
             new_path = review.write_bundle(verified.ref, bag, identity, profile, path.parent)
             return new_path, sealing.verify_file(new_path, identity, profile)
 

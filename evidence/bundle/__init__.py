@@ -30,12 +30,16 @@ the public names of the first four, so ``from evidence import bundle; bundle.ope
 from __future__ import annotations
 
 from evidence.bundle.build import (
+    BagPlan,
     IncidentSnapshot,
     SealItem,
+    StreamedFile,
     build_bag,
+    derive_tags,
     encrypt_bundle,
     finish_revision,
     origin_signature,
+    plan_bag,
     zip_bag,
 )
 from evidence.bundle.layout import (
@@ -77,6 +81,7 @@ from evidence.bundle.records import (
 )
 from evidence.bundle.revise import (
     revise,
+    revise_plan,
 )
 from evidence.bundle.verify import (
     BagContents,
@@ -115,6 +120,7 @@ __all__ = [
     "TAG_FILES",
     "VERIFY_TXT",
     "BagContents",
+    "BagPlan",
     "BundleItem",
     "ExcludedItem",
     "IncidentRecord",
@@ -125,6 +131,7 @@ __all__ = [
     "RevisionRecord",
     "SealItem",
     "Signer",
+    "StreamedFile",
     "VerifiedBundle",
     "ZipSource",
     "allowed_signers_text",
@@ -134,15 +141,18 @@ __all__ = [
     "custody_files",
     "decrypt_bundle",
     "decrypt_bundle_stream",
+    "derive_tags",
     "encrypt_bundle",
     "finish_revision",
     "manifest_text",
     "open_bundle",
     "open_bundle_stream",
     "origin_signature",
+    "plan_bag",
     "pretty_json",
     "read_bundle_stream",
     "revise",
+    "revise_plan",
     "revision_manifest_path",
     "revision_signature_path",
     "sha256_hex",

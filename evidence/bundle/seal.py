@@ -15,16 +15,18 @@ from __future__ import annotations
 import contextlib
 import enum
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from evidence import bundle
+from evidence.bundle.stream import WrittenBundle, self_check, write_bundle
 from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, EvidenceError, SignatureError, UnsafeFileError, UsageError
-from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.errors import BundleError, SignatureError, UnsafeFileError, UsageError
+from evidence.core.fsutil import atomic_write, atomic_writer, sweep_stale_temp_files
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
@@ -56,8 +58,14 @@ class SealResult:
     local_copy: LocalCopy | None = None
 
 
-def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bundle.IncidentSnapshot:
-    """Read everything a seal carries from the vault (decrypting with the sealer's key)."""
+def snapshot(
+    vault: Vault, ref: str, sealer: Identity, profile: Profile, *, stream: bool = False
+) -> bundle.IncidentSnapshot:
+    """Read everything a seal carries from the vault (decrypting with the sealer's key).
+
+    With ``stream``, the items' bytes are not read now: each item gets a ``fetch`` that decrypts it when the
+    writer reaches it (and the writer checks it against the recorded SHA-256 as it passes).
+    """
     keys = [sealer.age_secret]
     row = vault.incident(ref)
     details = vault.details(ref, keys)
@@ -70,7 +78,7 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
                 seq=item.seq,
                 kind=item.kind,
                 media_type=item.media_type,
-                content=b"" if excluded is not None else vault.item_content(ref, item.seq, keys),
+                content=b"" if excluded is not None or stream else vault.item_content(ref, item.seq, keys),
                 context=None if excluded is not None else vault.item_context(ref, item.seq, keys),
                 sha256=item.sha256,
                 pixels_sha256=item.pixels_sha256,
@@ -81,6 +89,7 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
                 parent_seq=item.parent_seq,
                 caption=notes.get("caption", ""),
                 excluded_reason=excluded,
+                fetch=_item_fetch(vault, ref, item.seq, keys) if stream and excluded is None else None,
             )
         )
     return bundle.IncidentSnapshot(
@@ -93,6 +102,11 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
     )
 
 
+def _item_fetch(vault: Vault, ref: str, seq: int, keys: list[str]) -> Callable[[], bytes]:
+    """Decrypt one item when the writer reaches it; the writer hashes it (so the vault does not hash it too)."""
+    return lambda: vault.item_content(ref, seq, keys, check_digest=False)
+
+
 def seal_incident(
     vault: Vault, ref: str, sealer: Identity, profile: Profile, out_dir: Path, *, when: str | None = None
 ) -> SealResult:
@@ -102,13 +116,10 @@ def seal_incident(
     row = vault.incident(ref)
     if row.status is Status.SHREDDED:
         raise UsageError(f"{ref} was shredded after sealing; its bundle is in the drop folder")
-    snap = snapshot(vault, ref, sealer, profile)
+    snap = snapshot(vault, ref, sealer, profile, stream=True)
     sealed_utc = when or utc_now()
-    bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile)
-    zip_bytes = bundle.zip_bag(ref, bag)
-    bundle.verify_bag(zip_bytes, profile)  # never hand over a bundle we would not accept ourselves
-    ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
-    origin = bundle.origin_signature(ciphertext, sealer)
+    plan = bundle.plan_bag(snap, sealer, sealed_utc, profile=profile)
+    self_check(plan, profile)  # never hand over a bundle we would not accept ourselves
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -116,14 +127,8 @@ def seal_incident(
     sweep_stale_temp_files(out_dir)
     path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
     sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
-    atomic_write(sig_path, origin, mode=0o644)
-    try:
-        atomic_write(path, ciphertext, mode=0o644)
-    except EvidenceError:
-        with contextlib.suppress(OSError):
-            sig_path.unlink()  # a failed seal leaves nothing behind: no signature without its bundle
-        raise
-    digest = bundle.sha256_hex(ciphertext)
+    written = publish_bundle(path, sig_path, lambda f: write_bundle(plan, profile.reviewer_recipients, f, sealer))
+    digest = written.sha256_hex
     carried = [i for i in snap.items if i.excluded_reason is None]
     vault.log_and_set_status(
         ref,
@@ -135,10 +140,31 @@ def seal_incident(
             "bundle": path.name,
             "bundle_sha256": digest,
             "items": len(carried),
-            "manifest_sha256": bundle.sha256_hex(bag[bundle.MANIFEST]),
+            "manifest_sha256": bundle.sha256_hex(written.manifest),
         },
     )
     return SealResult(ref, path, sig_path, digest, len(carried))
+
+
+def publish_bundle(path: Path, sig_path: Path, write: Callable[[BinaryIO], WrittenBundle]) -> WrittenBundle:
+    """Stream a bundle into a hidden temp file beside ``path``, then publish its signature, then the bundle.
+
+    ``write`` fills the temp file (e.g. :func:`~evidence.bundle.stream.write_bundle`). The signature goes first,
+    so an inbox never sees a bundle without it; a failure at any step leaves neither behind (the temp file holds
+    ciphertext only and is removed).
+    """
+    published_sig = False
+    try:
+        with atomic_writer(path, mode=0o644) as f:
+            written = write(f)
+            atomic_write(sig_path, written.origin_signature, mode=0o644)
+            published_sig = True
+    except BaseException:
+        if published_sig:
+            with contextlib.suppress(OSError):
+                sig_path.unlink()  # a failed seal leaves nothing behind: no signature without its bundle
+        raise
+    return written
 
 
 def local_copy_rule(profile: Profile) -> LocalCopy:

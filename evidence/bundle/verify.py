@@ -16,7 +16,7 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
@@ -340,6 +340,43 @@ class BagContents(Mapping[str, bytes]):
     def __contains__(self, name: object) -> bool:
         return name in self._info
 
+    def items(self) -> ItemsView[str, bytes]:
+        """(name, bytes) for every file; the fetched ones in ONE decryption pass, not one pass per file."""
+        return _OnePassItems(self)
+
+    def values(self) -> ValuesView[bytes]:
+        """Every file's bytes, as :meth:`items`."""
+        return _OnePassValues(self)
+
+    def files(self, names: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(name, bytes) of ``names`` in archive order: held ones at once, the others fetched in one pass."""
+        wanted = set(names)
+        fetch = [n for n in self._info if n in wanted and n not in self._held]
+        fetched = self._fetch_stream(fetch) if fetch else iter(())
+        for name in self._info:
+            if name not in wanted:
+                continue
+            if name in self._held:
+                yield name, self._held[name]
+            else:
+                got_name, data = next(fetched)
+                assert got_name == name
+                yield name, data
+
+    def _fetch_stream(self, names: list[str]) -> Iterator[tuple[str, bytes]]:
+        source = self.source
+        if isinstance(source, bytes):
+            for name in names:
+                yield name, self[name]
+            return
+        members = {self._info[n][2]: n for n in names}
+        for member, data in _one_pass(source, [self._info[n][2] for n in names]):
+            yield members[member], data
+
+    def is_held(self, name: str) -> bool:
+        """Whether the file's bytes are in memory (tag files and records) rather than fetched (images)."""
+        return name in self._held
+
     def sha256_hex(self, name: str) -> str:
         """The member's SHA-256 (hex), as it was hashed while the bundle was read."""
         return self._info[name][0]
@@ -349,56 +386,70 @@ class BagContents(Mapping[str, bytes]):
         return self._info[name][1]
 
     def fetch_many(self, items: Sequence[BundleItem]) -> Iterator[tuple[BundleItem, bytes]]:
-        """Each item's bytes in archive order; from a file source in ONE decryption pass, one item held at a time.
+        """Each item's bytes in archive order; from a file source in ONE decryption pass, one item held at a time."""
+        by_file = {i.file: i for i in items}
+        for name, data in self.files(by_file):
+            yield by_file[name], data
 
-        The decryption runs in a worker thread that hands each item over and waits until it is taken, so the
-        generator may be dropped half-way (the worker then stops).
-        """
-        source = self.source
-        if isinstance(source, bytes) or all(i.file in self._held for i in items):
-            for item in items:
-                yield item, self[item.file]
-            return
-        by_member = {self._info[i.file][2]: i for i in items if i.file in self._info}
-        order = sorted(by_member, key=self._offsets.__getitem__)
-        handover: queue.Queue[object] = queue.Queue(maxsize=1)
-        stop = threading.Event()
-        done = object()
 
-        def put(value: object) -> None:
-            while not stop.is_set():
-                with contextlib.suppress(queue.Full):
-                    handover.put(value, timeout=0.05)
-                    return
-            raise _Found  # the consumer went away: stop decrypting
+class _OnePassItems(ItemsView[str, bytes]):
+    _mapping: BagContents
 
-        def work() -> None:
-            try:
-                source.members(order, lambda name, data: put((name, data)))
-                put(done)
-            except _Found:
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        return self._mapping.files(list(self._mapping))
+
+
+class _OnePassValues(ValuesView[bytes]):
+    _mapping: BagContents
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (data for _, data in self._mapping.files(list(self._mapping)))
+
+
+def _one_pass(source: ZipSource, members: list[str]) -> Iterator[tuple[str, bytes]]:
+    """``members`` of ``source`` (in archive order) in ONE decryption pass, one at a time.
+
+    The decryption runs in a worker thread that hands each member over and waits until it is taken, so the
+    generator may be dropped half-way (the worker then stops).
+    """
+    handover: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def put(value: object) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                handover.put(value, timeout=0.05)
                 return
-            except BaseException as e:  # noqa: BLE001 - handed to the consumer, who raises it
-                with contextlib.suppress(_Found):
-                    put(e)
+        raise _Found  # the consumer went away: stop decrypting
 
-        worker = threading.Thread(target=work, name="bundle-items", daemon=True)
-        worker.start()
+    def work() -> None:
         try:
-            while True:
-                got = handover.get()
-                if got is done:
-                    return
-                if isinstance(got, BaseException):
-                    raise got
-                assert isinstance(got, tuple)
-                yield by_member[got[0]], got[1]
-        finally:
-            stop.set()
-            while worker.is_alive():
-                with contextlib.suppress(queue.Empty):
-                    handover.get_nowait()
-                worker.join(0.05)
+            source.members(members, lambda name, data: put((name, data)))
+            put(done)
+        except _Found:
+            return
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, who raises it
+            with contextlib.suppress(_Found):
+                put(e)
+
+    worker = threading.Thread(target=work, name="bundle-members", daemon=True)
+    worker.start()
+    try:
+        while True:
+            got = handover.get()
+            if got is done:
+                return
+            if isinstance(got, BaseException):
+                raise got
+            assert isinstance(got, tuple)
+            yield got[0], got[1]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                handover.get_nowait()
+            worker.join(0.05)
 
 
 def read_bundle_stream(

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from evidence import bundle
+from evidence.bundle.seal import publish_bundle
+from evidence.bundle.stream import self_check
+from evidence.bundle.stream import write_bundle as write_stream
 from evidence.case.custody import Action, make_entry
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, RecordError, UsageError
-from evidence.core.fsutil import atomic_write, sweep_stale_temp_files
+from evidence.core.fsutil import sweep_stale_temp_files
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 
@@ -259,7 +262,28 @@ def add_review(
     *,
     when: str | None = None,
 ) -> dict[str, bytes]:
-    """Record one action as a new signed revision; return the new bag (bag-relative name → bytes).
+    """Record one action as a new signed revision; return the new bag (bag-relative name → bytes) in memory.
+
+    Raises:
+        UsageError: a required field or the reason is missing, or the reviewer is not a reviewer.
+    """
+    return add_review_plan(verified, reviewer, profile, action, why, fields, when=when).materialize()
+
+
+def add_review_plan(
+    verified: bundle.VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    action: ReviewAction,
+    why: str,
+    fields: Mapping[str, str] | None = None,
+    *,
+    when: str | None = None,
+) -> bundle.BagPlan:
+    """Record one action as a new signed revision; return the new bag as a plan for :func:`write_bundle`.
+
+    The plan streams the bundle's images from its file once, as the writer reaches them (see
+    :func:`evidence.bundle.revise.revise_plan`), so a review holds one image at a time.
 
     Raises:
         UsageError: a required field or the reason is missing, or the reviewer is not a reviewer.
@@ -291,7 +315,7 @@ def add_review(
         details={"review": action.value, "revision": k, **fields},
         time_utc=when,
     )
-    return bundle.revise(
+    return bundle.revise_plan(
         verified,
         reviewer,
         profile,
@@ -302,17 +326,22 @@ def add_review(
     )
 
 
-def write_bundle(ref: str, bag: Mapping[str, bytes], reviewer: Identity, profile: Profile, out_dir: Path) -> Path:
-    """Re-encrypt a revised bag to the reviewers and replace ``REF.zip.age`` (and its origin signature) atomically."""
-    zip_bytes = bundle.zip_bag(ref, bag)
-    bundle.verify_bag(zip_bytes, profile)  # never write a revision we would not accept
+def write_bundle(
+    ref: str, bag: Mapping[str, bytes] | bundle.BagPlan, reviewer: Identity, profile: Profile, out_dir: Path
+) -> Path:
+    """Encrypt a revised bag (or plan) to the reviewers and replace ``REF.zip.age`` and its origin signature.
+
+    The bundle streams into a hidden temp file in ``out_dir``; its signature is published first, then the bundle
+    (:func:`evidence.bundle.seal.publish_bundle`).
+    """
+    plan = bag if isinstance(bag, bundle.BagPlan) else bundle.BagPlan(ref, dict(bag), {})
+    self_check(plan, profile)  # never write a revision we would not accept
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from e
-    ciphertext = bundle.encrypt_bundle(zip_bytes, profile)
     sweep_stale_temp_files(out_dir)
     path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
-    atomic_write(out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}", bundle.origin_signature(ciphertext, reviewer), mode=0o644)
-    atomic_write(path, ciphertext, mode=0o644)
+    sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
+    publish_bundle(path, sig_path, lambda f: write_stream(plan, profile.reviewer_recipients, f, reviewer))
     return path
