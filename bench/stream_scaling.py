@@ -76,7 +76,7 @@ def child(mode: str, work: Path, ref: str) -> None:
                 pass
         elif mode == "review":
             verified = verify_file(bundle_path, identity, profile)
-            bag = review.add_review(verified, identity, profile, review.ReviewAction.NOTE, "bench")
+            bag = review.add_review_plan(verified, identity, profile, review.ReviewAction.NOTE, "bench")
             review.write_bundle(ref, bag, identity, profile, work / "reviewed")
         elapsed = time.perf_counter() - start
     print(json.dumps({"mode": mode, "seconds": elapsed, "peak": vm_hwm_bytes()}), flush=True)

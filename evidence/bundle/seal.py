@@ -32,7 +32,7 @@ from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity
-from evidence.vault.store import Vault
+from evidence.vault.store import Vault, VaultContentReader
 
 
 class LocalCopy(enum.Enum):
@@ -59,12 +59,13 @@ class SealResult:
 
 
 def snapshot(
-    vault: Vault, ref: str, sealer: Identity, profile: Profile, *, stream: bool = False
+    vault: Vault, ref: str, sealer: Identity, profile: Profile, *, stream: VaultContentReader | None = None
 ) -> bundle.IncidentSnapshot:
     """Read everything a seal carries from the vault (decrypting with the sealer's key).
 
-    With ``stream``, the items' bytes are not read now: each item gets a ``fetch`` that decrypts it when the
-    writer reaches it (and the writer checks it against the recorded SHA-256 as it passes).
+    With ``stream`` (a :meth:`Vault.content_reader`), the items' bytes are not read now: each item gets a ``fetch``
+    that reads and decrypts it when the writer reaches it, on the writer's hasher thread (which then checks it
+    against the recorded SHA-256).
     """
     keys = [sealer.age_secret]
     row = vault.incident(ref)
@@ -78,7 +79,7 @@ def snapshot(
                 seq=item.seq,
                 kind=item.kind,
                 media_type=item.media_type,
-                content=b"" if excluded is not None or stream else vault.item_content(ref, item.seq, keys),
+                content=b"" if excluded is not None or stream is not None else vault.item_content(ref, item.seq, keys),
                 context=None if excluded is not None else vault.item_context(ref, item.seq, keys),
                 sha256=item.sha256,
                 pixels_sha256=item.pixels_sha256,
@@ -89,7 +90,7 @@ def snapshot(
                 parent_seq=item.parent_seq,
                 caption=notes.get("caption", ""),
                 excluded_reason=excluded,
-                fetch=_item_fetch(vault, ref, item.seq, keys) if stream and excluded is None else None,
+                fetch=_item_fetch(stream, ref, item.seq, keys) if stream is not None and excluded is None else None,
             )
         )
     return bundle.IncidentSnapshot(
@@ -102,9 +103,9 @@ def snapshot(
     )
 
 
-def _item_fetch(vault: Vault, ref: str, seq: int, keys: list[str]) -> Callable[[], bytes]:
+def _item_fetch(reader: VaultContentReader, ref: str, seq: int, keys: list[str]) -> Callable[[], bytes]:
     """Decrypt one item when the writer reaches it; the writer hashes it (so the vault does not hash it too)."""
-    return lambda: vault.item_content(ref, seq, keys, check_digest=False)
+    return lambda: reader.item_content(ref, seq, keys, check_digest=False)
 
 
 def seal_incident(
@@ -116,18 +117,19 @@ def seal_incident(
     row = vault.incident(ref)
     if row.status is Status.SHREDDED:
         raise UsageError(f"{ref} was shredded after sealing; its bundle is in the drop folder")
-    snap = snapshot(vault, ref, sealer, profile, stream=True)
-    sealed_utc = when or utc_now()
-    plan = bundle.plan_bag(snap, sealer, sealed_utc, profile=profile)
-    self_check(plan, profile)  # never hand over a bundle we would not accept ourselves
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{out_dir}: cannot create the drop folder: {e.strerror or e}") from e
-    sweep_stale_temp_files(out_dir)
-    path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
-    sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
-    written = publish_bundle(path, sig_path, lambda f: write_bundle(plan, profile.reviewer_recipients, f, sealer))
+    with vault.content_reader() as reader:
+        snap = snapshot(vault, ref, sealer, profile, stream=reader)
+        sealed_utc = when or utc_now()
+        plan = bundle.plan_bag(snap, sealer, sealed_utc, profile=profile)
+        self_check(plan, profile)  # never hand over a bundle we would not accept ourselves
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"{out_dir}: cannot create the drop folder: {e.strerror or e}") from e
+        sweep_stale_temp_files(out_dir)
+        path = out_dir / f"{ref}{bundle.BUNDLE_SUFFIX}"
+        sig_path = out_dir / f"{ref}{bundle.ORIGIN_SUFFIX}"
+        written = publish_bundle(path, sig_path, lambda f: write_bundle(plan, profile.reviewer_recipients, f, sealer))
     digest = written.sha256_hex
     carried = [i for i in snap.items if i.excluded_reason is None]
     vault.log_and_set_status(

@@ -6,10 +6,10 @@ each image is hashed once as it passes into the zip, and a mismatch with its rec
 (the caller's file then holds a partial ciphertext only, which the caller discards; no plaintext ever reaches a
 file). The zip is byte for byte what :func:`evidence.bundle.safezip.write_zip` makes of the same members.
 
-Three threads overlap the work where the cores allow (hashing and zlib release the GIL; pyrage does not): the
-caller's thread fetches each image (the vault's SQLite connection stays on its thread), zips and encrypts; a hasher
-checks the SHA-256 and takes the CRC-32 of the image ahead; a writer hashes the ciphertext (SHA-256 for its name,
-SHA-512 for the origin signature) and writes it out.
+Three threads overlap the work where the cores allow (SQLite reads, hashing and zlib release the GIL; pyrage does
+not): a hasher fetches the image ahead (a :class:`StreamedFile`'s ``fetch`` runs there, one at a time, in name
+order), checks its SHA-256 and takes its CRC-32; the caller's thread zips and encrypts; a writer hashes the
+ciphertext (SHA-256 for its name, SHA-512 for the origin signature) and writes it out.
 """
 
 from __future__ import annotations
@@ -114,8 +114,8 @@ def write_bundle(plan: BagPlan, recipients: Sequence[str], out: BinaryIO, origin
             stop.set()
 
     def chunks() -> Iterator[bytes]:
-        # the vault is read on this thread (SQLite connections stay on theirs); the next image is fetched while
-        # the hasher checks the one before it, and zipped and encrypted while the hasher checks the next
+        # the hasher thread fetches (SQLite drops the GIL while it reads), checks and CRCs the image ahead while
+        # this thread zips and encrypts the one before it
         streamed = [n for n in names if n in plan.streamed]
         futures: dict[str, Future[tuple[bytes, int]]] = {}
         ahead = iter(streamed)
@@ -123,8 +123,7 @@ def write_bundle(plan: BagPlan, recipients: Sequence[str], out: BinaryIO, origin
         def submit_next() -> None:
             name = next(ahead, None)
             if name is not None:
-                f = plan.streamed[name]
-                futures[name] = hasher.submit(_check, f, f.fetch())
+                futures[name] = hasher.submit(_fetch_checked, plan.streamed[name])
 
         submit_next()
         for name, member in zip(names, full, strict=True):
@@ -198,8 +197,9 @@ def write_bag(
     return write_bundle(BagPlan(ref, bag, {}), recipients, out, origin_signer)
 
 
-def _check(f: StreamedFile, data: bytes) -> tuple[bytes, int]:
-    """Check a fetched file's size and SHA-256; return it with its CRC-32 (both passes drop the GIL)."""
+def _fetch_checked(f: StreamedFile) -> tuple[bytes, int]:
+    """Fetch a file (on the hasher thread), check its size and SHA-256; return it with its CRC-32."""
+    data = f.fetch()
     if len(data) != f.size or hashlib.sha256(data).hexdigest() != f.sha256_hex:
         raise DigestMismatchError(f"{f.subject}: content does not match its recorded SHA-256", subject=f.subject)
     return data, zlib.crc32(data)
