@@ -103,6 +103,7 @@ def peers(work: Path, ref: str, recipient: str) -> dict[str, tuple[float, int]]:
     zip_path = work / "peer.zip"
     subprocess.run(["age", "-d", "-i", str(key), "-o", str(zip_path), str(bundle_path)], check=True)
     bag_root = work / "bag"
+    shutil.rmtree(bag_root, ignore_errors=True)
     subprocess.run(["unzip", "-q", str(zip_path), "-d", str(bag_root)], check=True)
     bag = bag_root / ref
     payload = sorted(str(p.relative_to(bag)) for p in (bag / "data").rglob("*") if p.is_file())
