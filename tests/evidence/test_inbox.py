@@ -13,9 +13,9 @@ from bundles import dsl, head, legacy_profile, make_sealed, school_profile, staf
 from helpers import identity
 
 from evidence import bundle
+from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, UsageError
 from evidence.core.fsutil import TEMP_PREFIX
-from evidence.case.profile import Profile
 from evidence.crypto.keys import Identity
 from evidence.review.actions import CaseStatus, ReviewAction, add_review, write_bundle
 from evidence.review.inbox import (
@@ -385,7 +385,9 @@ def test_an_unchanged_bundle_is_never_read_again_across_restarts(
     second = scan(folder, school_profile(), memory=again.scans, progress=lambda e, d, n: seen.append((e.ref, d, n)))
     assert reads == []
     assert second == first  # the same digest, origin, signer principal and name, rebuilt from the profile
-    assert sorted(seen) == sorted([(e.ref, i, 2) for e, i in zip(sorted(first, key=lambda e: e.ref), (1, 2))])
+    assert sorted(seen) == sorted(
+        [(e.ref, i, 2) for e, i in zip(sorted(first, key=lambda e: e.ref), (1, 2), strict=True)]
+    )
     text = (tmp_path / "index.json").read_text(encoding="utf-8")
     for personal in (first[0].ref, first[1].ref, staff().card.principal, staff().card.name):
         assert personal not in text
