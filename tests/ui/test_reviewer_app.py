@@ -46,6 +46,7 @@ def reviewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
     app = ReviewerApp(ws, lock)
     qtbot.addWidget(app.window)
     lock.session.accept_identity(dsl())
+    qtbot.waitUntil(lambda: not app.review.scanning, timeout=20000)  # the first scan runs on a worker (issue 16)
     return app, sealed
 
 
@@ -293,6 +294,7 @@ def hosted(reviewer, qtbot):  # type: ignore[no-untyped-def]
     window = QtMainWindow(QWidget(), QWidget())
     qtbot.addWidget(window)
     page = ReviewerApp(app.workspace, app.lock, host=window)
+    qtbot.waitUntil(lambda: not page.review.scanning, timeout=20000)
     return page, window, sealed
 
 
@@ -335,7 +337,7 @@ def test_a_damaged_bundle_leads_the_heading_selection_and_status(hosted, qtbot) 
     qtbot.waitUntil(lambda: page.banner.state == "failed", timeout=20000)
     assert page.banner.headline_label.text() == "This bundle has been altered or damaged and cannot be trusted."
     assert page.window.heading.text().startswith(bad.name)
-    assert page.inbox.current_path() == bad
+    qtbot.waitUntil(lambda: page.inbox.current_path() == bad, timeout=20000)  # once the rescan listed it
     assert "Checking" not in window.statusBar().currentMessage()
     assert bad.name in window.statusBar().currentMessage()
 
