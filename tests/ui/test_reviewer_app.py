@@ -350,3 +350,41 @@ def test_the_incident_tab_speaks_in_words_not_iso_times_or_enum_values(reviewer,
     assert "18:30" in text
     assert "Categories: Threatening" in text  # the label, not the value "threatening"
     assert "thing(s)" not in app.window.heading.text()
+
+
+def test_the_drop_folder_is_scanned_off_the_ui_thread_and_remembered_across_restarts(
+    reviewer, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, point 7: the scan runs on a worker and lists bundles as they are checked; a restart reads none."""
+    import threading
+
+    from evidence.review import inbox as inbox_core
+
+    app, sealed = reviewer
+    drop = sealed.result.path.parent
+    more = make_sealed(drop.parent / "more", items=1, profile=app.profile, title="Another incident")
+    for path in (more.result.path, more.result.signature_path):
+        path.rename(drop / path.name)
+    threads: list[str] = []
+    real = inbox_core.read_entry
+
+    def counted(path: Path, profile: Profile) -> inbox_core.InboxEntry | None:
+        threads.append(threading.current_thread().name)
+        return real(path, profile)
+
+    monkeypatch.setattr(inbox_core, "read_entry", counted)
+    listed: list[Path] = []
+    app.review._scan_signals.entry.connect(lambda entry, _d, _n: listed.append(entry.path))
+    with qtbot.waitSignal(app.review.scan_done, timeout=20000):
+        app.review.refresh()
+    assert threads and threading.main_thread().name not in threads  # only the new bundle is read, on a worker
+    assert len(threads) == 1
+    assert sorted(listed) == sorted([sealed.result.path, drop / more.result.path.name])
+    assert app.inbox.tree.topLevelItemCount() == 2
+    threads.clear()
+    again = ReviewerApp(app.workspace, app.lock)  # the next start of the app: a fresh index loaded from disk
+    qtbot.addWidget(again.window)
+    qtbot.waitUntil(lambda: not again.review.scanning, timeout=20000)
+    assert threads == []
+    assert again.inbox.tree.topLevelItemCount() == 2
+    assert {e.origin.state.value for e in again.inbox.entries} == {"verified"}
