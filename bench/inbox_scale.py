@@ -120,7 +120,7 @@ def run(quick: bool) -> list[Table]:
             f"{warm_s / peer:.3f}x",
         )
     table.notes += [
-        "first scan = SHA-512 (for the SSHSIG check) and SHA-256 (the index key) over every byte, in one pass per file.",
+        "first scan = SHA-512 (for the SSHSIG check) and SHA-256 (the index key) over every byte, one pass per file.",
         "In the app the scan runs on a worker thread and lists each bundle as it is checked (progress in the status "
         "bar), so the window is usable at once.",
     ]

@@ -377,8 +377,8 @@ def test_the_drop_folder_is_scanned_off_the_ui_thread_and_remembered_across_rest
     app.review._scan_signals.entry.connect(lambda entry, _d, _n: listed.append(entry.path))
     with qtbot.waitSignal(app.review.scan_done, timeout=20000):
         app.review.refresh()
-    assert threads and threading.main_thread().name not in threads  # only the new bundle is read, on a worker
-    assert len(threads) == 1
+    assert len(threads) == 1  # only the new bundle is read, and on a worker
+    assert threading.main_thread().name not in threads
     assert sorted(listed) == sorted([sealed.result.path, drop / more.result.path.name])
     assert app.inbox.tree.topLevelItemCount() == 2
     threads.clear()
