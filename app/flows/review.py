@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
@@ -124,6 +125,8 @@ class ReviewFlow(QObject):
         self._runner.start(job, self._scanned, self._scan_failed)
 
     def _scanned_one(self, entry: InboxEntry, done: int, total: int) -> None:
+        if not shiboken6.isValid(self.inbox):
+            return  # the window closed while the scan ran
         if total >= PROGRESS_FROM:
             self.feedback.status(f"Checking the drop folder: {done} of {total} bundles…", 2000)
         self.inbox.add_entry(entry, self.index)
@@ -131,6 +134,8 @@ class ReviewFlow(QObject):
     def _scanned(self, result: tuple[list[InboxEntry], dict[str, ScanRecord]]) -> None:
         entries, memory = result
         self.scanning = False
+        if not shiboken6.isValid(self.inbox):
+            return  # the window closed while the scan ran: nothing to show, and the next start scans again
         self.index.scans = memory
         try:
             self.index.save()

@@ -388,3 +388,17 @@ def test_the_drop_folder_is_scanned_off_the_ui_thread_and_remembered_across_rest
     assert threads == []
     assert again.inbox.tree.topLevelItemCount() == 2
     assert {e.origin.state.value for e in again.inbox.entries} == {"verified"}
+
+
+def test_thumbnails_come_from_the_bundle_file_on_a_worker(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, point 1: an opened bundle holds no image; the thumbnails are read from its file in one pass."""
+    app, sealed = reviewer
+    open_and_wait(qtbot, app, sealed.result.path)
+    verified = app.review.current
+    assert verified is not None
+    assert isinstance(verified.zip_source, bundle.ZipSource)
+    assert not any(name.endswith(".png") for name in verified.bag._held)
+    qtbot.waitUntil(lambda: app.items.missing_thumbnails() == [], timeout=20000)
+    assert all(app.items.tiles[i.seq].thumbnail is not None for i in verified.items)
+    app.open_item(verified.items[-1].seq)  # the viewer fetches the image on demand
+    assert app.viewer.isVisible()
