@@ -184,18 +184,18 @@ class ReviewFlow(QObject):
         self.feedback.status(f"Checking {path.name}…")
         profile = self.profile
 
-        def job() -> tuple[Path, sealing.CheckedFile | BundleError]:
+        def job() -> tuple[Path, sealing.CheckedFile | tuple[BundleError, str | None]]:
             try:
                 return path, sealing.check_file(path, identity, profile)
             except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
-                return path, e
+                return path, (e, sealing.file_sha256(path))  # hashed here, not on the UI thread
 
         self.lock.run(job, self._opened, lambda message: self._failed(path, BundleError(message)))
 
-    def _opened(self, result: tuple[Path, sealing.CheckedFile | BundleError]) -> None:
+    def _opened(self, result: tuple[Path, sealing.CheckedFile | tuple[BundleError, str | None]]) -> None:
         path, outcome = result
-        if isinstance(outcome, BundleError):
-            self._failed(path, outcome)
+        if isinstance(outcome, tuple):
+            self._failed(path, outcome[0], digest_hex=outcome[1])
         else:
             self._show_checked(path, outcome.verified, outcome.file_sha256_hex)
 
@@ -218,12 +218,11 @@ class ReviewFlow(QObject):
         self._select(path)
         self.feedback.status(clean_line(self.banner.headline_label.text(), limit=400), 10000)
 
-    def _failed(self, path: Path, error: BundleError) -> None:
+    def _failed(self, path: Path, error: BundleError, *, digest_hex: str | None = None) -> None:
         self.clear()
         self.current_path = None
         log.info("bundle %s failed a check: %s", clean_line(path.name), error.check)
         self.banner.show_failed(error)
-        digest_hex = sealing.file_sha256(path)
         if digest_hex is not None:
             try:
                 self.index.remember_failed(digest_hex, error)
