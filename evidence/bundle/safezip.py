@@ -16,6 +16,12 @@ first entry and after the end record, trusts the central directory and skips ove
 CRC and extra field, reads duplicate names, and only checks a CRC once a member has been read to its end. The
 reader checks the end record, then the whole central directory (names, types, caps), then every local header and
 CRC, and returns members only when all of it passed. It works on bytes in memory and never touches the disk.
+
+For bundles too large to hold, :class:`ZipWriter` writes the same bytes one member at a time (a plan of names and
+sizes is checked first, as :func:`write_zip` checks its members), and :class:`ZipStreamReader` reads a decrypted
+stream as it arrives: it refuses what :class:`StreamGate` refuses, hashes each member once, keeps only the members
+its caller asks for (with a cap), and at the end runs :func:`read_zip`'s checks, in the same order and with the
+same check names, on what it saw.
 """
 
 from __future__ import annotations
