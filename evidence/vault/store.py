@@ -310,12 +310,8 @@ class Vault:
         """A read-only connection of its own that reads item contents on a worker thread (the streaming seal reads
         the next image there, where SQLite releases the GIL, while this thread encrypts). Closed on exit."""
         try:
-            db = sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro",
-                uri=True,
-                check_same_thread=False,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-            )
+            db = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            db.execute("PRAGMA query_only = ON")  # this connection never writes
         except sqlite3.Error as e:
             raise VaultError(f"{self.path}: cannot open the vault: {e}") from e
         try:
