@@ -260,7 +260,28 @@ def add_review(
     *,
     when: str | None = None,
 ) -> dict[str, bytes]:
-    """Record one action as a new signed revision; return the new bag (bag-relative name → bytes).
+    """Record one action as a new signed revision; return the new bag (bag-relative name → bytes) in memory.
+
+    Raises:
+        UsageError: a required field or the reason is missing, or the reviewer is not a reviewer.
+    """
+    return add_review_plan(verified, reviewer, profile, action, why, fields, when=when).materialize()
+
+
+def add_review_plan(
+    verified: bundle.VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    action: ReviewAction,
+    why: str,
+    fields: Mapping[str, str] | None = None,
+    *,
+    when: str | None = None,
+) -> bundle.BagPlan:
+    """Record one action as a new signed revision; return the new bag as a plan for :func:`record_action`.
+
+    The plan streams the bundle's images from its file once, as the writer reaches them (see
+    :func:`evidence.bundle.revise.revise_plan`), so a review holds one image at a time.
 
     Raises:
         UsageError: a required field or the reason is missing, or the reviewer is not a reviewer.
@@ -292,7 +313,7 @@ def add_review(
         details={"review": action.value, "revision": k, **fields},
         time_utc=when,
     )
-    return bundle.revise(
+    return bundle.revise_plan(
         verified,
         reviewer,
         profile,
@@ -328,8 +349,9 @@ def record_action(
         ShareError, BundleError: see :func:`evidence.bundle.share.publish_revision`.
     """
 
-    def build(verified: bundle.VerifiedBundle) -> dict[str, bytes]:
-        return add_review(verified, reviewer, profile, action, why, fields)  # timed when it is (re)applied
+    def build(verified: bundle.VerifiedBundle) -> bundle.BagPlan:
+        # timed when it is (re)applied; the images stream from the revision it builds on as the writer reaches them
+        return add_review_plan(verified, reviewer, profile, action, why, fields)
 
     return share.publish_revision(folder, ref, build, reviewer, profile, based_on=based_on)
 
