@@ -19,6 +19,7 @@ VERBS = frozenset(
         "export-police",
         "settings",
         "timestamp",
+        "receipts",
     }
 )
 _GLOBAL_WITH_VALUE = frozenset({"--data-dir", "--profile"})

@@ -30,7 +30,8 @@ Receipts (:func:`write_receipt`, :func:`find_receipt`): when a reviewer's inbox 
 not list the share) knows a reviewer has it, and only then shreds the local copy.
 
 Adapters: :func:`stage_bag` and :func:`check_revision` are the only places that call the bundle writer and reader;
-the streaming writer and reader (which write the ciphertext straight into the hidden temp file) plug in there.
+the streaming writer (which writes the ciphertext straight into the hidden temp file) and reader plug in there
+(:mod:`evidence.bundle.stream`, :func:`evidence.bundle.seal.check_file`).
 """
 
 from __future__ import annotations
@@ -362,6 +363,10 @@ def stage_bag(
 
 def check_revision(path: Path, identity: Identity, profile: Profile) -> tuple[VerifiedBundle, str]:
     """ADAPTER (the bundle reader): verify a bundle file and its origin signature; the bundle and the file's SHA-256.
+
+    The streaming reader: the plaintext is hashed member by member as it is decrypted and only tag files and
+    records are held; the verified bundle fetches an image from the file on demand (checked against the digest
+    verified here), which is how a new revision's images stream from the one it builds on.
 
     Raises:
         BundleError: it failed a check (see :func:`evidence.bundle.seal.check_file`).

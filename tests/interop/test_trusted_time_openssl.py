@@ -53,8 +53,10 @@ def test_openssl_commands_of_verify_txt_work_as_written(
     sealed = make_sealed(tmp_path / "work", items=2, profile=profile)
     officer = tmp_path / "officer"
     officer.mkdir()
-    shutil.copy(sealed.result.path, officer)
-    shutil.copy(sealed.result.signature_path, officer)
+    # VERIFY.txt names the bundle REF.zip.age; the drop folder names revision N REF.rN.zip.age (issue 15): the
+    # officer copies it under the name VERIFY.txt uses, as FORMAT.md says
+    shutil.copy(sealed.result.path, officer / f"{sealed.ref}{bundle.BUNDLE_SUFFIX}")
+    shutil.copy(sealed.result.signature_path, officer / f"{sealed.ref}{bundle.ORIGIN_SUFFIX}")
     identity_file = officer / "dsl.identity.age"
     write_identity_file(dsl(), identity_file, PASSPHRASE)
     commands = verify_commands(bag_of(sealed.zip_bytes)[bundle.VERIFY_TXT].decode())
