@@ -452,7 +452,7 @@ def cmd_review(ws: Workspace, a: argparse.Namespace) -> int:
     except BundleError as e:
         return bundle_failed(path, e)
     action = ReviewAction(a.review_action)
-    review.add_review(verified, identity, profile, action, a.why, fields)  # a usage error before anything is written
+    review.add_review_plan(verified, identity, profile, action, a.why, fields)  # a usage error before a write
     try:
         published = review.record_action(
             Path(a.out) if a.out else path.parent,

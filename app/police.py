@@ -21,7 +21,7 @@ from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
 from evidence.police.conduct import Conduct, ConductResult, export_conduct, plan
 from evidence.police.export import EXPORT_SUFFIX, ExportResult, export_police
-from evidence.police.report import build_report
+from evidence.police.report import build_report, exhibit_images
 from evidence.review import actions as review
 
 
@@ -86,7 +86,7 @@ def export_for_police(
         exported_utc=when,
         exporter=reviewer.card.principal,
     )
-    thumbnails = {e.ref: verified.bag[e.file] for e in report.exhibits}
+    thumbnails = exhibit_images(report, verified)
     ensure_qt_for_rendering()
     pdf = render_report_pdf(report, thumbnails)
     result = export_police(

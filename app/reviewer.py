@@ -13,7 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 from app.feedback import Feedback
@@ -24,6 +25,7 @@ from app.flows.retention import RetentionFlow
 from app.flows.review import ReviewFlow
 from app.flows.sar import SarFlow
 from app.lock import LockCoordinator, run_every
+from app.workers import Runner
 from app.workspace import Workspace
 from evidence import bundle
 from evidence.case.incident import SENSITIVE_CATEGORIES
@@ -38,6 +40,12 @@ log = logging.getLogger(__name__)
 
 EMPTY_TEXT = "Open a sealed bundle from the inbox to see its evidence."
 """The evidence tab before a bundle is open (the staff's "capture the screen" wording is not the reviewer's)."""
+
+
+class _ThumbnailSignals(QObject):
+    """Carries each image of a thumbnail pass from the worker to the UI thread: (bundle, item number, bytes)."""
+
+    image = Signal(object, int, bytes)
 
 
 def is_sensitive(verified: bundle.VerifiedBundle) -> bool:
@@ -135,6 +143,10 @@ class ReviewerApp(QObject):
         self.window.export_button.clicked.connect(self.exporting.export)
         self.window.lock_button.clicked.connect(self.lock.lock)
         self.window.blur_box.toggled.connect(self._blur_changed)
+        self._runner = Runner(self)
+        self._thumbnails_for: bundle.VerifiedBundle | None = None
+        self._thumbnail_signals = _ThumbnailSignals(self)
+        self._thumbnail_signals.image.connect(self._thumbnail_arrived)
         self.review.shown.connect(self._show)
         self.review.cleared.connect(self._clear)
         self.review.failed.connect(self._failed)
@@ -229,11 +241,42 @@ class ReviewerApp(QObject):
         self.custody.set_entries(list(verified.custody))
 
     def _thumbnails(self) -> None:
+        """Thumbnails of the bundle on show: read from the bundle file in one pass on a worker (a bundle of a
+        gigabyte takes seconds to decrypt), each handed to the UI thread as it comes, one image held at a time."""
         current = self.review.current
         if current is None:
             return
-        for i in current.items:
-            self.items.set_thumbnail(i.seq, current.item_content(i))
+        if isinstance(current.zip_source, bytes):  # already in memory
+            for i, data in current.item_contents(current.items):
+                self.items.set_thumbnail(i.seq, data)
+            return
+        if self._thumbnails_for is current:
+            return  # a pass for this bundle is running
+        self._thumbnails_for = current
+        signals = self._thumbnail_signals
+        wanted = [i for i in current.items if i.seq in set(self.items.missing_thumbnails())] or list(current.items)
+
+        def job() -> None:
+            for i, data in current.item_contents(wanted):
+                if self._thumbnails_for is not current:
+                    return  # another bundle is on show, or it was locked: stop reading
+                signals.image.emit(current, i.seq, data)
+
+        self._runner.start(job, lambda _r: self._thumbnails_done(current), lambda _m: self._thumbnails_done(current))
+
+    def _stop_thumbnails(self) -> None:
+        """Stop a thumbnail pass (it checks between images)."""
+        self._thumbnails_for = None
+
+    def _thumbnail_arrived(self, verified: bundle.VerifiedBundle, seq: int, data: bytes) -> None:
+        if self.review.current is verified and shiboken6.isValid(
+            self.items
+        ):  # a late image of a bundle no longer on show is dropped
+            self.items.set_thumbnail(seq, data)
+
+    def _thumbnails_done(self, verified: bundle.VerifiedBundle) -> None:
+        if self._thumbnails_for is verified:
+            self._thumbnails_for = None
 
     def open_item(self, seq: int) -> None:
         """Full view of one verified item."""
@@ -247,6 +290,7 @@ class ReviewerApp(QObject):
         self.viewer.show()
 
     def _clear(self) -> None:
+        self._stop_thumbnails()
         self.window.set_bundle(None)
         self._sync_actions()
         if self.host is not None:
@@ -262,6 +306,7 @@ class ReviewerApp(QObject):
     def _locked_changed(self, locked: bool) -> None:
         if locked:
             run_every(
+                self._stop_thumbnails,
                 self.review.clear,
                 self.viewer.clear,
                 self.viewer.hide,

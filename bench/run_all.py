@@ -1,7 +1,8 @@
 """Run every benchmark in order and print one table per benchmark: ``make bench`` (or ``--quick``).
 
-Order: capture latency and UI stall, seal and verify throughput, peak memory, start-up, and the installs' footprint
-and start-up (frozen build beside the source installs). Progress goes to stderr;
+Order: capture latency and UI stall, seal and verify throughput, peak memory, the streaming scaling table (about
+15 minutes: bundles up to 1.9 GB), the inbox with 1,000 bundles, start-up, and the installs' footprint and start-up
+(frozen build beside the source installs). Progress goes to stderr;
 the tables go to stdout as Markdown, headed by a description of the machine, ready to paste into RESULTS.md.
 The benchmarks print figures; they do not assert, so this exits 0 unless a benchmark could not run at all.
 
@@ -16,16 +17,20 @@ import traceback
 from collections.abc import Callable
 
 import capture_latency
+import inbox_scale
 import install
 import memory
 import seal_verify
 import startup
+import stream_scaling
 from benchlib import Table, machine, parse_quick, progress
 
 BENCHMARKS: list[tuple[str, Callable[[bool], list[Table]]]] = [
     ("capture latency", capture_latency.run),
     ("seal and verify", seal_verify.run),
     ("memory", memory.run),
+    ("streaming scaling", lambda quick: stream_scaling.run(quick)),
+    ("inbox at school scale", inbox_scale.run),
     ("start-up", startup.run),
     ("install footprint and start-up", install.run),
 ]

@@ -213,6 +213,17 @@ class QtInbox(QWidget):
                 self.tree.setCurrentItem(item)
         self._update_empty()
 
+    def add_entry(self, entry: InboxEntry, index: InboxIndex | None = None) -> None:
+        """List one more bundle while a scan runs (or refresh its row); :meth:`set_entries` ends the scan's list."""
+        for row in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(row)
+            if item is not None and item.data(COL_REF, Qt.ItemDataRole.UserRole) == str(entry.path):
+                self.tree.takeTopLevelItem(row)
+                break
+        self.entries = (*(e for e in self.entries if e.path != entry.path), entry)
+        self.tree.addTopLevelItem(self._row(entry, index))
+        self._update_empty()
+
     def select_path(self, path: Path | None) -> None:
         """Select the row of the bundle ``path`` (none when it is not in the list: a file opened from elsewhere)."""
         for index in range(self.tree.topLevelItemCount()):

@@ -12,16 +12,18 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
+from app.workers import Runner
 from evidence import bundle
 from evidence.bundle import seal as sealing
 from evidence.bundle import share
 from evidence.core.errors import BundleError, EvidenceError
 from evidence.core.text import clean_line, clean_text
 from evidence.review import actions as review
-from evidence.review.inbox import InboxIndex, scan
+from evidence.review.inbox import InboxEntry, InboxIndex, ScanRecord, scan
 
 if TYPE_CHECKING:
     from app.feedback import Feedback
@@ -34,6 +36,15 @@ if TYPE_CHECKING:
     from ui.verdict import QtVerdictBanner
 
 log = logging.getLogger(__name__)
+
+PROGRESS_FROM = 20
+"""A scan of at least this many bundles says how far it has got in the status bar."""
+
+
+class _ScanSignals(QObject):
+    """Carries each entry of a scan from the worker to the UI thread."""
+
+    entry = Signal(object, int, int)
 
 
 class ReviewFlow(QObject):
@@ -51,12 +62,14 @@ class ReviewFlow(QObject):
         cleared(): nothing is on show any more (a failed check).
         failed(object): the bundle at this ``Path`` failed a check (its verdict is on the banner).
         recorded(object, str): an action was recorded (the ``ReviewAction``, and its crime reference if any).
+        scan_done(): a scan of the drop folder ended and the inbox shows its result.
     """
 
     shown = Signal(object)
     cleared = Signal()
     failed = Signal(object)
     recorded = Signal(object, str)
+    scan_done = Signal()
 
     def __init__(
         self,
@@ -80,13 +93,83 @@ class ReviewFlow(QObject):
         self.current_path: Path | None = None
         self.action_dialog: QtReviewActionDialog | None = None
         self.last_published: share.Published | None = None
+        self.scanning = False
+        self._rescan = False
+        self._want_selected: Path | None = None
+        self._scan_signals = _ScanSignals(self)
+        self._scan_signals.entry.connect(self._scanned_one)
+        self._runner = Runner(self)
         inbox.set_folder(workspace.drop_folder())
 
     # -- inbox --------------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Rescan the drop folder (origin checks only: nothing is decrypted)."""
-        self.inbox.set_entries(scan(self.workspace.drop_folder(), self.profile), self.index)
+        """Rescan the drop folder on a worker (origin checks only: nothing is decrypted).
+
+        Bundles appear as they are checked, with the progress in the status bar; a bundle whose file and signature
+        are unchanged since any earlier scan (this run or an earlier one: the index remembers) is not read again.
+        A refresh asked for while a scan runs starts another once it ends.
+        """
+        if self.scanning:
+            self._rescan = True
+            return
+        self.scanning = True
+        folder, profile, signals = self.workspace.drop_folder(), self.profile, self._scan_signals
+        previous = list(self.inbox.entries)
+        memory = dict(self.index.scans)  # the worker's own copy: the index stays on this thread
+
+        def job() -> tuple[list[InboxEntry], dict[str, ScanRecord]]:
+            entries = scan(
+                folder,
+                profile,
+                previous,
+                memory=memory,
+                progress=lambda e, done, total: signals.entry.emit(e, done, total),
+            )
+            return entries, memory
+
+        self._runner.start(job, self._scanned, self._scan_failed)
+
+    def _scanned_one(self, entry: InboxEntry, done: int, total: int) -> None:
+        if not shiboken6.isValid(self.inbox):
+            return  # the window closed while the scan ran
+        if total >= PROGRESS_FROM:
+            self.feedback.status(f"Checking the drop folder: {done} of {total} bundles…", 2000)
+        self.inbox.add_entry(entry, self.index)
+
+    def _scanned(self, result: tuple[list[InboxEntry], dict[str, ScanRecord]]) -> None:
+        entries, memory = result
+        self.scanning = False
+        if not shiboken6.isValid(self.inbox):
+            return  # the window closed while the scan ran: nothing to show, and the next start scans again
+        self.index.scans = memory
+        try:
+            self.index.save()
+        except EvidenceError as e:
+            log.warning("the inbox index could not be saved: %s", e)
+        self.inbox.set_entries(entries, self.index)
+        if self._want_selected is not None:
+            self.inbox.select_path(self._want_selected)
+        if self._rescan:
+            self._rescan = False
+            self.refresh()
+        else:
+            self.scan_done.emit()
+
+    def _scan_failed(self, message: str) -> None:
+        self.scanning = False
+        log.warning("the drop folder scan failed: %s", message)
+        if self._rescan:
+            self._rescan = False
+            self.refresh()
+        else:
+            self.scan_done.emit()
+
+    def _select(self, path: Path) -> None:
+        """Show what the index now knows at once, select ``path``, and again once the rescan has listed it."""
+        self.inbox.set_entries(self.inbox.entries, self.index)  # no scan: the rows' status from the index
+        self._want_selected = path
+        self.inbox.select_path(path)
 
     def open_file(self) -> None:
         """Open a bundle from anywhere."""
@@ -109,21 +192,21 @@ class ReviewFlow(QObject):
 
         in_drop_folder = _same_folder(path.parent, self.workspace.drop_folder())
 
-        def job() -> tuple[Path, sealing.CheckedFile | BundleError]:
+        def job() -> tuple[Path, sealing.CheckedFile | tuple[BundleError, str | None]]:
             try:
                 checked = sealing.check_file(path, identity, profile)
             except BundleError as e:  # a verdict, kept as its type so the banner names the check and the file
-                return path, e
+                return path, (e, sealing.file_sha256(path))  # hashed here, not on the UI thread
             if in_drop_folder:  # a copy opened from elsewhere (a USB stick) gets no receipt
                 _acknowledge(path, checked, identity, profile)
             return path, checked
 
         self.lock.run(job, self._opened, lambda message: self._failed(path, BundleError(message)))
 
-    def _opened(self, result: tuple[Path, sealing.CheckedFile | BundleError]) -> None:
+    def _opened(self, result: tuple[Path, sealing.CheckedFile | tuple[BundleError, str | None]]) -> None:
         path, outcome = result
-        if isinstance(outcome, BundleError):
-            self._failed(path, outcome)
+        if isinstance(outcome, tuple):
+            self._failed(path, outcome[0], digest_hex=outcome[1])
         else:
             self._show_checked(path, outcome.verified, outcome.file_sha256_hex)
 
@@ -143,15 +226,14 @@ class ReviewFlow(QObject):
             self.index.remember_verified(digest_hex, verified, seen=seen.state)
         self.index.save()
         self.refresh()
-        self.inbox.select_path(path)
+        self._select(path)
         self.feedback.status(clean_line(self.banner.headline_label.text(), limit=400), 10000)
 
-    def _failed(self, path: Path, error: BundleError) -> None:
+    def _failed(self, path: Path, error: BundleError, *, digest_hex: str | None = None) -> None:
         self.clear()
         self.current_path = None
         log.info("bundle %s failed a check: %s", clean_line(path.name), error.check)
         self.banner.show_failed(error)
-        digest_hex = sealing.file_sha256(path)
         if digest_hex is not None:
             try:
                 self.index.remember_failed(digest_hex, error)
@@ -159,7 +241,7 @@ class ReviewFlow(QObject):
             except EvidenceError:
                 pass
         self.refresh()
-        self.inbox.select_path(path)
+        self._select(path)
         self.failed.emit(path)
         self.feedback.status(f"{path.name} cannot be trusted: see the red banner.", 10000)
 

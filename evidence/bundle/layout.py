@@ -138,14 +138,28 @@ def pretty_json(value: Any) -> bytes:
 
 
 def manifest_text(files: Mapping[str, bytes]) -> bytes:
-    lines = [f"{sha256_hex(files[name])}  {name}\n" for name in sorted(files)]
-    return "".join(lines).encode("utf-8")
+    """A manifest of ``files`` (bag-relative name → bytes)."""
+    return manifest_from_digests({name: sha256_hex(data) for name, data in files.items()})
+
+
+def manifest_from_digests(digests: Mapping[str, str]) -> bytes:
+    """A manifest from each file's SHA-256 (hex), as :func:`manifest_text` writes it: sorted, one line per file."""
+    return "".join(f"{digests[name]}  {name}\n" for name in sorted(digests)).encode("utf-8")
 
 
 def bag_info(
     ref: str, school: str, name: str, principal: str, when: str, payload: Mapping[str, bytes], k: int, software: str
 ) -> bytes:
-    octets = sum(len(v) for v in payload.values())
+    """``bag-info.txt`` of a bag with this ``payload`` (only the sizes count: see :func:`bag_info_sizes`)."""
+    return bag_info_sizes(ref, school, name, principal, when, [len(v) for v in payload.values()], k, software)
+
+
+def bag_info_sizes(
+    ref: str, school: str, name: str, principal: str, when: str, sizes: Sequence[int], k: int, software: str
+) -> bytes:
+    """``bag-info.txt`` given the payload files' sizes (Payload-Oxum needs nothing else of them)."""
+    octets = sum(sizes)
+    payload = sizes
     lines = [
         f"Source-Organization: {school}",
         f"External-Identifier: {ref}",

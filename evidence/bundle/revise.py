@@ -7,12 +7,13 @@ before school roots stays without one, so that every revision of a bag is checke
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Generator, Mapping, Sequence
 
 from evidence import __version__
 from evidence.bundle import safezip, timestamps
 from evidence.bundle import trust as trustpath
-from evidence.bundle.build import finish_revision
+from evidence.bundle.build import BagPlan, StreamedFile, derive_tags
 from evidence.bundle.layout import (
     pretty_json,
     revision_manifest_path,
@@ -22,7 +23,7 @@ from evidence.bundle.layout import (
 )
 from evidence.bundle.records import PreviousRevision, RevisionRecord, Signer, TrustRef
 from evidence.bundle.timestamps import Stamper
-from evidence.bundle.verify import VerifiedBundle
+from evidence.bundle.verify import BagContents, VerifiedBundle
 from evidence.case.custody import CustodyEntry, to_jsonl, verify_chain
 from evidence.case.profile import Profile
 from evidence.core.errors import (
@@ -43,12 +44,41 @@ def revise(
     school: str | None = None,
     stamp: Stamper | None = None,
 ) -> dict[str, bytes]:
+    """Add a revision (:func:`revise_plan`) and return the whole new bag in memory."""
+    return revise_plan(
+        verified,
+        reviewer,
+        profile,
+        action=action,
+        new_files=new_files,
+        custody_entries=custody_entries,
+        when=when,
+        school=school,
+        stamp=stamp,
+    ).materialize()
+
+
+def revise_plan(
+    verified: VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    *,
+    action: str,
+    new_files: Mapping[str, bytes],
+    custody_entries: Sequence[CustodyEntry],
+    when: str,
+    school: str | None = None,
+    stamp: Stamper | None = None,
+) -> BagPlan:
     """Add a revision: new payload files, the new custody entries, and a new signed manifest.
 
     ``new_files`` are bag-relative names under ``data/reviews/``, or this revision's text layers
     (``data/derived/NNN.text-rK.json``, K this revision's number); nothing existing may be replaced. ``stamp`` asks
     for RFC 3161 tokens over the new manifest (:func:`evidence.bundle.timestamps.revision_stamper`), and first
-    over the manifest of each earlier revision that has none (a seal made offline gets its token late).
+    over the manifest of each earlier revision that has none (a seal made offline gets its token late); both need
+    only manifests, so they are in the plan before a byte of an image is read. The plan holds the bag's records
+    and tag files; its images are fetched from the verified bundle in ONE pass as a writer reaches them, in name
+    order (so a plan is written once), each checked against the digest verified before.
 
     Raises:
         UsageError: the reviewer is not one, a file is not new, or the profile cannot extend the bundle's trust
@@ -58,7 +88,10 @@ def revise(
         raise UsageError(f"{reviewer.card.principal} is not a reviewer in the school profile")
     trust_ref, trust_files = _trust_for(verified, profile)
     k = len(verified.revisions) + 1
-    payload = {n: d for n, d in verified.bag.items() if n.startswith("data/")}
+    bag = verified.bag
+    names = [n for n in bag if n.startswith("data/")]
+    payload = {n: bag[n] for n in names if not isinstance(bag, BagContents) or bag.is_held(n)}
+    streamed = _streamed(verified, [n for n in names if n not in payload])
     for name in new_files:
         layer = text_layer_of(name)
         own_layer = layer is not None and layer[1] == k
@@ -86,13 +119,27 @@ def revise(
     )
     added[f"data/revisions/{k}.json"] = pretty_json(record.to_json_dict())
     payload.update(added)
-    earlier = {n: d for n, d in verified.bag.items() if n.startswith("seal/revisions/")}
+    earlier = {n: verified.bag[n] for n in verified.bag if n.startswith("seal/revisions/")}  # held: no image
     if stamp is not None:
         earlier.update(_late_revision_tokens(verified.bag, k - 1, stamp))
     earlier.update(trust_files)
     revisions = [r.record for r in verified.revisions] + [record]
     school_name = school or verified.incident.school
-    return finish_revision(verified.ref, school_name, payload, earlier, revisions, reviewer, when, stamp=stamp)
+    digests = {n: sha256_hex(d) for n, d in payload.items()} | {n: f.sha256_hex for n, f in streamed.items()}
+    sizes = [len(d) for d in payload.values()] + [f.size for f in streamed.values()]
+    tags = derive_tags(
+        verified.ref,
+        school_name,
+        digests,
+        sizes,
+        earlier,
+        revisions,
+        reviewer,
+        when,
+        stamp=stamp,
+        held_payload=payload,
+    )
+    return BagPlan(verified.ref, {**payload, **tags}, streamed)
 
 
 def _late_revision_tokens(bag: Mapping[str, bytes], count: int, stamp: Stamper) -> dict[str, bytes]:
@@ -110,6 +157,31 @@ def _late_revision_tokens(bag: Mapping[str, bytes], count: int, stamp: Stamper) 
             break
         out.update(timestamps.revision_files(j, tokens))
     return out
+
+
+def _streamed(verified: VerifiedBundle, names: list[str]) -> dict[str, StreamedFile]:
+    """The bag's images as files a writer fetches in name order, all from one pass over the bundle."""
+    bag = verified.bag
+    if not names:
+        return {}
+    assert isinstance(bag, BagContents)
+    order = sorted(names)
+    passes: list[Generator[tuple[str, bytes], None, None]] = []
+
+    def fetch(name: str) -> bytes:
+        if not passes:
+            passes.append(bag.files(order))
+        got, data = next(passes[0])
+        if got != name:
+            raise UsageError(f"{name}: a revision's images are written once, in name order")
+        if name == order[-1]:
+            passes[0].close()  # the last one: stop the pass (its decrypting thread) now, not when the plan is dropped
+        return data
+
+    return {
+        n: StreamedFile(bag.size(n), bag.sha256_hex(n), functools.partial(fetch, n), f"{verified.ref}/{n}")
+        for n in order
+    }
 
 
 def _trust_for(verified: VerifiedBundle, profile: Profile) -> tuple[TrustRef | None, dict[str, bytes]]:

@@ -16,16 +16,23 @@ first entry and after the end record, trusts the central directory and skips ove
 CRC and extra field, reads duplicate names, and only checks a CRC once a member has been read to its end. The
 reader checks the end record, then the whole central directory (names, types, caps), then every local header and
 CRC, and returns members only when all of it passed. It works on bytes in memory and never touches the disk.
+
+For bundles too large to hold, :class:`ZipWriter` writes the same bytes one member at a time (a plan of names and
+sizes is checked first, as :func:`write_zip` checks its members), and :class:`ZipStreamReader` reads a decrypted
+stream as it arrives: it refuses what :class:`StreamGate` refuses, hashes each member once, keeps only the members
+its caller asks for (with a cap), and at the end runs :func:`read_zip`'s checks, in the same order and with the
+same check names, on what it saw.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 from evidence.core.errors import BundleError
 
@@ -184,7 +191,8 @@ def read_zip(data: bytes, *, max_total: int = MAX_TOTAL_BYTES, max_entries: int 
     return _read_members(data, entries, cd_offset)
 
 
-def _read_end(data: bytes, max_entries: int) -> tuple[int, int, int]:
+def _read_end(data: bytes, max_entries: int, *, base: int = 0) -> tuple[int, int, int]:
+    """Check the end record of ``data``, which holds the zip's bytes from offset ``base`` on (0: the whole zip)."""
     end = len(data) - _END.size
     found = data.rfind(_END_SIG)
     if found < 0:
@@ -207,13 +215,13 @@ def _read_end(data: bytes, max_entries: int) -> tuple[int, int, int]:
         raise _fail(f"end record entry counts disagree ({count_here} on this disk, {count} in all)")
     if count > max_entries:
         raise _fail(f"zip declares {count} entries, more than the cap of {max_entries}", check=CHECK_SIZE_CAP)
-    if end and not data.startswith(_LOCAL_SIG):
+    if not base and end and not data.startswith(_LOCAL_SIG):
         raise _fail("zip does not start with a local file header (leading bytes before the first entry?)")
-    if cd_offset + cd_size != end:
+    if cd_offset + cd_size != base + end:
         if end >= 20 and data[end - 20 : end - 16] == _ZIP64_LOCATOR_SIG:
             raise _fail("zip64 is not supported (found a zip64 end record locator)")
         raise _fail("central directory does not end where the end of central directory record begins")
-    return count, cd_offset, end
+    return count, cd_offset, base + end
 
 
 def _read_central(data: bytes, count: int, pos: int, cd_end: int, max_total: int) -> list[_Entry]:
@@ -424,3 +432,292 @@ class StreamGate:
     def discard(self) -> None:
         """Forget everything written so far."""
         self._buf.clear()
+
+
+class ZipWriter:
+    """The streaming form of :func:`write_zip`: the same bytes, one member at a time, into ``out``.
+
+    The plan (every name and size, in order) is checked exactly as :func:`write_zip` checks its members before the
+    first byte is written, so a bad plan leaves ``out`` untouched. Each member's bytes are then given in plan order
+    with :meth:`add` (a local header needs the CRC-32 before the data, so one member is held at a time); a member
+    whose name or size is not the planned one is refused. :meth:`finish` writes the central directory.
+
+    Raises:
+        BundleError: as :func:`write_zip` (check "zip structure" or "size cap"); from :meth:`add` or :meth:`finish`,
+            check "zip structure" when the members given are not the plan.
+    """
+
+    def __init__(self, plan: Iterable[tuple[str, int]], out: BinaryIO) -> None:
+        self._plan = list(plan)
+        _check_plan(self._plan)
+        self._out = out
+        self._next = 0
+        self._offset = 0
+        self._central = bytearray()
+
+    def add(self, name: str, data: bytes | bytearray | memoryview, crc: int | None = None) -> None:
+        """Write the next member: its local header, then ``data`` (its CRC-32 is computed unless given)."""
+        if self._next >= len(self._plan) or self._plan[self._next] != (name, len(data)):
+            raise _fail(f"member {_show(name)} ({len(data)} bytes) is not the next one planned", name)
+        self._next += 1
+        raw, size = name.encode("ascii"), len(data)
+        crc = zlib.crc32(data) if crc is None else crc
+        common = (_NEEDED, 0, 0, _DOS_TIME, _DOS_DATE, crc, size, size, len(raw))
+        self._out.write(_LOCAL.pack(_LOCAL_SIG, *common, 0) + raw)
+        self._out.write(data)
+        self._central += _CENTRAL.pack(_CENTRAL_SIG, _MADE_BY, *common, 0, 0, 0, 0, _REGULAR_0644, self._offset) + raw
+        self._offset += _LOCAL.size + len(raw) + size
+
+    def finish(self) -> None:
+        """Write the central directory and the end record, once every planned member was added."""
+        if self._next != len(self._plan):
+            raise _fail(f"{len(self._plan) - self._next} planned members were never written")
+        count = len(self._plan)
+        self._out.write(bytes(self._central))
+        self._out.write(_END.pack(_END_SIG, 0, 0, count, count, len(self._central), self._offset, 0))
+
+
+def _check_plan(plan: list[tuple[str, int]]) -> None:
+    """The checks :func:`write_zip` makes before it writes: count, names, clashes, total size, 32-bit offsets."""
+    if len(plan) > MAX_ENTRIES:
+        raise _fail(f"{len(plan)} members, more than the cap of {MAX_ENTRIES}", check=CHECK_SIZE_CAP)
+    for name, _ in plan:
+        check_member_name(name)
+    _check_clashes([name for name, _ in plan])
+    total = sum(size for _, size in plan)
+    if total > MAX_TOTAL_BYTES:
+        raise _fail(f"{total} bytes, more than the cap of {MAX_TOTAL_BYTES}", check=CHECK_SIZE_CAP)
+    cd_offset = sum(_LOCAL.size + len(name) for name, _ in plan) + total
+    if cd_offset + sum(_CENTRAL.size + len(name) for name, _ in plan) >= _LIMIT32:
+        raise _fail("members too large for a zip without zip64", check=CHECK_SIZE_CAP)
+
+
+@dataclass(frozen=True)
+class StreamedMember:
+    """One member of a zip read as a stream: where it lay, its size and SHA-256, and its bytes if they were kept."""
+
+    name: str
+    offset: int
+    size: int
+    sha256_hex: str
+    data: bytes | None
+
+
+@dataclass(frozen=True)
+class _Local:
+    offset: int
+    raw_name: bytes
+    fields: tuple[int, ...]
+    crc: int
+    size: int
+    sha256_hex: str
+    data: bytes | None
+
+
+MAX_KEPT_BYTES = 64 * 1024 * 1024
+"""Most bytes of the members a :class:`ZipStreamReader` keeps (tag files, JSON, custody logs): the rest is hashed."""
+
+
+class ZipStreamReader:
+    """A sink for decrypted bytes that checks our zip form as they arrive and hashes each member once.
+
+    It refuses, as bytes arrive, everything :class:`StreamGate` refuses (with the same checks). Each member's data
+    passes through SHA-256 and CRC-32 once; members for which ``keep(name)`` is true are kept (at most
+    ``max_kept`` bytes of them, else check "size cap"), the others are not. Only the central directory and the end
+    record are buffered. :meth:`finish` then runs the checks of :func:`read_zip`, in its order (end record, central
+    directory, each local header against its central one and its CRC), on what was seen.
+
+    Everything is provisional until the decryptor authenticated the end of the stream: call :meth:`finish` only
+    then, and :meth:`discard` on any failure. ``on_member(name, data or None, sha256_hex)`` is called as each
+    member ends (provisional too: for a caller that compares it with digests it already verified).
+    """
+
+    _CENTRAL_ENTRY_MAX: Final = _CENTRAL.size + MAX_NAME_LENGTH
+
+    def __init__(
+        self,
+        *,
+        max_bytes: int,
+        keep: Callable[[str], bool],
+        max_entries: int = MAX_ENTRIES,
+        max_kept: int = MAX_KEPT_BYTES,
+        on_member: Callable[[str, bytes | None, str], None] | None = None,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self._on_member = on_member
+        self.max_entries = max_entries
+        self.max_kept = max_kept
+        self._keep = keep
+        self._seen = 0  # bytes taken so far
+        self._head = bytearray()  # an incomplete local header, or the central directory and end record
+        self._in_tail = False
+        self._locals: list[_Local] = []
+        self._kept = 0
+        self._member: tuple[int, bytes, tuple[int, ...], int] | None = None  # offset, name, fields, size
+        self._remaining = 0
+        self._crc = 0
+        self._sha: Any = None
+        self._data: bytearray | None = None
+        self._next = 0  # offset of the next local header
+        self._tail_start = 0
+
+    def write(self, data: bytes) -> int:
+        """Take the next decrypted bytes; raise at the first byte that cannot belong to a bundle zip."""
+        if self._seen + len(data) > self.max_bytes:
+            self.discard()
+            raise _fail(f"the decrypted bundle is larger than the cap of {self.max_bytes} bytes", check=CHECK_SIZE_CAP)
+        self._seen += len(data)
+        try:
+            self._take(memoryview(data))
+        except BundleError:
+            self.discard()
+            raise
+        return len(data)
+
+    def _take(self, view: memoryview) -> None:
+        while view:
+            if self._in_tail:
+                self._head += view
+                tail = len(self._head)
+                if tail > len(self._locals) * self._CENTRAL_ENTRY_MAX + _END.size:
+                    raise _fail("the central directory is larger than its entries can need")
+                return
+            if self._member is not None:
+                n = min(self._remaining, len(view))
+                chunk = view[:n]
+                self._crc = zlib.crc32(chunk, self._crc)
+                self._sha.update(chunk)
+                if self._data is not None:
+                    self._data += chunk
+                self._remaining -= n
+                view = view[n:]
+                if not self._remaining:
+                    self._end_member()
+                continue
+            need = _LOCAL.size if len(self._head) < _LOCAL.size else _LOCAL.size + self._name_length()
+            take = need - len(self._head) if len(self._head) >= 4 else 4 - len(self._head)
+            self._head += view[:take]
+            view = view[take:]
+            self._header()
+
+    def _name_length(self) -> int:
+        return int(struct.unpack_from("<H", self._head, 26)[0])
+
+    def _header(self) -> None:
+        buf = self._head
+        if len(buf) < 4:
+            return
+        if len(buf) == 4:
+            sig = bytes(buf)
+            if sig == _CENTRAL_SIG and self._locals:
+                self._in_tail = True
+                self._tail_start = self._next
+                return
+            if sig != _LOCAL_SIG:
+                where = "does not start as a bundle zip" if not self._next else "has bytes out of the zip form"
+                raise _fail(f"the decrypted bundle {where} (no local file header at offset {self._next})")
+            return
+        if len(buf) < _LOCAL.size:
+            return
+        _, needed, flags, method, time, date, crc, csize, usize, name_length, extra_length = _LOCAL.unpack_from(buf)
+        if len(buf) == _LOCAL.size:
+            if (needed, flags, method, time, date, extra_length) != (_NEEDED, 0, 0, _DOS_TIME, _DOS_DATE, 0):
+                raise _fail(f"local header at offset {self._next} is not in the sealed form")
+            if csize != usize or not 0 < name_length <= MAX_NAME_LENGTH:
+                raise _fail(f"local header at offset {self._next} has inconsistent sizes")
+            return
+        if len(buf) < _LOCAL.size + name_length:
+            return
+        raw = bytes(buf[_LOCAL.size :])
+        name = check_member_name(raw.decode("latin-1"))
+        if len(self._locals) + 1 > self.max_entries:
+            raise _fail(f"the zip holds more than the cap of {self.max_entries} entries", check=CHECK_SIZE_CAP)
+        start = self._next + len(buf)
+        if start + usize > self.max_bytes:
+            raise _fail(
+                f"a member declares {usize} bytes, past the cap of {self.max_bytes} bytes", check=CHECK_SIZE_CAP
+            )
+        fields = (needed, flags, method, time, date, crc, csize, usize, name_length, extra_length)
+        keep = self._keep(name)
+        if keep and self._kept + usize > self.max_kept:
+            raise _fail(f"the zip's tag and record files exceed {self.max_kept} bytes", name, check=CHECK_SIZE_CAP)
+        self._member = (self._next, raw, fields, usize)
+        self._remaining = usize
+        self._crc = 0
+        self._sha = hashlib.sha256()
+        self._data = bytearray() if keep else None
+        self._head = bytearray()
+        self._next = start + usize
+        if not usize:
+            self._end_member()
+
+    def _end_member(self) -> None:
+        assert self._member is not None
+        offset, raw, fields, size = self._member
+        data = bytes(self._data) if self._data is not None else None
+        if data is not None and self._on_member is None:
+            self._kept += size
+        digest = self._sha.hexdigest()
+        kept = data if self._on_member is None else None  # handed over, not held
+        self._locals.append(_Local(offset, raw, fields, self._crc, size, digest, kept))
+        self._member, self._data, self._sha = None, None, None
+        if self._on_member is not None:
+            self._on_member(raw.decode("latin-1"), data, digest)
+
+    def finish(self) -> list[StreamedMember]:
+        """Check the whole archive as :func:`read_zip` would, and return its members in archive order.
+
+        Raises:
+            BundleError: check "zip structure" or "size cap".
+        """
+        try:
+            return self._finish()
+        finally:
+            self.discard()
+
+    def _finish(self) -> list[StreamedMember]:
+        if not self._in_tail:
+            raise _fail("not a zip: no end of central directory record (truncated, or not a zip at all)")
+        base = self._tail_start
+        tail = bytes(self._head)
+        count, cd_offset, cd_end = _read_end(tail, self.max_entries, base=base)
+        if cd_offset != base:
+            raise _fail("central directory does not begin where the last entry ends")
+        entries = _read_central(tail, count, cd_offset - base, cd_end - base, MAX_TOTAL_BYTES)
+        by_offset = {loc.offset: loc for loc in self._locals}
+        offsets = {e.offset for e in entries}
+        out: list[StreamedMember] = []
+        pos = 0
+        for e in entries:
+            if e.offset != pos:
+                if pos in offsets:
+                    why = "is out of order: local headers must follow central directory order"
+                elif e.offset < pos:
+                    why = "overlaps the previous entry"
+                else:
+                    why = f"has {e.offset - pos} unexpected bytes before its local header"
+                raise _fail(f"member {_show(e.name)} {why}", e.name)
+            local = by_offset.get(pos)
+            raw = e.name.encode("latin-1")
+            if local is None:
+                raise _fail(f"local header of {_show(e.name)} runs into the central directory", e.name)
+            want = (_NEEDED, 0, 0, _DOS_TIME, _DOS_DATE, e.crc, e.size, e.size, len(raw), 0)
+            for label, got, expected in zip(_LOCAL_FIELDS, local.fields, want, strict=True):
+                if got != expected:
+                    why = f"local header {label} {got} differs from central {expected}"
+                    raise _fail(f"member {_show(e.name)}: {why}", e.name)
+            if local.raw_name != raw:
+                raise _fail(f"member {_show(e.name)}: local header name differs from central", e.name)
+            if local.crc != e.crc:
+                raise _fail(f"member {_show(e.name)} fails its CRC-32 check (data altered)", e.name)
+            pos = e.offset + _LOCAL.size + len(raw) + e.size
+            out.append(StreamedMember(e.name, e.offset, e.size, local.sha256_hex, local.data))
+        if pos != cd_offset:
+            raise _fail(f"{cd_offset - pos} unexpected bytes between the last entry and the central directory")
+        return out
+
+    def discard(self) -> None:
+        """Forget everything written so far."""
+        self._head = bytearray()
+        self._locals = []
+        self._data = None

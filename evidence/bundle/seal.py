@@ -1,7 +1,9 @@
 """From the vault to a sealed bundle on disk, and back again: the workflows behind ``seal`` and ``verify``.
 
-Sealing reads an incident from the vault with the sealer's identity, builds the bag (:mod:`evidence.bundle`),
-encrypts it to the profile's reviewers and publishes it as revision 1, ``REF.r1.zip.age`` plus its origin signature
+Sealing reads an incident from the vault with the sealer's identity, plans the bag (:mod:`evidence.bundle`: every
+small file and digest first, the images streamed from the vault one at a time as the writer reaches them, each
+hashed once against its recorded SHA-256), encrypts it to the profile's reviewers as it streams (into a hidden temp
+file in the drop folder: ciphertext only) and publishes it as revision 1, ``REF.r1.zip.age`` plus its origin signature
 ``REF.r1.zip.age.sig``, through :func:`evidence.bundle.share.publish_seal` (no replace: a reference already on the
 share is sealed already; the file is read back and its SHA-256 compared before anything else). Only then is
 ``sealed`` logged in the vault with the bundle's SHA-256.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -32,7 +35,7 @@ from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity, PublicCard
 from evidence.vault import timestamps as queue
-from evidence.vault.store import DeliveryState, Vault
+from evidence.vault.store import DeliveryState, Vault, VaultContentReader
 
 
 class LocalCopy(enum.Enum):
@@ -63,8 +66,15 @@ class SealResult:
     untimed_items: tuple[int, ...] = ()
 
 
-def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bundle.IncidentSnapshot:
-    """Read everything a seal carries from the vault (decrypting with the sealer's key)."""
+def snapshot(
+    vault: Vault, ref: str, sealer: Identity, profile: Profile, *, stream: VaultContentReader | None = None
+) -> bundle.IncidentSnapshot:
+    """Read everything a seal carries from the vault (decrypting with the sealer's key).
+
+    With ``stream`` (a :meth:`Vault.content_reader`), the items' bytes are not read now: each item gets a ``fetch``
+    that reads and decrypts it when the writer reaches it, on the writer's hasher thread (which then checks it
+    against the recorded SHA-256).
+    """
     keys = [sealer.age_secret]
     row = vault.incident(ref)
     details = vault.details(ref, keys)
@@ -77,7 +87,7 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
                 seq=item.seq,
                 kind=item.kind,
                 media_type=item.media_type,
-                content=b"" if excluded is not None else vault.item_content(ref, item.seq, keys),
+                content=b"" if excluded is not None or stream is not None else vault.item_content(ref, item.seq, keys),
                 context=None if excluded is not None else vault.item_context(ref, item.seq, keys),
                 sha256=item.sha256,
                 pixels_sha256=item.pixels_sha256,
@@ -88,6 +98,7 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
                 parent_seq=item.parent_seq,
                 caption=notes.get("caption", ""),
                 excluded_reason=excluded,
+                fetch=_item_fetch(stream, ref, item.seq, keys) if stream is not None and excluded is None else None,
             )
         )
     tokens: dict[int, list[timestamps.TokenFile]] = {}
@@ -102,6 +113,11 @@ def snapshot(vault: Vault, ref: str, sealer: Identity, profile: Profile) -> bund
         custody=vault.custody(ref, keys),
         item_tokens=tokens,
     )
+
+
+def _item_fetch(reader: VaultContentReader, ref: str, seq: int, keys: list[str]) -> Callable[[], bytes]:
+    """Decrypt one item when the writer reaches it; the writer hashes it (so the vault does not hash it too)."""
+    return lambda: reader.item_content(ref, seq, keys, check_digest=False)
 
 
 def seal_incident(
@@ -126,11 +142,12 @@ def seal_incident(
             timeout_s=queue.SEAL_TIMEOUT_S,
             budget_s=queue.SEAL_BUDGET_S,
         )
-    snap = snapshot(vault, ref, sealer, profile)
-    sealed_utc = when or utc_now()
-    stamp = timestamps.revision_stamper(profile.tsas) if profile.tsas else None
-    bag = bundle.build_bag(snap, sealer, sealed_utc, profile=profile, stamp=stamp)
-    published = share.publish_seal(out_dir, ref, bag, sealer, profile)
+    with vault.content_reader() as reader:  # the images stream from the vault as the writer reaches them
+        snap = snapshot(vault, ref, sealer, profile, stream=reader)
+        sealed_utc = when or utc_now()
+        stamp = timestamps.revision_stamper(profile.tsas) if profile.tsas else None
+        plan = bundle.plan_bag(snap, sealer, sealed_utc, profile=profile, stamp=stamp)
+        published = share.publish_seal(out_dir, ref, plan, sealer, profile)
     path, sig_path, digest = published.path, published.signature_path, published.sha256_hex
     checked = published.verified
     if checked is None:  # publish_seal verifies the bag before it encrypts it
@@ -141,7 +158,7 @@ def seal_incident(
         "bundle": path.name,
         "bundle_sha256": digest,
         "items": len(carried),
-        "manifest_sha256": bundle.sha256_hex(bag[bundle.MANIFEST]),
+        "manifest_sha256": bundle.sha256_hex(plan.files[bundle.MANIFEST]),
     }
     if profile.tsas:
         details["trusted_time"] = [
@@ -423,6 +440,7 @@ def check_file(
                 [identity.age_secret],
                 profile,
                 root_fingerprint=root_fingerprint,
+                reopen=lambda: open_bundle_file(path),
             )
             if signature is not None and origin is None:
                 f.seek(0)

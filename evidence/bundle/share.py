@@ -30,7 +30,8 @@ Receipts (:func:`write_receipt`, :func:`find_receipt`): when a reviewer's inbox 
 not list the share) knows a reviewer has it, and only then shreds the local copy.
 
 Adapters: :func:`stage_bag` and :func:`check_revision` are the only places that call the bundle writer and reader;
-the streaming writer and reader (which write the ciphertext straight into the hidden temp file) plug in there.
+the streaming writer (which writes the ciphertext straight into the hidden temp file) and reader plug in there
+(:mod:`evidence.bundle.stream`, :func:`evidence.bundle.seal.check_file`).
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from evidence.bundle.build import encrypt_bundle, origin_signature, zip_bag
-from evidence.bundle.layout import BUNDLE_SUFFIX, MAX_BUNDLE_BYTES, sha256_hex
-from evidence.bundle.verify import VerifiedBundle, verify_bag, verify_origin_stream
+from evidence.bundle.build import BagPlan
+from evidence.bundle.layout import BUNDLE_SUFFIX, MAX_BUNDLE_BYTES
+from evidence.bundle.stream import self_check, write_bundle
+from evidence.bundle.verify import VerifiedBundle, verify_origin_stream
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, EvidenceError, ShareError, SignatureError, UnsafeFileError, UsageError
@@ -323,31 +325,48 @@ class Staged:
 
 
 def stage_bag(
-    folder: Path, name: str, ref: str, bag: Mapping[str, bytes], profile: Profile, signer: Identity
+    folder: Path, name: str, ref: str, bag: Mapping[str, bytes] | BagPlan, profile: Profile, signer: Identity
 ) -> Staged:
-    """ADAPTER (the bundle writer): zip, check, encrypt and origin-sign ``bag`` into hidden temp files in ``folder``.
+    """ADAPTER (the bundle writer): check, zip, encrypt and origin-sign ``bag`` into hidden temp files in ``folder``.
 
-    The bag is verified before it is encrypted: we never hand over a bundle we would not accept ourselves.
+    ``bag`` is a bag in memory or a :class:`~evidence.bundle.build.BagPlan` whose images stream from the vault or
+    from the revision it builds on. The plan is verified before a byte is written (we never hand over a bundle we
+    would not accept ourselves); then the streaming writer (:func:`evidence.bundle.stream.write_bundle`) writes
+    zip → age straight into the hidden temp file, hashing each image once against its recorded SHA-256 and the
+    ciphertext for its name and origin signature. The bytes are those of the in-memory writer for the same bag.
 
     Raises:
         BundleError: the bag does not verify.
+        DigestMismatchError: an image is not the bytes its recorded SHA-256 names (nothing is left behind).
         ShareError: the temp files could not be written (none is left behind).
     """
-    zip_bytes = zip_bag(ref, bag)
-    verified = verify_bag(zip_bytes, profile)
-    ciphertext = encrypt_bundle(zip_bytes, profile)
-    signature = origin_signature(ciphertext, signer)
-    bundle_tmp = stage_bytes(folder, name, ciphertext)
+    plan = bag if isinstance(bag, BagPlan) else BagPlan(ref, dict(bag), {})
+    verified = self_check(plan, profile)
+    bundle_tmp = temp_path_for(folder / name)
     try:
-        signature_tmp = stage_bytes(folder, name + SIGNATURE_SUFFIX, signature)
-    except BaseException:
-        _discard(bundle_tmp)
+        fd = os.open(bundle_tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+    except OSError as e:
+        raise share_error(folder / name, e, "write") from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            written = write_bundle(plan, profile.reviewer_recipients, f, signer)
+            f.flush()
+            os.fsync(f.fileno())
+        signature_tmp = stage_bytes(folder, name + SIGNATURE_SUFFIX, written.origin_signature)
+    except BaseException as e:
+        _discard(bundle_tmp)  # ciphertext only, never plaintext
+        if isinstance(e, OSError):
+            raise share_error(folder / name, e, "write") from e
         raise
-    return Staged(folder, name, bundle_tmp, signature_tmp, sha256_hex(ciphertext), signature, verified)
+    return Staged(folder, name, bundle_tmp, signature_tmp, written.sha256_hex, written.origin_signature, verified)
 
 
 def check_revision(path: Path, identity: Identity, profile: Profile) -> tuple[VerifiedBundle, str]:
     """ADAPTER (the bundle reader): verify a bundle file and its origin signature; the bundle and the file's SHA-256.
+
+    The streaming reader: the plaintext is hashed member by member as it is decrypted and only tag files and
+    records are held; the verified bundle fetches an image from the file on demand (checked against the digest
+    verified here), which is how a new revision's images stream from the one it builds on.
 
     Raises:
         BundleError: it failed a check (see :func:`evidence.bundle.seal.check_file`).
@@ -508,7 +527,7 @@ def _ensure_folder(folder: Path) -> None:
 def publish_revision(
     folder: Path,
     ref: str,
-    build: Callable[[VerifiedBundle], Mapping[str, bytes]],
+    build: Callable[[VerifiedBundle], Mapping[str, bytes] | BagPlan],
     identity: Identity,
     profile: Profile,
     *,
@@ -518,7 +537,7 @@ def publish_revision(
     """Add a revision to ``ref`` on the share: the one way a reviewer's action reaches the drop folder.
 
     Finds the highest complete revision, verifies it, calls ``build`` with it (``build`` returns the new bag,
-    e.g. :func:`evidence.review.actions.add_review` of the action), and publishes the result as the next revision
+    e.g. :func:`evidence.review.actions.add_review_plan` of the action), and publishes the result as the next revision
     with no replace. If someone else published that revision first, it starts again from theirs (the action is
     applied again on top; actions are append-only) up to ``max_attempts`` times. The new revision is read back and
     verified before this returns.
@@ -617,7 +636,9 @@ def _read_back(staged: Staged, identity: Identity, profile: Profile) -> tuple[Ve
     return verified, digest
 
 
-def publish_seal(folder: Path, ref: str, bag: Mapping[str, bytes], sealer: Identity, profile: Profile) -> Published:
+def publish_seal(
+    folder: Path, ref: str, bag: Mapping[str, bytes] | BagPlan, sealer: Identity, profile: Profile
+) -> Published:
     """Publish revision 1 of ``ref`` (a new seal) and read it back.
 
     Raises:

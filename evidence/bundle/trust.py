@@ -161,7 +161,7 @@ def merge_trust_files(bag: Mapping[str, bytes], profile: Profile) -> dict[str, b
     Raises:
         UsageError: the bag already holds a different text of the same profile version, or another root.
     """
-    out = {n: d for n, d in bag.items() if n.startswith(f"{TRUST_DIR}/")}
+    out = {n: bag[n] for n in bag if n.startswith(f"{TRUST_DIR}/")}  # names first: images are fetched on demand
     for name, data in trust_files(profile).items():
         if name in out and out[name] != data:
             raise UsageError(

@@ -9,11 +9,14 @@ from the workstation's profile.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import queue
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Generator, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
@@ -30,6 +33,7 @@ from evidence.bundle.layout import (
     INCIDENT_JSON,
     MANIFEST,
     MAX_BUNDLE_BYTES,
+    MEDIA_SUFFIX,
     ORIGIN_NAMESPACE,
     SEAL_NAMESPACE,
     SIGNATURE,
@@ -37,7 +41,7 @@ from evidence.bundle.layout import (
     TAGMANIFEST,
     VERIFY_TXT,
     allowed_signers_text,
-    bag_info,
+    bag_info_sizes,
     custody_files,
     is_trust_file,
     revision_manifest_path,
@@ -99,9 +103,14 @@ class VerifiedBundle:
         revisions: every revision, oldest first.
         incident: the parsed ``data/incident.json``.
         custody: the whole chain (sealing plus every revision's entries).
-        zip_bytes: the decrypted zip, byte for byte.
+        zip_source: the decrypted zip: its bytes, or (for a bundle read from a file) a :class:`ZipSource` that
+            decrypts the file again to give a member or the whole zip on demand (:attr:`zip_bytes`,
+            :meth:`copy_zip`).
         trust: whether its signers are anchored to the school root the verifier trusts, and why not.
         redacted: the redacted copies reviewers added (``data/reviews/rK-redacted-NNN.png``), each checked.
+
+    ``bag`` holds the tag files and records; an image in a bag read from a file is fetched from the file when it is
+    asked for, and released only once its SHA-256 is the one verified (:class:`BagContents`).
     """
 
     ref: str
@@ -109,7 +118,7 @@ class VerifiedBundle:
     revisions: tuple[Revision, ...]
     incident: IncidentRecord
     custody: tuple[CustodyEntry, ...]
-    zip_bytes: bytes = field(repr=False)
+    zip_source: bytes | ZipSource = field(repr=False)
     trust: trustpath.TrustVerdict = field(
         default_factory=lambda: trustpath.TrustVerdict(False, reason=trustpath.LEGACY_REASON)
     )
@@ -132,6 +141,31 @@ class VerifiedBundle:
         """As :meth:`item_time_label`, for revision ``k``; ``no trusted time`` when its TSAs did not answer."""
         times = self.revision_times(k)
         return timestamps.time_label(times) if times else timestamps.NO_TRUSTED_TIME
+
+    @property
+    def zip_bytes(self) -> bytes:
+        """The decrypted zip, byte for byte (for a bundle read from a file: decrypted again, whole, in memory)."""
+        if isinstance(self.zip_source, bytes):
+            return self.zip_source
+        out = io.BytesIO()
+        self.zip_source.copy_zip(out)
+        return out.getvalue()
+
+    def copy_zip(self, out: BinaryIO) -> None:
+        """Write the decrypted zip to ``out`` in bounded memory (see :meth:`ZipSource.copy_zip`)."""
+        if isinstance(self.zip_source, bytes):
+            out.write(self.zip_source)
+        else:
+            self.zip_source.copy_zip(out)
+
+    def item_contents(self, items: Sequence[BundleItem]) -> Iterator[tuple[BundleItem, bytes]]:
+        """Each item's bytes, in one pass over the bundle (for thumbnails): a generator, one item held at a time."""
+        bag = self.bag
+        if isinstance(bag, BagContents):
+            yield from bag.fetch_many(items)
+        else:
+            for item in items:
+                yield item, bag[item.file]
 
     @property
     def sealer(self) -> Revision:
@@ -160,7 +194,7 @@ class VerifiedBundle:
         raise KeyError(seq)
 
     def item_content(self, item: BundleItem) -> bytes:
-        """The item's original bytes (their SHA-256 was checked against the signed manifest)."""
+        """The item's original bytes (their SHA-256 was checked against the signed manifest; fetched on demand)."""
         return self.bag[item.file]
 
     def item_context(self, item: BundleItem) -> ItemContext:
@@ -185,6 +219,290 @@ class VerifiedBundle:
 def _fail(check: str, message: str, member: str | None = None) -> BundleError:
     where = f"{member}: " if member else ""
     return BundleError(f"{check}: {where}{message}", check=check, member=member)
+
+
+_MEDIA_SUFFIXES = tuple(f".{suffix}" for suffix in MEDIA_SUFFIX.values())
+
+
+def _held_in_memory(name: str) -> bool:
+    """Whether a reader keeps a member's bytes: tag files, records and logs yes; images (the bulk) no."""
+    return not name.endswith(_MEDIA_SUFFIXES)
+
+
+class _Found(Exception):
+    """Raised by a sink to stop the decryptor once it has what it came for."""
+
+
+class ZipSource:
+    """A verified bundle's zip, decrypted again from its file on demand, in bounded memory.
+
+    Every member it hands out is checked against the SHA-256 the verification saw (check ``payload hash``
+    otherwise: the file changed after it was verified), so it never releases bytes that were not verified.
+    """
+
+    def __init__(
+        self, reopen: Callable[[], BinaryIO], identities: Sequence[str], digests: Mapping[str, tuple[str, int]]
+    ) -> None:
+        self._reopen = reopen
+        self._identities = tuple(identities)
+        self._digests = dict(digests)  # member name → (SHA-256 hex, size)
+
+    def members(self, names: Sequence[str], each: Callable[[str, bytes], None]) -> None:
+        """Call ``each(name, data)`` for each member of ``names`` in one pass, stopping after the last one.
+
+        Raises:
+            BundleError: check ``payload hash`` (a member is not the one verified), or a check of the zip form.
+        """
+        wanted = set(names)
+        if not wanted:
+            return
+        left = set(wanted)
+
+        def found(name: str, data: bytes | None, sha256_hex_: str) -> None:
+            if name not in wanted:
+                return
+            if data is None or self._digests.get(name) != (sha256_hex_, len(data)):
+                raise _fail("payload hash", "changed since the bundle was verified", name.split("/", 1)[-1])
+            each(name, data)
+            left.discard(name)
+            if not left:
+                raise _Found
+
+        sink = safezip.ZipStreamReader(
+            max_bytes=MAX_BUNDLE_BYTES, keep=wanted.__contains__, max_kept=MAX_BUNDLE_BYTES, on_member=found
+        )
+        try:
+            with self._reopen() as f:
+                ageio.decrypt_stream(f, sink.write, self._identities)
+        except _Found:
+            return
+        except BaseException as e:
+            failure = _decrypt_failure(e)
+            if failure is None:
+                raise
+            raise failure from e
+        finally:
+            sink.discard()
+        raise _fail("payload hash", "is no longer in the bundle file", sorted(left)[0].split("/", 1)[-1])
+
+    def member(self, name: str) -> bytes:
+        """One member's bytes (see :meth:`members`)."""
+        got: list[bytes] = []
+        self.members([name], lambda _n, data: got.append(data))
+        return got[0]
+
+    def copy_zip(self, out: BinaryIO) -> None:
+        """Write the whole decrypted zip to ``out``, checking each member against what was verified.
+
+        What was written is only good once this returns: on an exception, the caller must discard ``out``.
+
+        Raises:
+            BundleError: the file changed since it was verified (check ``payload hash``), or is damaged.
+        """
+
+        def check(name: str, _data: bytes | None, sha256_hex_: str) -> None:
+            if self._digests.get(name, ("", -1))[0] != sha256_hex_:
+                raise _fail("payload hash", "changed since the bundle was verified", name.split("/", 1)[-1])
+
+        gate = safezip.ZipStreamReader(max_bytes=MAX_BUNDLE_BYTES, keep=lambda _n: False, on_member=check)
+
+        def sink(data: bytes) -> None:
+            gate.write(data)
+            out.write(data)
+
+        try:
+            with self._reopen() as f:
+                ageio.decrypt_stream(f, sink, self._identities)
+            names = [m.name for m in gate.finish()]
+        except BaseException as e:
+            gate.discard()
+            failure = _decrypt_failure(e)
+            if failure is None:
+                raise
+            raise failure from e
+        if names != list(self._digests):
+            raise _fail("payload hash", "the bundle file changed since it was verified")
+
+
+class BagContents(Mapping[str, bytes]):
+    """A verified bag: bag-relative name → bytes, with each member's SHA-256 and size as verification saw them.
+
+    Tag files and records are held in memory; the rest (images) are fetched from :attr:`source` when asked for.
+    """
+
+    def __init__(self, members: Sequence[safezip.StreamedMember], source: ZipSource | bytes) -> None:
+        self._held: dict[str, bytes] = {}
+        self._info: dict[str, tuple[str, int, str]] = {}  # bag name → SHA-256 hex, size, member name
+        for m in members:
+            name = m.name.split("/", 1)[1] if "/" in m.name else m.name
+            self._info[name] = (m.sha256_hex, m.size, m.name)
+            if m.data is not None:
+                self._held[name] = m.data
+        self.source = source
+        self._offsets = {m.name: m.offset for m in members}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self._held:
+            return self._held[name]
+        digest, size, member = self._info[name]
+        if isinstance(self.source, bytes):
+            start = self._offsets[member] + 30 + len(member.encode("latin-1"))
+            data = self.source[start : start + size]
+            if sha256_hex(data) != digest:
+                raise _fail("payload hash", "changed since the bundle was verified", name)
+            return data
+        return self.source.member(member)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._info)
+
+    def __len__(self) -> int:
+        return len(self._info)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._info
+
+    def items(self) -> ItemsView[str, bytes]:
+        """(name, bytes) for every file; the fetched ones in ONE decryption pass, not one pass per file."""
+        return _OnePassItems(self)
+
+    def values(self) -> ValuesView[bytes]:
+        """Every file's bytes, as :meth:`items`."""
+        return _OnePassValues(self)
+
+    def files(self, names: Iterable[str]) -> Generator[tuple[str, bytes], None, None]:
+        """(name, bytes) of ``names`` in archive order: held ones at once, the others fetched in one pass."""
+        wanted = set(names)
+        fetch = [n for n in self._info if n in wanted and n not in self._held]
+        fetched = self._fetch_stream(fetch) if fetch else iter(())
+        for name in self._info:
+            if name not in wanted:
+                continue
+            if name in self._held:
+                yield name, self._held[name]
+            else:
+                got_name, data = next(fetched)
+                assert got_name == name
+                yield name, data
+
+    def _fetch_stream(self, names: list[str]) -> Iterator[tuple[str, bytes]]:
+        source = self.source
+        if isinstance(source, bytes):
+            for name in names:
+                yield name, self[name]
+            return
+        members = {self._info[n][2]: n for n in names}
+        for member, data in _one_pass(source, [self._info[n][2] for n in names]):
+            yield members[member], data
+
+    def is_held(self, name: str) -> bool:
+        """Whether the file's bytes are in memory (tag files and records) rather than fetched (images)."""
+        return name in self._held
+
+    def sha256_hex(self, name: str) -> str:
+        """The member's SHA-256 (hex), as it was hashed while the bundle was read."""
+        return self._info[name][0]
+
+    def size(self, name: str) -> int:
+        """The member's size in bytes."""
+        return self._info[name][1]
+
+    def fetch_many(self, items: Sequence[BundleItem]) -> Iterator[tuple[BundleItem, bytes]]:
+        """Each item's bytes in archive order; from a file source in ONE decryption pass, one item held at a time."""
+        by_file = {i.file: i for i in items}
+        for name, data in self.files(by_file):
+            yield by_file[name], data
+
+
+class _OnePassItems(ItemsView[str, bytes]):
+    _mapping: BagContents
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        return self._mapping.files(list(self._mapping))
+
+
+class _OnePassValues(ValuesView[bytes]):
+    _mapping: BagContents
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (data for _, data in self._mapping.files(list(self._mapping)))
+
+
+def _one_pass(source: ZipSource, members: list[str]) -> Iterator[tuple[str, bytes]]:
+    """``members`` of ``source`` (in archive order) in ONE decryption pass, one at a time.
+
+    The decryption runs in a worker thread that hands each member over and waits until it is taken, so the
+    generator may be dropped half-way (the worker then stops).
+    """
+    handover: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def put(value: object) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                handover.put(value, timeout=0.05)
+                return
+        raise _Found  # the consumer went away: stop decrypting
+
+    def work() -> None:
+        try:
+            source.members(members, lambda name, data: put((name, data)))
+            put(done)
+        except _Found:
+            return
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, who raises it
+            with contextlib.suppress(_Found):
+                put(e)
+
+    worker = threading.Thread(target=work, name="bundle-members", daemon=True)
+    worker.start()
+    try:
+        while True:
+            got = handover.get()
+            if got is done:
+                return
+            if isinstance(got, BaseException):
+                raise got
+            assert isinstance(got, tuple)
+            yield got[0], got[1]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                handover.get_nowait()
+            worker.join(0.05)
+
+
+def read_bundle_stream(
+    reader: BinaryIO,
+    identities: Sequence[str],
+    *,
+    keep: Callable[[str], bool] = _held_in_memory,
+    max_bytes: int = MAX_BUNDLE_BYTES,
+) -> tuple[list[safezip.StreamedMember], ageio.Header]:
+    """Decrypt a bundle stream through a :class:`~evidence.bundle.safezip.ZipStreamReader`, hashing each member once.
+
+    As :func:`decrypt_bundle_stream` (the same checks, as bytes arrive), but only the members ``keep`` names are
+    held in memory; every member's SHA-256 and size are returned, once age authenticated the whole stream and the
+    zip's central directory agreed with every local header.
+
+    Raises:
+        BundleError: check ``decrypt``, ``unreadable``, ``zip structure`` or ``size cap``.
+    """
+    head = reader.read(len(ageio.VERSION_LINE))
+    if not ageio.is_age_file(head):
+        raise _fail("unreadable", "not an age-encrypted bundle")
+    sink = safezip.ZipStreamReader(max_bytes=max_bytes, keep=keep)
+    try:
+        header = ageio.decrypt_stream(_Replay(head, reader), sink.write, identities)  # type: ignore[arg-type]
+    except BaseException as e:
+        sink.discard()  # provisional plaintext of a stream that failed is never released
+        failure = _decrypt_failure(e)
+        if failure is None:
+            raise
+        raise failure from e
+    return sink.finish(), header
 
 
 def decrypt_bundle(ciphertext: bytes, identities: Sequence[str]) -> bytes:
@@ -353,18 +671,36 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
         BundleError: naming the check and the member.
     """
     # 1. zip structure (safezip rejects names, links, compression, duplicates, layout, caps)
-    members = safezip.read_zip(zip_bytes)
-    if list(members) != sorted(members):
+    reader = safezip.ZipStreamReader(max_bytes=safezip.MAX_TOTAL_BYTES + len(zip_bytes), keep=lambda _n: True)
+    reader.write(zip_bytes)
+    return verify_members(reader.finish(), zip_bytes, profile, root_fingerprint=root_fingerprint)
+
+
+def verify_members(
+    streamed: Sequence[safezip.StreamedMember],
+    source: bytes | ZipSource,
+    profile: Profile | None,
+    *,
+    root_fingerprint: str | None = None,
+) -> VerifiedBundle:
+    """:func:`verify_bag` on a zip already read (:func:`read_bundle_stream`): its members, each hashed once, with
+    the bytes of the tag files and records; images are checked by the digests taken as they streamed past.
+
+    Raises:
+        BundleError: naming the check and the member.
+    """
+    names = [m.name for m in streamed]
+    if names != sorted(names):
         raise _fail("zip structure", "entries are not in name order, so this is not the archive a sealer writes")
-    tops = {name.split("/", 1)[0] for name in members}
-    if len(tops) != 1 or any("/" not in name for name in members):
+    tops = {name.split("/", 1)[0] for name in names}
+    if len(tops) != 1 or any("/" not in name for name in names):
         raise _fail("zip structure", "the zip must hold exactly one top directory (the bag)")
     ref = tops.pop()
     try:
         check_ref(ref)
     except UsageError as e:
         raise _fail("zip structure", f"top directory {ref!r} is not an incident reference") from e
-    bag = {name.split("/", 1)[1]: data for name, data in members.items()}
+    bag = BagContents(streamed, source)
 
     # 2. BagIt completeness
     if bag.get("bagit.txt") != BAGIT_TXT:
@@ -403,14 +739,14 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
     if list(tag_manifest) != sorted(tag_manifest):
         raise _fail("bagit", "lines are not sorted by path", TAGMANIFEST)
 
-    # 3. every payload and tag hash
+    # 3. every payload and tag hash (each member was hashed once, as it streamed past)
     for name, digest in manifest.items():
-        if sha256_hex(bag[name]) != digest:
+        if bag.sha256_hex(name) != digest:
             raise _fail(
                 "payload hash", "SHA-256 does not match the manifest (this file or the manifest was altered)", name
             )
     for name, digest in tag_manifest.items():
-        if sha256_hex(bag[name]) != digest:
+        if bag.sha256_hex(name) != digest:
             raise _fail(
                 "payload hash",
                 "SHA-256 does not match the tag manifest (this file or the tag manifest was altered)",
@@ -450,11 +786,11 @@ def verify_bag(zip_bytes: bytes, profile: Profile | None, *, root_fingerprint: s
     redacted = derived.check_redactions(
         bag, {i.seq: (i.file, i.sha256) for i in incident.items}, [(r.number, r.files) for r in revisions]
     )
-    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), zip_bytes, verdict, times, redacted)
+    return VerifiedBundle(ref, bag, tuple(revisions), incident, tuple(custody), source, verdict, times, redacted)
 
 
 def _verify_revisions(
-    bag: Mapping[str, bytes],
+    bag: BagContents,
     manifest: Mapping[str, str],
     profile: Profile | None,
     path: trustpath.TrustPath | None,
@@ -663,20 +999,19 @@ def _check_root_is_latest(bag: Mapping[str, bytes], count: int) -> None:
         raise _fail("signature", f"is not revision {count}'s signature", SIGNATURE)
 
 
-def _check_derived_tag_files(bag: Mapping[str, bytes], revisions: Sequence[Revision]) -> None:
+def _check_derived_tag_files(bag: BagContents, revisions: Sequence[Revision]) -> None:
     """``VERIFY.txt`` and ``bag-info.txt`` are exactly what the signed revision records imply."""
     records = [r.record for r in revisions]
     if bag[VERIFY_TXT] != verify_txt(_ref_of(bag), records, timestamps.verify_txt_lines(bag)):
         raise _fail("consistency", "is not the text the revision records imply (it was edited)", VERIFY_TXT)
     latest = records[-1]
-    payload = {n: d for n, d in bag.items() if n.startswith("data/")}
-    expected_info = bag_info(
+    expected_info = bag_info_sizes(
         _ref_of(bag),
         _school_of(bag),
         latest.signer.name,
         latest.signer.principal,
         latest.time_utc,
-        payload,
+        [bag.size(n) for n in bag if n.startswith("data/")],
         len(revisions),
         latest.software,
     )
@@ -833,15 +1168,30 @@ def open_bundle(
 
 
 def open_bundle_stream(
-    reader: BinaryIO, identities: Sequence[str], profile: Profile | None, *, root_fingerprint: str | None = None
+    reader: BinaryIO,
+    identities: Sequence[str],
+    profile: Profile | None,
+    *,
+    root_fingerprint: str | None = None,
+    reopen: Callable[[], BinaryIO] | None = None,
 ) -> VerifiedBundle:
-    """Decrypt (:func:`decrypt_bundle_stream`) and verify (:func:`verify_bag`) a sealed bundle read from ``reader``.
+    """Decrypt and verify a sealed bundle read from ``reader``.
+
+    With ``reopen`` (a function that opens the same bundle file again), in bounded memory: the plaintext streams
+    through :func:`read_bundle_stream`, which hashes every member once and holds only the tag files and records;
+    the verified bundle fetches an image from the file when it is asked for (:class:`ZipSource`). Without it,
+    the whole zip is held (:func:`decrypt_bundle_stream`, :func:`verify_bag`).
 
     After the bag verified, its age header must name exactly the reviewers of the profile in force at its latest
     revision (:func:`check_readers`, :func:`readers_profile`).
     """
-    zip_bytes, header = decrypt_bundle_stream(reader, identities)
-    verified = verify_bag(zip_bytes, profile, root_fingerprint=root_fingerprint)
+    if reopen is None:
+        zip_bytes, header = decrypt_bundle_stream(reader, identities)
+        verified = verify_bag(zip_bytes, profile, root_fingerprint=root_fingerprint)
+    else:
+        members, header = read_bundle_stream(reader, identities)
+        source = ZipSource(reopen, identities, {m.name: (m.sha256_hex, m.size) for m in members})
+        verified = verify_members(members, source, profile, root_fingerprint=root_fingerprint)
     check_readers(header, readers_profile(verified, profile))
     return verified
 

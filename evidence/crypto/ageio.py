@@ -450,15 +450,15 @@ class _GuardedWriter:
     def write(self, data: bytes) -> int:
         if self.error is not None:
             raise self.error
-        view = memoryview(bytes(data))
+        chunk = data if type(data) is bytes else bytes(data)  # pyrage hands over bytes: no copy then
         try:
-            while view:
-                written = self._write(bytes(view))
-                if not isinstance(written, int) or written >= len(view):
+            while chunk:
+                written = self._write(chunk)
+                if not isinstance(written, int) or written >= len(chunk):
                     break  # a callable returning None, or a file that took everything
                 if written <= 0:
                     raise OSError("the age output stream accepted no bytes")
-                view = view[written:]  # a raw file may take part of the buffer
+                chunk = chunk[written:]  # a raw file may take part of the buffer (rare: copy the rest)
         except BaseException as e:
             self.error = e
             raise

@@ -157,9 +157,9 @@ def export_contents(
         first_exhibit=first_exhibit,
     )
     files: dict[str, bytes] = {f"{ref}.zip": verified.zip_bytes}
-    for name in sorted(verified.bag):
+    for name, data in verified.bag.items():  # one pass over the bundle (images are fetched, not held)
         safezip.check_member_name(name)
-        files[f"{ref}/{name}"] = verified.bag[name]
+        files[f"{ref}/{name}"] = data
     files[REPORT_PDF] = report_pdf
     files[STATEMENT] = report.statement_text(rep).encode("utf-8")
     files[VERIFY_TXT] = report.verify_txt(rep).encode("utf-8")

@@ -496,7 +496,10 @@ def build_report(
 
 def exhibit_images(report: Report, verified: bundle.VerifiedBundle) -> dict[str, bytes]:
     """Exhibit reference → the exhibit's file bytes, for thumbnails."""
-    return {e.ref: verified.bag[e.file] for e in report.exhibits if e.file in verified.bag}
+    by_file = {e.file: e.ref for e in report.exhibits if e.file in verified.bag}
+    bag = verified.bag
+    pairs = bag.files(by_file) if isinstance(bag, bundle.BagContents) else ((n, bag[n]) for n in by_file)
+    return {by_file[name]: data for name, data in pairs}  # one pass over the bundle
 
 
 def _context(bag: Mapping[str, bytes], name: str) -> dict[str, Any]:

@@ -309,7 +309,31 @@ def add_review(
     when: str | None = None,
     extra_files: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Record one action as a new signed revision; return the new bag (bag-relative name → bytes).
+    """Record one action as a new signed revision; return the new bag (bag-relative name → bytes) in memory.
+
+    Raises:
+        UsageError: a required field or the reason is missing, or the reviewer is not a reviewer.
+    """
+    return add_review_plan(
+        verified, reviewer, profile, action, why, fields, when=when, extra_files=extra_files
+    ).materialize()
+
+
+def add_review_plan(
+    verified: bundle.VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    action: ReviewAction,
+    why: str,
+    fields: Mapping[str, str] | None = None,
+    *,
+    when: str | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
+) -> bundle.BagPlan:
+    """Record one action as a new signed revision; return the new bag as a plan for :func:`record_action`.
+
+    The plan streams the bundle's images from its file once, as the writer reaches them (see
+    :func:`evidence.bundle.revise.revise_plan`), so a review holds one image at a time.
 
     ``extra_files`` are more new files under ``data/reviews/`` signed by the same revision (a redacted copy and
     its record); each name must start with ``data/reviews/rK-`` for this revision ``K``.
@@ -341,7 +365,7 @@ def add_review(
         if not name.startswith(f"data/reviews/r{k}-") or name in new_files:
             raise UsageError(f"{name}: revision {k} may only add new files named data/reviews/r{k}-…")
         new_files[name] = data
-    return sign_revision(
+    return sign_revision_plan(
         verified,
         reviewer,
         profile,
@@ -378,8 +402,9 @@ def record_action(
         ShareError, BundleError: see :func:`evidence.bundle.share.publish_revision`.
     """
 
-    def build(verified: bundle.VerifiedBundle) -> dict[str, bytes]:
-        return add_review(verified, reviewer, profile, action, why, fields)  # timed when it is (re)applied
+    def build(verified: bundle.VerifiedBundle) -> bundle.BagPlan:
+        # timed when it is (re)applied; the images stream from the revision it builds on as the writer reaches them
+        return add_review_plan(verified, reviewer, profile, action, why, fields)
 
     return share.publish_revision(folder, ref, build, reviewer, profile, based_on=based_on)
 
@@ -403,7 +428,7 @@ def added_while_working(published: share.Published) -> str:
     return f"{'; '.join(done)} while you were working; your action was added after it."
 
 
-def sign_revision(
+def sign_revision_plan(
     verified: bundle.VerifiedBundle,
     reviewer: Identity,
     profile: Profile,
@@ -414,8 +439,11 @@ def sign_revision(
     custody_details: Mapping[str, Any],
     when: str,
     stamp: timestamps.Stamper | None = None,
-) -> dict[str, bytes]:
-    """Sign one revision adding ``new_files`` with one custody entry; return the new bag.
+) -> bundle.BagPlan:
+    """Sign one revision adding ``new_files`` with one custody entry; return the new bag as a plan.
+
+    The plan holds the records and tag files; the bundle's images stream from the revision it builds on as a
+    writer reaches them (:func:`evidence.bundle.revise.revise_plan`); ``.materialize()`` gives the bag in memory.
 
     Every revision a reviewer makes (review actions here, casework in :mod:`evidence.review.casework`) goes
     through this function; only :func:`evidence.bundle.share.publish_revision` publishes it.
@@ -431,7 +459,7 @@ def sign_revision(
         details=dict(custody_details),
         time_utc=when,
     )
-    return bundle.revise(
+    return bundle.revise_plan(
         verified,
         reviewer,
         profile,
@@ -441,3 +469,29 @@ def sign_revision(
         when=when,
         stamp=stamp,
     )
+
+
+def sign_revision(
+    verified: bundle.VerifiedBundle,
+    reviewer: Identity,
+    profile: Profile,
+    *,
+    action: str,
+    new_files: Mapping[str, bytes],
+    custody_action: Action,
+    custody_details: Mapping[str, Any],
+    when: str,
+    stamp: timestamps.Stamper | None = None,
+) -> dict[str, bytes]:
+    """:func:`sign_revision_plan`, with the whole new bag in memory (bag-relative name → bytes)."""
+    return sign_revision_plan(
+        verified,
+        reviewer,
+        profile,
+        action=action,
+        new_files=new_files,
+        custody_action=custody_action,
+        custody_details=custody_details,
+        when=when,
+        stamp=stamp,
+    ).materialize()

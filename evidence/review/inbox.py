@@ -36,8 +36,10 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import os
+import stat
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,7 @@ from evidence.core.fsutil import atomic_write
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
 from evidence.core.timefmt import format_utc, utc_now
+from evidence.crypto import sshsig
 from evidence.review import actions as review
 
 INDEX_FORMAT = "evidence-capture-inbox-index/1"
@@ -244,7 +247,106 @@ def read_entry(path: Path, profile: Profile) -> InboxEntry | None:
     return entry(origin, digest)
 
 
-def scan(folder: Path, profile: Profile, previous: Iterable[InboxEntry] = ()) -> list[InboxEntry]:
+@dataclass(frozen=True)
+class ScanRecord:
+    """What an origin check of one bundle file learnt, kept across restarts (:attr:`InboxIndex.scans`).
+
+    Keyed by :func:`scan_key` (a digest of the file's name, size and modification time, its signature's, and the
+    profile's signer list), so a file that changed, or a profile that changed, is checked again. It holds no name
+    and no principal: the signer is named again from the profile by its key's fingerprint.
+
+    Attributes:
+        state: the origin check's outcome.
+        sha256: SHA-256 (hex) of the bundle file, when it was read (a verified origin).
+        fingerprint: the signing key's fingerprint (verified only).
+        reason: why the check failed (failed only; our own one-line message).
+    """
+
+    state: OriginState
+    sha256: str | None = None
+    fingerprint: str = ""
+    reason: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The record as stored."""
+        return {
+            "origin": self.state.value,
+            "sha256": self.sha256,
+            "fingerprint": self.fingerprint,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def parse(cls, value: Any) -> ScanRecord:
+        """Parse a record written by :meth:`to_json_dict`.
+
+        Raises:
+            ValueError: it is not such a record.
+        """
+        if not isinstance(value, dict):
+            raise ValueError("not an object")
+        state, digest = OriginState(value.get("origin")), value.get("sha256")
+        fingerprint, reason = value.get("fingerprint"), value.get("reason")
+        if digest is not None and not _is_sha256_hex(digest):
+            raise ValueError("sha256 is not a digest")
+        if not isinstance(fingerprint, str) or not isinstance(reason, str) or len(reason) > 1000:
+            raise ValueError("fingerprint or reason is not text")
+        if state is OriginState.VERIFIED and (digest is None or not fingerprint):
+            raise ValueError("a verified origin has a digest and a fingerprint")
+        return cls(state, digest, fingerprint, reason)
+
+    @classmethod
+    def of(cls, entry: InboxEntry) -> ScanRecord:
+        """The record of a freshly checked entry."""
+        return cls(entry.origin.state, entry.sha256, entry.origin.fingerprint, entry.origin.reason)
+
+
+def profile_key(profile: Profile) -> str:
+    """A digest of whom the profile trusts to sign origins: a scan record is valid for this signer list only."""
+    return hashlib.sha256(profile.allowed_signers_text().encode("utf-8")).hexdigest()
+
+
+def scan_key(path: Path, stamp: Sequence[int], signers: str) -> str:
+    """The key of a file's :class:`ScanRecord`: its name, its and its signature's size and mtime, and the signers."""
+    text = "\0".join([path.name, *(str(n) for n in stamp), signers])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _entry_from(
+    record: ScanRecord, path: Path, st: os.stat_result, stamp: tuple[int, ...], profile: Profile
+) -> InboxEntry:
+    """An entry rebuilt from what an earlier check learnt, naming the signer from the profile again."""
+    parsed = share.parse_bundle_name(path.name)
+    ref, number = parsed if parsed is not None else (path.name[: -len(bundle.BUNDLE_SUFFIX)], None)
+    modified = format_utc(dt.datetime.fromtimestamp(st.st_mtime, dt.UTC))
+    origin = Origin(record.state, reason=record.reason)
+    if record.state is OriginState.VERIFIED:
+        principal = next(
+            (
+                s.principal
+                for s in profile.allowed_signers()
+                if sshsig.fingerprint(s.key) == record.fingerprint
+                and (s.namespaces is None or bundle.ORIGIN_NAMESPACE in s.namespaces)
+            ),
+            "",
+        )
+        name = _signer_name(profile, principal, record.fingerprint)
+        origin = Origin(OriginState.VERIFIED, principal, record.fingerprint, name)
+    return InboxEntry(path, ref, st.st_size, modified, origin, record.sha256, stamp, revision=number)
+
+
+ScanProgress = Callable[[InboxEntry, int, int], None]
+"""Told of each entry as it is checked: the entry, how many are done, and how many there are."""
+
+
+def scan(
+    folder: Path,
+    profile: Profile,
+    previous: Iterable[InboxEntry] = (),
+    *,
+    memory: dict[str, ScanRecord] | None = None,
+    progress: ScanProgress | None = None,
+) -> list[InboxEntry]:
     """One entry per incident in ``folder`` (not its subfolders): its current revision, origin-checked, newest first.
 
     The drop folder holds every revision of an incident as its own file pair (``REF.rN.zip.age`` and its ``.sig``,
@@ -259,34 +361,83 @@ def scan(folder: Path, profile: Profile, previous: Iterable[InboxEntry] = ()) ->
         profile: the school profile whose signers are trusted.
         previous: entries of an earlier scan; one whose bundle and signature have the same size and modification
             time is reused instead of reading the file again (pass none after the profile changed).
+        memory: what earlier scans learnt (:attr:`InboxIndex.scans`, saved across restarts): a file whose name,
+            size and modification time, and whose signature's, are unchanged, checked under the same signer
+            list, is not read again. Updated in place: new files added, files no longer there forgotten.
+        progress: called with each entry as it is listed (for a scan on a worker thread that shows its progress).
 
     A folder that does not exist or cannot be listed gives an empty list. Never raises for a bad file.
     """
     known = {e.path: e for e in previous}
     now = time.time()
+    signers = profile_key(profile) if memory is not None else ""
+    seen_keys: set[str] = set()
     entries = []
-    for files in share.list_share(folder).values():
+    groups = sorted(share.list_share(folder).values(), key=lambda files: files[0].path.name)
+    for done, files in enumerate(groups, start=1):
         chosen: list[InboxEntry] = []
         for f in files:
             if not f.complete and f.number is not None:
                 continue
-            old = known.get(f.path)
-            stamp = (*_stat_stamp(f.path), *_stat_stamp(signature_path_for(f.path)))
-            entry = old if old is not None and old.stamp and old.stamp == stamp else read_entry(f.path, profile)
+            entry = _scan_one(f.path, profile, known, memory, signers, seen_keys)
             if entry is None:
                 continue
+            if entry.pending is not None:  # an earlier scan's revision being written may be gone since
+                entry = replace(entry, pending=None, pending_stale=False)
             chosen.append(entry)
             if entry.origin.state is OriginState.VERIFIED:
                 break
         top = files[0]
         if not chosen:
-            entry = read_entry(top.path, profile)
+            entry = _scan_one(top.path, profile, known, memory, signers, seen_keys)
             chosen = [entry] if entry is not None else []
         if chosen and not top.complete and top.number is not None:  # above what is listed, or what is listed
             chosen[0] = replace(chosen[0], pending=top.number, pending_stale=top.stale(now))
         entries.extend(chosen)
+        if progress is not None:
+            for entry in chosen:
+                progress(entry, done, len(groups))
+    if memory is not None:
+        for key in [k for k in memory if k not in seen_keys]:
+            del memory[key]
     entries.sort(key=lambda e: (e.modified_utc, e.path.name), reverse=True)
     return entries
+
+
+def _scan_one(
+    path: Path,
+    profile: Profile,
+    known: Mapping[Path, InboxEntry],
+    memory: dict[str, ScanRecord] | None,
+    signers: str,
+    seen_keys: set[str],
+) -> InboxEntry | None:
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        return None
+    stamp = (*_stat_stamp(path), *_stat_stamp(signature_path_for(path)))
+    old = known.get(path)
+    if old is not None and old.stamp and old.stamp == stamp:
+        if memory is not None and st is not None:
+            key = scan_key(path, stamp, signers)
+            memory.setdefault(key, ScanRecord.of(old))
+            seen_keys.add(key)
+        return old
+    if memory is not None and st is not None:
+        key = scan_key(path, stamp, signers)
+        record = memory.get(key)
+        if record is not None:
+            seen_keys.add(key)
+            return _entry_from(record, path, st, stamp, profile)
+    entry = read_entry(path, profile)
+    if entry is not None and memory is not None and entry.stamp == stamp and st is not None:
+        key = scan_key(path, stamp, signers)
+        memory[key] = ScanRecord.of(entry)
+        seen_keys.add(key)
+    return entry
 
 
 def folder_stamp(folder: Path) -> frozenset[tuple[str, int, int]]:
@@ -493,6 +644,8 @@ class InboxIndex:
         path: the JSON file.
         records: SHA-256 hex → record.
         history: SHA-256 hex of an incident reference → the highest revision of it verified here.
+        scans: :func:`scan_key` → what the origin check of that file learnt (so an unchanged bundle is never read
+            again, across restarts; see :func:`scan`).
     """
 
     def __init__(
@@ -500,10 +653,12 @@ class InboxIndex:
         path: Path,
         records: Mapping[str, IndexRecord] | None = None,
         history: Mapping[str, HistoryRecord] | None = None,
+        scans: Mapping[str, ScanRecord] | None = None,
     ) -> None:
         self.path = path
         self.records: dict[str, IndexRecord] = dict(records or {})
         self.history: dict[str, HistoryRecord] = dict(history or {})
+        self.scans: dict[str, ScanRecord] = dict(scans or {})
 
     @classmethod
     def load(cls, path: Path) -> InboxIndex:
@@ -534,7 +689,16 @@ class InboxIndex:
                 history[key] = HistoryRecord.parse(value)
             except ValueError:
                 continue
-        return cls(path, records, history)
+        scans = {}
+        found = doc.get("scans")
+        for key, value in (found if isinstance(found, dict) else {}).items():
+            if not _is_sha256_hex(key):
+                continue
+            try:
+                scans[key] = ScanRecord.parse(value)
+            except ValueError:
+                continue
+        return cls(path, records, history, scans)
 
     def save(self) -> None:
         """Write the index atomically, readable by the owner only.
@@ -546,6 +710,7 @@ class InboxIndex:
             "format": INDEX_FORMAT,
             "bundles": {digest: self.records[digest].to_json_dict() for digest in sorted(self.records)},
             "history": {key: self.history[key].to_json_dict() for key in sorted(self.history)},
+            "scans": {key: self.scans[key].to_json_dict() for key in sorted(self.scans)},
         }
         atomic_write(self.path, bundle.pretty_json(doc), mode=0o600)
 

@@ -26,6 +26,7 @@ import enum
 import hashlib
 import io
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -400,6 +401,40 @@ class _Tip:
     time_utc: str
 
 
+class VaultContentReader:
+    """Reads item contents over a read-only connection, from one thread at a time (:meth:`Vault.content_reader`)."""
+
+    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+        self._path = path
+        self._db = db
+        self._lock = threading.Lock()
+
+    def item_content(self, ref: str, seq: int, identities: Sequence[str], *, check_digest: bool = True) -> bytes:
+        """As :meth:`Vault.item_content`."""
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)
+                ).fetchone()
+            except sqlite3.Error as e:
+                raise VaultError(f"{self._path}: cannot read the vault: {e}") from e
+        return _open_content(ref, seq, row, identities, check_digest=check_digest)
+
+
+def _open_content(ref: str, seq: int, row: Any, identities: Sequence[str], *, check_digest: bool) -> bytes:
+    if row is None:
+        raise VaultError(f"no item {ref}/{seq} in this vault")
+    if row[0] is None:
+        raise VaultError(f"item {ref}/{seq} was shredded")
+    data = ageio.decrypt(row[0], identities)
+    if check_digest and hashlib.sha256(data).hexdigest() != row[1]:  # anyone can encrypt to the public recipients
+        raise DigestMismatchError(
+            f"item {ref}/{seq} does not match its recorded SHA-256 (its stored content was replaced or damaged)",
+            subject=f"{ref}/{seq}",
+        )
+    return data
+
+
 class Vault:
     """An open vault file. Use as a context manager, or call :meth:`close`."""
 
@@ -434,6 +469,20 @@ class Vault:
     def close(self) -> None:
         """Close the database."""
         self._db.close()
+
+    @contextlib.contextmanager
+    def content_reader(self) -> Iterator[VaultContentReader]:
+        """A read-only connection of its own that reads item contents on a worker thread (the streaming seal reads
+        the next image there, where SQLite releases the GIL, while this thread encrypts). Closed on exit."""
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            db.execute("PRAGMA query_only = ON")  # this connection never writes
+        except sqlite3.Error as e:
+            raise VaultError(f"{self.path}: cannot open the vault: {e}") from e
+        try:
+            yield VaultContentReader(self.path, db)
+        finally:
+            db.close()
 
     def __enter__(self) -> Vault:
         return self
@@ -1139,25 +1188,18 @@ class Vault:
         value = self._open_json(row[0], identities, f"{ref} details")
         return IncidentDetails.parse(value)
 
-    def item_content(self, ref: str, seq: int, identities: Sequence[str]) -> bytes:
+    def item_content(self, ref: str, seq: int, identities: Sequence[str], *, check_digest: bool = True) -> bytes:
         """Decrypt an item's original bytes and check them against the stored digest.
+
+        ``check_digest=False`` is only for a caller that hashes the bytes itself and compares them with the item's
+        recorded ``sha256`` (the streaming seal does, as they pass into the bundle), so each byte is hashed once.
 
         Raises:
             DigestMismatchError: the decrypted bytes are not the ones recorded (a swapped or damaged blob).
             VaultError: there is no such item, or it was shredded.
         """
         row = self._db.execute("SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
-        if row is None:
-            raise VaultError(f"no item {ref}/{seq} in this vault")
-        if row[0] is None:
-            raise VaultError(f"item {ref}/{seq} was shredded")
-        data = ageio.decrypt(row[0], identities)
-        if hashlib.sha256(data).hexdigest() != row[1]:  # anyone can encrypt to the public recipients
-            raise DigestMismatchError(
-                f"item {ref}/{seq} does not match its recorded SHA-256 (its stored content was replaced or damaged)",
-                subject=f"{ref}/{seq}",
-            )
-        return data
+        return _open_content(ref, seq, row, identities, check_digest=check_digest)
 
     def item_context(self, ref: str, seq: int, identities: Sequence[str]) -> ItemContext:
         """Decrypt an item's context record (capture, crop or receipt, by the item's kind).

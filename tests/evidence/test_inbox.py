@@ -14,6 +14,7 @@ from bundles import dsl, head, legacy_profile, make_sealed, school_profile, staf
 from helpers import identity
 
 from evidence import bundle
+from evidence.case.profile import Profile
 from evidence.core.errors import BundleError, UsageError
 from evidence.core.fsutil import TEMP_PREFIX
 from evidence.crypto.keys import Identity
@@ -356,3 +357,66 @@ def test_bad_history_records_are_dropped(tmp_path: Path) -> None:
     }
     index_path.write_text(json.dumps(doc), "utf-8")
     assert list(InboxIndex.load(index_path).history) == ["a" * 64]
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    from evidence.review import inbox
+
+    reads: list[Path] = []
+    real = inbox.read_entry
+
+    def counted(path: Path, profile: object) -> object:
+        reads.append(path)
+        return real(path, profile)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inbox, "read_entry", counted)
+    return reads
+
+
+def test_an_unchanged_bundle_is_never_read_again_across_restarts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, point 7: (size, mtime → digest, origin verdict) persists in the index; a restart reads nothing."""
+    folder, path = drop_with_one(tmp_path)
+    (folder / f"{JUNK_REF}.zip.age").write_bytes(b"junk")  # a missing signature: listed without reading it
+    reads = _count_reads(monkeypatch)
+    index = InboxIndex(tmp_path / "index.json")
+    first = scan(folder, school_profile(), memory=index.scans)
+    assert sorted(reads) == sorted([path, folder / f"{JUNK_REF}.zip.age"])
+    index.save()
+    reads.clear()
+    again = InboxIndex.load(tmp_path / "index.json")  # the next start of the app
+    seen: list[tuple[str, int, int]] = []
+    second = scan(folder, school_profile(), memory=again.scans, progress=lambda e, d, n: seen.append((e.ref, d, n)))
+    assert reads == []
+    assert second == first  # the same digest, origin, signer principal and name, rebuilt from the profile
+    assert sorted(seen) == sorted(
+        [(e.ref, i, 2) for e, i in zip(sorted(first, key=lambda e: e.ref), (1, 2), strict=True)]
+    )
+    text = (tmp_path / "index.json").read_text(encoding="utf-8")
+    for personal in (first[0].ref, first[1].ref, staff().card.principal, staff().card.name):
+        assert personal not in text
+
+
+def test_a_changed_bundle_or_profile_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, path = drop_with_one(tmp_path)
+    reads = _count_reads(monkeypatch)
+    memory: dict[str, object] = {}
+    scan(folder, school_profile(), memory=memory)  # type: ignore[arg-type]
+    assert reads == [path]
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    [entry] = scan(folder, school_profile(), memory=memory)  # type: ignore[arg-type]
+    assert reads == [path, path]
+    assert entry.origin.state is OriginState.VERIFIED
+    assert len(memory) == 1  # the old file's record is forgotten
+    [legacy] = scan(folder, legacy_profile(), memory=memory)  # the same signers: the same verdict, no read
+    assert reads == [path, path]
+    assert legacy.origin.name == ""  # the signer is named from the profile given, as a fresh check would
+    without_jane = Profile(school="Example Academy", reviewers=(dsl().card, head().card), staff=())
+    [refused] = scan(folder, without_jane, memory=memory)  # another signer list: checked again
+    assert reads == [path, path, path]
+    assert refused.origin.state is OriginState.FAILED
+    path.unlink()
+    assert scan(folder, school_profile(), memory=memory) == []  # type: ignore[arg-type]
+    assert memory == {}

@@ -46,6 +46,7 @@ def reviewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
     app = ReviewerApp(ws, lock)
     qtbot.addWidget(app.window)
     lock.session.accept_identity(dsl())
+    qtbot.waitUntil(lambda: not app.review.scanning, timeout=20000)  # the first scan runs on a worker (issue 16)
     return app, sealed
 
 
@@ -295,6 +296,7 @@ def hosted(reviewer, qtbot):  # type: ignore[no-untyped-def]
     window = QtMainWindow(QWidget(), QWidget())
     qtbot.addWidget(window)
     page = ReviewerApp(app.workspace, app.lock, host=window)
+    qtbot.waitUntil(lambda: not page.review.scanning, timeout=20000)
     return page, window, sealed
 
 
@@ -337,7 +339,7 @@ def test_a_damaged_bundle_leads_the_heading_selection_and_status(hosted, qtbot) 
     qtbot.waitUntil(lambda: page.banner.state == "failed", timeout=20000)
     assert page.banner.headline_label.text() == "This bundle has been altered or damaged and cannot be trusted."
     assert page.window.heading.text().startswith(bad.name)
-    assert page.inbox.current_path() == bad
+    qtbot.waitUntil(lambda: page.inbox.current_path() == bad, timeout=20000)  # once the rescan listed it
     assert "Checking" not in window.statusBar().currentMessage()
     assert bad.name in window.statusBar().currentMessage()
 
@@ -373,3 +375,55 @@ def test_opening_a_bundle_of_the_drop_folder_writes_a_receipt(reviewer, qtbot, t
     receipt = share.find_receipt(drop, sealed.ref, sealed.result.sha256, app.profile)
     assert receipt is not None
     assert receipt.principal == dsl().card.principal
+
+
+def test_the_drop_folder_is_scanned_off_the_ui_thread_and_remembered_across_restarts(
+    reviewer, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, point 7: the scan runs on a worker and lists bundles as they are checked; a restart reads none."""
+    import threading
+
+    from evidence.review import inbox as inbox_core
+
+    app, sealed = reviewer
+    drop = sealed.result.path.parent
+    more = make_sealed(drop.parent / "more", items=1, profile=app.profile, title="Another incident")
+    for path in (more.result.path, more.result.signature_path):
+        path.rename(drop / path.name)
+    threads: list[str] = []
+    real = inbox_core.read_entry
+
+    def counted(path: Path, profile: Profile) -> inbox_core.InboxEntry | None:
+        threads.append(threading.current_thread().name)
+        return real(path, profile)
+
+    monkeypatch.setattr(inbox_core, "read_entry", counted)
+    listed: list[Path] = []
+    app.review._scan_signals.entry.connect(lambda entry, _d, _n: listed.append(entry.path))
+    with qtbot.waitSignal(app.review.scan_done, timeout=20000):
+        app.review.refresh()
+    assert len(threads) == 1  # only the new bundle is read, and on a worker
+    assert threading.main_thread().name not in threads
+    assert sorted(listed) == sorted([sealed.result.path, drop / more.result.path.name])
+    assert app.inbox.tree.topLevelItemCount() == 2
+    threads.clear()
+    again = ReviewerApp(app.workspace, app.lock)  # the next start of the app: a fresh index loaded from disk
+    qtbot.addWidget(again.window)
+    qtbot.waitUntil(lambda: not again.review.scanning, timeout=20000)
+    assert threads == []
+    assert again.inbox.tree.topLevelItemCount() == 2
+    assert {e.origin.state.value for e in again.inbox.entries} == {"verified"}
+
+
+def test_thumbnails_come_from_the_bundle_file_on_a_worker(reviewer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, point 1: an opened bundle holds no image; the thumbnails are read from its file in one pass."""
+    app, sealed = reviewer
+    open_and_wait(qtbot, app, sealed.result.path)
+    verified = app.review.current
+    assert verified is not None
+    assert isinstance(verified.zip_source, bundle.ZipSource)
+    assert not any(name.endswith(".png") for name in verified.bag._held)
+    qtbot.waitUntil(lambda: app.items.missing_thumbnails() == [], timeout=20000)
+    assert all(app.items.tiles[i.seq].thumbnail is not None for i in verified.items)
+    app.open_item(verified.items[-1].seq)  # the viewer fetches the image on demand
+    assert app.viewer.isVisible()
