@@ -9,7 +9,10 @@ step then runs in a fresh subprocess of this script, which times only the step a
 - **verify**: ``evidence.bundle.seal.verify_file`` on that bundle (origin signature, decrypt, every check);
 - **open**: ``verify_file`` and then every item's bytes, as the reviewer app does for its thumbnails;
 - **review**: ``review.record_action`` (issue 15's publishing: verify revision 1, stream revision 2 into the drop
-  folder with no replace, read it back and verify it).
+  folder with no replace, read it back and verify it);
+- **export**: ``verify_file`` and then ``evidence.police.export.export_police`` with a pack encrypted to a recipient:
+  ``REF.zip``, the unpacked bag, ``SHA256SUMS`` and its signature, read back, then the ``.zip.age`` pack (the
+  report PDF is a small stand-in: drawing it is Qt's work on the previews, not the bundle's size).
 
 Peers, on the same bytes: **seal peer** = ``sha256sum`` over the bag's payload files + ``age -e -r R`` over the
 zip; **verify peer** = ``age -d -i KEY`` over the bundle + ``sha256sum -c manifest-sha256.txt`` in the extracted
@@ -43,7 +46,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CASES = [(40, 1), (40, 10), (40, 100), (40, 1000), (1000, 250), (1900, 475)]
 """(total MB, items): the item axis at 40 MB, then the size axis at 4 MB items up to the largest bundle the 2 GiB cap
 lets through (a 4 GB bundle is refused by that cap; see RESULTS.md)."""
-STEPS = ("idle", "seal", "verify", "open", "review")
+STEPS = ("idle", "seal", "verify", "open", "review", "export")
 
 
 def random_items(total: int, count: int) -> Iterator[tuple[bytes, str | None, int, int]]:
@@ -77,6 +80,20 @@ def child(mode: str, work: Path, ref: str) -> None:
                 pass
         elif mode == "review":
             review.record_action(work / "out", ref, identity, profile, review.ReviewAction.NOTE, "bench")
+        elif mode == "export":
+            from evidence.police import export
+
+            verified = verify_file(bundle_path, identity, profile)
+            export.export_police(
+                verified,
+                work / "export",
+                report_pdf=b"%PDF-1.4 stand-in",
+                exported_by="Bench",
+                officer_reference="BENCH/1",
+                exported_utc="2026-01-01T00:00:00Z",
+                signer=identity,
+                pack_recipient=identity.card.recipient,
+            )
         elapsed = time.perf_counter() - start
     print(json.dumps({"mode": mode, "seconds": elapsed, "peak": vm_hwm_bytes()}), flush=True)
 
@@ -137,11 +154,13 @@ def run(quick: bool, cases: list[tuple[int, int]] | None = None, runs: int = 3) 
             "peer",
             "open",
             "review",
+            "export",
             "idle RSS",
             "seal RSS",
             "verify RSS",
             "open RSS",
             "review RSS",
+            "export RSS",
             "peer seal RSS",
             "peer verify RSS",
         ],
@@ -159,8 +178,9 @@ def run(quick: bool, cases: list[tuple[int, int]] | None = None, runs: int = 3) 
             shutil.copy(work / "vault.sqlite3", work / "vault.pristine")
             got: dict[str, list[tuple[float, int]]] = {s: [] for s in STEPS}
             for _ in range(runs):
-                progress(f"scaling: {total_mb} MB x {count}: seal, verify, open, review")
+                progress(f"scaling: {total_mb} MB x {count}: seal, verify, open, review, export")
                 shutil.rmtree(work / "out", ignore_errors=True)
+                shutil.rmtree(work / "export", ignore_errors=True)
                 shutil.copy(work / "vault.pristine", work / "vault.sqlite3")
                 for step in STEPS:
                     got[step].append(run_child(step, work, ref))
@@ -184,11 +204,13 @@ def run(quick: bool, cases: list[tuple[int, int]] | None = None, runs: int = 3) 
                 f"{row['peer verify'][0]:.2f} s",
                 f"{row['open'][0]:.2f} s",
                 f"{row['review'][0]:.2f} s",
+                f"{row['export'][0]:.2f} s",
                 f"{row['idle'][1] / MIB:.0f} MiB",
                 f"{row['seal'][1] / MIB:.0f} MiB",
                 f"{row['verify'][1] / MIB:.0f} MiB",
                 f"{row['open'][1] / MIB:.0f} MiB",
                 f"{row['review'][1] / MIB:.0f} MiB",
+                f"{row['export'][1] / MIB:.0f} MiB",
                 f"{row['peer seal'][1] / MIB:.0f} MiB",
                 f"{row['peer verify'][1] / MIB:.0f} MiB",
             )
@@ -223,7 +245,7 @@ def _targets(results: dict[tuple[int, int], dict[str, tuple[float, int]]]) -> Ta
             f"≥ {target}x",
             "met" if ok else "MISSED",
         )
-    for step in ("seal", "verify", "open", "review"):
+    for step in ("seal", "verify", "open", "review", "export"):
         growth = (large[step][1] - small[step][1]) / MIB
         table.add(f"{step} RSS growth", f"{growth:+.0f} MiB", "", "", "≤ +64 MiB", "met" if growth <= 64 else "MISSED")
     return table

@@ -454,9 +454,11 @@ class ZipWriter:
         self._next = 0
         self._offset = 0
         self._central = bytearray()
+        self._feeding = ("", 0)  # the member begin() started, and how many of its bytes are still to come
 
     def add(self, name: str, data: bytes | bytearray | memoryview, crc: int | None = None) -> None:
         """Write the next member: its local header, then ``data`` (its CRC-32 is computed unless given)."""
+        self._check_fed()
         if self._next >= len(self._plan) or self._plan[self._next] != (name, len(data)):
             raise _fail(f"member {_show(name)} ({len(data)} bytes) is not the next one planned", name)
         self._next += 1
@@ -468,8 +470,42 @@ class ZipWriter:
         self._central += _CENTRAL.pack(_CENTRAL_SIG, _MADE_BY, *common, 0, 0, 0, 0, _REGULAR_0644, self._offset) + raw
         self._offset += _LOCAL.size + len(raw) + size
 
+    def begin(self, name: str, size: int, crc: int) -> None:
+        """Start the next member, whose size and CRC-32 are known before its first byte; :meth:`feed` its bytes.
+
+        For a member too large to hold (a police export's copy of the bundle zip): the caller took ``crc`` and
+        ``size`` when it wrote the bytes it now reads back, and checks its own digest of them as they pass.
+
+        Raises:
+            BundleError: the member is not the next one planned, or the one before it was not fed whole.
+        """
+        self._check_fed()
+        if self._next >= len(self._plan) or self._plan[self._next] != (name, size):
+            raise _fail(f"member {_show(name)} ({size} bytes) is not the next one planned", name)
+        self._next += 1
+        raw = name.encode("ascii")
+        common = (_NEEDED, 0, 0, _DOS_TIME, _DOS_DATE, crc, size, size, len(raw))
+        self._out.write(_LOCAL.pack(_LOCAL_SIG, *common, 0) + raw)
+        self._central += _CENTRAL.pack(_CENTRAL_SIG, _MADE_BY, *common, 0, 0, 0, 0, _REGULAR_0644, self._offset) + raw
+        self._offset += _LOCAL.size + len(raw) + size
+        self._feeding = (name, size)
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Write the next bytes of the member :meth:`begin` started (never more than its size in all)."""
+        name, left = self._feeding
+        if len(data) > left:
+            raise _fail(f"member {_show(name)} is longer than planned", name)
+        self._out.write(data)
+        self._feeding = (name, left - len(data))
+
+    def _check_fed(self) -> None:
+        name, left = self._feeding
+        if left:
+            raise _fail(f"member {_show(name)} is {left} bytes short of its planned size", name)
+
     def finish(self) -> None:
         """Write the central directory and the end record, once every planned member was added."""
+        self._check_fed()
         if self._next != len(self._plan):
             raise _fail(f"{len(self._plan) - self._next} planned members were never written")
         count = len(self._plan)

@@ -305,10 +305,15 @@ class ZipSource:
                 raise _fail("payload hash", "changed since the bundle was verified", name.split("/", 1)[-1])
 
         gate = safezip.ZipStreamReader(max_bytes=MAX_BUNDLE_BYTES, keep=lambda _n: False, on_member=check)
+        write_errors: list[BaseException] = []
 
         def sink(data: bytes) -> None:
             gate.write(data)
-            out.write(data)
+            try:
+                out.write(data)
+            except BaseException as e:
+                write_errors.append(e)  # the caller's disk, not the bundle: it propagates as it is
+                raise
 
         try:
             with self._reopen() as f:
@@ -316,6 +321,8 @@ class ZipSource:
             names = [m.name for m in gate.finish()]
         except BaseException as e:
             gate.discard()
+            if write_errors and e is write_errors[0]:
+                raise
             failure = _decrypt_failure(e)
             if failure is None:
                 raise

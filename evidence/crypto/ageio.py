@@ -315,6 +315,15 @@ def _recipients(recipients: Sequence[str]) -> list[object]:
     return list(parsed.values())
 
 
+def check_recipients(recipients: Sequence[str]) -> None:
+    """Check that ``recipients`` are usable ``age1…`` X25519 recipients, before anything is written for them.
+
+    Raises:
+        UsageError: none, or one is not an age X25519 recipient.
+    """
+    _recipients(recipients)
+
+
 def _identities(identities: Sequence[str]) -> list[object]:
     if isinstance(identities, str):
         raise UsageError("identities must be a sequence of AGE-SECRET-KEY-1… strings, not one string")

@@ -2,7 +2,7 @@
 
 Harassment is a course of conduct, two or more occasions (Protection from Harassment Act 1997), so the police need
 the occasions together. The pack defends against two things. **A pack that changes the evidence or its checks**:
-every incident is exported exactly as a single export is (:func:`evidence.police.export.export_contents`: the
+every incident is exported exactly as a single export is (:func:`evidence.police.export.write_export`: the
 bundle's zip byte for byte, its bag unpacked, its report, statement, ``VERIFY.txt`` and signed ``SHA256SUMS``) into
 its own ``REF-police-export/`` folder, so the officer checks each one with the same stock-tool procedure as any
 single export; nothing of one bundle is merged into another. **A timeline that overstates**: the timeline page
@@ -27,10 +27,7 @@ into place; a failure leaves nothing.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,13 +37,13 @@ from evidence.bundle.layout import ROOT_PUB
 from evidence.case.incident import check_ref
 from evidence.case.search import fold
 from evidence.core.errors import UsageError
-from evidence.core.fsutil import fsync_dir
 from evidence.core.text import clean_line
 from evidence.crypto import ageio
 from evidence.crypto.keys import Identity
 from evidence.crypto.namespaces import EXPORT_NAMESPACE
 from evidence.police import export, report
 from evidence.police.report import Report
+from evidence.police.staging import sums_text
 from evidence.review import casework, timeline
 
 CONDUCT_SUFFIX = "-course-of-conduct"
@@ -392,24 +389,29 @@ def verify_txt(conduct: Conduct) -> str:
 # -- the pack -------------------------------------------------------------------------------------------------------
 
 
-def conduct_contents(
+def write_conduct(
     conduct: Conduct,
     bundles: Sequence[bundle.VerifiedBundle],
+    staged: export.StagedFolder,
     *,
     report_pdfs: Mapping[str, bytes],
     conduct_pdf: bytes,
     signer: Identity,
-) -> dict[str, bytes]:
-    """Every file of the pack: relative name → bytes. Pure but for the signatures.
+) -> None:
+    """Write every file of the pack into ``staged``, one incident after another, streaming (see
+    :func:`evidence.police.export.write_export`), then the pack's own files and its signed ``SHA256SUMS``.
 
     Raises:
-        UsageError: ``signer`` may not sign one of the bundles' exports.
+        UsageError: ``signer`` may not sign one of the bundles' exports (checked before anything is written).
     """
+    for v in bundles:  # the signer must be a reviewer in every bundle's latest school profile
+        export.check_export_signer(v, signer)
     by_ref = {v.ref: v for v in bundles}
-    files: dict[str, bytes] = {}
     for rep, o in zip(conduct.reports, conduct.occasions, strict=True):
-        inner = export.export_contents(
+        export.write_export(
             by_ref[rep.ref],
+            staged,
+            prefix=f"{o.folder}/",
             report_pdf=report_pdfs[rep.ref],
             exported_by=conduct.exported_by,
             officer_reference=conduct.officer_reference,
@@ -417,15 +419,13 @@ def conduct_contents(
             signer=signer,
             first_exhibit=rep.exhibits[0].number if rep.exhibits else 1,
         )
-        files.update({f"{o.folder}/{name}": data for name, data in inner.items()})
-    files[CONDUCT_PDF] = conduct_pdf
-    files[TIMELINE_TXT] = timeline_text(conduct).encode("utf-8")
-    files[STATEMENT] = statement_text(conduct, name=signer.card.name, principal=signer.card.principal).encode("utf-8")
-    files[VERIFY_TXT] = verify_txt(conduct).encode("utf-8")
-    files[SUMS] = export.sha256sums(files)
-    for v in bundles:  # the signer must be a reviewer in every bundle's latest school profile
-        files[SUMS_SIG] = export.export_signature(files[SUMS], v, signer)
-    return files
+    staged.add(CONDUCT_PDF, conduct_pdf)
+    staged.add(TIMELINE_TXT, timeline_text(conduct).encode("utf-8"))
+    staged.add(STATEMENT, statement_text(conduct, name=signer.card.name, principal=signer.card.principal).encode())
+    staged.add(VERIFY_TXT, verify_txt(conduct).encode("utf-8"))
+    sums = sums_text(dict(staged.digests), (SUMS, SUMS_SIG))
+    staged.add(SUMS, sums)
+    staged.add(SUMS_SIG, export.export_signature(sums, bundles[0], signer))
 
 
 @dataclass(frozen=True)
@@ -457,46 +457,17 @@ def export_conduct(
     """
     if pack_recipient is not None and pack_passphrase is not None:
         raise UsageError("encrypt the pack to a recipient or with a passphrase, not both")
-    folder = out_dir / conduct.name
-    pack_path = out_dir / f"{conduct.name}{export.PACK_SUFFIX}" if (pack_recipient or pack_passphrase) else None
-    for existing in (folder, pack_path):
-        if existing is not None and (existing.exists() or existing.is_symlink()):
-            raise UsageError(f"{existing}: already exists; refusing to overwrite an earlier export")
-    files = conduct_contents(conduct, bundles, report_pdfs=report_pdfs, conduct_pdf=conduct_pdf, signer=signer)
-    pack = None
-    if pack_recipient is not None:
-        pack = ageio.encrypt(export.pack_zip(folder.name, files), [pack_recipient])
-    elif pack_passphrase is not None:
-        pack = ageio.encrypt_with_passphrase(export.pack_zip(folder.name, files), pack_passphrase)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise export.ExportError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from e
-    token = secrets.token_hex(6)
-    tmp_dir = out_dir / f"{export.TEMP_PREFIX}{token}-{folder.name}"
-    tmp_pack = out_dir / f"{export.TEMP_PREFIX}{token}-{folder.name}{export.PACK_SUFFIX}"
-    placed: list[Path] = []
-    try:
-        export._write_tree(tmp_dir, files)
-        if pack is not None and pack_path is not None:
-            export._write_file(tmp_pack, pack)
-            export._rename(tmp_pack, pack_path)
-            placed.append(pack_path)
-        export._rename(tmp_dir, folder)
-        placed.append(folder)
-        with contextlib.suppress(OSError):
-            fsync_dir(out_dir)
-    except BaseException as e:
-        export._remove(tmp_dir)
-        export._remove(tmp_pack)
-        for path in placed:
-            export._remove(path)
-        if isinstance(e, OSError):
-            raise export.ExportError(f"{out_dir}: cannot write the pack: {e.strerror or e}") from e
-        raise
+    if pack_recipient:
+        ageio.check_recipients([pack_recipient])
+    with export.StagedFolder(out_dir, conduct.name, pack=bool(pack_recipient or pack_passphrase)) as staged:
+        write_conduct(conduct, bundles, staged, report_pdfs=report_pdfs, conduct_pdf=conduct_pdf, signer=signer)
+        staged.check()
+        if staged.pack_path is not None:
+            staged.write_pack(recipient=pack_recipient or None, passphrase=None if pack_recipient else pack_passphrase)
+        staged.publish()
     return ConductResult(
-        folder=folder,
-        files={n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n not in (SUMS, SUMS_SIG)},
-        pack_path=pack_path,
-        pack_sha256=hashlib.sha256(pack).hexdigest() if pack is not None else None,
+        folder=staged.folder,
+        files={n: d for n, d in staged.digests.items() if n not in (SUMS, SUMS_SIG)},
+        pack_path=staged.pack_path,
+        pack_sha256=staged.pack_sha256,
     )

@@ -14,11 +14,12 @@ and, when asked for, ``out_dir/REF-police-export.zip.age`` beside it: the whole 
 zip (:func:`evidence.bundle.safezip.write_zip`, names ``REF-police-export/…``) encrypted with age to a recipient or a
 passphrase, for sending.
 
-The export is plaintext on purpose: it is what the officer receives. Nothing else is: everything is built in
-memory first (the pack is encrypted before anything touches the disk), then written into a hidden temporary
-folder beside the target, read back and checked, and renamed into place only when complete. A failure removes the
-temporary folder, so it leaves nothing behind; only a crash or power cut in the middle can leave a
-``.ec-export-…`` folder, which holds part of an export and nothing else.
+The export is plaintext on purpose: it is what the officer receives. It is written as a stream, in memory bounded
+by one image (:mod:`evidence.police.staging`): into a hidden temporary folder beside the target, each file hashed
+once as it is written, then read back and checked, the pack (if any) made from those checked files, and both
+renamed into place only when complete. A failure removes everything it wrote, so it leaves nothing behind; only a
+crash or power cut in the middle can leave a ``.ec-export-…`` folder, which holds part of an export and nothing
+else.
 
 The bag is unpacked without ``extractall``: every name was checked when the bundle was verified, and is checked
 again here (:func:`evidence.bundle.safezip.check_member_name`) before a path is built from it.
@@ -32,13 +33,8 @@ FOLDER``.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
-import os
 import re
-import secrets
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,17 +43,33 @@ from evidence import bundle
 from evidence.bundle import safezip
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
-from evidence.core.errors import BundleError, EvidenceError, SignatureError, UnsafeFileError, UsageError
-from evidence.core.fsutil import fsync_dir
-from evidence.core.safefile import read_regular
+from evidence.core.errors import BundleError, SignatureError, UnsafeFileError, UsageError
+from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
 from evidence.crypto import ageio, sshsig
 from evidence.crypto.keys import Identity
 from evidence.crypto.namespaces import EXPORT_NAMESPACE
-from evidence.police import report
+from evidence.police import report, staging
+from evidence.police.staging import TEMP_PREFIX, ExportError, StagedFolder, sums_text
+
+__all__ = [
+    "EXPORT_SUFFIX",
+    "PACK_SUFFIX",
+    "TEMP_PREFIX",
+    "CheckedExport",
+    "ExportError",
+    "ExportResult",
+    "StagedFolder",
+    "check_export_signer",
+    "export_police",
+    "export_signature",
+    "sha256sums",
+    "verify_export",
+    "write_export",
+]
 
 EXPORT_SUFFIX = "-police-export"
-PACK_SUFFIX = ".zip.age"
+PACK_SUFFIX = staging.PACK_SUFFIX
 REPORT_PDF = "report.pdf"
 STATEMENT = "statement-draft.txt"
 VERIFY_TXT = "VERIFY.txt"
@@ -66,12 +78,7 @@ SUMS_SIG = report.EXPORT_SUMS_SIG
 MAX_SUMS_BYTES = 16 * 1024 * 1024
 MAX_SIG_BYTES = 64 * 1024
 _SUMS_LINE = re.compile(r"^([0-9a-f]{64})  ([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*)$")
-TEMP_PREFIX = ".ec-export-"
-"""Prefix of the temporary folder and pack an export is built in (a crash may leave one behind)."""
-
-
-class ExportError(EvidenceError):
-    """The export could not be written (nothing was left behind)."""
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -111,8 +118,8 @@ def sha256sums(files: Mapping[str, bytes]) -> bytes:
     return "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in names).encode("utf-8")
 
 
-def export_signature(sums: bytes, verified: bundle.VerifiedBundle, signer: Identity) -> bytes:
-    """``SHA256SUMS.sig``: ``signer``'s SSHSIG over ``sums`` in the export namespace.
+def check_export_signer(verified: bundle.VerifiedBundle, signer: Identity) -> None:
+    """Check that ``signer`` may sign this bundle's export, before anything is written.
 
     Raises:
         UsageError: the bundle carries a trust path and ``signer`` is not a reviewer in its latest profile version
@@ -126,28 +133,43 @@ def export_signature(sums: bytes, verified: bundle.VerifiedBundle, signer: Ident
                 f"{signer.card.principal} is not a reviewer in version {latest.profile_version} of the bundle's "
                 "school profile, so cannot sign a police export"
             )
+
+
+def export_signature(sums: bytes, verified: bundle.VerifiedBundle, signer: Identity) -> bytes:
+    """``SHA256SUMS.sig``: ``signer``'s SSHSIG over ``sums`` in the export namespace.
+
+    Raises:
+        UsageError: ``signer`` may not sign this bundle's export (:func:`check_export_signer`).
+    """
+    check_export_signer(verified, signer)
     return signer.sign(sums, EXPORT_NAMESPACE).encode("ascii")
 
 
-def export_contents(
+def write_export(
     verified: bundle.VerifiedBundle,
+    staged: StagedFolder,
     *,
+    prefix: str = "",
     report_pdf: bytes,
     exported_by: str,
     officer_reference: str,
     exported_utc: str,
     signer: Identity,
     first_exhibit: int = 1,
-) -> dict[str, bytes]:
-    """Every file of the export folder: relative name (``/``-separated) → bytes. Pure but for the signature.
+) -> None:
+    """Write every file of one export into ``staged`` under ``prefix`` (``""``, or a folder name and ``/``).
 
-    ``first_exhibit`` numbers the first exhibit (see :func:`evidence.police.report.build_report`).
+    The bundle is decrypted twice, streaming: once into ``REF.zip`` (byte for byte, each member checked against
+    what verification saw) and once into the unpacked ``REF/``, one image at a time. ``first_exhibit`` numbers the
+    first exhibit (see :func:`evidence.police.report.build_report`).
 
     Raises:
-        BundleError: a bag member's name is not safe (it cannot be, for a verified bundle).
+        BundleError: the bundle file changed since it was verified, or a name is not safe (it cannot be, for a
+            verified bundle).
         UsageError: ``signer`` may not sign this bundle's export.
     """
     ref = check_ref(verified.ref)
+    check_export_signer(verified, signer)
     rep = report.build_report(
         verified,
         exported_by=exported_by,
@@ -156,23 +178,17 @@ def export_contents(
         exporter=signer.card.principal,
         first_exhibit=first_exhibit,
     )
-    files: dict[str, bytes] = {f"{ref}.zip": verified.zip_bytes}
+    staged.add_stream(f"{prefix}{ref}.zip", verified.copy_zip)
     for name, data in verified.bag.items():  # one pass over the bundle (images are fetched, not held)
         safezip.check_member_name(name)
-        files[f"{ref}/{name}"] = data
-    files[REPORT_PDF] = report_pdf
-    files[STATEMENT] = report.statement_text(rep).encode("utf-8")
-    files[VERIFY_TXT] = report.verify_txt(rep).encode("utf-8")
-    files[SUMS] = sha256sums(files)
-    files[SUMS_SIG] = export_signature(files[SUMS], verified, signer)
-    return files
-
-
-def pack_zip(folder_name: str, files: Mapping[str, bytes]) -> bytes:
-    """The folder as a deterministic STORED zip, every name under ``folder_name/``."""
-    out = io.BytesIO()
-    safezip.write_zip(((f"{folder_name}/{n}", files[n]) for n in sorted(files)), out)
-    return out.getvalue()
+        staged.add(f"{prefix}{ref}/{name}", data)
+    staged.add(prefix + REPORT_PDF, report_pdf)
+    staged.add(prefix + STATEMENT, report.statement_text(rep).encode("utf-8"))
+    staged.add(prefix + VERIFY_TXT, report.verify_txt(rep).encode("utf-8"))
+    mine = {n[len(prefix) :]: d for n, d in staged.digests.items() if n.startswith(prefix)}
+    sums = sums_text(mine, (SUMS, SUMS_SIG))
+    staged.add(prefix + SUMS, sums)
+    staged.add(prefix + SUMS_SIG, export_signature(sums, verified, signer))
 
 
 def export_police(
@@ -211,50 +227,28 @@ def export_police(
     ref = check_ref(verified.ref)
     if pack_recipient is not None and pack_passphrase is not None:
         raise UsageError("encrypt the pack to a recipient or with a passphrase, not both")
-    folder = out_dir / f"{ref}{EXPORT_SUFFIX}"
-    pack_path = out_dir / f"{folder.name}{PACK_SUFFIX}" if (pack_recipient or pack_passphrase is not None) else None
-    for existing in (folder, pack_path):
-        if existing is not None and (existing.exists() or existing.is_symlink()):
-            raise UsageError(f"{existing}: already exists; refusing to overwrite an earlier export")
-    files = export_contents(
-        verified,
-        report_pdf=report_pdf,
-        exported_by=exported_by,
-        officer_reference=officer_reference,
-        exported_utc=exported_utc,
-        signer=signer,
-    )
-    pack: bytes | None = None
-    if pack_recipient is not None:
-        pack = ageio.encrypt(pack_zip(folder.name, files), [pack_recipient])
-    elif pack_passphrase is not None:
-        pack = ageio.encrypt_with_passphrase(pack_zip(folder.name, files), pack_passphrase)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ExportError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from e
-    token = secrets.token_hex(6)
-    tmp_dir = out_dir / f"{TEMP_PREFIX}{token}-{folder.name}"
-    tmp_pack = out_dir / f"{TEMP_PREFIX}{token}-{folder.name}{PACK_SUFFIX}"
-    placed: list[Path] = []
-    try:
-        _write_tree(tmp_dir, files)
-        if pack is not None and pack_path is not None:
-            _write_file(tmp_pack, pack)
-            _rename(tmp_pack, pack_path)
-            placed.append(pack_path)
-        _rename(tmp_dir, folder)
-        placed.append(folder)
-        with contextlib.suppress(OSError):
-            fsync_dir(out_dir)
-    except BaseException as e:
-        _remove(tmp_dir)
-        _remove(tmp_pack)
-        for path in placed:
-            _remove(path)
-        if isinstance(e, OSError):
-            raise ExportError(f"{out_dir}: cannot write the police export: {e.strerror or e}") from e
-        raise
+    if pack_recipient:
+        ageio.check_recipients([pack_recipient])
+    if pack_passphrase is not None and not pack_passphrase:
+        raise UsageError("the passphrase must not be empty")
+    check_export_signer(verified, signer)
+    with StagedFolder(
+        out_dir, f"{ref}{EXPORT_SUFFIX}", pack=bool(pack_recipient or pack_passphrase is not None)
+    ) as staged:
+        write_export(
+            verified,
+            staged,
+            report_pdf=report_pdf,
+            exported_by=exported_by,
+            officer_reference=officer_reference,
+            exported_utc=exported_utc,
+            signer=signer,
+        )
+        staged.check()
+        if staged.pack_path is not None:
+            staged.write_pack(recipient=pack_recipient or None, passphrase=pack_passphrase)
+        staged.publish()
+    folder = staged.folder
     return ExportResult(
         folder=folder,
         zip_path=folder / f"{ref}.zip",
@@ -263,55 +257,11 @@ def export_police(
         statement_path=folder / STATEMENT,
         verify_path=folder / VERIFY_TXT,
         sums_path=folder / SUMS,
-        files={n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n not in (SUMS, SUMS_SIG)},
+        files={n: d for n, d in staged.digests.items() if n not in (SUMS, SUMS_SIG)},
         sums_sig_path=folder / SUMS_SIG,
-        pack_path=pack_path,
-        pack_sha256=hashlib.sha256(pack).hexdigest() if pack is not None else None,
+        pack_path=staged.pack_path,
+        pack_sha256=staged.pack_sha256,
     )
-
-
-def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
-    """Create ``root`` (it must not exist) and write ``files`` under it, then read every file back and check it."""
-    root.mkdir(mode=0o700)
-    dirs = {root}
-    for name in sorted(files):
-        parts = name.split("/")
-        target = root.joinpath(*parts)
-        for i in range(1, len(parts)):
-            d = root.joinpath(*parts[:i])
-            if d not in dirs:
-                d.mkdir(mode=0o700)
-                dirs.add(d)
-        _write_file(target, files[name])
-    for name in sorted(files):
-        if root.joinpath(*name.split("/")).read_bytes() != files[name]:
-            raise OSError(f"{name} reads back differently from what was written")
-    for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
-        fsync_dir(d)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    """Write a new file (never over an existing one), flushed to disk."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _rename(src: Path, dst: Path) -> None:
-    """Rename, refusing to replace anything that appeared at ``dst`` meanwhile."""
-    if dst.exists() or dst.is_symlink():
-        raise UsageError(f"{dst}: appeared while the export was being written; refusing to overwrite it")
-    os.rename(src, dst)  # POSIX would replace an empty directory here; the check above rules that out
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        elif path.exists() or path.is_symlink():
-            path.unlink()
 
 
 # -- checking a pack -------------------------------------------------------------------------------------------------
@@ -346,6 +296,20 @@ def _read(path: Path, max_bytes: int, what: str, check: str, member: str) -> byt
         raise _fail(check, clean_line(e, limit=300), member) from e
 
 
+def _file_sha256(path: Path, member: str) -> str:
+    """SHA-256 hex of a regular file of at most the bundle cap, read in chunks."""
+    digest = hashlib.sha256()
+    try:
+        with open_regular(path, max_bytes=bundle.MAX_BUNDLE_BYTES, what="file") as f:
+            while chunk := f.read(_CHUNK):
+                digest.update(chunk)
+    except UnsafeFileError as e:
+        raise _fail("export files", clean_line(e, limit=300), member) from e
+    except OSError as e:
+        raise _fail("export files", f"cannot read it: {e.strerror or e}", member) from e
+    return digest.hexdigest()
+
+
 def verify_export(folder: Path, profile: Profile | None, *, root_fingerprint: str) -> CheckedExport:
     """Check a police export folder as its ``VERIFY.txt`` tells the officer to, anchored to ``root_fingerprint``.
 
@@ -375,11 +339,14 @@ def verify_export(folder: Path, profile: Profile | None, *, root_fingerprint: st
         problem = "is in the folder but not in SHA256SUMS" if name in on_disk else "is in SHA256SUMS but missing"
         raise _fail("export files", problem, name)
     for name, digest in listed.items():
-        data = _read(folder.joinpath(*name.split("/")), bundle.MAX_BUNDLE_BYTES, "file", "export files", name)
-        if hashlib.sha256(data).hexdigest() != digest:
+        if _file_sha256(folder.joinpath(*name.split("/")), name) != digest:
             raise _fail("export files", "does not match SHA256SUMS", name)
     unpacked = {n[len(ref) + 1 :]: d for n, d in listed.items() if n.startswith(f"{ref}/")}
-    expected = {n: hashlib.sha256(d).hexdigest() for n, d in verified.bag.items()}
+    expected = (
+        {n: verified.bag.sha256_hex(n) for n in verified.bag}
+        if isinstance(verified.bag, bundle.BagContents)
+        else {n: hashlib.sha256(d).hexdigest() for n, d in verified.bag.items()}
+    )
     if unpacked != expected:
         name = sorted(set(unpacked.items()) ^ set(expected.items()))[0][0]
         raise _fail("export files", f"the folder {ref}/ is not the bag in {ref}.zip", f"{ref}/{name}")

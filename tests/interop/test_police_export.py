@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from bundles import Sealed, dsl, head, make_sealed, school_profile, write_revision
@@ -18,7 +20,7 @@ from evidence import bundle
 from evidence.bundle import safezip
 from evidence.bundle import seal as sealing
 from evidence.core.errors import EvidenceError, UsageError
-from evidence.police import export, report
+from evidence.police import export, report, staging
 from evidence.review.actions import ReviewAction, add_review
 from ui.report_pdf import render_report_pdf
 
@@ -112,9 +114,11 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
         signer=dsl(),
         pack_recipient=recipient,
     )
+    assert isinstance(case.verified.zip_source, bundle.ZipSource)  # read from its file: the streaming path
     ref = case.verified.ref
     folder = out / f"{ref}-police-export"
     assert result.folder == folder
+    assert (folder / f"{ref}.zip").read_bytes() == case.sealed_zip
     assert result.pack_path == out / f"{ref}-police-export.zip.age"
     assert sorted(p.name for p in out.iterdir()) == sorted([folder.name, f"{folder.name}.zip.age"])
     assert sorted(p.name for p in folder.iterdir()) == sorted(
@@ -236,6 +240,10 @@ def test_export_passes_every_stock_tool_check(case: Case, pdf: bytes, tmp_path: 
     unpacked.mkdir()
     _run(["age", "-d", "-i", str(key), "-o", str(unpacked / "pack.zip"), str(result.pack_path)], unpacked)
     assert "No errors detected" in _run(["unzip", "-t", "pack.zip"], unpacked).stdout
+    # the streamed pack is byte for byte the canonical zip of the folder (safezip.write_zip's form)
+    canonical = io.BytesIO()
+    safezip.write_zip(((f"{folder.name}/{n}", d) for n, d in sorted(_tree(folder).items())), canonical)
+    assert (unpacked / "pack.zip").read_bytes() == canonical.getvalue()
     _run(["unzip", "-q", "pack.zip"], unpacked)
     assert _tree(unpacked / folder.name) == _tree(folder)
     _run(["sha256sum", "-c", "SHA256SUMS"], unpacked / folder.name)
@@ -281,14 +289,30 @@ def test_a_failure_half_way_leaves_nothing(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int | str
 ) -> None:
     out = tmp_path / "out"
-    real_write, real_rename = export._write_file, export._rename
-    writes: list[Path] = []
+    real_open, real_rename = staging._open_new, staging._rename
+    opened: list[Path] = []
 
-    def failing_write(path: Path, data: bytes) -> None:
-        writes.append(path)
-        if fail_at == len(writes) or (fail_at == "pack" and path.name.endswith(".zip.age")):
+    class DiskFull(io.BufferedIOBase):
+        """A file on a disk that fills up at its first write, after its name was created."""
+
+        def __init__(self, path: Path) -> None:
+            self._inner = real_open(path)
+
+        def write(self, data: object) -> int:
             raise OSError(28, "No space left on device")
-        real_write(path, data)
+
+        def fileno(self) -> int:
+            return self._inner.fileno()
+
+        def close(self) -> None:
+            self._inner.close()
+            super().close()
+
+    def failing_open(path: Path) -> BinaryIO:
+        opened.append(path)
+        if fail_at == len(opened) or (fail_at == "pack" and path.name.endswith(".zip.age")):
+            return DiskFull(path)  # type: ignore[return-value]
+        return real_open(path)
 
     renames: list[Path] = []
 
@@ -298,15 +322,16 @@ def test_a_failure_half_way_leaves_nothing(
             raise OSError(13, "Permission denied")
         real_rename(src, dst)
 
-    monkeypatch.setattr(export, "_write_file", failing_write)
-    monkeypatch.setattr(export, "_rename", failing_rename)
+    monkeypatch.setattr(staging, "_open_new", failing_open)
+    monkeypatch.setattr(staging, "_rename", failing_rename)
     _, recipient = _age_keygen(tmp_path)
     with pytest.raises(export.ExportError, match="cannot write the police export"):
         _export(case, out, pack_recipient=recipient)
     assert list(out.iterdir()) == []
+    assert isinstance(fail_at, str) or len(opened) == fail_at  # the failure came where it was meant to
     # and with the failure gone, the same export succeeds
-    monkeypatch.setattr(export, "_write_file", real_write)
-    monkeypatch.setattr(export, "_rename", real_rename)
+    monkeypatch.setattr(staging, "_open_new", real_open)
+    monkeypatch.setattr(staging, "_rename", real_rename)
     result = _export(case, out, pack_recipient=recipient)
     assert result.folder.is_dir()
     assert result.pack_path is not None
