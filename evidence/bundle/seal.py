@@ -28,6 +28,7 @@ from evidence.bundle import share, timestamps
 from evidence.case.custody import Action
 from evidence.case.incident import Status
 from evidence.case.profile import Profile
+from evidence.core.background import BackgroundSink
 from evidence.core.errors import BundleError, SignatureError, UnsafeFileError, UsageError, VaultError
 from evidence.core.safefile import open_regular, read_regular
 from evidence.core.text import clean_line
@@ -367,16 +368,26 @@ def read_origin_signature(path: Path) -> bytes:
 
 
 class _HashingReader:
-    """Hands a file to the decryptor and hashes what it read."""
+    """Hands a file to the decryptor and hashes what it read, on a second thread (pyrage holds the GIL)."""
 
     def __init__(self, f: BinaryIO) -> None:
         self._f = f
-        self.sha256 = hashlib.sha256()
+        self._sha256 = hashlib.sha256()
+        self._hasher = BackgroundSink(self._sha256.update, name="bundle-digest")
 
     def read(self, size: int = -1) -> bytes:
         data = self._f.read(size)
-        self.sha256.update(data)
+        self._hasher.write(data)
         return data
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of everything read (waits for the hashing thread)."""
+        self._hasher.close()
+        return self._sha256.hexdigest()
+
+    def abort(self) -> None:
+        """Stop the hashing thread (the read failed)."""
+        self._hasher.abort()
 
 
 @dataclass(frozen=True)
@@ -435,19 +446,23 @@ def check_file(
                 origin = bundle.verify_origin_stream(f, signature, profile)
                 f.seek(0)
             reader = _HashingReader(f)
-            verified = bundle.open_bundle_stream(
-                reader,  # type: ignore[arg-type]
-                [identity.age_secret],
-                profile,
-                root_fingerprint=root_fingerprint,
-                reopen=lambda: open_bundle_file(path),
-            )
+            try:
+                verified = bundle.open_bundle_stream(
+                    reader,  # type: ignore[arg-type]
+                    [identity.age_secret],
+                    profile,
+                    root_fingerprint=root_fingerprint,
+                    reopen=lambda: open_bundle_file(path),
+                )
+                digest = reader.hexdigest()
+            except BaseException:
+                reader.abort()
+                raise
             if signature is not None and origin is None:
                 f.seek(0)
                 origin = bundle.verify_origin_stream(f, signature, _origin_profile(verified))
         except OSError as e:
             raise BundleError(f"unreadable: {clean_line(str(path))}: {e.strerror or e}", check="unreadable") from e
-    digest = reader.sha256.hexdigest()
     if origin is not None and origin.file_sha256_hex != digest:
         raise BundleError(f"origin: {clean_line(str(path))}: the file changed while it was being read", check="origin")
     return CheckedFile(verified, digest, origin)

@@ -64,6 +64,7 @@ from evidence.case.custody import CustodyEntry, parse_jsonl, verify_chain
 from evidence.case.incident import check_ref
 from evidence.case.profile import Profile
 from evidence.case.textlayer import TextLayer, TextLayerError
+from evidence.core.background import BackgroundSink
 from evidence.core.errors import (
     AgeFormatError,
     BundleError,
@@ -501,9 +502,13 @@ def read_bundle_stream(
     if not ageio.is_age_file(head):
         raise _fail("unreadable", "not an age-encrypted bundle")
     sink = safezip.ZipStreamReader(max_bytes=max_bytes, keep=keep)
+    # the zip is parsed and hashed on a second thread while pyrage (which holds the GIL) decrypts the next piece
+    background = BackgroundSink(sink.write, name="bundle-read")
     try:
-        header = ageio.decrypt_stream(_Replay(head, reader), sink.write, identities)  # type: ignore[arg-type]
+        header = ageio.decrypt_stream(_Replay(head, reader), background.write, identities)  # type: ignore[arg-type]
+        background.close()
     except BaseException as e:
+        background.abort()
         sink.discard()  # provisional plaintext of a stream that failed is never released
         failure = _decrypt_failure(e)
         if failure is None:
@@ -1241,12 +1246,13 @@ def verify_origin_stream(
     if not principals:
         raise _fail("origin", f"signed by {sshsig.fingerprint(key)}, who is not a signer in the school profile")
     sha256, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
-    while chunk := reader.read(ORIGIN_READ_CHUNK):
-        size += len(chunk)
-        if size > max_bytes:
-            raise _fail("size cap", f"bundle is larger than {max_bytes} bytes")
-        sha256.update(chunk)
-        sha512.update(chunk)
+    with BackgroundSink(sha256.update, batch=1, name="origin-digest") as other_core:  # both digests at once
+        while chunk := reader.read(ORIGIN_READ_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise _fail("size cap", f"bundle is larger than {max_bytes} bytes")
+            other_core.write(chunk)
+            sha512.update(chunk)
     try:
         sshsig.verify_digest(signature, sha512.digest(), ORIGIN_NAMESPACE)
     except SignatureError as e:
