@@ -410,12 +410,21 @@ def test_a_changed_bundle_or_profile_is_read_again(tmp_path: Path, monkeypatch: 
     assert reads == [path, path]
     assert entry.origin.state is OriginState.VERIFIED
     assert len(memory) == 1  # the old file's record is forgotten
-    [legacy] = scan(folder, legacy_profile(), memory=memory)  # the same signers: the same verdict, no read
+    [newer] = scan(folder, school_profile(version=2), memory=memory)  # the same signers: same verdict, no read
     assert reads == [path, path]
-    assert legacy.origin.name == ""  # the signer is named from the profile given, as a fresh check would
+    assert newer.origin.state is OriginState.VERIFIED
+    # a format-1 profile lists the same people, but its reviewers may not sign disposals (issue 17): another
+    # signer list, so the file is checked again, and the signer is named from the profile given
+    [legacy] = scan(folder, legacy_profile(), memory=memory)
+    assert reads == [path, path, path]
+    assert legacy.origin.state is OriginState.VERIFIED
+    assert legacy.origin.name == ""
+    [again] = scan(folder, legacy_profile(), memory=memory)  # and remembered under that list too
+    assert reads == [path, path, path]
+    assert again.origin.name == ""
     without_jane = Profile(school="Example Academy", reviewers=(dsl().card, head().card), staff=())
     [refused] = scan(folder, without_jane, memory=memory)  # another signer list: checked again
-    assert reads == [path, path, path]
+    assert reads == [path, path, path, path]
     assert refused.origin.state is OriginState.FAILED
     path.unlink()
     assert scan(folder, school_profile(), memory=memory) == []  # type: ignore[arg-type]
