@@ -58,18 +58,23 @@ class RoundTrip:
 
 
 def cli_round_trip(command: Sequence[str], work: Path, x: XServer) -> RoundTrip:
-    """Run identity → profile → incident → region capture → seal → verify with ``command`` in ``work``."""
+    """Run identity → profile → incident → region capture → seal → verify with ``command`` in ``work``.
+
+    The seal decrypts the vault in its helper process however small the incident is (``spawn`` must work in every
+    install, the frozen one included, where the helper is the app's own binary), and must not fall back.
+    """
     work.mkdir(parents=True, exist_ok=True)
     data = work / "data"
     passfile = work / "pass.txt"
     passfile.write_text(PASSPHRASE + "\n")
-    env = clean_env(x.env())
+    env = {**clean_env(x.env()), "EVIDENCE_CAPTURE_SEAL_HELPER_MIN_BYTES": "0"}
 
     def run(*args: str) -> str:
         done = subprocess.run(
             [*command, "--data-dir", str(data), *args], cwd=work, env=env, capture_output=True, text=True, timeout=180
         )
         assert done.returncode == 0, (args, done.stdout, done.stderr)
+        assert "vault reader process unavailable" not in done.stderr, done.stderr
         return done.stdout
 
     out = run("identity", "create", "--name", "Jane Smith", "--principal", "j.smith@school.example", "--role", "staff",

@@ -16,6 +16,7 @@ and the custody log says which.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 from collections.abc import Callable
@@ -35,8 +36,10 @@ from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
 from evidence.crypto import sshsig
 from evidence.crypto.keys import Identity, PublicCard
+from evidence.vault import decryptor
 from evidence.vault import timestamps as queue
-from evidence.vault.store import DeliveryState, Vault, VaultContentReader
+from evidence.vault.decryptor import ContentReader
+from evidence.vault.store import DeliveryState, Vault
 
 
 class LocalCopy(enum.Enum):
@@ -68,7 +71,7 @@ class SealResult:
 
 
 def snapshot(
-    vault: Vault, ref: str, sealer: Identity, profile: Profile, *, stream: VaultContentReader | None = None
+    vault: Vault, ref: str, sealer: Identity, profile: Profile, *, stream: ContentReader | None = None
 ) -> bundle.IncidentSnapshot:
     """Read everything a seal carries from the vault (decrypting with the sealer's key).
 
@@ -116,7 +119,7 @@ def snapshot(
     )
 
 
-def _item_fetch(reader: VaultContentReader, ref: str, seq: int, keys: list[str]) -> Callable[[], bytes]:
+def _item_fetch(reader: ContentReader, ref: str, seq: int, keys: list[str]) -> Callable[[], bytes]:
     """Decrypt one item when the writer reaches it; the writer hashes it (so the vault does not hash it too)."""
     return lambda: reader.item_content(ref, seq, keys, check_digest=False)
 
@@ -143,7 +146,12 @@ def seal_incident(
             timeout_s=queue.SEAL_TIMEOUT_S,
             budget_s=queue.SEAL_BUDGET_S,
         )
-    with vault.content_reader() as reader:  # the images stream from the vault as the writer reaches them
+    with contextlib.ExitStack() as readers:  # the images stream from the vault as the writer reaches them
+        reader: ContentReader | None = None
+        if sum(i.size for i in vault.items(ref) if not i.excluded) >= decryptor.threshold_bytes():
+            reader = readers.enter_context(decryptor.process_reader(vault.path, [sealer.age_secret]))
+        if reader is None:
+            reader = readers.enter_context(vault.content_reader())
         snap = snapshot(vault, ref, sealer, profile, stream=reader)
         sealed_utc = when or utc_now()
         stamp = timestamps.revision_stamper(profile.tsas) if profile.tsas else None

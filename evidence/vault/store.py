@@ -418,10 +418,16 @@ class VaultContentReader:
                 ).fetchone()
             except sqlite3.Error as e:
                 raise VaultError(f"{self._path}: cannot read the vault: {e}") from e
-        return _open_content(ref, seq, row, identities, check_digest=check_digest)
+        return open_content(ref, seq, row, identities, check_digest=check_digest)
 
 
-def _open_content(ref: str, seq: int, row: Any, identities: Sequence[str], *, check_digest: bool) -> bytes:
+def open_content(ref: str, seq: int, row: Any, identities: Sequence[str], *, check_digest: bool) -> bytes:
+    """Decrypt an item's ``(content, sha256)`` row (and check it unless ``check_digest`` is False).
+
+    Raises:
+        DigestMismatchError: the decrypted bytes are not the ones recorded.
+        VaultError: there is no such item (``row`` None), or it was shredded.
+    """
     if row is None:
         raise VaultError(f"no item {ref}/{seq} in this vault")
     if row[0] is None:
@@ -1199,7 +1205,7 @@ class Vault:
             VaultError: there is no such item, or it was shredded.
         """
         row = self._db.execute("SELECT content, sha256 FROM items WHERE ref = ? AND seq = ?", (ref, seq)).fetchone()
-        return _open_content(ref, seq, row, identities, check_digest=check_digest)
+        return open_content(ref, seq, row, identities, check_digest=check_digest)
 
     def item_context(self, ref: str, seq: int, identities: Sequence[str]) -> ItemContext:
         """Decrypt an item's context record (capture, crop or receipt, by the item's kind).
