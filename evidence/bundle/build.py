@@ -153,6 +153,9 @@ class StreamedFile:
     sha256_hex: str
     fetch: Callable[[], bytes] = field(repr=False)
     subject: str
+    peek: Callable[[], bytes] | None = field(default=None, repr=False)
+    """Fetches the same bytes out of order, for a check that needs one image before the writer runs (a redacted
+    copy is compared with its original when a plan is checked); None where there is no such way."""
 
 
 @dataclass(frozen=True)
@@ -259,9 +262,11 @@ def plan_bag(
         check_context(item.kind, item.context)
         if item.fetch is None:
             content = item.content
-            streamed[item.file_name] = StreamedFile(len(content), item.sha256, _constant(content), subject)
+            streamed[item.file_name] = StreamedFile(
+                len(content), item.sha256, _constant(content), subject, peek=_constant(content)
+            )
         else:
-            streamed[item.file_name] = StreamedFile(item.size, item.sha256, item.fetch, subject)
+            streamed[item.file_name] = StreamedFile(item.size, item.sha256, item.fetch, subject, peek=item.fetch)
         payload[item.context_name] = pretty_json(item.context.to_json_dict())
         tokens = snapshot.item_tokens.get(item.seq, ())
         binding = timestamps.binding_for(item.seq, item.sha256, item.pixels_sha256, snapshot.custody)

@@ -179,7 +179,13 @@ def _streamed(verified: VerifiedBundle, names: list[str]) -> dict[str, StreamedF
         return data
 
     return {
-        n: StreamedFile(bag.size(n), bag.sha256_hex(n), functools.partial(fetch, n), f"{verified.ref}/{n}")
+        n: StreamedFile(
+            bag.size(n),
+            bag.sha256_hex(n),
+            functools.partial(fetch, n),
+            f"{verified.ref}/{n}",
+            peek=functools.partial(bag.__getitem__, n),  # fetched from the file on its own, checked
+        )
         for n in order
     }
 

@@ -19,7 +19,7 @@ import hashlib
 import queue
 import threading
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from evidence.bundle import safezip
 from evidence.bundle.build import BagPlan, StreamedFile
 from evidence.bundle.layout import ORIGIN_NAMESPACE
-from evidence.bundle.verify import VerifiedBundle, verify_members
+from evidence.bundle.verify import PlanSource, VerifiedBundle, verify_members
 from evidence.case.profile import Profile
 from evidence.core.errors import DigestMismatchError
 from evidence.crypto import ageio, sshsig
@@ -182,13 +182,17 @@ def self_check(plan: BagPlan, profile: Profile) -> VerifiedBundle:
     handed over.
     """
     members, offset = [], 0
+    fetchers: dict[str, Callable[[], bytes] | None] = {}
     for name in plan.names():
         member = f"{plan.ref}/{name}"
         size = plan.size(name)
         data = plan.files.get(name)
         members.append(safezip.StreamedMember(member, offset, size, plan.sha256_hex(name), data))
         offset += 30 + len(member) + size
-    return verify_members(members, b"", profile)
+        if name in plan.streamed:
+            fetchers[member] = plan.streamed[name].peek
+    source = PlanSource(fetchers, {m.name: (m.sha256_hex, m.size) for m in members})
+    return verify_members(members, source, profile)
 
 
 def write_bag(

@@ -332,6 +332,39 @@ class ZipSource:
             raise _fail("payload hash", "the bundle file changed since it was verified")
 
 
+class PlanSource(ZipSource):
+    """The images of a bag not yet written (a plan checked before the writer runs), each fetched on its own.
+
+    Only a check that needs an image's bytes asks (a redacted copy against its original); each is checked against
+    the size and SHA-256 the plan recorded before it is released.
+    """
+
+    def __init__(
+        self, fetchers: Mapping[str, Callable[[], bytes] | None], digests: Mapping[str, tuple[str, int]]
+    ) -> None:
+        self._fetchers = dict(fetchers)  # member name → how to fetch it, or None
+        self._digests = dict(digests)
+
+    def members(self, names: Sequence[str], each: Callable[[str, bytes], None]) -> None:
+        """Call ``each(name, data)`` for each member of ``names``, in the order given."""
+        for name in names:
+            each(name, self.member(name))
+
+    def member(self, name: str) -> bytes:
+        """One member's bytes, checked against the plan."""
+        fetch = self._fetchers.get(name)
+        if fetch is None:
+            raise _fail("payload hash", "cannot be read before the bundle is written", name.split("/", 1)[-1])
+        data = fetch()
+        if self._digests.get(name) != (sha256_hex(data), len(data)):
+            raise _fail("payload hash", "is not the file the plan recorded", name.split("/", 1)[-1])
+        return data
+
+    def copy_zip(self, out: BinaryIO) -> None:
+        """A plan has no zip yet."""
+        raise _fail("unreadable", "the bundle has not been written yet")
+
+
 class BagContents(Mapping[str, bytes]):
     """A verified bag: bag-relative name → bytes, with each member's SHA-256 and size as verification saw them.
 
