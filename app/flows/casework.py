@@ -106,7 +106,7 @@ class CaseworkFlow(QObject):
     def _revise(
         self,
         what: str,
-        make: Callable[[bundle.VerifiedBundle, Identity], Callable[[bundle.VerifiedBundle], dict[str, bytes]]],
+        make: Callable[[bundle.VerifiedBundle, Identity], Callable[[bundle.VerifiedBundle], bundle.BagPlan]],
     ) -> None:
         """Publish a revision on a worker: ``make`` does the slow part once (reading text) and returns the build,
         which the share applies to the current revision (again, on top, if someone wrote first)."""
@@ -141,7 +141,7 @@ class CaseworkFlow(QObject):
 
         def make(
             verified: bundle.VerifiedBundle, identity: Identity
-        ) -> Callable[[bundle.VerifiedBundle], dict[str, bytes]]:
+        ) -> Callable[[bundle.VerifiedBundle], bundle.BagPlan]:
             layers, _ = casework.read_text_layers(verified)  # Tesseract, once, whoever writes first
             return lambda v: casework.add_text_layers(v, identity, profile, layers)
 
@@ -153,7 +153,7 @@ class CaseworkFlow(QObject):
 
         def make(
             verified: bundle.VerifiedBundle, identity: Identity
-        ) -> Callable[[bundle.VerifiedBundle], dict[str, bytes]]:
+        ) -> Callable[[bundle.VerifiedBundle], bundle.BagPlan]:
             decision = [(request.key, request.decision, request.person)]
             return lambda v: casework.add_identifications(v, identity, profile, decision, request.why)
 

@@ -382,8 +382,10 @@ def derive_tags(
     return tags
 
 
-def zip_bag(ref: str, bag: Mapping[str, bytes]) -> bytes:
-    """The deterministic zip of a bag, under the top directory ``REF/``."""
+def zip_bag(ref: str, bag: Mapping[str, bytes] | BagPlan) -> bytes:
+    """The deterministic zip of a bag (or of a plan, fetched whole), under the top directory ``REF/``, in memory."""
+    if isinstance(bag, BagPlan):
+        bag = bag.materialize()
     out = io.BytesIO()
     safezip.write_zip(((f"{ref}/{name}", bag[name]) for name in sorted(bag)), out)
     return out.getvalue()

@@ -16,7 +16,7 @@ manifest digest pins *which* record of the other incident the reviewer looked at
 that manifest, ``seal/revisions/K/manifest-sha256.txt``, so the pin stays checkable).
 
 Records are read back as hostile (:func:`casework_records`): strict keys and types, the revision that added the
-file, and its signer. Every revision goes through :func:`evidence.review.actions.sign_revision` and reaches the
+file, and its signer. Every revision goes through :func:`evidence.review.actions.sign_revision_plan` and reaches the
 drop folder only through :func:`evidence.bundle.share.publish_revision` (:func:`publish`): a new immutable
 ``REF.rN.zip.age`` each time, built on the incident's current revision, and built again on top when another
 reviewer published first, so a concurrent writer's revision is never lost. A link pins the *current* revision of
@@ -48,7 +48,7 @@ from evidence.core.errors import BundleError, UsageError
 from evidence.core.text import clean_line
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity
-from evidence.review.actions import sign_revision
+from evidence.review.actions import sign_revision_plan
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def add_text_layers(
     layers: Mapping[int, TextLayer],
     *,
     when: str | None = None,
-) -> dict[str, bytes]:
+) -> bundle.BagPlan:
     """Sign the text layers into a new revision (``data/derived/NNN.text-rK.json``); return the new bag.
 
     Its custody entry (``text-read``) names each item, the layer's SHA-256 and the engine.
@@ -165,7 +165,7 @@ def add_text_layers(
         files[text_layer_path(seq, k)] = layer.to_canonical()
         read.append({"item": seq, "text_layer_sha256": layer.digest_hex, "words": len(layer.words)})
     engine = next(iter(layers.values())).engine.label
-    return sign_revision(
+    return sign_revision_plan(
         verified,
         reviewer,
         profile,
@@ -317,7 +317,7 @@ def add_identifications(
     why: str,
     *,
     when: str | None = None,
-) -> dict[str, bytes]:
+) -> bundle.BagPlan:
     """Record decisions on proposals as one signed revision; return the new bag.
 
     Args:
@@ -348,7 +348,7 @@ def add_identifications(
     k = len(verified.revisions) + 1
     record = {**_signed_json(verified, IDENTIFICATION_FORMAT, reviewer, when)}
     record["decisions"] = [c.to_json_dict() for c in chosen]
-    return sign_revision(
+    return sign_revision_plan(
         verified,
         reviewer,
         profile,
@@ -377,7 +377,7 @@ def add_link(
     why: str,
     *,
     when: str | None = None,
-) -> dict[str, bytes]:
+) -> bundle.BagPlan:
     """Link ``verified`` to ``other`` as a signed revision of ``verified``; return its new bag.
 
     Call it for each of the two bundles (:func:`link_both` does), so each says by itself what it is linked to.
@@ -396,7 +396,7 @@ def add_link(
     pin = latest_manifest_sha256(other)
     record["other"] = {"ref": other.ref, "revision": len(other.revisions), "manifest_sha256": pin}
     record["why"] = reason
-    return sign_revision(
+    return sign_revision_plan(
         verified,
         reviewer,
         profile,
@@ -417,7 +417,7 @@ def add_unlink(
     why: str,
     *,
     when: str | None = None,
-) -> dict[str, bytes]:
+) -> bundle.BagPlan:
     """Withdraw the link from ``verified`` to ``other_ref`` as a signed revision; return the new bag.
 
     Raises:
@@ -431,7 +431,7 @@ def add_unlink(
     record = _signed_json(verified, UNLINK_FORMAT, reviewer, when)
     record["other_ref"] = other_ref
     record["why"] = reason
-    return sign_revision(
+    return sign_revision_plan(
         verified,
         reviewer,
         profile,
@@ -447,7 +447,7 @@ def add_unlink(
 def publish(
     folder: Path,
     ref: str,
-    build: Callable[[bundle.VerifiedBundle], Mapping[str, bytes]],
+    build: Callable[[bundle.VerifiedBundle], Mapping[str, bytes] | bundle.BagPlan],
     reviewer: Identity,
     profile: Profile,
     *,
@@ -541,14 +541,14 @@ def link_both(
         if other.ref in active_links(mine):
             raise UsageError(f"link: {mine.ref} is already linked to {other.ref}")
 
-    def link_a(v: bundle.VerifiedBundle) -> dict[str, bytes]:
+    def link_a(v: bundle.VerifiedBundle) -> bundle.BagPlan:
         return add_link(v, current_bundle(folder, b.ref, reviewer, profile, known=b), reviewer, profile, why, when=when)
 
     pa = publish(folder, a.ref, link_a, reviewer, profile, based_on=len(a.revisions))
     assert pa.verified is not None  # checked by publish
     a2 = pa.verified
 
-    def link_b(v: bundle.VerifiedBundle) -> dict[str, bytes]:
+    def link_b(v: bundle.VerifiedBundle) -> bundle.BagPlan:
         return add_link(
             v, current_bundle(folder, a.ref, reviewer, profile, known=a2), reviewer, profile, why, when=when
         )
@@ -584,7 +584,7 @@ def unlink_both(
             out.append(Side(mine, None))
             continue
 
-        def build(v: bundle.VerifiedBundle, other_ref: str = other.ref) -> dict[str, bytes]:
+        def build(v: bundle.VerifiedBundle, other_ref: str = other.ref) -> bundle.BagPlan:
             return add_unlink(v, other_ref, reviewer, profile, why, when=when)
 
         published = publish(folder, mine.ref, build, reviewer, profile, based_on=len(mine.revisions))

@@ -1,7 +1,7 @@
 """A case's data-protection lifecycle as signed revisions: legal hold, release, extension, redaction, subject access.
 
 Every choice a reviewer makes about keeping, holding or redacting a case must be accountable, so each is one
-signed revision made through :func:`evidence.review.actions.add_review` and published as the next revision file on
+signed revision made through :func:`evidence.review.actions.add_review_plan` and published as the next revision file on
 the share with :func:`evidence.bundle.share.publish_revision`, like every other review (the ``record_*``
 functions). This module defends against:
 
@@ -50,7 +50,7 @@ from evidence.case.retention import check_may_dispose as _check_may_dispose
 from evidence.core.errors import UsageError
 from evidence.core.timefmt import parse_utc
 from evidence.crypto.keys import Identity
-from evidence.review.actions import ReviewAction, ReviewRecord, add_review, reviews
+from evidence.review.actions import ReviewAction, ReviewRecord, add_review_plan, reviews
 
 if TYPE_CHECKING:
     from evidence.capture.redact import Box
@@ -147,11 +147,11 @@ def check_may_dispose(verified: bundle.VerifiedBundle, profile: Profile, *, toda
 
 def add_hold(
     verified: bundle.VerifiedBundle, reviewer: Identity, profile: Profile, why: str, *, when: str | None = None
-) -> dict[str, bytes]:
+) -> bundle.BagPlan:
     """A ``legal-hold`` revision: nothing may be disposed of until a reviewer releases it. ``why`` is required."""
     if not why.strip():
         raise UsageError("a legal hold needs a reason, e.g. 'police investigation, reference …'")
-    return add_review(verified, reviewer, profile, ReviewAction.LEGAL_HOLD, why, when=when)
+    return add_review_plan(verified, reviewer, profile, ReviewAction.LEGAL_HOLD, why, when=when)
 
 
 def add_release(
@@ -162,7 +162,7 @@ def add_release(
     *,
     lifts: str | None = None,
     when: str | None = None,
-) -> dict[str, bytes]:
+) -> bundle.BagPlan:
     """A ``hold-released`` revision lifting hold ``lifts`` (``rK``; by default the only hold in force).
 
     Raises:
@@ -185,7 +185,7 @@ def add_release(
         raise RetentionError(
             f"{verified.ref}: {lifts} is not a hold in force ({', '.join(held)})", check="release without hold"
         )
-    return add_review(verified, reviewer, profile, ReviewAction.HOLD_RELEASED, why, {"lifts": lifts}, when=when)
+    return add_review_plan(verified, reviewer, profile, ReviewAction.HOLD_RELEASED, why, {"lifts": lifts}, when=when)
 
 
 def add_extension(
@@ -196,20 +196,23 @@ def add_extension(
     why: str,
     *,
     when: str | None = None,
-) -> dict[str, bytes]:
+) -> bundle.BagPlan:
     """A ``retention-extended`` revision: keep the case ``days`` more days from today (UTC). ``why`` is required."""
     if not 1 <= days <= MAX_DAYS:
         raise UsageError(f"keep for 1 to {MAX_DAYS} further days")
     if not why.strip():
         raise UsageError("keeping a case for a further period needs a reason")
-    return add_review(verified, reviewer, profile, ReviewAction.RETENTION_EXTENDED, why, {"days": str(days)}, when=when)
+    return add_review_plan(
+        verified, reviewer, profile, ReviewAction.RETENTION_EXTENDED, why, {"days": str(days)}, when=when
+    )
 
 
 @dataclass(frozen=True)
 class RedactionResult:
-    """A redaction revision: the revised bag and the copy's names."""
+    """A redaction revision: the revised bag (a plan: its images stream from the bundle it revises) and the copy's
+    names."""
 
-    bag: dict[str, bytes]
+    bag: bundle.BagPlan
     png_name: str
     record_name: str
 
@@ -241,7 +244,7 @@ def add_redaction(
     made = redact(verified.item_content(item), boxes)
     k = len(verified.revisions) + 1
     png_name, record_name = copy_names(k, item_seq)
-    bag = add_review(
+    bag = add_review_plan(
         verified,
         reviewer,
         profile,

@@ -22,7 +22,7 @@ from evidence.case.textlayer import NOTE
 from evidence.core.errors import BundleError, UsageError
 from evidence.crypto import sshsig
 from evidence.review import actions, casework
-from evidence.review.actions import reviews
+from evidence.review.actions import reviews, sign_revision
 from evidence.review.casework import Decision
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")
@@ -86,7 +86,7 @@ def test_a_text_layer_of_another_picture_fails_even_when_signed(three: list[Case
     one, two = _open(three[0].path), _open(three[1].path)
     layers, _ = casework.read_text_layers(one)
     k = len(two.revisions) + 1
-    bag = casework.sign_revision(
+    bag = sign_revision(
         two,
         dsl(),
         school_profile(),
@@ -149,11 +149,11 @@ def test_identifications_are_signed_records_in_custody(three: list[CaseIncident]
 
 def test_a_casework_record_that_lies_about_its_signer_fails(three: list[CaseIncident]) -> None:
     v = _open(three[2].path)
-    bag = casework.add_link(v, _open(three[1].path), dsl(), school_profile(), "Same sender")
+    bag = casework.add_link(v, _open(three[1].path), dsl(), school_profile(), "Same sender").materialize()
     name = casework.record_name(len(v.revisions) + 1, "link")
     record = json.loads(bag[name])
     record["by"]["principal"] = head().card.principal
-    bag = casework.sign_revision(
+    bag = sign_revision(
         v,
         dsl(),
         school_profile(),

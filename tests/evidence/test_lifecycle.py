@@ -27,7 +27,7 @@ def _verified(tmp_path: Path) -> bundle.VerifiedBundle:
     return bundle.verify_bag(make_sealed(tmp_path).zip_bytes, school_profile())
 
 
-def _next(v: bundle.VerifiedBundle, bag: dict[str, bytes]) -> bundle.VerifiedBundle:
+def _next(v: bundle.VerifiedBundle, bag: bundle.BagPlan) -> bundle.VerifiedBundle:
     return bundle.verify_bag(bundle.zip_bag(v.ref, bag), school_profile())
 
 
