@@ -104,6 +104,7 @@ from evidence.bundle.verify import (
     verify_members,
     verify_origin,
     verify_origin_stream,
+    verify_zip_file,
 )
 
 __all__ = [
@@ -170,5 +171,6 @@ __all__ = [
     "verify_origin",
     "verify_origin_stream",
     "verify_txt",
+    "verify_zip_file",
     "zip_bag",
 ]

@@ -225,6 +225,9 @@ def _fail(check: str, message: str, member: str | None = None) -> BundleError:
 _MEDIA_SUFFIXES = tuple(f".{suffix}" for suffix in MEDIA_SUFFIX.values())
 
 
+_PLAIN_CHUNK = 1024 * 1024
+
+
 def _held_in_memory(name: str) -> bool:
     """Whether a reader keeps a member's bytes: tag files, records and logs yes; images (the bulk) no."""
     return not name.endswith(_MEDIA_SUFFIXES)
@@ -242,11 +245,25 @@ class ZipSource:
     """
 
     def __init__(
-        self, reopen: Callable[[], BinaryIO], identities: Sequence[str], digests: Mapping[str, tuple[str, int]]
+        self,
+        reopen: Callable[[], BinaryIO],
+        identities: Sequence[str],
+        digests: Mapping[str, tuple[str, int]],
+        *,
+        encrypted: bool = True,
     ) -> None:
         self._reopen = reopen
         self._identities = tuple(identities)
         self._digests = dict(digests)  # member name → (SHA-256 hex, size)
+        self._encrypted = encrypted  # False: the file is the zip itself (a police export's REF.zip)
+
+    def _pump(self, f: BinaryIO, sink: Callable[[bytes], object]) -> None:
+        """Give ``sink`` the file's zip: decrypted, or as it is for a plain zip."""
+        if self._encrypted:
+            ageio.decrypt_stream(f, sink, self._identities)
+            return
+        while chunk := f.read(_PLAIN_CHUNK):
+            sink(chunk)
 
     def members(self, names: Sequence[str], each: Callable[[str, bytes], None]) -> None:
         """Call ``each(name, data)`` for each member of ``names`` in one pass, stopping after the last one.
@@ -274,7 +291,7 @@ class ZipSource:
         )
         try:
             with self._reopen() as f:
-                ageio.decrypt_stream(f, sink.write, self._identities)
+                self._pump(f, sink.write)
         except _Found:
             return
         except BaseException as e:
@@ -318,7 +335,7 @@ class ZipSource:
 
         try:
             with self._reopen() as f:
-                ageio.decrypt_stream(f, sink, self._identities)
+                self._pump(f, sink)
             names = [m.name for m in gate.finish()]
         except BaseException as e:
             gate.discard()
@@ -1239,6 +1256,31 @@ def open_bundle_stream(
         verified = verify_members(members, source, profile, root_fingerprint=root_fingerprint)
     check_readers(header, readers_profile(verified, profile))
     return verified
+
+
+def verify_zip_file(
+    reopen: Callable[[], BinaryIO], profile: Profile | None, *, root_fingerprint: str | None = None
+) -> VerifiedBundle:
+    """:func:`verify_bag` on a plain zip file (a police export's ``REF.zip``), in bounded memory.
+
+    The zip is read once, each member hashed as it passes and only tag files and records held; the verified bundle
+    fetches an image from the file when asked, checked against the digest verified (:class:`ZipSource`).
+    ``reopen`` opens the file (capped, regular files only: the caller's :func:`~evidence.core.safefile.open_regular`).
+
+    Raises:
+        BundleError: naming the check and the member.
+    """
+    reader = safezip.ZipStreamReader(max_bytes=MAX_BUNDLE_BYTES, keep=_held_in_memory)
+    try:
+        with reopen() as f, BackgroundSink(reader.write, name="zip-read") as hashing:
+            while chunk := f.read(_PLAIN_CHUNK):
+                hashing.write(chunk)
+        members = reader.finish()
+    except BaseException:
+        reader.discard()
+        raise
+    source = ZipSource(reopen, (), {m.name: (m.sha256_hex, m.size) for m in members}, encrypted=False)
+    return verify_members(members, source, profile, root_fingerprint=root_fingerprint)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from evidence import bundle
 from evidence.bundle import safezip
@@ -326,8 +327,18 @@ def verify_export(folder: Path, profile: Profile | None, *, root_fingerprint: st
         ref = check_ref(folder.name[: -len(EXPORT_SUFFIX)])
     except UsageError as e:
         raise _fail("export files", f"is not a REF{EXPORT_SUFFIX} folder", folder.name) from e
-    zip_bytes = _read(folder / f"{ref}.zip", bundle.MAX_BUNDLE_BYTES, "bundle zip", "export files", f"{ref}.zip")
-    verified = bundle.verify_bag(zip_bytes, profile, root_fingerprint=root_fingerprint)
+    zip_path = folder / f"{ref}.zip"
+
+    def reopen() -> BinaryIO:
+        try:
+            return open_regular(zip_path, max_bytes=bundle.MAX_BUNDLE_BYTES, what="bundle zip")
+        except UnsafeFileError as e:
+            raise _fail("export files", clean_line(e, limit=300), f"{ref}.zip") from e
+
+    try:  # in bounded memory: images are hashed as they pass, and fetched from the file when asked for
+        verified = bundle.verify_zip_file(reopen, profile, root_fingerprint=root_fingerprint)
+    except OSError as e:
+        raise _fail("export files", f"cannot read it: {e.strerror or e}", f"{ref}.zip") from e
     if verified.ref != ref:
         raise _fail("export files", f"holds the bag of {verified.ref}, not {ref}", f"{ref}.zip")
     sums = _read(folder / SUMS, MAX_SUMS_BYTES, "list of digests", "export files", SUMS)

@@ -19,7 +19,7 @@ from ptyhelp import run_with_tty_input
 from evidence import bundle
 from evidence.bundle import safezip
 from evidence.bundle import seal as sealing
-from evidence.core.errors import EvidenceError, UsageError
+from evidence.core.errors import BundleError, EvidenceError, UsageError
 from evidence.police import export, report, staging
 from evidence.review.actions import ReviewAction, add_review
 from ui.report_pdf import render_report_pdf
@@ -373,3 +373,28 @@ def test_report_without_previews_still_lists_every_digest(qapp, case: Case, tmp_
         assert e.ref in text
         assert e.sha256 in text
         assert e.pixels_sha256 in text
+
+
+def test_an_export_folder_verifies_without_holding_its_images(case: Case, tmp_path: Path) -> None:
+    """``verify FOLDER`` reads REF.zip as a stream: images are hashed as they pass and fetched again when asked
+    for, each checked against what was verified."""
+    result = _export(case, tmp_path)
+    profile = school_profile()
+    assert profile.root_fingerprint is not None
+    checked = export.verify_export(result.folder, profile, root_fingerprint=profile.root_fingerprint)
+    bag = checked.verified.bag
+    assert isinstance(bag, bundle.BagContents)
+    images = [i.file for i in checked.verified.items]
+    assert images
+    assert not any(bag.is_held(name) for name in images)
+    for item in checked.verified.items:
+        assert hashlib.sha256(bag[item.file]).hexdigest() == item.sha256
+    # the zip changed after it was verified: an image fetched now is refused, never handed over
+    zip_path = result.folder / f"{case.verified.ref}.zip"
+    data = bytearray(zip_path.read_bytes())
+    at = data.index(bag[images[0]][100:132])
+    data[at] ^= 0x01
+    zip_path.write_bytes(bytes(data))
+    with pytest.raises(BundleError) as caught:
+        bag[images[0]]
+    assert caught.value.check in ("payload hash", "zip structure")
