@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
@@ -24,14 +25,17 @@ from app.guides import MISSING_TEXT, guide_path
 from app.lock import LockCoordinator
 from app.timestamper import TimestampWorker
 from app.workspace import Workspace
-from evidence.bundle import seal as sealing
 from evidence.case.incident import IncidentDetails
 from evidence.case.profile import Profile
 from evidence.core.errors import EvidenceError
 from evidence.vault.store import DeliveryState
+from ui.first_paint import after_first_paint
 from ui.main_window import PREFERRED_SIZE
 from ui.sealed_page import MISSING_TEXT as SHARE_COPY_MISSING
 from ui.window_fit import restore_or_fit, save_geometry
+
+if TYPE_CHECKING:
+    from evidence.bundle import seal as sealing
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +106,8 @@ class StaffApp(QObject):
         self.deliveries_timer.setInterval(DELIVERY_CHECK_MS)
         self.deliveries_timer.timeout.connect(self.check_deliveries)
         self.deliveries_timer.start()
-        QTimer.singleShot(0, self.check_deliveries)
+        # Counting monitors (mss, ~20-40 ms) and the receipts check wait until the window has been painted.
+        after_first_paint(self.window, self._fill_monitor_menu, self.check_deliveries)
 
     # -- receipts (issue 15) ------------------------------------------------------------------------------------
 
@@ -115,6 +120,8 @@ class StaffApp(QObject):
             return  # no identity yet: nothing was sealed here
 
         def job() -> tuple[list[sealing.DeliveryChange], list[str]]:
+            from evidence.bundle import seal as sealing  # on the worker: the bundle code is not needed to start
+
             with workspace.open_vault() as vault:
                 changes = sealing.check_deliveries(vault, profile, card)
                 missing = sorted(d.ref for d in vault.deliveries() if d.state is DeliveryState.MISSING)
@@ -156,7 +163,6 @@ class StaffApp(QObject):
         bar.import_file.triggered.connect(self.capturing.import_files)
         bar.safeguarding.triggered.connect(incidents.safeguarding)
         bar.lock.triggered.connect(self.lock.lock)
-        QTimer.singleShot(0, self._fill_monitor_menu)  # counting monitors costs tens of ms: not before the window
         window.new_incident_action.triggered.connect(incidents.new_incident)
         window.incidents.incident_selected.connect(incidents.open_incident)
         window.unlock_action.triggered.connect(lambda: self.lock.unlock(self.feedback))
