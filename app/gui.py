@@ -32,7 +32,6 @@ from evidence.core.errors import EvidenceError
 from evidence.core.fsutil import sweep_stale_temp_files
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, Role
-from ui.first_paint import after_first_paint
 
 if TYPE_CHECKING:
     from app.reviewer import ReviewerApp
@@ -169,14 +168,16 @@ def _run_windows(
     inbox: InboxPage | None = None
     if files or app.profile.is_reviewer(workspace.own_card()):
         inbox = InboxPage(app, workspace)  # the page and its menu; the reviewer's widgets wait for first use
+    # Straight after the first paint (the next turn of the event loop), in this order: the global
+    # hotkeys (~25 ms to reach the X server and grab the keys), then the staff window's own work, then the purge.
+    app.after_paint.callbacks.insert(0, app.start_hotkeys)
+    app.after_paint.callbacks.append(lambda: purge_disposed(app, workspace))
     app.place_window()
     app.window.show()
-    app.start_hotkeys()  # a global hotkey works as soon as the window does
     if inbox is not None and files:
         reviewer = inbox.reviewer()
         for path in files:
             reviewer.review.open_bundle(path)
-    after_first_paint(app.window, lambda: purge_disposed(app, workspace))
 
     def another_launch(message: InstanceMessage) -> None:
         """A second launch on this data folder: come forward, open its bundles, start its capture."""
@@ -199,21 +200,28 @@ def _run_windows(
 
 
 def purge_disposed(app: StaffApp, workspace: Workspace) -> None:
-    """Remove from this computer the incidents the school has disposed of (run once the window has been painted).
+    """Remove from this computer the incidents the school has disposed of, on a worker once the window is painted.
 
-    It reads the drop folder's signed disposal register, which may be on a slow share, and needs the bundle code;
-    a disposed incident is sealed and sent, so no capture can go into it meanwhile.
+    It reads the drop folder's signed disposal register, which may be on a slow share, with the bundle code (~100
+    ms to load); a disposed incident is sealed and sent, so no capture can go into it meanwhile. The job has its
+    own vault connection; the incident list is refreshed when it has purged something.
     """
-    from app.lifecycle import apply_disposals
 
-    purged = apply_disposals(workspace)
-    for ref in purged:  # the school disposed of these: this workstation's copies go too
-        log.info("disposed of by the school: %s removed from this computer", ref)
-    if purged:
-        try:
-            app.incidents.refresh()
-        except EvidenceError as e:  # the window closed meanwhile
-            log.info("not refreshed after the disposals: %s", e)
+    def job() -> list[str]:
+        from app.lifecycle import apply_disposals
+
+        return apply_disposals(workspace)
+
+    def done(purged: list[str]) -> None:
+        for ref in purged:  # the school disposed of these: this workstation's copies go too
+            log.info("disposed of by the school: %s removed from this computer", ref)
+        if purged:
+            try:
+                app.incidents.refresh()
+            except EvidenceError as e:  # the window closed meanwhile
+                log.info("not refreshed after the disposals: %s", e)
+
+    app.lock.runner.start(job, done, lambda message: log.warning("the disposals were not applied: %s", message))
 
 
 class InboxPage:

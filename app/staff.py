@@ -63,6 +63,7 @@ class StaffApp(QObject):
         capturing: screen captures and received screenshots.
         sealing: seal and send.
         hotkeys: the global hotkeys (Print, Shift+Print, Ctrl+Print), once :meth:`start_hotkeys` has run.
+        after_paint: the start-up work that waits for the window's first paint (:mod:`ui.first_paint`).
         tray: the tray icon, where the system has a tray.
         window_settings: where the window's size and place are kept (the data dir's ``windows.ini``).
         guides: the open guide windows.
@@ -106,8 +107,9 @@ class StaffApp(QObject):
         self.deliveries_timer.setInterval(DELIVERY_CHECK_MS)
         self.deliveries_timer.timeout.connect(self.check_deliveries)
         self.deliveries_timer.start()
-        # Counting monitors (mss, ~20-40 ms) and the receipts check wait until the window has been painted.
-        after_first_paint(self.window, self._fill_monitor_menu, self.check_deliveries)
+        # Counting monitors (mss, ~20-40 ms) and the receipts check wait until the window has been painted; the
+        # app puts the global hotkeys first in this list (see app.gui).
+        self.after_paint = after_first_paint(self.window, self._fill_monitor_menu, self.check_deliveries)
 
     # -- receipts (issue 15) ------------------------------------------------------------------------------------
 
@@ -247,7 +249,14 @@ class StaffApp(QObject):
             self.tray.showMessage("Evidence Capture", "Captured and stored safely.")
 
     def _fill_monitor_menu(self) -> None:
-        actions = self.window.capture_bar.set_monitors(self._monitor_count())
+        """Count the monitors on a worker (loading mss and asking the X server takes ~100 ms), then fill the menu."""
+        self.lock.runner.start(self._monitor_count, self._monitors_counted, self._monitors_failed)
+
+    def _monitors_failed(self, message: str) -> None:
+        log.info("monitors cannot be counted: %s", message)
+
+    def _monitors_counted(self, count: int) -> None:
+        actions = self.window.capture_bar.set_monitors(count)
         for n, action in enumerate(actions, start=1):
             action.triggered.connect(lambda _checked=False, n=n: self.capturing.capture(f"monitor:{n}"))
         self.window.fill_monitor_menu(actions)

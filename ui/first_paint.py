@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QWidget
 
@@ -24,8 +24,14 @@ class AfterFirstPaint(QObject):
     """Runs callbacks once, from the event loop, after ``window`` is first exposed (or after :data:`FALLBACK_MS`).
 
     Attributes:
-        done: True once the callbacks have run.
+        callbacks: what runs, in order (more may be added until it has run).
+        done: True once the callbacks have run (or been skipped because the window was closed).
+
+    Signals:
+        finished(): the callbacks have run (or been skipped); the start-up work is over.
     """
+
+    finished = Signal()
 
     def __init__(self, window: QWidget, callbacks: list[Callable[[], None]]) -> None:
         super().__init__(window)
@@ -68,10 +74,10 @@ class AfterFirstPaint(QObject):
         self.window.removeEventFilter(self)
         if self._handle is not None:
             self._handle.removeEventFilter(self)
-        if not self.window.isVisible():  # closed before it was painted: nothing is waiting for this work
-            return
-        for callback in self.callbacks:
-            callback()
+        if self.window.isVisible():  # else closed before it was painted: nothing is waiting for this work
+            for callback in self.callbacks:
+                callback()
+        self.finished.emit()
 
 
 def after_first_paint(window: QWidget, *callbacks: Callable[[], None]) -> AfterFirstPaint:
