@@ -99,7 +99,6 @@ class StaffApp(QObject):
         self.window_settings = QSettings(str(workspace.paths.window_state), QSettings.Format.IniFormat)
         self.timestamper = TimestampWorker(workspace, self)
         self._wire()
-        self.timestamper.start()
         self.incidents.locked_changed(self.session.locked)
         self.incidents.refresh()
         self.missing_told: set[str] = set()
@@ -107,9 +106,12 @@ class StaffApp(QObject):
         self.deliveries_timer.setInterval(DELIVERY_CHECK_MS)
         self.deliveries_timer.timeout.connect(self.check_deliveries)
         self.deliveries_timer.start()
-        # Counting monitors (mss, ~20-40 ms) and the receipts check wait until the window has been painted; the
-        # app puts the global hotkeys first in this list (see app.gui).
-        self.after_paint = after_first_paint(self.window, self._fill_monitor_menu, self.check_deliveries)
+        # The trusted-time worker (whose first pass loads the profile on its own thread, competing for the GIL),
+        # counting monitors (mss, ~100 ms, on a worker) and the receipts check wait until the window has been
+        # painted; the app puts the global hotkeys first in this list (see app.gui).
+        self.after_paint = after_first_paint(
+            self.window, self.timestamper.start, self._fill_monitor_menu, self.check_deliveries
+        )
 
     # -- receipts (issue 15) ------------------------------------------------------------------------------------
 
