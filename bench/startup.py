@@ -40,6 +40,7 @@ def time_to_ready(args: list[str], env: dict[str, str]) -> tuple[float, float]:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        bufsize=0,  # unbuffered: a second line already read into a buffer would leave select() waiting for exit
     )
     assert process.stdout is not None
     lines: list[bytes] = []
