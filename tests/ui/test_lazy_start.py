@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from bundles import ISSUED_AT, dsl, make_sealed, staff, unsigned_profile
 from helpers import school_root
+from PySide6.QtWidgets import QApplication
 
 from app.gui import InboxPage, create_from_wizard
 from app.paths import Paths
@@ -175,6 +176,8 @@ def test_a_review_command_builds_the_page_and_does_what_was_asked(dsl_app, qtbot
     view = page.retention.view
     assert view is not None
     assert view.isVisible()
+    shown = [w for w in QApplication.topLevelWidgets() if type(w) is type(view) and w.isVisible()]
+    assert shown == [view]  # once: the command is not run a second time by the connection the build made
     view.close()
     actions["refresh_action"].trigger()  # later uses reach the reviewer directly (it is not built twice)
     assert inbox.reviewer() is page
