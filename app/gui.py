@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 import evidence
-from app import appinfo, installation
+from app import appinfo
 from app.crash import CrashHandler
 from app.instance import CaptureRequest, Instance, InstanceMessage, message_for
-from app.lifecycle import apply_disposals
 from app.logs import setup_logging
 from app.paths import Paths
 from app.staff import StaffApp
@@ -33,7 +32,6 @@ from evidence.core.errors import EvidenceError
 from evidence.core.fsutil import sweep_stale_temp_files
 from evidence.core.timefmt import utc_now
 from evidence.crypto.keys import Identity, Role
-from evidence.crypto.tsa import default_tsas
 
 if TYPE_CHECKING:
     from app.reviewer import ReviewerApp
@@ -91,6 +89,8 @@ def create_from_wizard(
     if school_profile is not None:
         workspace.install_signed(school_profile, root_fingerprint, source=str(profile_file))
         return identity
+    from evidence.crypto.tsa import default_tsas
+
     base = replace(Profile.standalone_for(identity.card, school), tsas=tuple(default_tsas()))  # trusted time
     standalone = base.sign(identity, version=1, issued_utc=utc_now())
     workspace.install_signed(standalone, identity.card.fingerprint, source="the standalone profile")
@@ -158,36 +158,35 @@ def _run_windows(
     except EvidenceError as e:
         QMessageBox.critical(None, "Evidence Capture", str(e))
         return 2
-    for ref in apply_disposals(workspace):  # the school disposed of these: this workstation's copies go too
-        log.info("disposed of by the school: %s removed from this computer", ref)
     qapp.installEventFilter(app.session)
     qapp.aboutToQuit.connect(app.quit)
+    from app import installation
+
     installation.add_about_action(app.window, workspace)
     if new_identity is not None:
         app.session.accept_identity(new_identity)  # the user has just typed the passphrase
-    reviewers: list[ReviewerApp] = []
-
-    def reviewer_page() -> ReviewerApp:
-        """The inbox page of the main window, added the first time it is needed."""
-        if not reviewers:
-            reviewers.append(add_inbox(app, workspace))
-        return reviewers[0]
-
-    reviewer = None
+    inbox: InboxPage | None = None
     if files or app.profile.is_reviewer(workspace.own_card()):
-        reviewer = reviewer_page()
+        inbox = InboxPage(app, workspace)  # the page and its menu; the reviewer's widgets wait for first use
+    # Straight after the first paint (the next turn of the event loop), in this order: the global
+    # hotkeys (~25 ms to reach the X server and grab the keys), then the staff window's own work, then the purge.
+    app.after_paint.callbacks.insert(0, app.start_hotkeys)
+    app.after_paint.callbacks.append(lambda: purge_disposed(app, workspace))
     app.place_window()
     app.window.show()
-    app.start_hotkeys()
-    if reviewer is not None:
+    if inbox is not None and files:
+        reviewer = inbox.reviewer()
         for path in files:
             reviewer.review.open_bundle(path)
 
     def another_launch(message: InstanceMessage) -> None:
         """A second launch on this data folder: come forward, open its bundles, start its capture."""
+        nonlocal inbox
         app.show_window()
         for name in message.files:
-            page = reviewer_page()
+            if inbox is None:
+                inbox = InboxPage(app, workspace)
+            page = inbox.reviewer()
             app.window.pages.setCurrentWidget(page.window)
             page.review.open_bundle(Path(name))
         if message.capture is not None:
@@ -200,13 +199,101 @@ def _run_windows(
     return int((exec_ or (lambda a: a.exec()))(qapp))
 
 
-def add_inbox(app: StaffApp, workspace: Workspace) -> ReviewerApp:
-    """Give the main window the reviewer's inbox as a page of its own, and keep the window out of screenshots."""
+def purge_disposed(app: StaffApp, workspace: Workspace) -> None:
+    """Remove from this computer the incidents the school has disposed of, on a worker once the window is painted.
+
+    It reads the drop folder's signed disposal register, which may be on a slow share, with the bundle code (~100
+    ms to load); a disposed incident is sealed and sent, so no capture can go into it meanwhile. The job has its
+    own vault connection; the incident list is refreshed when it has purged something.
+    """
+
+    def job() -> list[str]:
+        from app.lifecycle import apply_disposals
+
+        return apply_disposals(workspace)
+
+    def done(purged: list[str]) -> None:
+        for ref in purged:  # the school disposed of these: this workstation's copies go too
+            log.info("disposed of by the school: %s removed from this computer", ref)
+        if purged:
+            try:
+                app.incidents.refresh()
+            except EvidenceError as e:  # the window closed meanwhile
+                log.info("not refreshed after the disposals: %s", e)
+
+    app.lock.runner.start(job, done, lambda message: log.warning("the disposals were not applied: %s", message))
+
+
+class InboxPage:
+    """The reviewer's inbox as a page of the main window, with its Review menu, built on first use.
+
+    At start the window gets the "Inbox" tab (a placeholder page) and the Review menu with its shortcuts; the
+    reviewer's widgets and flows (:class:`app.reviewer.ReviewerApp`) are built the first time the page is shown or
+    a Review command is used, and take the placeholder's place. Until then nothing from the drop folder is read.
+
+    Attributes:
+        app: the staff window's controller, whose window hosts the page.
+        placeholder: the page shown until the reviewer is built (then removed).
+        menu_actions: the Review menu's actions by name.
+    """
+
+    def __init__(self, app: StaffApp, workspace: Workspace) -> None:
+        from app.reviewer import add_review_menu
+
+        self.app = app
+        self.workspace = workspace
+        self._reviewer: ReviewerApp | None = None
+        self._building = False
+        prepare_drop_folder(workspace, app.profile)
+        self.placeholder = QWidget()
+        self.placeholder.setObjectName("inbox_placeholder")
+        app.window.add_page(self.placeholder, "Inbox")
+        self.menu_actions = add_review_menu(app.window)
+        for name, action in self.menu_actions.items():
+            action.triggered.connect(lambda _checked=False, n=name: self._menu_triggered(n))
+        app.window.pages.currentChanged.connect(self._page_changed)
+
+    @property
+    def built(self) -> bool:
+        """Whether the reviewer's page has been built."""
+        return self._reviewer is not None
+
+    def reviewer(self) -> ReviewerApp:
+        """The reviewer's page, built now if it has not been yet."""
+        if self._reviewer is None and not self._building:
+            self._building = True
+            try:
+                self._reviewer = add_inbox(self.app, self.workspace, self)
+            finally:
+                self._building = False
+            self.app.window.pages.currentChanged.disconnect(self._page_changed)
+        assert self._reviewer is not None
+        return self._reviewer
+
+    def _page_changed(self, _index: int) -> None:
+        if self.app.window.pages.currentWidget() is self.placeholder:
+            self.reviewer()
+
+    def _menu_triggered(self, name: str) -> None:
+        if self._reviewer is None:  # the first use: build, then do what was asked (later uses reach it directly)
+            self.reviewer().menu_slots()[name]()
+
+
+def add_inbox(app: StaffApp, workspace: Workspace, page: InboxPage | None = None) -> ReviewerApp:
+    """Give the main window the reviewer's inbox as a page of its own, and keep the window out of screenshots.
+
+    With ``page`` (the lazily built inbox), the reviewer takes its placeholder's place and its Review menu.
+    """
     from app.reviewer import ReviewerApp
     from ui.capture_exclusion import exclude_from_capture
 
     prepare_drop_folder(workspace, app.profile)
-    reviewer = ReviewerApp(workspace, app.lock, app, host=app.window)
+    if page is None:
+        reviewer = ReviewerApp(workspace, app.lock, app, host=app.window)
+    else:
+        reviewer = ReviewerApp(
+            workspace, app.lock, app, host=app.window, placeholder=page.placeholder, menu_actions=page.menu_actions
+        )
     note = exclude_from_capture(app.window)  # the window now shows decrypted evidence
     exclude_from_capture(reviewer.viewer)  # the full-size viewer is a window of its own
     if note:

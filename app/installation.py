@@ -197,9 +197,9 @@ def add_about_action(window: QMainWindow, workspace: Workspace) -> None:
     """Add "About this installation…", which shows the report, to ``window``'s Help menu (made if it has none)."""
     from PySide6.QtWidgets import QMessageBox
 
-    from ui.installation_dialog import QtInstallationDialog
-
     def show() -> None:
+        from ui.installation_dialog import QtInstallationDialog  # when asked for, not at every start
+
         try:
             info = describe(workspace)
         except EvidenceError as e:

@@ -13,16 +13,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app import exports
 from app.workspace import Workspace
-from evidence import bundle
-from evidence.bundle import share
 from evidence.core.errors import EvidenceError, UsageError
-from evidence.crypto.keys import Identity
-from evidence.police.sar_export import PACK_SUFFIX, build_pack, write_pack
-from evidence.review import actions as review
 from evidence.review.disposal import disposed_references
+
+if TYPE_CHECKING:
+    # The subject access export alone needs these (the bundle reader, the police pack, Pillow through the
+    # redaction code); the app calls :func:`apply_disposals` at every start, so they are imported where used.
+    from evidence import bundle
+    from evidence.bundle import share
+    from evidence.crypto.keys import Identity
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,11 @@ def sar_export(
     The pack is built from the case's latest complete revision in the bundle's folder (``verified``, or a later one
     verified here, so redactions recorded since are given); the log is the case's next revision there.
     """
+    from app import exports
     from app.police import ensure_qt_for_rendering
+    from evidence.bundle import share
+    from evidence.police.sar_export import PACK_SUFFIX, build_pack, write_pack
+    from evidence.review import actions as review
     from ui.data_protection_pdf import render_sar_pdf
 
     profile = ws.profile()

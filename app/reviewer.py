@@ -16,24 +16,23 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
 
 from app.feedback import Feedback
-from app.flows.casework import CaseworkFlow
-from app.flows.export import ExportFlow
-from app.flows.redact import RedactFlow
-from app.flows.retention import RetentionFlow
-from app.flows.review import ReviewFlow
-from app.flows.sar import SarFlow
 from app.lock import LockCoordinator, run_every
 from app.workers import Runner
 from app.workspace import Workspace
-from evidence import bundle
 from evidence.case.incident import SENSITIVE_CATEGORIES
 from evidence.case.profile import Profile
 from evidence.core.fsutil import atomic_write
-from evidence.review import actions as review
 
 if TYPE_CHECKING:
+    # Imported when a ReviewerApp is built (the inbox's first use), not when the app starts: the app imports this
+    # module at start for the Review menu (:func:`add_review_menu`).
+    from collections.abc import Callable
+
+    from evidence import bundle
+    from evidence.review import actions as review
     from ui.main_window import QtMainWindow
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,37 @@ class _ThumbnailSignals(QObject):
     """Carries each image of a thumbnail pass from the worker to the UI thread: (bundle, item number, bytes)."""
 
     image = Signal(object, int, bytes)
+
+
+REVIEW_MENU = (
+    ("Open a sealed bundle…", "Ctrl+O", "open_bundle_action"),
+    ("Look in the drop folder again", "F5", "refresh_action"),
+    ("Record an action…", "Ctrl+R", "record_action"),
+    ("Export for the police…", "Ctrl+E", "export_action"),
+    ("Subject access copy…", "Ctrl+Alt+S", "sar_action"),
+    ("Retention and disposal…", "Ctrl+Alt+R", "retention_action"),
+)
+"""The Review menu: text, shortcut and object name of each command."""
+NEEDS_A_BUNDLE = ("record_action", "export_action", "sar_action")
+"""The commands that act on the bundle on show, disabled while there is none."""
+
+
+def add_review_menu(host: QtMainWindow) -> dict[str, QAction]:
+    """Add the Review menu, with its shortcuts, to ``host``'s menu bar; return its actions by name, unconnected.
+
+    The app adds it at start (so the shortcuts work before the inbox has been opened) and the
+    :class:`ReviewerApp` built on first use connects the same actions.
+    """
+    menu = host.add_menu("&Review", "review_menu")
+    actions: dict[str, QAction] = {}
+    for text, shortcut, name in REVIEW_MENU:
+        action = menu.addAction(text)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setEnabled(name not in NEEDS_A_BUNDLE)
+        actions[name] = action
+    return actions
 
 
 def is_sensitive(verified: bundle.VerifiedBundle) -> bool:
@@ -77,8 +107,27 @@ class ReviewerApp(QObject):
         parent: QObject | None = None,
         *,
         host: QtMainWindow | None = None,
+        placeholder: QWidget | None = None,
+        menu_actions: dict[str, QAction] | None = None,
     ) -> None:
+        """Build the reviewer's widgets and flows.
+
+        Args:
+            workspace: the reviewer's data dir.
+            lock: the lock, shared with the staff window.
+            parent: the owning object.
+            host: the main window to be a page of (None: a window of its own).
+            placeholder: a page of ``host`` that the reviewer's page replaces (the inbox built on first use).
+            menu_actions: the Review menu already in ``host``'s menu bar (:func:`add_review_menu`), to connect
+                rather than add another.
+        """
         super().__init__(parent)
+        from app.flows.casework import CaseworkFlow
+        from app.flows.export import ExportFlow
+        from app.flows.redact import RedactFlow
+        from app.flows.retention import RetentionFlow
+        from app.flows.review import ReviewFlow
+        from app.flows.sar import SarFlow
         from ui.custody_view import QtCustodyLogView
         from ui.inbox import QtInbox
         from ui.item_viewer import QtItemViewer
@@ -112,7 +161,10 @@ class ReviewerApp(QObject):
         if host is not None:  # a page of the main window, whose menu, status bar and Lock it shares
             self.window.setWindowFlags(Qt.WindowType.Widget)
             self.window.lock_button.hide()
-            host.add_page(self.window, "Inbox")
+            if placeholder is not None:
+                host.replace_page(placeholder, self.window)
+            else:
+                host.add_page(self.window, "Inbox")
         self.feedback = Feedback(host or self.window, errors_in_status_bar=False)
         self.review = ReviewFlow(workspace, self.profile, lock, self.inbox, self.banner, self.feedback, self)
         self.exporting = ExportFlow(workspace, self.profile, lock, self.review, self)
@@ -133,7 +185,7 @@ class ReviewerApp(QObject):
         self.viewer.set_redactable(True)
         self.viewer.redact_requested.connect(self.redacting.open)
         if host is not None:
-            self._add_menu(host)
+            self._add_menu(host, menu_actions)
         self.inbox.refresh_wanted.connect(self.review.refresh)
         self.inbox.open_requested.connect(self.review.open_bundle)
         self.inbox.open_file_requested.connect(self.review.open_file)
@@ -158,6 +210,8 @@ class ReviewerApp(QObject):
         self.review.refresh()
 
     def _recorded(self, action: review.ReviewAction, crime_reference: str) -> None:
+        from evidence.review import actions as review
+
         if action in (review.ReviewAction.POLICE_CONTACTED, review.ReviewAction.DEVICE_HANDED_OVER):
             ref = f", reference {crime_reference}" if crime_reference else ""
             self._offer_hold(f"police investigation{ref}")
@@ -176,22 +230,24 @@ class ReviewerApp(QObject):
         self.viewer.clear()
         self.viewer.hide()
 
-    def _add_menu(self, host: QtMainWindow) -> None:
+    def menu_slots(self) -> dict[str, Callable[[], None]]:
+        """What each Review menu command does, by the action's name."""
+        return {
+            "open_bundle_action": self.review.open_file,
+            "refresh_action": self.review.refresh,
+            "record_action": self.review.record_action,
+            "export_action": self.exporting.export,
+            "sar_action": self.subject_access.open,
+            "retention_action": self.retention.open_view,
+        }
+
+    def _add_menu(self, host: QtMainWindow, actions: dict[str, QAction] | None = None) -> None:
         """The reviewer's commands in the main window's menu bar, with their shortcuts."""
-        menu = host.add_menu("&Review", "review_menu")
-        for text, shortcut, slot, name in (
-            ("Open a sealed bundle…", "Ctrl+O", self.review.open_file, "open_bundle_action"),
-            ("Look in the drop folder again", "F5", self.review.refresh, "refresh_action"),
-            ("Record an action…", "Ctrl+R", self.review.record_action, "record_action"),
-            ("Export for the police…", "Ctrl+E", self.exporting.export, "export_action"),
-            ("Subject access copy…", "Ctrl+Alt+S", self.subject_access.open, "sar_action"),
-            ("Retention and disposal…", "Ctrl+Alt+R", self.retention.open_view, "retention_action"),
-        ):
-            action = menu.addAction(text)
-            action.setObjectName(name)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            action.triggered.connect(slot)
+        if actions is None:
+            actions = add_review_menu(host)
+        slots = self.menu_slots()
+        for name, action in actions.items():
+            action.triggered.connect(slots[name])
             self.menu_actions[name] = action
         for button, name in (
             (self.window.record_button, "record_action"),
@@ -225,6 +281,8 @@ class ReviewerApp(QObject):
     # -- the verified bundle ------------------------------------------------------------------------------------
 
     def _show(self, verified: bundle.VerifiedBundle) -> None:
+        from evidence.review import actions as review
+
         records = review.reviews(verified)
         self.window.set_bundle(verified, records)
         self._sync_actions()

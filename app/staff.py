@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
@@ -24,14 +25,17 @@ from app.guides import MISSING_TEXT, guide_path
 from app.lock import LockCoordinator
 from app.timestamper import TimestampWorker
 from app.workspace import Workspace
-from evidence.bundle import seal as sealing
 from evidence.case.incident import IncidentDetails
 from evidence.case.profile import Profile
 from evidence.core.errors import EvidenceError
 from evidence.vault.store import DeliveryState
+from ui.first_paint import after_first_paint
 from ui.main_window import PREFERRED_SIZE
 from ui.sealed_page import MISSING_TEXT as SHARE_COPY_MISSING
 from ui.window_fit import restore_or_fit, save_geometry
+
+if TYPE_CHECKING:
+    from evidence.bundle import seal as sealing
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class StaffApp(QObject):
         capturing: screen captures and received screenshots.
         sealing: seal and send.
         hotkeys: the global hotkeys (Print, Shift+Print, Ctrl+Print), once :meth:`start_hotkeys` has run.
+        after_paint: the start-up work that waits for the window's first paint (:mod:`ui.first_paint`).
         tray: the tray icon, where the system has a tray.
         window_settings: where the window's size and place are kept (the data dir's ``windows.ini``).
         guides: the open guide windows.
@@ -94,7 +99,6 @@ class StaffApp(QObject):
         self.window_settings = QSettings(str(workspace.paths.window_state), QSettings.Format.IniFormat)
         self.timestamper = TimestampWorker(workspace, self)
         self._wire()
-        self.timestamper.start()
         self.incidents.locked_changed(self.session.locked)
         self.incidents.refresh()
         self.missing_told: set[str] = set()
@@ -102,7 +106,12 @@ class StaffApp(QObject):
         self.deliveries_timer.setInterval(DELIVERY_CHECK_MS)
         self.deliveries_timer.timeout.connect(self.check_deliveries)
         self.deliveries_timer.start()
-        QTimer.singleShot(0, self.check_deliveries)
+        # The trusted-time worker (whose first pass loads the profile on its own thread, competing for the GIL),
+        # counting monitors (mss, ~100 ms, on a worker) and the receipts check wait until the window has been
+        # painted; the app puts the global hotkeys first in this list (see app.gui).
+        self.after_paint = after_first_paint(
+            self.window, self.timestamper.start, self._fill_monitor_menu, self.check_deliveries
+        )
 
     # -- receipts (issue 15) ------------------------------------------------------------------------------------
 
@@ -115,6 +124,8 @@ class StaffApp(QObject):
             return  # no identity yet: nothing was sealed here
 
         def job() -> tuple[list[sealing.DeliveryChange], list[str]]:
+            from evidence.bundle import seal as sealing  # on the worker: the bundle code is not needed to start
+
             with workspace.open_vault() as vault:
                 changes = sealing.check_deliveries(vault, profile, card)
                 missing = sorted(d.ref for d in vault.deliveries() if d.state is DeliveryState.MISSING)
@@ -156,7 +167,6 @@ class StaffApp(QObject):
         bar.import_file.triggered.connect(self.capturing.import_files)
         bar.safeguarding.triggered.connect(incidents.safeguarding)
         bar.lock.triggered.connect(self.lock.lock)
-        QTimer.singleShot(0, self._fill_monitor_menu)  # counting monitors costs tens of ms: not before the window
         window.new_incident_action.triggered.connect(incidents.new_incident)
         window.incidents.incident_selected.connect(incidents.open_incident)
         window.unlock_action.triggered.connect(lambda: self.lock.unlock(self.feedback))
@@ -241,7 +251,14 @@ class StaffApp(QObject):
             self.tray.showMessage("Evidence Capture", "Captured and stored safely.")
 
     def _fill_monitor_menu(self) -> None:
-        actions = self.window.capture_bar.set_monitors(self._monitor_count())
+        """Count the monitors on a worker (loading mss and asking the X server takes ~100 ms), then fill the menu."""
+        self.lock.runner.start(self._monitor_count, self._monitors_counted, self._monitors_failed)
+
+    def _monitors_failed(self, message: str) -> None:
+        log.info("monitors cannot be counted: %s", message)
+
+    def _monitors_counted(self, count: int) -> None:
+        actions = self.window.capture_bar.set_monitors(count)
         for n, action in enumerate(actions, start=1):
             action.triggered.connect(lambda _checked=False, n=n: self.capturing.capture(f"monitor:{n}"))
         self.window.fill_monitor_menu(actions)

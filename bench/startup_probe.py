@@ -3,7 +3,10 @@
 ``app DATA_DIR`` runs the desktop app through ``app.main.main`` (the same path as ``evidence-capture`` with no
 verb) on a data dir that already has an identity. ``bare`` runs a bare QApplication showing an empty
 QMainWindow. Both go through the same probe: once the event loop has started (``exec``) and the main window has
-been exposed (mapped and painted), the probe prints ``ready`` and quits the app normally.
+been exposed (mapped and painted), the probe prints ``ready``; then, once the start-up work the app leaves until
+after the first paint (:mod:`ui.first_paint`: the global hotkeys, the monitor count, the receipts check, the
+disposal purge) has run, it prints ``settled`` (at once for the bare window, which has none) and quits the app
+normally.
 """
 
 from __future__ import annotations
@@ -35,6 +38,19 @@ class _ReadyProbe(QObject):
 
     def _ready(self) -> None:
         print("ready", flush=True)
+        pending = [
+            child
+            for widget in self.qapp.topLevelWidgets()
+            for child in widget.findChildren(QObject)
+            if type(child).__name__ == "AfterFirstPaint" and not child.done  # type: ignore[attr-defined]
+        ]
+        if pending:
+            pending[0].finished.connect(self._settled)  # type: ignore[attr-defined]
+        else:
+            self._settled()
+
+    def _settled(self) -> None:
+        print("settled", flush=True)
         self.qapp.quit()
 
 

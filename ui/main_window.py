@@ -422,6 +422,23 @@ class QtMainWindow(QMainWindow):
         self.pages.tabBar().setVisible(self.pages.count() > 1)
         self._update_title()
 
+    def replace_page(self, old: QWidget, new: QWidget) -> None:
+        """Put ``new`` where the page ``old`` is, with its title, on show if ``old`` was; ``old`` is deleted."""
+        index = self.pages.indexOf(old)
+        if index < 0:
+            raise ValueError("not a page of this window")
+        current = self.pages.currentIndex() == index
+        blocked = self.pages.blockSignals(True)  # one page for another is no change of page
+        try:
+            self.pages.insertTab(index, new, self.pages.tabText(index))
+            if current:
+                self.pages.setCurrentIndex(index)
+            self.pages.removeTab(index + 1)
+        finally:
+            self.pages.blockSignals(blocked)
+        old.deleteLater()
+        self._update_title()
+
     def show_sealed(self, summary: SealedSummary) -> None:
         """Show the calm confirmation of a sealed incident in place of its form."""
         self.sealed_page.show_summary(summary)

@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
 from app.flows.incident import sent_to_text
-from evidence.bundle import seal as sealing
 from evidence.case import policy
 from evidence.case.incident import Status
 from ui.sealed_page import WAITING_TEXT, SealedSummary
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from app.flows.incident import IncidentFlow, StaffViews
     from app.lock import LockCoordinator
     from app.workspace import Workspace
+    from evidence.bundle import seal as sealing
     from evidence.case.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ class SealFlow(QObject):
 
     def seal(self) -> None:
         """Check the form, then ask to confirm with a summary (unlocking first if needed, then carrying on)."""
+        from evidence.bundle import seal as sealing  # imported when first used: not needed to start
+
         ref = self.incidents.current_ref
         if ref is None or self.confirm_box is not None:
             return
@@ -130,6 +132,8 @@ class SealFlow(QObject):
         self.lock.own(box)
 
     def _answered(self, box: QMessageBox, ref: str, drop: Path) -> None:
+        from evidence.bundle import seal as sealing
+
         self.confirm_box = None
         if box.clickedButton() is not box.button(QMessageBox.StandardButton.Yes):
             return
@@ -152,6 +156,8 @@ class SealFlow(QObject):
         self.lock.run(job, self._sealed, self._seal_failed, busy=busy)
 
     def _sealed(self, result: sealing.SealResult) -> None:
+        from evidence.bundle import seal as sealing
+
         log.info("sealed %s: %d item(s), sha256 %s", result.ref, result.item_count, result.sha256)
         self.incidents.refresh()
         self.incidents.open_incident(result.ref)

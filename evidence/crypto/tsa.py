@@ -52,32 +52,27 @@ import os
 import shlex
 import time
 import unicodedata
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.client import HTTPException
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from rfc3161_client import (
-    HashAlgorithm,
-    PKIStatus,
-    TimestampRequestBuilder,
-    TimeStampResponse,
-    VerificationError,
-    VerifierBuilder,
-    decode_timestamp_response,
-)
 
 import resources
 from evidence.core.canonical import dumps as canonical_dumps
 from evidence.core.errors import EvidenceError, UsageError
+
+if TYPE_CHECKING:
+    # Imported where they are used: asking a TSA and checking a token need ``urllib.request`` (which brings
+    # ``http.client`` and ``email``) and ``rfc3161_client``, and certificates need ``cryptography.x509``; loading
+    # a profile, at every start of the app, needs none of them unless it lists TSAs.
+    import urllib.request
+
+    from cryptography import x509
+    from rfc3161_client import TimeStampResponse
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +84,8 @@ MAX_CHAIN_DEPTH = 8
 DEFAULT_TIMEOUT_S = 5.0
 SKEW_WARNING_SECONDS = 120
 """A workstation clock further than this from the TSA's genTime is shown to reviewers."""
-SHA256_OID = x509.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
+SHA256_OID = "2.16.840.1.101.3.4.2.1"
+"""The dotted OID of SHA-256, the only imprint algorithm accepted."""
 TSR_SUFFIX = ".tsr"
 CHAIN_SUFFIX = ".chain.pem"
 ITEM_BINDING_FORMAT = "evidence-capture-tsa-item/1"
@@ -193,6 +189,8 @@ def _load_pem_certs(pem: bytes, what: str) -> tuple[x509.Certificate, ...]:
         raise TsaConfigError(f"{what}: larger than {MAX_PEM_BYTES // 1024} KiB")
     if not pem.strip():
         return ()
+    from cryptography import x509
+
     try:
         return tuple(x509.load_pem_x509_certificates(pem))
     except ValueError as e:
@@ -535,19 +533,23 @@ def item_binding(*, file_sha256_hex: str, pixels_sha256_hex: str, custody_entry_
 # --- asking -------------------------------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A TSA answers where it was asked; a redirect is refused (it could lead anywhere)."""
+def _no_redirect() -> urllib.request.HTTPRedirectHandler:
+    """A handler by which a TSA answers where it was asked; a redirect is refused (it could lead anywhere)."""
+    import urllib.request
 
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: object,
-        code: int,
-        msg: str,
-        headers: object,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        return None
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(
+            self,
+            req: urllib.request.Request,
+            fp: object,
+            code: int,
+            msg: str,
+            headers: object,
+            newurl: str,
+        ) -> urllib.request.Request | None:
+            return None
+
+    return _NoRedirect()
 
 
 def _post(config: TsaConfig, body: bytes, timeout_s: float) -> bytes:
@@ -557,6 +559,10 @@ def _post(config: TsaConfig, body: bytes, timeout_s: float) -> bytes:
     being sent: a test never depends on, or talks to, a public TSA (profiles made by ``profile create`` name the
     public ones by default).
     """
+    import urllib.error
+    import urllib.request
+    from http.client import HTTPException
+
     if os.environ.get(TESTING_ENV) and urllib.parse.urlsplit(config.url).hostname not in LOOPBACK_HOSTS:
         raise TsaUnreachable("not asked: tests reach only a TSA on loopback", tsa=config.name)
     request = urllib.request.Request(  # noqa: S310 (the scheme was checked to be http or https)
@@ -565,7 +571,7 @@ def _post(config: TsaConfig, body: bytes, timeout_s: float) -> bytes:
         method="POST",
         headers={"Content-Type": CONTENT_TYPE_QUERY, "User-Agent": USER_AGENT},
     )
-    opener = urllib.request.build_opener(_NoRedirect())
+    opener = urllib.request.build_opener(_no_redirect())
     deadline = time.monotonic() + timeout_s
     try:
         with opener.open(request, timeout=timeout_s) as response:
@@ -619,6 +625,8 @@ def request_token(
     """
     if not message:
         raise UsageError("nothing to time-stamp")
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+
     try:
         request = (
             TimestampRequestBuilder()
@@ -675,12 +683,16 @@ def _path_to_anchor(
 
 
 def _common_name(cert: x509.Certificate) -> str:
+    from cryptography.x509.oid import NameOID
+
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     raw = names[0].value if names else cert.subject.rfc4514_string()
     return _display_text(raw if isinstance(raw, str) else raw.decode("utf-8", "replace"))
 
 
 def _signer_certificate(response: TimeStampResponse, tsa: str) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    from cryptography import x509
+
     try:
         embedded = [x509.load_der_x509_certificate(der) for der in response.signed_data.certificates]
         signer_infos = list(response.signed_data.signer_infos)
@@ -696,6 +708,9 @@ def _signer_certificate(response: TimeStampResponse, tsa: str) -> tuple[x509.Cer
 
 
 def _check_eku(cert: x509.Certificate, tsa: str) -> None:
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:
@@ -730,6 +745,8 @@ def verify_token(
         raise UsageError("a time-stamp digest is 32 bytes of SHA-256")
     if len(tsr) > MAX_RESPONSE_BYTES:
         raise TsaBadResponse(f"token larger than {MAX_RESPONSE_BYTES // 1024} KiB", tsa=tsa)
+    from rfc3161_client import PKIStatus, VerificationError, VerifierBuilder, decode_timestamp_response
+
     try:
         response = decode_timestamp_response(tsr)
     except ValueError as e:
@@ -744,7 +761,7 @@ def verify_token(
         gen_time, serial, policy, token_nonce = info.gen_time, info.serial_number, info.policy, info.nonce
     except ValueError as e:
         raise TsaBadResponse(f"unreadable token contents: {e}", tsa=tsa) from e
-    if algorithm != SHA256_OID:
+    if algorithm.dotted_string != SHA256_OID:
         raise TsaBadResponse(f"imprint algorithm {algorithm.dotted_string} is not SHA-256", tsa=tsa)
     if imprinted != digest:
         raise TsaImprintMismatch(f"token covers {imprinted.hex()}, not {digest.hex()}", tsa=tsa)

@@ -25,6 +25,7 @@ import datetime as dt
 import enum
 import hashlib
 import io
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -131,6 +132,8 @@ CREATE TABLE IF NOT EXISTS tsa_tokens (
     PRIMARY KEY (ref, seq, number)
 );
 """
+_SCHEMA_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA))
+"""The tables :data:`_SCHEMA` makes: a vault that has them all, at :data:`SCHEMA_VERSION`, needs no write to open."""
 
 LEASE_SECONDS = 120
 """How long a drainer holds a queue row while it asks (a killed drainer's lease simply runs out)."""
@@ -455,14 +458,13 @@ class Vault:
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA secure_delete = ON")
             self._db.execute("PRAGMA foreign_keys = ON")
-            with self._write():
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise VaultError(f"{path}: vault is from a newer version of the app (schema {version})")
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if not self._schema_current():  # a write (and its fsync, ~10 ms) only when there is something to make
+                with self._write():
+                    self._schema_current()  # the version check again, inside the lock
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             key = str(path.resolve())
             if key not in _CHECKED:  # once per process: the check reads the whole file, so not on every capture
                 check = self._db.execute("PRAGMA quick_check").fetchone()[0]
@@ -471,6 +473,18 @@ class Vault:
                 _CHECKED.add(key)
         except sqlite3.Error as e:
             raise VaultError(f"{path}: cannot open the vault: {e}") from e
+
+    def _schema_current(self) -> bool:
+        """True when the file is at :data:`SCHEMA_VERSION` and has every table of :data:`_SCHEMA` (a read only).
+
+        Raises:
+            VaultError: the file is from a newer version of the app.
+        """
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise VaultError(f"{self.path}: vault is from a newer version of the app (schema {version})")
+        present = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return version == SCHEMA_VERSION and present >= _SCHEMA_TABLES
 
     def close(self) -> None:
         """Close the database."""

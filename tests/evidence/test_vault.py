@@ -286,3 +286,40 @@ def test_shred_after_sealing_keeps_only_digests_and_custody(tmp_path: Path) -> N
         assert vault.custody(ref, secrets_)[-1].action == "disposed"
         with pytest.raises(VaultError):
             add_png(vault, ref, b"more", recipients)
+
+
+def test_opening_an_up_to_date_vault_writes_nothing(tmp_path: Path) -> None:
+    """Issue 16: opening used to be a write transaction (and an fsync) every time, ~12 ms of every start."""
+    recipients, _ = keys()
+    path = tmp_path / "v.sqlite3"
+    with Vault(path) as vault:
+        vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
+    wal = path.with_name(path.name + "-wal")
+    before = (path.read_bytes(), wal.read_bytes() if wal.exists() else b"")
+    Vault(path).close()
+    assert (path.read_bytes(), wal.read_bytes() if wal.exists() else b"") == before
+
+
+def test_a_table_missing_at_the_current_version_is_made_on_open(tmp_path: Path) -> None:
+    recipients, _ = keys()
+    path = tmp_path / "v.sqlite3"
+    with Vault(path) as vault:
+        ref = vault.create_incident(IncidentDetails(), actor="j@s", recipients=recipients)
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE deliveries")
+    db.commit()
+    db.close()
+    with Vault(path) as vault:
+        assert vault.deliveries() == []
+        assert [row.ref for row in vault.list_incidents()] == [ref]
+
+
+def test_a_vault_from_a_newer_app_is_refused_without_a_write(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite3"
+    Vault(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(VaultError):
+        Vault(path)
