@@ -94,8 +94,10 @@ def candidates() -> list[tuple[str, Callable[[bytes, int, int], bytes]]]:
             else []
         ),
         ("isal, filter 0", striped(isal_zlib, 0)),
+        ("isal, filter 0, 1 thread", striped(isal_zlib, 0, threads=1)),
         ("isal, filter 2, 1 thread", striped(isal_zlib, 2, threads=1)),
-        ("isal, filter 2 (the app's)", lambda rgb, w, h: png_mod.encode_rgb(rgb, w, h)),
+        ("isal, filter 2", striped(isal_zlib, 2)),
+        (f"the app's (isal, filter {png_mod.FILTER})", lambda rgb, w, h: png_mod.encode_rgb(rgb, w, h)),
     ]
 
 

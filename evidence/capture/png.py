@@ -26,19 +26,21 @@ from __future__ import annotations
 import os
 import struct
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from isal import isal_zlib
 from PIL import Image, ImageChops
 
 from evidence.core.errors import UsageError
 
-__all__ = ["FILTER", "LEVEL", "STRIPE_ROWS", "adler32_combine", "encode_rgb"]
+__all__ = ["FILTER", "LEVEL", "STRIPE_ROWS", "adler32_combine", "encode_rgb", "in_background"]
 
 LEVEL = 1
 """ISA-L compression level (0 to 3). See the module docstring."""
 
-FILTER = 0
+FILTER = 2
 """PNG filter type written before every row: 0 ("None"). See the module docstring."""
 
 STRIPE_ROWS = 128
@@ -47,6 +49,7 @@ STRIPE_ROWS = 128
 MAX_IDAT = 1 << 20
 """Largest IDAT chunk written; the zlib stream is split across consecutive IDAT chunks of at most this size."""
 
+_T = TypeVar("_T")
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ADLER_BASE = 65521
 _pool: ThreadPoolExecutor | None = None
@@ -86,6 +89,12 @@ def encode_rgb(rgb: bytes, width: int, height: int, *, filter_type: int = FILTER
     chunks += [_chunk(b"IDAT", stream[i : i + MAX_IDAT]) for i in range(0, len(stream), MAX_IDAT)]
     chunks.append(_chunk(b"IEND", b""))
     return b"".join([_SIGNATURE, *chunks])
+
+
+def in_background(fn: Callable[..., _T], *args: Any) -> Future[_T]:
+    """Run ``fn(*args)`` on the encoder's thread pool: for work that releases the GIL (hashing the pixels) to run
+    beside the encoding. Never call :func:`encode_rgb` this way: its stripes would wait for the pool they hold."""
+    return _executor().submit(fn, *args)
 
 
 def adler32_combine(first: int, second: int, second_length: int) -> int:

@@ -280,12 +280,17 @@ def capture(mode: CaptureMode, *, app_version: str, display: str | None = None, 
 
 
 def from_grab(shot: Grab, *, app_version: str, window: platform_window.WindowInfo | None) -> Capture:
-    """Encode and digest a grab taken earlier (the frozen frame of a region or window capture)."""
+    """Encode and digest a grab taken earlier (the frozen frame of a region or window capture).
+
+    The pixels are hashed on another thread while the PNG is encoded (both release the GIL).
+    """
+    _check_rgb(shot.rgb, shot.width, shot.height)
+    pixels_digest = png_mod.in_background(pixels_sha256, shot.rgb, shot.width, shot.height)
     png = encode_png(shot)
     return Capture(
         png=png,
         png_sha256=hashlib.sha256(png).hexdigest(),
-        pixels_sha256=pixels_sha256(shot.rgb, shot.width, shot.height),
+        pixels_sha256=pixels_digest.result(),
         width=shot.width,
         height=shot.height,
         context=CaptureContext.from_grab(shot, app_version=app_version, window=window),
