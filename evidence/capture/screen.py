@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import mss
-from PIL import Image
 
 from evidence.capture import platform_window
 from evidence.capture import png as png_mod
@@ -231,10 +230,11 @@ _kept = _KeptGrabber()
 
 
 def _bgra_to_rgb(bgra: bytes | bytearray, width: int, height: int) -> bytes:
-    """Drop the alpha byte and swap to RGB in C (Pillow): mss's own ``.rgb`` does it in Python while holding the
-    GIL, which stalled the UI thread for 35–55 ms at 4K (bench/capture_latency.py). Reads mss's buffer in place
-    (``.bgra`` would copy the 33 MB frame first, holding the GIL)."""
-    return Image.frombuffer("RGB", (width, height), bgra, "raw", "BGRX", 0, 1).tobytes()
+    """Drop the alpha byte and swap to RGB in C (Pillow, in stripes on the encoder's pool: see
+    :func:`evidence.capture.png.bgrx_to_rgb`): mss's own ``.rgb`` does it in Python while holding the GIL, which
+    stalled the UI thread for 35–55 ms at 4K (bench/capture_latency.py). Reads mss's buffer in place (``.bgra``
+    would copy the 33 MB frame first, holding the GIL)."""
+    return png_mod.bgrx_to_rgb(bgra, width, height)
 
 
 def encode_png(grab: Grab) -> bytes:

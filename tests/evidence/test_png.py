@@ -125,3 +125,17 @@ def test_each_supported_filter_round_trips(filter_type: int, width: int, height:
         assert bytes((v + a) % 256 for v, a in zip(row[1:], above, strict=True)) == rgb[y * stride : (y + 1) * stride]
     with Image.open(io.BytesIO(data)) as image:
         assert image.tobytes() == rgb
+
+
+@pytest.mark.parametrize(("width", "height"), [(1, 1), (3, 2), (7, STRIPE_ROWS), (5, 2 * STRIPE_ROWS + 9)])
+def test_bgrx_to_rgb_swaps_and_drops_the_fourth_byte_in_every_stripe(width: int, height: int) -> None:
+    bgrx = _noise(width, height * 4, seed=height)[: width * height * 4]
+    want = b"".join(bgrx[i + 2 : i + 3] + bgrx[i + 1 : i + 2] + bgrx[i : i + 1] for i in range(0, len(bgrx), 4))
+    assert png_mod.bgrx_to_rgb(bgrx, width, height) == want
+    assert png_mod.bgrx_to_rgb(bytearray(bgrx), width, height) == want
+
+
+@pytest.mark.parametrize(("size", "width", "height"), [(0, 0, 0), (12, 2, 2), (17, 2, 2), (16, 4, -1)])
+def test_bgrx_to_rgb_refuses_a_buffer_that_does_not_fit(size: int, width: int, height: int) -> None:
+    with pytest.raises(UsageError):
+        png_mod.bgrx_to_rgb(bytes(size), width, height)
