@@ -8,7 +8,9 @@ screen from ``frames.py``, shown full-screen by a Tk window on a fresh Xvfb), on
   SQLite transaction with ``synchronous=FULL``), exactly what the staff app's worker job runs;
 - **scrot**: the ``scrot`` command writing a PNG of the same screen, the whole process (spawn to exit);
 - **floor**: the physical floor, in-process: an mss grab of the whole screen, SHA-256 and age encryption of the
-  raw BGRA frame (no PNG, no vault).
+  raw BGRA frame (no PNG, no vault);
+- **raw first**: what "commit the raw frame first, compress later" would make the user wait for: the app's path
+  with the PNG left out, committing the raw RGB frame as the item (in a vault of its own).
 
 The rounds are interleaved so that noise from other work on the machine falls on all three alike; each figure is
 the median of the rounds, after one warm-up round. A second pass times the parts of the app path one by one
@@ -71,6 +73,22 @@ def app_path(workspace: Any, ref: str, display: str) -> None:
     """One capture through the app's path: capture() then store_capture()."""
     shot = capture_mod.capture(capture_mod.CaptureMode.parse("full"), app_version=evidence.__version__, display=display)
     workspace.store_capture(ref, shot)
+
+
+def raw_first_path(workspace: Any, ref: str, display: str) -> None:
+    """The first half of "commit the raw frame first, compress later": the app path with the PNG step left out,
+    committing the raw RGB frame (a 4K frame is 24.9 MB) as the item. The compress-and-replace half is not counted."""
+    mode = capture_mod.CaptureMode.parse("full")
+    shot = capture_mod.grab(mode, display=display)
+    capture = capture_mod.Capture(
+        png=shot.rgb,
+        png_sha256=hashlib.sha256(shot.rgb).hexdigest(),
+        pixels_sha256=capture_mod.pixels_sha256(shot.rgb, shot.width, shot.height),
+        width=shot.width,
+        height=shot.height,
+        context=capture_mod.CaptureContext.from_grab(shot, app_version=evidence.__version__, window=None),
+    )
+    workspace.store_capture(ref, capture)
 
 
 def floor_path(recipients: list[str], display: str) -> None:
@@ -142,18 +160,24 @@ def measure(x: Any, tmp: Path, runs: int) -> dict[str, Any]:
     recipients = bench_ws.recipients()
     with bench_ws.open_vault() as vault:
         ref = vault.create_incident(IncidentDetails(), actor=bench_ws.actor, recipients=recipients)
+    raw_ws: Any = make_workspace(tmp / "raw-first")
+    with raw_ws.open_vault() as vault:
+        raw_ref = vault.create_incident(IncidentDetails(), actor=raw_ws.actor, recipients=raw_ws.recipients())
     png_path = tmp / "scrot.png"
     app_t: list[float] = []
     scrot_t: list[float] = []
     floor_t: list[float] = []
+    raw_t: list[float] = []
     for i in range(runs + 1):  # round 0 warms up
         a = _timed(lambda: app_path(bench_ws, ref, x.display))
         s = time_process(["scrot", "--overwrite", str(png_path)], env=x.env())
         f = _timed(lambda: floor_path(recipients, x.display))
+        r = _timed(lambda: raw_first_path(raw_ws, raw_ref, x.display))
         if i:
             app_t.append(a)
             scrot_t.append(s)
             floor_t.append(f)
+            raw_t.append(r)
     parts = breakdown(bench_ws, ref, x.display, runs)
     full = capture_mod.grab(capture_mod.CaptureMode.parse("full"), display=x.display)
     gui_data = tmp / "gui"
@@ -162,6 +186,7 @@ def measure(x: Any, tmp: Path, runs: int) -> dict[str, Any]:
         "app": median(app_t),
         "scrot": median(scrot_t),
         "floor": median(floor_t),
+        "raw": median(raw_t),
         "parts": parts,
         "png_mb": len(capture_mod.encode_png(full)) / 1e6,
         "vault_mb": bench_ws.paths.vault.stat().st_size / 1e6,
@@ -175,7 +200,7 @@ def run(quick: bool) -> list[Table]:
     runs = 3 if quick else 7
     latency = Table(
         f"Capture latency, trigger to encrypted and committed (median of {runs})",
-        ["screen", "content", "PNG MB", "app", "scrot", "app/scrot", "floor", "app/floor"],
+        ["screen", "content", "PNG MB", "app", "scrot", "app/scrot", "floor", "app/floor", "raw first", "app/raw"],
     )
     parts = Table(
         f"Where the app's capture time goes (parts timed one by one, median of {runs})",
@@ -198,7 +223,18 @@ def run(quick: bool) -> list[Table]:
                     window.close()
                     a, s, f, p, g = m["app"], m["scrot"], m["floor"], m["parts"], m["gui"]
                     screen = f"{w}x{h}"
-                    latency.add(screen, kind, f"{m['png_mb']:.2f}", ms(a), ms(s), ratio(a, s), ms(f), ratio(a, f))
+                    latency.add(
+                        screen,
+                        kind,
+                        f"{m['png_mb']:.2f}",
+                        ms(a),
+                        ms(s),
+                        ratio(a, s),
+                        ms(f),
+                        ratio(a, f),
+                        ms(m["raw"]),
+                        ratio(a, m["raw"]),
+                    )
                     parts.add(
                         screen,
                         kind,
@@ -221,7 +257,9 @@ def run(quick: bool) -> list[Table]:
                     worst["stall"] = max(worst.get("stall", 0.0), g["stall"])
     latency.notes += [
         "app = evidence.capture.screen.capture('full') + Workspace.store_capture (what the worker job runs); "
-        "scrot = `scrot --overwrite FILE.png`, whole process; floor = mss grab + SHA-256 + age of the raw BGRA frame.",
+        "scrot = `scrot --overwrite FILE.png`, whole process; floor = mss grab + SHA-256 + age of the raw BGRA frame; "
+        "raw first = the app path committing the raw RGB frame instead of a PNG (the first half of compress-later; "
+        "its second half, encoding and replacing the blob, is not counted).",
     ]
     if "scrot" in worst:
         latency.notes.append(

@@ -16,8 +16,8 @@ differ only by that offset. On a macOS Retina screen the desktop is measured in 
 ``rect_desktop`` is then the smallest rectangle of whole points that covers the crop. Qt's logical
 (device-independent) coordinates never reach this module: the overlay converts them to frame pixels.
 
-The derived item is encoded exactly like a capture (``mss.tools.to_png`` at :data:`evidence.capture.screen.PNG_LEVEL`),
-so the same pixels give the same bytes whether they were grabbed as a region or cropped from a frame.
+The derived item is encoded exactly like a capture (:func:`evidence.capture.png.encode_rgb`), so the same pixels
+give the same bytes whether they were grabbed as a region or cropped from a frame.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import mss.tools
-
+from evidence.capture import png as png_mod
 from evidence.capture.context import DERIVED_CONTEXT_FORMAT, DerivedContext, DerivedFrom, Selection
-from evidence.capture.screen import PNG_LEVEL, Capture, Rect, pixels_sha256
-from evidence.core.errors import CaptureError, UsageError
+from evidence.capture.screen import Capture, Rect, pixels_sha256
+from evidence.core.errors import UsageError
 from evidence.core.timefmt import format_utc
 
 __all__ = ["DERIVED_CONTEXT_FORMAT", "Derived", "DerivedContext", "Selection", "crop", "derived_capture"]
@@ -132,9 +131,7 @@ def derived_capture(
     if pixels_sha256(frame_rgb, parent.width, parent.height) != parent.pixels_sha256:
         raise UsageError("the frame's pixels are not those of the original capture (pixels_sha256 differs)")
     pixels = crop(frame_rgb, parent.width, parent.height, rect)
-    png = mss.tools.to_png(pixels, (rect.width, rect.height), level=PNG_LEVEL)
-    if png is None:  # only when an output path is given; kept for the type checker
-        raise CaptureError("cannot encode the crop as PNG")
+    png = png_mod.encode_rgb(pixels, rect.width, rect.height)
     on_desktop = _on_desktop(rect, parent.context.captured, parent.width, parent.height)
     context = DerivedContext(
         selection=selection,

@@ -6,24 +6,12 @@ image written as a binary PPM, exactly ``b"P6\\n%d %d\\n255\\n" % (width, height
 Netpbm's ``pngtopnm x.png | sha256sum`` and ImageMagick's ``convert x.png ppm:- | sha256sum`` both write exactly
 that header for our 8-bit RGB PNGs, so a recipient can recompute it with stock tools (a test pins this).
 
-The PNG encoder was chosen by measurement (bench script on a 2-core Linux VM, Python 3.11, zlib 1.2.13, mss
-10.2.0, Pillow 13.0.0; median of 7 runs at compression level 1, synthetic frames):
-
-=============  =====  ========================  ===========================
-frame          kind   mss.tools.to_png          Pillow ``save(PNG)``
-=============  =====  ========================  ===========================
-1920x1080      text      20 ms, 0.30 MB              60 ms, 0.29 MB
-1920x1080      photo    143 ms, 4.52 MB             205 ms, 3.67 MB
-3840x2160      text      51 ms, 0.81 MB             138 ms, 0.77 MB
-3840x2160      photo    553 ms, 17.96 MB            750 ms, 14.65 MB
-=============  =====  ========================  ===========================
-
-Screens of chats and social media are mostly text and flat colour, where mss's encoder is 2.7 to 3 times as fast
-for 4 to 5 % more bytes; on photo-like frames Pillow's adaptive row filters save about 20 % of the size but cost 40 %
-more time. Capture latency matters more to a hurried user than a few megabytes in the vault, so we use
-``mss.tools.to_png`` at level 1. It needs only the standard library's zlib, writes no metadata chunks (no time,
-no gamma, nothing but IHDR, IDAT and IEND) and is therefore deterministic: the same pixels give the same bytes on
-the same zlib.
+The PNG is written by :mod:`evidence.capture.png` (issue 16): row stripes deflated in parallel with ISA-L, one
+zlib stream, nothing but IHDR, IDAT and IEND, so it is deterministic (the same pixels give the same bytes with the
+same ISA-L) and carries no time, gamma or profile. It replaced ``mss.tools.to_png`` (zlib level 1, one core), which
+took 463 ms of a 607 ms capture of a 4K photo-like screen; ``bench/png_encoder.py`` and ``bench/RESULTS.md`` hold
+the measurements behind the library, filter and stripe choices. Reading never depends on the encoder: PNGs from
+the old encoder in existing vaults and bundles decode and digest exactly as before.
 
 Context is limited to what a reviewer needs to judge the capture: times, host name, OS user, OS, app version,
 screen geometry and the active window. Monitor names, EDID identifiers and serial numbers that mss can report are
@@ -34,7 +22,9 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,10 +32,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import mss
-import mss.tools
-from PIL import Image
 
 from evidence.capture import platform_window
+from evidence.capture import png as png_mod
 from evidence.capture.context import (
     CONTEXT_FORMAT,
     CaptureContext,
@@ -76,8 +65,11 @@ __all__ = [
 ]
 """The context records live in :mod:`evidence.capture.context` (no mss, no Pillow); they are re-exported here."""
 
+log = logging.getLogger(__name__)
+
 PNG_LEVEL = 1
-"""zlib level for PNG encoding (see the module docstring for the measurements behind it)."""
+"""zlib level of the PNGs still written with ``mss.tools.to_png``: crops (:mod:`evidence.capture.crop`) and
+redacted copies (:mod:`evidence.capture.redact`). The capture itself uses :mod:`evidence.capture.png`."""
 
 
 @dataclass(frozen=True)
@@ -155,8 +147,8 @@ def grab(mode: CaptureMode, *, display: str | None = None) -> Grab:
             box = _box_for(mode, desktop, monitors)
             utc = _now_ms()
             monotonic_ns = time.monotonic_ns()
-            shot = sct.grab(box.to_json_dict())
-            rgb = _bgra_to_rgb(shot.bgra, shot.width, shot.height)
+            shot = _kept.grab(display, desktop, box) if KEEP_GRABBER else sct.grab(box.to_json_dict())
+            rgb = _bgra_to_rgb(shot.raw, shot.width, shot.height)
             width, height, left, top = shot.width, shot.height, shot.left, shot.top
     except mss.ScreenShotError as e:
         raise CaptureError(f"cannot capture the screen: {_one_line(str(e))}") from e
@@ -179,10 +171,70 @@ def grab(mode: CaptureMode, *, display: str | None = None) -> Grab:
     )
 
 
-def _bgra_to_rgb(bgra: bytes, width: int, height: int) -> bytes:
-    """Drop the alpha byte and swap to RGB in C (Pillow): mss's own ``.rgb`` does it in Python while holding the
-    GIL, which stalled the UI thread for 35–55 ms at 4K (bench/capture_latency.py)."""
-    return Image.frombuffer("RGB", (width, height), bytes(bgra), "raw", "BGRX", 0, 1).tobytes()
+KEEP_GRABBER = sys.platform == "linux"
+"""Whether to grab with an mss instance kept between captures (see :class:`_KeptGrabber`)."""
+
+
+class _KeptGrabber:
+    """One mss instance per X display, kept between captures, so that its shared-memory segment is set up once.
+
+    A fresh mss instance on X11 creates a shared-memory segment the size of the screen and the X server maps and
+    fills it on the first grab: at 4K that costs about 35 ms of a 40 ms grab (bench/capture_latency.py); a kept
+    instance grabs in about 4 ms. What could go stale is guarded against:
+
+    - the layout: ``grab`` reads the monitors afresh for every capture (a new mss instance, 0.5 ms) and passes
+      the desktop; a kept instance whose desktop differs (a monitor added, a resolution changed) is replaced, so
+      its buffer always fits the screen and the recorded geometry is always today's;
+    - the connection: if the X server went away (a session ended, a test's server restarted on the same display
+      name), the kept instance fails (mss raises AssertionError or ValueError there, not ScreenShotError); it is
+      dropped and the grab is retried once on a fresh instance, whose errors are reported as usual.
+
+    Only on Linux: elsewhere mss has no such set-up cost, and its Windows handles belong to the creating thread.
+    One lock serialises grabs (captures never overlap anyway).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_display: dict[str | None, tuple[Rect, Any]] = {}
+
+    def grab(self, display: str | None, desktop: Rect, box: Rect) -> Any:
+        """Grab ``box`` on ``display`` whose desktop is ``desktop`` now; return mss's ScreenShot."""
+        with self._lock:
+            kept = self._by_display.get(display)
+            if kept is not None and kept[0] == desktop:
+                try:
+                    return kept[1].grab(box.to_json_dict())
+                except Exception:  # noqa: BLE001 -- a dead connection fails with any type; a fresh one tells why
+                    log.info("kept screen grabber failed; grabbing with a new one")
+            if kept is not None:
+                self._drop(display)
+            kwargs: dict[str, Any] = {} if display is None else {"display": display}
+            sct = mss.MSS(**kwargs)
+            try:
+                shot = sct.grab(box.to_json_dict())
+            except BaseException:
+                sct.close()
+                raise
+            self._by_display[display] = (desktop, sct)
+            return shot
+
+    def _drop(self, display: str | None) -> None:
+        _, sct = self._by_display.pop(display)
+        try:
+            sct.close()
+        except Exception:  # noqa: BLE001 -- closing a connection to a server that went away fails; nothing to keep
+            log.debug("closing a stale screen grabber failed")
+
+
+_kept = _KeptGrabber()
+
+
+def _bgra_to_rgb(bgra: bytes | bytearray, width: int, height: int) -> bytes:
+    """Drop the alpha byte and swap to RGB in C (Pillow, in stripes on the encoder's pool: see
+    :func:`evidence.capture.png.bgrx_to_rgb`): mss's own ``.rgb`` does it in Python while holding the GIL, which
+    stalled the UI thread for 35–55 ms at 4K (bench/capture_latency.py). Reads mss's buffer in place (``.bgra``
+    would copy the 33 MB frame first, holding the GIL)."""
+    return png_mod.bgrx_to_rgb(bgra, width, height)
 
 
 def encode_png(grab: Grab) -> bytes:
@@ -192,10 +244,7 @@ def encode_png(grab: Grab) -> bytes:
         UsageError: The pixel buffer does not match the size.
     """
     _check_rgb(grab.rgb, grab.width, grab.height)
-    png = mss.tools.to_png(grab.rgb, (grab.width, grab.height), level=PNG_LEVEL)
-    if png is None:  # only when an output path is given; kept for the type checker
-        raise CaptureError("cannot encode the capture as PNG")
-    return png
+    return png_mod.encode_rgb(grab.rgb, grab.width, grab.height)
 
 
 def pixels_sha256(rgb: bytes, width: int, height: int) -> str:
@@ -231,12 +280,17 @@ def capture(mode: CaptureMode, *, app_version: str, display: str | None = None, 
 
 
 def from_grab(shot: Grab, *, app_version: str, window: platform_window.WindowInfo | None) -> Capture:
-    """Encode and digest a grab taken earlier (the frozen frame of a region or window capture)."""
+    """Encode and digest a grab taken earlier (the frozen frame of a region or window capture).
+
+    The pixels are hashed on another thread while the PNG is encoded (both release the GIL).
+    """
+    _check_rgb(shot.rgb, shot.width, shot.height)
+    pixels_digest = png_mod.in_background(pixels_sha256, shot.rgb, shot.width, shot.height)
     png = encode_png(shot)
     return Capture(
         png=png,
         png_sha256=hashlib.sha256(png).hexdigest(),
-        pixels_sha256=pixels_sha256(shot.rgb, shot.width, shot.height),
+        pixels_sha256=pixels_digest.result(),
         width=shot.width,
         height=shot.height,
         context=CaptureContext.from_grab(shot, app_version=app_version, window=window),

@@ -281,3 +281,39 @@ def test_two_monitors() -> None:
 
         with pytest.raises(UsageError, match="this desktop has 2 monitors"):
             grab(CaptureMode.parse("monitor:3"), display=server.display)
+
+
+# --- The kept grabber (issue 16: one mss instance per display, kept between captures) --------------------------
+
+
+def test_a_later_grab_leaves_an_earlier_one_as_it_was(server: XServer) -> None:
+    """The kept instance reuses its shared memory; each grab must still own a copy of its pixels."""
+    before = grab(CaptureMode.parse("full"), display=server.display)
+    cover = server.show(Image.new("RGB", PATTERN.size, (1, 2, 3)), *PATTERN_AT, "cover")
+    try:
+        after = grab(CaptureMode.parse("full"), display=server.display)
+    finally:
+        cover.close()
+    image_before = Image.frombytes("RGB", (before.width, before.height), before.rgb)
+    image_after = Image.frombytes("RGB", (after.width, after.height), after.rgb)
+    assert crop(image_before, *PATTERN_AT, PATTERN) == PATTERN.tobytes()
+    assert crop(image_after, *PATTERN_AT, PATTERN) == bytes([1, 2, 3]) * (PATTERN.width * PATTERN.height)
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (640, 480)], ids=["same size", "resized"])
+def test_a_kept_grabber_of_a_server_that_went_away_is_replaced(size: tuple[int, int]) -> None:
+    """An X server restarted under the same display name, at the same or another size: the next grab reads the new
+    server, at its size (the kept instance is moved to the new name here, as a restart would leave it)."""
+    from evidence.capture import screen
+
+    with XServer(1280, 800) as old:
+        grab(CaptureMode.parse("full"), display=old.display)
+        kept = screen._kept._by_display.pop(old.display)
+    with XServer(*size) as new:
+        new.show(PATTERN, 40, 30, "new server")
+        screen._kept._by_display[new.display] = kept
+        shot = grab(CaptureMode.parse("full"), display=new.display)
+        assert (shot.width, shot.height) == size
+        image = Image.frombytes("RGB", size, shot.rgb)
+        assert crop(image, 40, 30, PATTERN) == PATTERN.tobytes()
+        assert screen._kept._by_display[new.display] is not kept
