@@ -18,7 +18,7 @@ What it defends against:
 The deflate library is ISA-L (``isal``, module ``isal.isal_zlib``), chosen by measurement over the standard
 library's zlib and zlib-ng (``bench/png_encoder.py``; figures in ``bench/RESULTS.md``): at 4K, ISA-L level 1 on
 filter 0 ("None") rows is several times as fast as zlib level 1. The filter type was measured the same way
-(:data:`FILTER`).
+(:data:`FILTER`: "Up", each byte minus the one above it).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ LEVEL = 1
 """ISA-L compression level (0 to 3). See the module docstring."""
 
 FILTER = 2
-"""PNG filter type written before every row: 0 ("None"). See the module docstring."""
+"""PNG filter type written before every row: 2 ("Up"), about a quarter smaller than 0 ("None") on photo-like
+screens, the same on text, for ~15 ms more at 4K (``bench/png_encoder.py``)."""
 
 STRIPE_ROWS = 128
 """Rows deflated as one independent stripe. Fixed, so that the bytes do not depend on the number of CPUs."""

@@ -8,8 +8,8 @@ that anyone can lift off, and a redacted file that still carries the original in
 - decodes the original (PNG or JPEG only, size-capped, one frame, in memory: nothing is ever written to disk) to
   8-bit RGB exactly as :mod:`evidence.capture.received` does, so the parent's ``pixels_sha256`` is the item's;
 - overwrites every byte of every box in that buffer with 0 (solid black; :attr:`Method.SOLID_FILL`);
-- encodes a *fresh* PNG from the buffer alone with the capture encoder (``mss.tools.to_png`` at
-  :data:`~evidence.capture.screen.PNG_LEVEL`), which writes only ``IHDR``, ``IDAT`` and ``IEND``: no chunk, no
+- encodes a *fresh* PNG from the buffer alone with the capture encoder (:func:`evidence.capture.png.encode_rgb`),
+  which writes only ``IHDR``, ``IDAT`` and ``IEND``: no chunk, no
   profile, no text and no alpha channel of the original can survive, and the same pixels give the same bytes.
 
 The original is only read, never changed: the caller keeps its bytes and digest. The :class:`Redaction` record
@@ -37,11 +37,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import mss.tools
 from PIL import Image
 
+from evidence.capture.png import encode_rgb
 from evidence.capture.received import MAX_RECEIVED_BYTES, MAX_RECEIVED_PIXELS, sniff
-from evidence.capture.screen import PNG_LEVEL, pixels_sha256
+from evidence.capture.screen import pixels_sha256
 from evidence.core import canonical
 from evidence.core.errors import EvidenceError, UsageError
 from evidence.core.text import is_clean_line
@@ -343,9 +343,7 @@ def redact(original: bytes, boxes: Sequence[Box]) -> Redacted:
                 check="boxes",
             )
     pixels = _fill(decoded.rgb, decoded.width, boxes)
-    png = mss.tools.to_png(pixels, (decoded.width, decoded.height), level=PNG_LEVEL)
-    if png is None:  # only when an output path is given; kept for the type checker
-        raise RedactionError("cannot encode the redacted image", check="encode")
+    png = encode_rgb(bytes(pixels), decoded.width, decoded.height)
     record = Redaction(
         parent_sha256=hashlib.sha256(original).hexdigest(),
         parent_pixels_sha256=pixels_sha256(decoded.rgb, decoded.width, decoded.height),
