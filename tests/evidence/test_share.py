@@ -304,3 +304,30 @@ def test_a_share_without_hard_links_publishes_by_exclusive_create(
     assert existing.read_bytes() == b"someone else's"
     tmp.unlink()
     assert not [n for n in names(drop) if n.startswith(".")]
+
+
+@pytest.mark.parametrize("fault", ["one bit", "truncated"])
+def test_a_share_that_stores_other_bytes_fails_the_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """The seal reads the published file back (with the SHA-512 it took for the origin signature) and refuses a
+    share that kept other bytes than those written: the seal fails and the vault does not record it as sealed."""
+    real = share.publish_staged
+
+    def lossy(staged: share.Staged) -> None:
+        real(staged)
+        data = bytearray(staged.path.read_bytes())
+        if fault == "one bit":
+            data[len(data) // 2] ^= 0x10
+        else:
+            del data[-100:]
+        os.chmod(staged.path, 0o600)
+        staged.path.write_bytes(bytes(data))
+
+    monkeypatch.setattr(share, "publish_staged", lossy)
+    with pytest.raises(ShareError) as caught:
+        make_sealed(tmp_path / "a")
+    assert caught.value.check == "read back"
+    monkeypatch.setattr(share, "publish_staged", real)
+    sealed = make_sealed(tmp_path / "b")  # the same seal on a share that keeps what it is given
+    assert sealed.result.path.is_file()
