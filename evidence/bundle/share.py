@@ -48,7 +48,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -305,7 +304,6 @@ class Staged:
         sha256_hex: SHA-256 of the ciphertext.
         signature: the origin signature's bytes.
         verified: the bag as the writer verified it before encrypting it.
-        sha512: SHA-512 of the ciphertext as written (the read-back compares it).
     """
 
     folder: Path
@@ -315,7 +313,6 @@ class Staged:
     sha256_hex: str
     signature: bytes = field(repr=False)
     verified: VerifiedBundle | None = field(default=None, repr=False, compare=False)
-    sha512: bytes = field(default=b"", repr=False)
 
     @property
     def path(self) -> Path:
@@ -361,9 +358,7 @@ def stage_bag(
         if isinstance(e, OSError):
             raise share_error(folder / name, e, "write") from e
         raise
-    return Staged(
-        folder, name, bundle_tmp, signature_tmp, written.sha256_hex, written.origin_signature, verified, written.sha512
-    )
+    return Staged(folder, name, bundle_tmp, signature_tmp, written.sha256_hex, written.origin_signature, verified)
 
 
 def check_revision(path: Path, identity: Identity, profile: Profile) -> tuple[VerifiedBundle, str]:
@@ -665,15 +660,8 @@ def publish_seal(
         publish_staged(staged)
     except _Taken:
         raise _sealed_already(folder, ref) from None
-    # read back with SHA-512, which the writer took for the origin signature anyway (and which is about 1.5 times
-    # as fast as SHA-256 here): as strong a check of what the share stored, at two thirds of the time
-    if staged.sha512 and read_back_digest(staged.path, hashlib.sha512) == staged.sha512.hex():
-        digest: str | None = staged.sha256_hex
-    elif not staged.sha512 and read_back_digest(staged.path) == staged.sha256_hex:
-        digest = staged.sha256_hex
-    else:
-        digest = None
-    if digest is None:
+    digest = read_back_digest(staged.path)
+    if digest != staged.sha256_hex:
         raise ShareError(
             f"{clean_line(staged.path, limit=300)}: the bundle did not read back from the school share as written",
             check="read back",
@@ -686,15 +674,14 @@ def _sealed_already(folder: Path, ref: str) -> UsageError:
     return UsageError(f"{ref} is sealed already: {clean_line(folder, limit=300)} has a bundle of it")
 
 
-def read_back_digest(path: Path, algorithm: Callable[[], Any] = hashlib.sha256) -> str | None:
-    """SHA-256 (or ``algorithm``, hex) of a file on the share, read in bounded memory; None if it is missing or not
-    a regular file."""
+def read_back_digest(path: Path) -> str | None:
+    """SHA-256 (hex) of a file on the share, read in bounded memory; None if it is missing or not a regular file."""
     try:
         with open_regular(path, max_bytes=MAX_BUNDLE_BYTES, what="bundle") as f:
-            digest = algorithm()
+            digest = hashlib.sha256()
             while chunk := f.read(1024 * 1024):
                 digest.update(chunk)
-            return str(digest.hexdigest())
+            return digest.hexdigest()
     except (UnsafeFileError, OSError):
         return None
 

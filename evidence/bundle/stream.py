@@ -21,7 +21,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from evidence.bundle import safezip
@@ -46,14 +46,12 @@ class WrittenBundle:
         origin_signature: the detached SSHSIG over the ciphertext (``REF.rN.zip.age.sig``), armored ASCII.
         size: bytes of ciphertext written.
         manifest: the bag's ``manifest-sha256.txt``.
-        sha512: SHA-512 of the ciphertext (what the origin signature signs; the share's read-back compares it).
     """
 
     sha256_hex: str
     origin_signature: bytes
     size: int
     manifest: bytes
-    sha512: bytes = field(default=b"", repr=False)
 
 
 class _Stop(Exception):
@@ -173,7 +171,7 @@ def write_bundle(plan: BagPlan, recipients: Sequence[str], out: BinaryIO, origin
         hasher.shutdown(wait=True, cancel_futures=True)
         writer.join()
     signature = sshsig.sign_digest(origin_signer.signing_key, sha512.digest(), ORIGIN_NAMESPACE).encode("ascii")
-    return WrittenBundle(sha256.hexdigest(), signature, size, plan.files["manifest-sha256.txt"], sha512.digest())
+    return WrittenBundle(sha256.hexdigest(), signature, size, plan.files["manifest-sha256.txt"])
 
 
 def self_check(plan: BagPlan, profile: Profile) -> VerifiedBundle:

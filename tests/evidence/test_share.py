@@ -310,7 +310,7 @@ def test_a_share_without_hard_links_publishes_by_exclusive_create(
 def test_a_share_that_stores_other_bytes_fails_the_read_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
-    """The seal reads the published file back (with the SHA-512 it took for the origin signature) and refuses a
+    """The seal reads the published file back and refuses a
     share that kept other bytes than those written: the seal fails and the vault does not record it as sealed."""
     real = share.publish_staged
 
