@@ -20,6 +20,7 @@ import capture_latency
 import inbox_scale
 import install
 import memory
+import seal_cpu
 import seal_verify
 import startup
 import stream_scaling
@@ -30,6 +31,7 @@ BENCHMARKS: list[tuple[str, Callable[[bool], list[Table]]]] = [
     ("seal and verify", seal_verify.run),
     ("memory", memory.run),
     ("streaming scaling", lambda quick: stream_scaling.run(quick)),
+    ("where a seal's time goes", seal_cpu.run),
     ("inbox at school scale", inbox_scale.run),
     ("start-up", startup.run),
     ("install footprint and start-up", install.run),
