@@ -458,17 +458,8 @@ class ZipWriter:
 
     def add(self, name: str, data: bytes | bytearray | memoryview, crc: int | None = None) -> None:
         """Write the next member: its local header, then ``data`` (its CRC-32 is computed unless given)."""
-        self._check_fed()
-        if self._next >= len(self._plan) or self._plan[self._next] != (name, len(data)):
-            raise _fail(f"member {_show(name)} ({len(data)} bytes) is not the next one planned", name)
-        self._next += 1
-        raw, size = name.encode("ascii"), len(data)
-        crc = zlib.crc32(data) if crc is None else crc
-        common = (_NEEDED, 0, 0, _DOS_TIME, _DOS_DATE, crc, size, size, len(raw))
-        self._out.write(_LOCAL.pack(_LOCAL_SIG, *common, 0) + raw)
-        self._out.write(data)
-        self._central += _CENTRAL.pack(_CENTRAL_SIG, _MADE_BY, *common, 0, 0, 0, 0, _REGULAR_0644, self._offset) + raw
-        self._offset += _LOCAL.size + len(raw) + size
+        self.begin(name, len(data), zlib.crc32(data) if crc is None else crc)
+        self.feed(data)
 
     def begin(self, name: str, size: int, crc: int) -> None:
         """Start the next member, whose size and CRC-32 are known before its first byte; :meth:`feed` its bytes.

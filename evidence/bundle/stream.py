@@ -29,6 +29,7 @@ from evidence.bundle.build import BagPlan, StreamedFile
 from evidence.bundle.layout import ORIGIN_NAMESPACE
 from evidence.bundle.verify import PlanSource, VerifiedBundle, verify_members
 from evidence.case.profile import Profile
+from evidence.core.background import ChunkReader
 from evidence.core.errors import DigestMismatchError
 from evidence.crypto import ageio, sshsig
 from evidence.crypto.keys import Identity
@@ -157,7 +158,7 @@ def write_bundle(plan: BagPlan, recipients: Sequence[str], out: BinaryIO, origin
     writer.start()
     try:
         try:
-            ageio.encrypt_stream(_ChunkReader(chunks()), _Sink(sink), recipients)  # type: ignore[arg-type]
+            ageio.encrypt_stream(ChunkReader(chunks()), _Sink(sink), recipients)  # type: ignore[arg-type]
             if buffer:
                 _put(written, bytes(buffer), stop)
             _put(written, None, stop)
@@ -213,23 +214,3 @@ def _fetch_checked(f: StreamedFile) -> tuple[bytes, int]:
 class _Sink:
     def __init__(self, write: Any) -> None:
         self.write = write
-
-
-class _ChunkReader:
-    """A ``read(size)`` over an iterator of byte chunks (what pyrage pulls the plaintext from)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._current = memoryview(b"")
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._current:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return b""
-            self._current = memoryview(chunk)
-        if size < 0 or size >= len(self._current):
-            out, self._current = self._current, memoryview(b"")
-        else:
-            out, self._current = self._current[:size], self._current[size:]
-        return bytes(out)

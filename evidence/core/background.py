@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 
 BATCH_BYTES = 1024 * 1024
@@ -119,3 +119,25 @@ class BackgroundSink:
             self.close()
         else:
             self.abort()
+
+
+class ChunkReader:
+    """A ``read(size)`` over an iterator of byte chunks: what pyrage pulls plaintext from when a writer produces it
+    piece by piece (the streaming bundle writer, the police pack)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._current = memoryview(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (all of the current chunk if ``size`` is negative); ``b""`` at the end."""
+        while not self._current:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._current = memoryview(chunk)
+        if size < 0 or size >= len(self._current):
+            out, self._current = self._current, memoryview(b"")
+        else:
+            out, self._current = self._current[:size], self._current[size:]
+        return bytes(out)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import secrets
 import shutil
@@ -30,6 +29,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from evidence.bundle import safezip
+from evidence.core.background import ChunkReader
 from evidence.core.errors import EvidenceError, UsageError
 from evidence.core.fsutil import fsync_dir
 from evidence.crypto import ageio
@@ -185,7 +185,7 @@ class StagedFolder:
         out = _HashingFile(self._tmp_pack)
         try:
             if recipient is not None:
-                ageio.encrypt_stream(_ChunkReader(zip_chunks()), out, [recipient])  # type: ignore[arg-type]
+                ageio.encrypt_stream(ChunkReader(zip_chunks()), out, [recipient])  # type: ignore[arg-type]
             else:
                 assert passphrase is not None
                 out.write(ageio.encrypt_with_passphrase(b"".join(zip_chunks()), passphrase))
@@ -225,30 +225,6 @@ class _Pending:
     def take(self) -> list[bytes]:
         parts, self._parts = self._parts, []
         return parts
-
-
-class _ChunkReader(io.RawIOBase):
-    """A ``read(size)`` over an iterator of byte chunks (what pyrage pulls the plaintext from)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        super().__init__()
-        self._chunks = chunks
-        self._current = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._current:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return b""
-            self._current = memoryview(chunk)
-        if size < 0 or size >= len(self._current):
-            out, self._current = self._current, memoryview(b"")
-        else:
-            out, self._current = self._current[:size], self._current[size:]
-        return bytes(out)
 
 
 def _open_new(path: Path) -> BinaryIO:
